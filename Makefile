@@ -1,0 +1,49 @@
+# Authy — `make help` lists the targets.
+GO        ?= go
+BIN       ?= bin/authy
+PKGS_INTEGRATION = $(shell grep -rl --include='*_test.go' '^//go:build integration' . | xargs -r -n1 dirname | sort -u)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: ## Run the server (SQLite file under ./var, in-process cache; or DATABASE_URL/REDIS_URL)
+	$(GO) run . serve
+
+.PHONY: build
+build: ## Build a static binary into bin/authy
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN) .
+
+.PHONY: test
+test: test-unit test-integration ## Unit tests, then integration tests (Postgres, Redis, SQLite) with the race detector
+
+.PHONY: test-unit
+test-unit: ## Unit tests: domain, application, HTTP with fakes, architecture (no I/O)
+	$(GO) test -count=1 ./...
+
+.PHONY: test-integration
+test-integration: ## Integration tests against TEST_DATABASE_URL/TEST_REDIS_URL (else testcontainers) and SQLite, with -race
+	$(GO) test -count=1 -race -tags integration -timeout 20m $(PKGS_INTEGRATION)
+
+.PHONY: bench
+bench: ## Benchmarks (ratios against baselines measured in the same run)
+	$(GO) test -tags integration -run '^$$' -bench . -benchtime 3s $(PKGS_INTEGRATION)
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1)
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
+
+.PHONY: migrate
+migrate: ## Apply pending migrations
+	$(GO) run . migrate up
+
+.PHONY: cover
+cover: ## Coverage report of the unit and integration suites into coverage.html
+	$(GO) test -count=1 -tags integration -coverpkg=./... -coverprofile=coverage.out ./...
+	$(GO) tool cover -html=coverage.out -o coverage.html
+	$(GO) tool cover -func=coverage.out | tail -1

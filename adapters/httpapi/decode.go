@@ -1,0 +1,101 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/secuird/authy/domain/shared"
+)
+
+// ErrUnsupportedMediaType answers a JSON endpoint called with another body.
+var ErrUnsupportedMediaType = fiber.NewError(fiber.StatusUnsupportedMediaType)
+
+// Decode reads a JSON request body into dst strictly: the content type must
+// be JSON (415), the body must be one well-formed JSON object (400
+// BAD_REQUEST), and a field that dst does not declare or of the wrong type
+// is a 400 VALIDATION_ERROR naming it, so unknown fields can never grant
+// anything.
+func Decode(c *fiber.Ctx, dst any) error {
+	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
+		return ErrUnsupportedMediaType
+	}
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return shared.BadRequest("request.empty_body", "the request body is empty")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return shared.BadRequest("request.malformed_json", "the request body must be a single JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return shared.BadRequest("request.malformed_json", "the request body must be a JSON object")
+		}
+		return shared.Invalid("request.invalid_field_type", "the request has invalid fields",
+			map[string][]string{field: {"must be of type " + jsonType(typeErr.Type.Kind().String())}})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if uerr != nil {
+			name = "unknown"
+		}
+		return shared.Invalid("request.unknown_field", "the request has unknown fields",
+			map[string][]string{name: {"is not a known field"}})
+	default:
+		return shared.BadRequest("request.malformed_json", "the request body is not valid JSON")
+	}
+}
+
+func jsonType(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "map", "struct", "ptr":
+		return "object"
+	default:
+		return "number"
+	}
+}
+
+// PageLimit reads ?limit= clamped to [1, max], defaulting to def. A value
+// that is not a number is a validation error.
+func PageLimit(c *fiber.Ctx, def, max int) (int, error) {
+	raw := c.Query("limit")
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		return 0, shared.Invalid("request.invalid_limit", "the request has invalid fields",
+			map[string][]string{"limit": {"must be a whole number"}})
+	}
+	if n < 1 {
+		n = 1
+	}
+	if n > max {
+		n = max
+	}
+	return n, nil
+}

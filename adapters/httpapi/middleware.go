@@ -1,0 +1,208 @@
+package httpapi
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/domain/shared"
+)
+
+const (
+	// HeaderRequestID carries the request id both ways.
+	HeaderRequestID = "X-Request-ID"
+	localRequestID  = "authy.request_id"
+	localClientIP   = "authy.client_ip"
+)
+
+// RequestID returns the id of the request being served.
+func RequestID(c *fiber.Ctx) string {
+	if id, ok := c.Locals(localRequestID).(string); ok {
+		return id
+	}
+	return ensureRequestID(c)
+}
+
+// ClientIP returns the client address chosen by the trusted-proxy rule.
+func ClientIP(c *fiber.Ctx) string {
+	if ip, ok := c.Locals(localClientIP).(string); ok {
+		return ip
+	}
+	return c.Context().RemoteIP().String()
+}
+
+func ensureRequestID(c *fiber.Ctx) string {
+	if id, ok := c.Locals(localRequestID).(string); ok {
+		return id
+	}
+	id := acceptRequestID(c.Get(HeaderRequestID))
+	c.Locals(localRequestID, id)
+	c.Set(HeaderRequestID, id)
+	return id
+}
+
+// acceptRequestID keeps a well-formed UUID and replaces anything else (which
+// could be a log-injection attempt or an unbounded string) with a new v4.
+func acceptRequestID(in string) string {
+	if len(in) == 36 {
+		if u, err := uuid.Parse(in); err == nil {
+			return u.String()
+		}
+	}
+	return uuid.NewString()
+}
+
+// requestMeta assigns the request id, resolves the client IP and puts both,
+// with the user agent, into the request's context for the layers below.
+func requestMeta(proxies []netip.Prefix) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := ensureRequestID(c)
+		ip := clientIP(c, proxies)
+		c.Locals(localClientIP, ip)
+		ua := c.Get(fiber.HeaderUserAgent)
+		if len(ua) > 512 {
+			ua = ua[:512]
+		}
+		c.SetUserContext(shared.WithRequestMeta(c.UserContext(), shared.RequestMeta{
+			RequestID: id, ClientIP: ip, UserAgent: ua,
+		}))
+		return c.Next()
+	}
+}
+
+// clientIP returns the socket peer unless the peer is a trusted proxy; only
+// then does X-Forwarded-For count, read from the right, skipping further
+// trusted proxies, so a client cannot choose its own address by sending the
+// header.
+func clientIP(c *fiber.Ctx, proxies []netip.Prefix) string {
+	peer, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	if !ok {
+		return c.Context().RemoteIP().String()
+	}
+	peer = peer.Unmap()
+	if !trusted(peer, proxies) {
+		return peer.String()
+	}
+	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		addr, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		addr = addr.Unmap()
+		if !trusted(addr, proxies) {
+			return addr.String()
+		}
+		peer = addr
+	}
+	return peer.String()
+}
+
+func trusted(a netip.Addr, proxies []netip.Prefix) bool {
+	for _, p := range proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseTrustedProxies reads a comma-separated list of IPs and CIDR ranges.
+func ParseTrustedProxies(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, raw := range list {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		if strings.Contains(raw, "/") {
+			p, err := netip.ParsePrefix(raw)
+			if err != nil {
+				return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not an IP or CIDR", raw)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(raw)
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not an IP or CIDR", raw)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// recoverPanics turns a panic into a 500 envelope and logs the panic value
+// and stack with the request id; nothing of it reaches the client.
+func recoverPanics(log *slog.Logger) fiber.Handler {
+	return func(c *fiber.Ctx) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				log.LogAttrs(c.UserContext(), slog.LevelError, "panic",
+					slog.String("request_id", RequestID(c)),
+					slog.String("panic", fmt.Sprint(r)),
+					slog.String("stack", string(debug.Stack())))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return c.Next()
+	}
+}
+
+// accessLog writes one structured line per request once the response is
+// final (after the error handler ran).
+func accessLog(log *slog.Logger, errorHandler fiber.ErrorHandler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		if err := c.Next(); err != nil {
+			if herr := errorHandler(c, err); herr != nil {
+				_ = c.SendStatus(fiber.StatusInternalServerError)
+			}
+		}
+		status := c.Response().StatusCode()
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		route := c.Route().Path
+		if route == "/" && c.Path() != "/" {
+			route = "(unmatched)"
+		}
+		log.LogAttrs(c.UserContext(), level, "request",
+			slog.String("request_id", RequestID(c)),
+			slog.String("method", c.Method()),
+			slog.String("route", route),
+			slog.String("path", c.Path()),
+			slog.Int("status", status),
+			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("client_ip", ClientIP(c)),
+			slog.Int("bytes_out", len(c.Response().Body())),
+		)
+		return nil
+	}
+}
+
+// securityHeaders sets the response headers every API answer carries. Pages
+// that need scripts (the docs page) replace the CSP on their own route.
+func securityHeaders(production bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		h := &c.Response().Header
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		if production {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		return c.Next()
+	}
+}

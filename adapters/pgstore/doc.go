@@ -1,0 +1,8 @@
+// Package pgstore is the shared part of the outbound GORM adapters: opening
+// PostgreSQL or the embedded SQLite file, the transaction carried in a
+// context, error translation at the store boundary, and the migration runner.
+//
+// Context packages (identitypg, sessionspg, …) build their repositories on
+// DB. Nothing here knows a bounded context; it imports GORM, its drivers and
+// goose, never application/ or another adapter family.
+package pgstore

@@ -1,0 +1,76 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+type txKey struct{ db *DB }
+
+// Conn returns the transaction carried by ctx for this DB, or a plain
+// session bound to ctx. Every repository query starts here, so a repository
+// joins whatever unit of work its caller opened.
+func (d *DB) Conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{d}).(*gorm.DB); ok {
+		return tx
+	}
+	return d.gorm.WithContext(ctx)
+}
+
+// InTx reports whether ctx carries a transaction of this DB.
+func (d *DB) InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{d}).(*gorm.DB)
+	return ok
+}
+
+// Transaction runs fn in a transaction carried by the context it receives.
+// When ctx already carries one, fn joins it (no savepoint): the outermost
+// caller owns commit and rollback. An error from fn rolls back. On
+// PostgreSQL a serialization failure or deadlock retries the whole fn up to
+// three times, which is safe because transaction closures do no other I/O.
+func (d *DB) Transaction(ctx context.Context, fn func(ctx context.Context) error) error {
+	if d.InTx(ctx) {
+		return fn(ctx)
+	}
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return fn(context.WithValue(ctx, txKey{d}, tx))
+		})
+		if !isRetryable(err) {
+			return err
+		}
+	}
+	return fmt.Errorf("transaction retried 3 times: %w", err)
+}
+
+// ForUpdate adds a row lock to q on PostgreSQL. SQLite needs none: its
+// immediate transactions already hold the single write lock.
+func (d *DB) ForUpdate(q *gorm.DB) *gorm.DB {
+	if d.dialect == Postgres {
+		return q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return q
+}
+
+// SkipLocked adds FOR UPDATE SKIP LOCKED on PostgreSQL, for work queues where
+// several workers claim rows.
+func (d *DB) SkipLocked(q *gorm.DB) *gorm.DB {
+	if d.dialect == Postgres {
+		return q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+	}
+	return q
+}
+
+func isRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}

@@ -1,0 +1,256 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secuird/authy/adapters/httpapi"
+	"github.com/secuird/authy/adapters/memstore/platformmem"
+	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/adapters/redisstore/platformredis"
+	"github.com/secuird/authy/migrations"
+	"github.com/secuird/authy/ports/platformport"
+)
+
+// App is one fully wired server: what `authy serve` runs and what the
+// component and end-to-end tests boot.
+type App struct {
+	cfg     Config
+	log     *slog.Logger
+	clock   platformport.Clock
+	db      *pgstore.DB
+	rdb     *redis.Client
+	limiter platformport.RateLimiter
+	checks  []platformport.HealthCheck
+	http    *fiber.App
+	workers []Worker
+	closers []func() error
+}
+
+// Worker is a background loop that runs inside `serve` until its context
+// ends (mail delivery, periodic jobs).
+type Worker struct {
+	Name string
+	Run  func(ctx context.Context) error
+}
+
+// Option changes how New builds an App (tests swap the clock or logger).
+type Option func(*buildOptions)
+
+type buildOptions struct {
+	logger *slog.Logger
+	clock  platformport.Clock
+}
+
+// WithLogger replaces the JSON logger on stdout.
+func WithLogger(l *slog.Logger) Option { return func(o *buildOptions) { o.logger = l } }
+
+// WithClock replaces the system clock.
+func WithClock(c platformport.Clock) Option { return func(o *buildOptions) { o.clock = c } }
+
+// NewLogger returns the structured logger for cfg writing to w.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	level, _ := parseLevel(cfg.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// New builds the whole server from cfg: it connects to the database (and
+// Redis when configured), applies pending migrations unless
+// MIGRATE_ON_START=false, and wires every context. On error everything
+// opened so far is closed.
+func New(ctx context.Context, cfg Config, opts ...Option) (app *App, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	bo := buildOptions{clock: platformport.SystemClock}
+	for _, o := range opts {
+		o(&bo)
+	}
+	if bo.logger == nil {
+		bo.logger = NewLogger(cfg, os.Stdout)
+	}
+	a := &App{cfg: cfg, log: bo.logger, clock: bo.clock}
+	defer func() {
+		if err != nil {
+			_ = a.Close()
+		}
+	}()
+	if !cfg.Production() && cfg.SecretKey == "" {
+		a.log.Warn("SECRET_KEY is not set; using an insecure development key (refused in production)")
+	}
+
+	if err := a.openDatabase(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.openCache(); err != nil {
+		return nil, err
+	}
+	if err := a.buildHTTP(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) openDatabase(ctx context.Context) error {
+	db, err := pgstore.Open(pgstore.Options{
+		URL:             a.cfg.DatabaseURL,
+		SQLitePath:      a.cfg.SQLitePath,
+		MaxOpenConns:    a.cfg.DBMaxOpenConns,
+		MaxIdleConns:    a.cfg.DBMaxIdleConns,
+		ConnMaxLifetime: a.cfg.DBConnMaxLifetime,
+		Logger:          a.log,
+	})
+	if err != nil {
+		return err
+	}
+	a.db = db
+	a.closers = append(a.closers, db.Close)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.Ping(pingCtx); err != nil {
+		return fmt.Errorf("database does not answer: %w", err)
+	}
+	if a.cfg.MigrateOnStart {
+		m, err := pgstore.NewMigrator(db, migrations.FS)
+		if err != nil {
+			return err
+		}
+		n, err := m.Up(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			a.log.Info("migrations applied", "count", n, "dialect", string(db.Dialect()))
+		}
+	}
+	a.checks = append(a.checks, platformport.HealthCheck{
+		Name: "database", Backend: string(db.Dialect()), Required: true, Check: db.Ping,
+	})
+	return nil
+}
+
+func (a *App) openCache() error {
+	if a.cfg.RedisURL == "" {
+		a.limiter = platformmem.NewRateLimiter(a.clock)
+		a.checks = append(a.checks, platformport.HealthCheck{
+			Name: "cache", Backend: "in-process", Check: func(context.Context) error { return nil },
+		})
+		return nil
+	}
+	rdb, err := platformredis.Open(platformredis.Options{URL: a.cfg.RedisURL, PoolSize: a.cfg.RedisPoolSize})
+	if err != nil {
+		return err
+	}
+	a.rdb = rdb
+	a.closers = append(a.closers, rdb.Close)
+	a.limiter = platformredis.NewRateLimiter(rdb, a.cfg.RedisKeyPrefix)
+	// Redis is not Required: without it the server is slower, not down.
+	a.checks = append(a.checks, platformport.HealthCheck{
+		Name: "cache", Backend: "redis", Check: func(ctx context.Context) error { return platformredis.Ping(ctx, rdb) },
+	})
+	return nil
+}
+
+func (a *App) buildHTTP() error {
+	proxies, err := httpapi.ParseTrustedProxies(a.cfg.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	a.http = httpapi.New(httpapi.Options{
+		Production:     a.cfg.Production(),
+		BodyLimit:      a.cfg.BodyLimitBytes,
+		CORSOrigins:    a.cfg.CORSOrigins,
+		TrustedProxies: proxies,
+		Logger:         a.log,
+	})
+	httpapi.RegisterHealth(a.http, a.checks)
+	return a.mountContexts(a.http.Group("/api/v1"))
+}
+
+// Handler returns the HTTP application, for in-process tests (app.Test).
+func (a *App) Handler() *fiber.App { return a.http }
+
+// Config returns the configuration the app was built with.
+func (a *App) Config() Config { return a.cfg }
+
+// Run listens on HOST:PORT and serves until ctx ends, then shuts down
+// gracefully.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr(), err)
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve serves on ln and starts the background workers. When ctx ends it
+// stops accepting connections, lets in-flight requests finish (up to
+// SHUTDOWN_TIMEOUT), stops the workers and closes Redis and the database.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	a.log.Info("listening", "addr", ln.Addr().String(), "env", a.cfg.AppEnv, "database", string(a.db.Dialect()), "cache", a.cacheBackend())
+	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, w := range a.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.Run(workCtx); err != nil && !errors.Is(err, context.Canceled) {
+				a.log.Error("worker stopped", "worker", w.Name, "error", err.Error())
+			}
+		}()
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.http.Listener(ln) }()
+
+	var err error
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
+		if serr := a.http.ShutdownWithTimeout(a.cfg.ShutdownTimeout); serr != nil {
+			a.log.Error("shutdown", "error", serr.Error())
+		}
+		<-serveErr
+	}
+	stopWorkers()
+	wg.Wait()
+	if cerr := a.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	a.log.Info("stopped")
+	return err
+}
+
+func (a *App) cacheBackend() string {
+	if a.rdb != nil {
+		return "redis"
+	}
+	return "in-process"
+}
+
+// Close releases connections in reverse order of opening. It is safe to call
+// more than once.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		if err := a.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,158 @@
+package bootstrap
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/joho/godotenv"
+)
+
+// Config is every setting of the server, read from environment variables
+// (and a .env file when present). .env.example documents each one.
+type Config struct {
+	AppEnv    string `env:"APP_ENV" envDefault:"development"`
+	Host      string `env:"HOST" envDefault:"127.0.0.1"`
+	Port      int    `env:"PORT" envDefault:"5000"`
+	PublicURL string `env:"PUBLIC_URL" envDefault:"http://127.0.0.1:5000"`
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
+	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
+
+	SecretKey       string `env:"SECRET_KEY"`
+	EncryptionKey   string `env:"ENCRYPTION_KEY"`
+	CAEncryptionKey string `env:"CA_ENCRYPTION_KEY"`
+
+	DatabaseURL       string        `env:"DATABASE_URL"`
+	SQLitePath        string        `env:"SQLITE_PATH" envDefault:"var/authy.db"`
+	DBMaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS" envDefault:"20"`
+	DBMaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS" envDefault:"10"`
+	DBConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME" envDefault:"30m"`
+	MigrateOnStart    bool          `env:"MIGRATE_ON_START" envDefault:"true"`
+
+	RedisURL       string `env:"REDIS_URL"`
+	RedisKeyPrefix string `env:"REDIS_KEY_PREFIX" envDefault:"authy:"`
+	RedisPoolSize  int    `env:"REDIS_POOL_SIZE" envDefault:"20"`
+
+	CORSOrigins     []string      `env:"CORS_ORIGINS" envSeparator:","`
+	TrustedProxies  []string      `env:"TRUSTED_PROXIES" envSeparator:","`
+	BodyLimitBytes  int           `env:"BODY_LIMIT_BYTES" envDefault:"1048576"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
+
+	SessionIdleTimeout     int `env:"SESSION_IDLE_TIMEOUT" envDefault:"900"`
+	SessionAbsoluteTimeout int `env:"SESSION_ABSOLUTE_TIMEOUT" envDefault:"28800"`
+
+	Argon2MemoryKiB   uint32 `env:"ARGON2_MEMORY_KIB" envDefault:"19456"`
+	Argon2Iterations  uint32 `env:"ARGON2_ITERATIONS" envDefault:"2"`
+	Argon2Parallelism uint8  `env:"ARGON2_PARALLELISM" envDefault:"1"`
+
+	JobName            string `env:"JOB_NAME"`
+	JobIntervalSeconds int    `env:"JOB_INTERVAL_SECONDS" envDefault:"300"`
+
+	ContactEmailTo string `env:"CONTACT_EMAIL_TO" envDefault:"info@secuird.tech"`
+	SMTPURL        string `env:"SMTP_URL"`
+	MailFrom       string `env:"MAIL_FROM" envDefault:"Authy <no-reply@localhost>"`
+}
+
+// The environments APP_ENV accepts.
+const (
+	EnvDevelopment = "development"
+	EnvTesting     = "testing"
+	EnvProduction  = "production"
+)
+
+// minKeyBytes is the shortest SECRET_KEY / ENCRYPTION_KEY accepted in
+// production (256 bits).
+const minKeyBytes = 32
+
+// LoadConfig reads .env (if present, without overriding the real
+// environment) and then the environment, and validates the result.
+func LoadConfig() (Config, error) {
+	if err := godotenv.Load(); err != nil && !isNotExist(err) {
+		return Config{}, fmt.Errorf("read .env: %w", err)
+	}
+	cfg, err := env.ParseAs[Config]()
+	if err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks settings that would otherwise fail late or insecurely.
+func (c Config) Validate() error {
+	var problems []string
+	switch c.AppEnv {
+	case EnvDevelopment, EnvTesting, EnvProduction:
+	default:
+		problems = append(problems, fmt.Sprintf("APP_ENV must be development, testing or production (got %q)", c.AppEnv))
+	}
+	if c.Production() {
+		if len(c.SecretKey) < minKeyBytes {
+			problems = append(problems, fmt.Sprintf("SECRET_KEY must be set to at least %d bytes in production", minKeyBytes))
+		}
+		if len(c.EncryptionKey) < minKeyBytes {
+			problems = append(problems, fmt.Sprintf("ENCRYPTION_KEY must be set to at least %d bytes in production", minKeyBytes))
+		}
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		problems = append(problems, "PORT must be between 0 and 65535")
+	}
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			problems = append(problems, "DATABASE_URL must be a postgres:// URL (leave it empty for the embedded SQLite file)")
+		}
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			problems = append(problems, "REDIS_URL must be a redis:// or rediss:// URL")
+		}
+	}
+	if c.SessionIdleTimeout <= 0 || c.SessionAbsoluteTimeout <= 0 {
+		problems = append(problems, "SESSION_IDLE_TIMEOUT and SESSION_ABSOLUTE_TIMEOUT must be positive")
+	} else if c.SessionIdleTimeout > c.SessionAbsoluteTimeout {
+		problems = append(problems, "SESSION_IDLE_TIMEOUT must not exceed SESSION_ABSOLUTE_TIMEOUT")
+	}
+	if c.Argon2MemoryKiB < 19456 || c.Argon2Iterations < 2 || c.Argon2Parallelism < 1 {
+		problems = append(problems, "argon2id parameters must be at least OWASP's: ARGON2_MEMORY_KIB>=19456, ARGON2_ITERATIONS>=2, ARGON2_PARALLELISM>=1")
+	}
+	if c.BodyLimitBytes <= 0 {
+		problems = append(problems, "BODY_LIMIT_BYTES must be positive")
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return errors.New("invalid configuration: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Production reports APP_ENV=production.
+func (c Config) Production() bool { return c.AppEnv == EnvProduction }
+
+// Addr is the listen address.
+func (c Config) Addr() string { return fmt.Sprintf("%s:%d", c.Host, c.Port) }
+
+// SessionIdle is the idle timeout as a duration.
+func (c Config) SessionIdle() time.Duration {
+	return time.Duration(c.SessionIdleTimeout) * time.Second
+}
+
+// SessionAbsolute is the absolute timeout as a duration.
+func (c Config) SessionAbsolute() time.Duration {
+	return time.Duration(c.SessionAbsoluteTimeout) * time.Second
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error (got %q)", s)
+	}
+	return l, nil
+}
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

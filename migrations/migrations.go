@@ -1,0 +1,14 @@
+// Package migrations embeds the versioned SQL migrations, one directory per
+// dialect (postgres/, sqlite/), applied by goose through adapters/pgstore.
+//
+// Every schema change is a new numbered file in both directories with an Up
+// and a Down section; `authy migrate create NAME` writes the pair. A file
+// that has been released is never edited.
+package migrations
+
+import "embed"
+
+// FS holds postgres/*.sql and sqlite/*.sql.
+//
+//go:embed postgres/*.sql sqlite/*.sql
+var FS embed.FS

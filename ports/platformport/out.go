@@ -1,0 +1,59 @@
+package platformport
+
+import (
+	"context"
+	"time"
+)
+
+// Clock tells the time. Application services take it so that tests run on a
+// fixed clock; the domain never reads the time itself.
+type Clock interface {
+	Now() time.Time
+}
+
+// ClockFunc adapts a function to Clock.
+type ClockFunc func() time.Time
+
+// Now implements Clock.
+func (f ClockFunc) Now() time.Time { return f() }
+
+// SystemClock is the wall clock in UTC.
+var SystemClock Clock = ClockFunc(func() time.Time { return time.Now().UTC() })
+
+// Limit is "at most Max events per Window" for one key.
+type Limit struct {
+	Max    int
+	Window time.Duration
+}
+
+// Decision is the outcome of one rate-limit check.
+type Decision struct {
+	Allowed    bool
+	Remaining  int
+	RetryAfter time.Duration
+}
+
+// RateLimiter counts events per key in a sliding window.
+//
+// Contract (checked by platformporttest): Take admits at most Limit.Max
+// events per key in any span of Limit.Window; a refused call does not count;
+// a refused decision carries RetryAfter > 0 that is the time until the oldest
+// counted event leaves the window; keys are independent; Reset forgets a key.
+// Implementations shared by several server instances (Redis) give every
+// instance the same answer.
+type RateLimiter interface {
+	Take(ctx context.Context, key string, limit Limit) (Decision, error)
+	Peek(ctx context.Context, key string, limit Limit) (Decision, error)
+	Reset(ctx context.Context, key string) error
+}
+
+// HealthCheck probes one dependency. Name and Backend (for example
+// "postgres", "sqlite", "redis", "in-process") are reported in the health
+// payload; Check returns nil when the dependency answers. A Required
+// dependency that does not answer makes the server not ready.
+type HealthCheck struct {
+	Name     string
+	Backend  string
+	Required bool
+	Check    func(ctx context.Context) error
+}
