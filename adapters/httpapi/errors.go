@@ -46,16 +46,16 @@ var kindTable = map[shared.Kind]struct {
 var statusTable = map[int]struct {
 	typ, code, message string
 }{
-	fiber.StatusBadRequest:            {TypeBadRequest, "request.bad_request", "the request could not be read"},
-	fiber.StatusUnauthorized:          {TypeAuthentication, "auth.unauthenticated", "authentication required"},
-	fiber.StatusForbidden:             {TypeAuthorization, "auth.forbidden", "not allowed"},
-	fiber.StatusNotFound:              {TypeNotFound, "request.route_not_found", "no such route"},
-	fiber.StatusMethodNotAllowed:      {TypeMethodNotAllowed, "request.method_not_allowed", "method not allowed on this route"},
-	fiber.StatusRequestEntityTooLarge: {TypePayloadTooLarge, "request.too_large", "the request body is too large"},
-	fiber.StatusUnsupportedMediaType:  {TypeUnsupportedMedia, "request.unsupported_media_type", "the request body must be application/json"},
-	fiber.StatusTooManyRequests:       {TypeRateLimited, "request.rate_limited", "too many requests"},
-	fiber.StatusServiceUnavailable:    {TypeUnavailable, "service.unavailable", "the service is unavailable"},
-	fiber.StatusRequestTimeout:        {TypeBadRequest, "request.timeout", "the request took too long to arrive"},
+	fiber.StatusBadRequest:                  {TypeBadRequest, "request.bad_request", "the request could not be read"},
+	fiber.StatusUnauthorized:                {TypeAuthentication, "auth.unauthenticated", "authentication required"},
+	fiber.StatusForbidden:                   {TypeAuthorization, "auth.forbidden", "not allowed"},
+	fiber.StatusNotFound:                    {TypeNotFound, "request.route_not_found", "no such route"},
+	fiber.StatusMethodNotAllowed:            {TypeMethodNotAllowed, "request.method_not_allowed", "method not allowed on this route"},
+	fiber.StatusRequestEntityTooLarge:       {TypePayloadTooLarge, "request.too_large", "the request body is too large"},
+	fiber.StatusUnsupportedMediaType:        {TypeUnsupportedMedia, "request.unsupported_media_type", "the request body must be application/json"},
+	fiber.StatusTooManyRequests:             {TypeRateLimited, "request.rate_limited", "too many requests"},
+	fiber.StatusServiceUnavailable:          {TypeUnavailable, "service.unavailable", "the service is unavailable"},
+	fiber.StatusRequestTimeout:              {TypeBadRequest, "request.timeout", "the request took too long to arrive"},
 	fiber.StatusRequestHeaderFieldsTooLarge: {TypeBadRequest, "request.headers_too_large", "the request headers are too large"},
 }
 
