@@ -31,7 +31,9 @@ type App struct {
 	db      *pgstore.DB
 	rdb     *redis.Client
 	limiter platformport.RateLimiter
+	meter   platformport.Meter
 	checks  []platformport.HealthCheck
+	jobs    map[string]Job
 	http    *fiber.App
 	workers []Worker
 	closers []func() error
@@ -83,7 +85,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (app *App, err error) 
 	if bo.logger == nil {
 		bo.logger = NewLogger(cfg, os.Stdout)
 	}
-	a := &App{cfg: cfg, log: bo.logger, clock: bo.clock}
+	a := &App{cfg: cfg, log: bo.logger, clock: bo.clock, meter: platformport.NopMeter{}}
 	defer func() {
 		if err != nil {
 			_ = a.Close()

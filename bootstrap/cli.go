@@ -32,7 +32,7 @@ func NewRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), migrateCommand())
+	root.AddCommand(serveCommand(), migrateCommand(), jobsCommand())
 	return root
 }
 

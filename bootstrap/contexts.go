@@ -1,9 +1,28 @@
 package bootstrap
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+// identityWiring is what the identity and sessions contexts hand to the
+// contexts wired after them.
+type identityWiring struct {
+	Auth      sessionsport.Authenticator
+	Directory identityport.Directory
+	// AddRegistrationListener and SetDeletionGuard let later contexts hook
+	// into registration and account deletion before the server starts.
+	AddRegistrationListener func(identityport.RegistrationListener)
+	SetDeletionGuard        func(identityport.DeletionGuard)
+}
 
 // mountContexts wires each bounded context's outbound adapters, application
-// service and routes under /api/v1, one explicit call per context.
+// service and routes under /api/v1, one explicit call per context, in
+// dependency order: audit's recorder first (every context records), then
+// identity and sessions, organizations, contact, and the routes that need
+// several of them.
 func (a *App) mountContexts(api fiber.Router) error {
 	_ = api
 	return nil

@@ -57,3 +57,29 @@ type HealthCheck struct {
 	Required bool
 	Check    func(ctx context.Context) error
 }
+
+// Metric names an operational counter exported to Prometheus.
+type Metric string
+
+// The counters contexts report. The outcome label is one of the values in
+// the comment.
+const (
+	MetricLogins         Metric = "logins"          // succeeded | failed
+	MetricSessions       Metric = "sessions"        // created | revoked | expired
+	MetricRateLimited    Metric = "rate_limited"    // the limit's name: login | register | password | contact …
+	MetricMailDeliveries Metric = "mail_deliveries" // sent | failed
+	MetricAuditRecords   Metric = "audit_records"   // written
+	MetricRegistrations  Metric = "registrations"   // succeeded | failed
+)
+
+// Meter counts operational events. Implementations are cheap, safe for
+// concurrent use and never fail.
+type Meter interface {
+	Add(metric Metric, outcome string, n int)
+}
+
+// NopMeter discards every count.
+type NopMeter struct{}
+
+// Add implements Meter.
+func (NopMeter) Add(Metric, string, int) {}
