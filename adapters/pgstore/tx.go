@@ -12,6 +12,10 @@ import (
 
 type txKey struct{ db *DB }
 
+type afterCommitKey struct{ db *DB }
+
+type afterCommitQueue struct{ fns []func(context.Context) }
+
 // Conn returns the transaction carried by ctx for this DB, or a plain
 // session bound to ctx. Every repository query starts here, so a repository
 // joins whatever unit of work its caller opened.
@@ -39,14 +43,34 @@ func (d *DB) Transaction(ctx context.Context, fn func(ctx context.Context) error
 	}
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
+		queue := &afterCommitQueue{}
 		err = d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return fn(context.WithValue(ctx, txKey{d}, tx))
+			txCtx := context.WithValue(context.WithValue(ctx, txKey{d}, tx), afterCommitKey{d}, queue)
+			return fn(txCtx)
 		})
+		if err == nil {
+			for _, f := range queue.fns {
+				f(ctx)
+			}
+			return nil
+		}
 		if !isRetryable(err) {
 			return err
 		}
 	}
 	return fmt.Errorf("transaction retried 3 times: %w", err)
+}
+
+// AfterCommit runs f once the transaction carried by ctx has committed (and
+// never if it rolls back); without a transaction it runs f at once. Caches
+// are updated this way: the database commits first, then the cache follows,
+// so a reader can never see a cached state the database does not hold.
+func (d *DB) AfterCommit(ctx context.Context, f func(ctx context.Context)) {
+	if q, ok := ctx.Value(afterCommitKey{d}).(*afterCommitQueue); ok {
+		q.fns = append(q.fns, f)
+		return
+	}
+	f(ctx)
 }
 
 // ForUpdate adds a row lock to q on PostgreSQL. SQLite needs none: its
