@@ -22,3 +22,52 @@ type Principal struct {
 type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (Principal, error)
 }
+
+// SessionView is what clients see of a session.
+type SessionView struct {
+	ID                uuid.UUID
+	UserID            shared.UserID
+	CreatedAt         time.Time
+	LastSeenAt        time.Time
+	ExpiresAt         time.Time
+	AbsoluteExpiresAt time.Time
+	IP                string
+	UserAgent         string
+	Current           bool
+}
+
+// IssuedSession is a new session with its bearer token, shown only once.
+type IssuedSession struct {
+	Token   string
+	Session SessionView
+}
+
+// Service is the sessions context's use-case API.
+//
+// Every method that changes sessions joins the transaction carried by ctx
+// when there is one (so identity can revoke sessions in the same unit of
+// work as a password change or an account deletion) and updates the cache
+// only after that transaction commits. Revocation takes effect at once on
+// every instance sharing the database and Redis.
+type Service interface {
+	Authenticator
+	// Start opens a session for a user whose credentials identity has
+	// verified; IP and user agent come from the RequestMeta in ctx.
+	Start(ctx context.Context, user shared.UserID) (IssuedSession, error)
+	// List returns the user's active sessions, newest first, marking p's.
+	List(ctx context.Context, p Principal) ([]SessionView, error)
+	// Refresh slides p's idle window (never past the absolute limit).
+	Refresh(ctx context.Context, p Principal) (SessionView, error)
+	// Revoke ends one of p's user's sessions; another user's session or an
+	// unknown id is NotFound ("sessions.not_found").
+	Revoke(ctx context.Context, p Principal, id uuid.UUID) error
+	// Logout ends p's own session.
+	Logout(ctx context.Context, p Principal) error
+	// RevokeAllOf ends every active session of user except keep (zero keeps
+	// none) and returns how many ended; reason is recorded ("password_changed",
+	// "account_deleted").
+	RevokeAllOf(ctx context.Context, user shared.UserID, keep uuid.UUID, reason string) (int, error)
+	// ExpireStale soft-marks up to batch sessions past their expiry as
+	// EXPIRED and returns how many it marked (the cleanup job loops on it).
+	ExpireStale(ctx context.Context, batch int) (int, error)
+}
