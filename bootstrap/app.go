@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/secuird/authy/adapters/httpapi"
+	"github.com/secuird/authy/adapters/httpapi/apidocs"
 	"github.com/secuird/authy/adapters/memstore/platformmem"
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/redisstore/platformredis"
@@ -34,6 +35,7 @@ type App struct {
 	meter   platformport.Meter
 	checks  []platformport.HealthCheck
 	jobs    map[string]Job
+	doc     *apidocs.Document
 	http    *fiber.App
 	workers []Worker
 	closers []func() error
@@ -180,6 +182,9 @@ func (a *App) buildHTTP() error {
 		Logger:         a.log,
 	})
 	httpapi.RegisterHealth(a.http, a.checks)
+	if err := a.mountDocs(); err != nil {
+		return err
+	}
 	return a.mountContexts(a.http.Group("/api/v1"))
 }
 

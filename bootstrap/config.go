@@ -69,6 +69,16 @@ const (
 // production (256 bits).
 const minKeyBytes = 32
 
+// DefaultConfig returns the configuration with every default and nothing
+// read from the environment (tests start from it).
+func DefaultConfig() Config {
+	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: map[string]string{}})
+	if err != nil {
+		panic("config defaults do not parse: " + err.Error())
+	}
+	return cfg
+}
+
 // LoadConfig reads .env (if present, without overriding the real
 // environment) and then the environment, and validates the result.
 func LoadConfig() (Config, error) {

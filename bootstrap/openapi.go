@@ -1,0 +1,24 @@
+package bootstrap
+
+import (
+	"github.com/secuird/authy/adapters/httpapi/apidocs"
+)
+
+// openAPIFragments lists each context's OpenAPI fragment, merged into the
+// base document served at /api/openapi.json.
+func openAPIFragments() [][]byte {
+	return [][]byte{}
+}
+
+// OpenAPI returns the merged OpenAPI document the server serves.
+func (a *App) OpenAPI() *apidocs.Document { return a.doc }
+
+func (a *App) mountDocs() error {
+	doc, err := apidocs.Build(openAPIFragments()...)
+	if err != nil {
+		return err
+	}
+	a.doc = doc
+	apidocs.Register(a.http, doc)
+	return nil
+}
