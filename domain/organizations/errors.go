@@ -1,0 +1,31 @@
+package organizations
+
+import "github.com/secuird/authy/domain/shared"
+
+// The context's errors. Their codes are public API.
+var (
+	// ErrNotFound answers both an organization that does not exist and one
+	// the caller is not a member of, so non-members learn nothing.
+	ErrNotFound = shared.NotFound("organizations.not_found", "organization not found")
+	// ErrMemberNotFound is a target user who is not a member.
+	ErrMemberNotFound = shared.NotFound("organizations.member_not_found", "member not found")
+	// ErrForbidden is a member whose role does not allow the action.
+	ErrForbidden = shared.Forbidden("organizations.forbidden", "your role in this organization does not allow this action")
+	// ErrOwnerRequired is a non-owner granting, removing or changing the owner role.
+	ErrOwnerRequired = shared.Forbidden("organizations.owner_required", "only owners can grant, change or remove the owner role")
+	// ErrLastOwner refuses a change that would leave no owner.
+	ErrLastOwner = shared.Conflict("organizations.last_owner", "an organization must keep at least one owner")
+	// ErrAlreadyMember refuses adding a user who is a member.
+	ErrAlreadyMember = shared.Conflict("organizations.already_member", "the user is already a member of this organization")
+	// ErrAlreadyInvited refuses a second pending invitation for one email.
+	ErrAlreadyInvited = shared.Conflict("organizations.already_invited", "an invitation for this email is already pending")
+	// ErrSlugTaken is a slug another live organization uses (compared case-insensitively).
+	ErrSlugTaken = shared.Conflict("organizations.slug_taken", "this slug is already taken")
+	// ErrSoleOwner refuses deleting the account of the only owner of an
+	// organization that has other members.
+	ErrSoleOwner = shared.Conflict("organizations.sole_owner",
+		"you are the only owner of an organization that has other members; hand over ownership or delete the organization first")
+)
+
+// CodeInvalid is the code of validation errors of this context.
+const CodeInvalid = "organizations.invalid"

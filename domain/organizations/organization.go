@@ -1,0 +1,515 @@
+package organizations
+
+import (
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/domain/shared"
+)
+
+// MaxNameLength bounds an organization's name (in characters).
+const MaxNameLength = 100
+
+// Membership is one user's role in an organization.
+type Membership struct {
+	user     shared.UserID
+	role     Role
+	joinedAt time.Time
+}
+
+// RehydrateMembership rebuilds a stored membership (adapters only).
+func RehydrateMembership(user shared.UserID, role Role, joinedAt time.Time) Membership {
+	return Membership{user: user, role: role, joinedAt: joinedAt}
+}
+
+// User is the member.
+func (m Membership) User() shared.UserID { return m.user }
+
+// Role is the member's role.
+func (m Membership) Role() Role { return m.role }
+
+// JoinedAt is when the membership began.
+func (m Membership) JoinedAt() time.Time { return m.joinedAt }
+
+// Invitation is a pending invitation of an email that has no account yet.
+// It becomes a membership when that email registers.
+type Invitation struct {
+	id        uuid.UUID
+	email     string
+	role      Role
+	invitedBy shared.UserID
+	createdAt time.Time
+}
+
+// RehydrateInvitation rebuilds a stored invitation (adapters only).
+func RehydrateInvitation(id uuid.UUID, email string, role Role, invitedBy shared.UserID, createdAt time.Time) Invitation {
+	return Invitation{id: id, email: email, role: role, invitedBy: invitedBy, createdAt: createdAt}
+}
+
+// ID identifies the invitation.
+func (i Invitation) ID() uuid.UUID { return i.id }
+
+// Email is the invited address, trimmed and lower-cased.
+func (i Invitation) Email() string { return i.email }
+
+// Role is the role the membership will have.
+func (i Invitation) Role() Role { return i.role }
+
+// InvitedBy is the user who invited (zero once that account is gone).
+func (i Invitation) InvitedBy() shared.UserID { return i.invitedBy }
+
+// CreatedAt is when the invitation was made.
+func (i Invitation) CreatedAt() time.Time { return i.createdAt }
+
+// Organization is the aggregate root of the context.
+//
+// Invariants:
+//   - name is 1 to MaxNameLength printable characters, trimmed; slug is valid;
+//   - a live organization has at least one owner;
+//   - a user has at most one membership, an email at most one pending
+//     invitation, and no invitation is pending for a member;
+//   - once deleted, no verb changes it any more.
+type Organization struct {
+	id          shared.OrganizationID
+	name        string
+	slug        Slug
+	createdAt   time.Time
+	updatedAt   time.Time
+	deleted     bool
+	members     map[shared.UserID]Membership
+	invitations map[string]Invitation
+	events      []Event
+}
+
+// NewOrganization creates an organization whose creator is its first owner.
+func NewOrganization(id shared.OrganizationID, name string, slug Slug, creator shared.UserID, now time.Time) (*Organization, error) {
+	fe := shared.FieldErrors{}
+	name, reason := cleanName(name)
+	if reason != "" {
+		fe.Add("name", reason)
+	}
+	if slug.IsZero() {
+		fe.Add("slug", "is required")
+	}
+	if err := fe.Err(CodeInvalid); err != nil {
+		return nil, err
+	}
+	if id.IsZero() || creator.IsZero() {
+		return nil, shared.Invalid(CodeInvalid, "organization and creator ids are required", nil)
+	}
+	o := &Organization{
+		id: id, name: name, slug: slug, createdAt: now, updatedAt: now,
+		members:     map[shared.UserID]Membership{creator: {user: creator, role: RoleOwner, joinedAt: now}},
+		invitations: map[string]Invitation{},
+	}
+	o.record(OrganizationCreated{EventMeta: o.meta(creator, now), Name: name, Slug: slug.String()})
+	return o, nil
+}
+
+// RehydrateOrganization rebuilds a stored, live organization (adapters only).
+func RehydrateOrganization(id shared.OrganizationID, name string, slug Slug, createdAt, updatedAt time.Time,
+	members []Membership, invitations []Invitation) *Organization {
+	o := &Organization{
+		id: id, name: name, slug: slug, createdAt: createdAt, updatedAt: updatedAt,
+		members:     make(map[shared.UserID]Membership, len(members)),
+		invitations: make(map[string]Invitation, len(invitations)),
+	}
+	for _, m := range members {
+		o.members[m.user] = m
+	}
+	for _, i := range invitations {
+		o.invitations[i.email] = i
+	}
+	return o
+}
+
+// ID identifies the organization.
+func (o *Organization) ID() shared.OrganizationID { return o.id }
+
+// Name is the display name.
+func (o *Organization) Name() string { return o.name }
+
+// Slug is the URL handle.
+func (o *Organization) Slug() Slug { return o.slug }
+
+// CreatedAt is when it was created.
+func (o *Organization) CreatedAt() time.Time { return o.createdAt }
+
+// UpdatedAt is when its name or slug last changed.
+func (o *Organization) UpdatedAt() time.Time { return o.updatedAt }
+
+// Deleted reports that the organization was deleted by a verb of this
+// aggregate; the store then removes it with its memberships and invitations.
+func (o *Organization) Deleted() bool { return o.deleted }
+
+// Members returns the memberships ordered by join time, then user id.
+func (o *Organization) Members() []Membership {
+	out := make([]Membership, 0, len(o.members))
+	for _, m := range o.members {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].joinedAt.Equal(out[j].joinedAt) {
+			return out[i].joinedAt.Before(out[j].joinedAt)
+		}
+		return out[i].user.String() < out[j].user.String()
+	})
+	return out
+}
+
+// Invitations returns the pending invitations ordered by creation time, then id.
+func (o *Organization) Invitations() []Invitation {
+	out := make([]Invitation, 0, len(o.invitations))
+	for _, i := range o.invitations {
+		out = append(out, i)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].createdAt.Equal(out[j].createdAt) {
+			return out[i].createdAt.Before(out[j].createdAt)
+		}
+		return out[i].id.String() < out[j].id.String()
+	})
+	return out
+}
+
+// RoleOf returns user's role, or the zero Role when they are not a member.
+func (o *Organization) RoleOf(user shared.UserID) Role { return o.members[user].role }
+
+// Member returns user's membership.
+func (o *Organization) Member(user shared.UserID) (Membership, bool) {
+	m, ok := o.members[user]
+	return m, ok
+}
+
+// OwnerCount counts the owners.
+func (o *Organization) OwnerCount() int {
+	n := 0
+	for _, m := range o.members {
+		if m.role == RoleOwner {
+			n++
+		}
+	}
+	return n
+}
+
+// PullEvents returns the recorded events and forgets them.
+func (o *Organization) PullEvents() []Event {
+	ev := o.events
+	o.events = nil
+	return ev
+}
+
+// View checks that actor may read the organization and returns their role.
+func (o *Organization) View(actor shared.UserID) (Role, error) {
+	role, err := o.actorRole(actor)
+	if err != nil {
+		return Role{}, err
+	}
+	return role, AuthorizeRead(role)
+}
+
+// Changes is a partial update of an organization; nil fields stay as they are.
+type Changes struct {
+	Name *string
+	Slug *Slug
+}
+
+// Update applies changes (owners and admins). It reports whether anything
+// changed; an update to the current values records no event.
+func (o *Organization) Update(actor shared.UserID, c Changes, now time.Time) (bool, error) {
+	role, err := o.actorRole(actor)
+	if err != nil {
+		return false, err
+	}
+	if role != RoleOwner && role != RoleAdmin {
+		return false, ErrForbidden
+	}
+	fe := shared.FieldErrors{}
+	var name string
+	if c.Name != nil {
+		var reason string
+		if name, reason = cleanName(*c.Name); reason != "" {
+			fe.Add("name", reason)
+		}
+	}
+	if c.Slug != nil && c.Slug.IsZero() {
+		fe.Add("slug", "must not be empty")
+	}
+	if err := fe.Err(CodeInvalid); err != nil {
+		return false, err
+	}
+	var changes []FieldChange
+	if c.Name != nil && name != o.name {
+		changes = append(changes, FieldChange{Field: "name", From: o.name, To: name})
+	}
+	if c.Slug != nil && *c.Slug != o.slug {
+		changes = append(changes, FieldChange{Field: "slug", From: o.slug.String(), To: c.Slug.String()})
+	}
+	if len(changes) == 0 {
+		return false, nil
+	}
+	if c.Name != nil {
+		o.name = name
+	}
+	if c.Slug != nil {
+		o.slug = *c.Slug
+	}
+	o.updatedAt = now
+	o.record(OrganizationUpdated{EventMeta: o.meta(actor, now), Changes: changes})
+	return true, nil
+}
+
+// Delete deletes the organization (owners only).
+func (o *Organization) Delete(actor shared.UserID, now time.Time) error {
+	role, err := o.actorRole(actor)
+	if err != nil {
+		return err
+	}
+	if role != RoleOwner {
+		return ErrForbidden
+	}
+	o.markDeleted(actor, ReasonDeletedByOwner, now)
+	return nil
+}
+
+// AddMember adds an existing user with role. Owners add any role; admins
+// add members and admins; members add no one.
+func (o *Organization) AddMember(actor, user shared.UserID, role Role, now time.Time) (Membership, error) {
+	if err := o.authorizeGrant(actor, role); err != nil {
+		return Membership{}, err
+	}
+	if user.IsZero() {
+		return Membership{}, shared.Invalid(CodeInvalid, "a user is required", nil)
+	}
+	if _, ok := o.members[user]; ok {
+		return Membership{}, ErrAlreadyMember
+	}
+	m := Membership{user: user, role: role, joinedAt: now}
+	o.members[user] = m
+	o.record(MemberAdded{EventMeta: o.meta(actor, now), User: user, Role: role})
+	return m, nil
+}
+
+// Invite records a pending invitation for an email that has no account
+// yet, under the same rules as AddMember. The email is trimmed and
+// lower-cased; a second pending invitation for it is ErrAlreadyInvited.
+func (o *Organization) Invite(actor shared.UserID, id uuid.UUID, email string, role Role, now time.Time) (Invitation, error) {
+	if err := o.authorizeGrant(actor, role); err != nil {
+		return Invitation{}, err
+	}
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if id == uuid.Nil {
+		return Invitation{}, shared.Invalid(CodeInvalid, "an invitation id is required", nil)
+	}
+	if _, ok := o.invitations[email]; ok {
+		return Invitation{}, ErrAlreadyInvited
+	}
+	inv := Invitation{id: id, email: email, role: role, invitedBy: actor, createdAt: now}
+	o.invitations[email] = inv
+	o.record(InvitationCreated{EventMeta: o.meta(actor, now), Invitation: id, Email: email, Role: role})
+	return inv, nil
+}
+
+// AcceptInvitation turns the pending invitation of email into a membership
+// of user, who has just registered with that email. It reports false (and
+// changes nothing) when no invitation is pending for email or user is
+// already a member.
+func (o *Organization) AcceptInvitation(user shared.UserID, email string, now time.Time) (Membership, bool) {
+	if o.deleted || user.IsZero() {
+		return Membership{}, false
+	}
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return Membership{}, false
+	}
+	inv, ok := o.invitations[email]
+	if !ok {
+		return Membership{}, false
+	}
+	delete(o.invitations, email)
+	if _, member := o.members[user]; member {
+		return Membership{}, false
+	}
+	m := Membership{user: user, role: inv.role, joinedAt: now}
+	o.members[user] = m
+	o.record(InvitationAccepted{EventMeta: o.meta(user, now), Invitation: inv.id, User: user, Email: email, Role: inv.role})
+	return m, true
+}
+
+// RemoveMember ends target's membership. Anyone may leave (remove
+// themselves); owners remove anyone; admins remove members and admins but
+// not owners; the last owner can neither leave nor be removed.
+func (o *Organization) RemoveMember(actor, target shared.UserID, now time.Time) error {
+	actorRole, err := o.actorRole(actor)
+	if err != nil {
+		return err
+	}
+	self := actor == target
+	if !self && actorRole == RoleMember {
+		return ErrForbidden
+	}
+	m, ok := o.members[target]
+	if !ok {
+		return ErrMemberNotFound
+	}
+	if !self && actorRole == RoleAdmin && m.role == RoleOwner {
+		return ErrOwnerRequired
+	}
+	if m.role == RoleOwner && o.OwnerCount() == 1 {
+		return ErrLastOwner
+	}
+	reason := ReasonRemoved
+	if self {
+		reason = ReasonSelfLeave
+	}
+	delete(o.members, target)
+	o.record(MemberRemoved{EventMeta: o.meta(actor, now), User: target, Role: m.role, Reason: reason})
+	return nil
+}
+
+// ChangeRole sets target's role. Owners change any role; admins switch
+// members and admins (their own role included) but never touch the owner
+// role; members change nothing. Demoting the last owner is ErrLastOwner.
+// Setting the current role again changes nothing and records no event.
+func (o *Organization) ChangeRole(actor, target shared.UserID, to Role, now time.Time) (Membership, error) {
+	actorRole, err := o.actorRole(actor)
+	if err != nil {
+		return Membership{}, err
+	}
+	if actorRole == RoleMember {
+		return Membership{}, ErrForbidden
+	}
+	if to.IsZero() {
+		return Membership{}, shared.Invalid(CodeInvalid, "the request has invalid fields",
+			map[string][]string{"role": {"is required"}})
+	}
+	m, ok := o.members[target]
+	if !ok {
+		return Membership{}, ErrMemberNotFound
+	}
+	if actorRole != RoleOwner && (m.role == RoleOwner || to == RoleOwner) {
+		return Membership{}, ErrOwnerRequired
+	}
+	if m.role == to {
+		return m, nil
+	}
+	if m.role == RoleOwner && o.OwnerCount() == 1 {
+		return Membership{}, ErrLastOwner
+	}
+	from := m.role
+	m.role = to
+	o.members[target] = m
+	o.record(MemberRoleChanged{EventMeta: o.meta(actor, now), User: target, From: from, To: to})
+	return m, nil
+}
+
+// RemoveDepartingAccount prepares the deletion of user's account: when they
+// are the only member the organization is deleted; when they are its only
+// owner and others remain it is ErrSoleOwner; otherwise their membership
+// ends. A user who is not a member changes nothing.
+func (o *Organization) RemoveDepartingAccount(user shared.UserID, now time.Time) error {
+	if o.deleted {
+		return nil
+	}
+	m, ok := o.members[user]
+	if !ok {
+		return nil
+	}
+	if len(o.members) == 1 {
+		o.markDeleted(user, ReasonAccountDeleted, now)
+		return nil
+	}
+	if m.role == RoleOwner && o.OwnerCount() == 1 {
+		return ErrSoleOwner
+	}
+	delete(o.members, user)
+	o.record(MemberRemoved{EventMeta: o.meta(user, now), User: user, Role: m.role, Reason: ReasonAccountDeleted})
+	return nil
+}
+
+// actorRole returns the acting user's role; a non-member (or a deleted
+// organization) is ErrNotFound.
+func (o *Organization) actorRole(actor shared.UserID) (Role, error) {
+	if o.deleted {
+		return Role{}, ErrNotFound
+	}
+	m, ok := o.members[actor]
+	if !ok {
+		return Role{}, ErrNotFound
+	}
+	return m.role, nil
+}
+
+// authorizeGrant is the rule for giving someone a role (adding or inviting).
+func (o *Organization) authorizeGrant(actor shared.UserID, role Role) error {
+	actorRole, err := o.actorRole(actor)
+	if err != nil {
+		return err
+	}
+	if role.IsZero() {
+		return shared.Invalid(CodeInvalid, "the request has invalid fields", map[string][]string{"role": {"is required"}})
+	}
+	switch actorRole {
+	case RoleOwner:
+		return nil
+	case RoleAdmin:
+		if role == RoleOwner {
+			return ErrOwnerRequired
+		}
+		return nil
+	default:
+		return ErrForbidden
+	}
+}
+
+func (o *Organization) markDeleted(actor shared.UserID, reason string, now time.Time) {
+	o.deleted = true
+	o.members = map[shared.UserID]Membership{}
+	o.invitations = map[string]Invitation{}
+	o.record(OrganizationDeleted{EventMeta: o.meta(actor, now), Reason: reason})
+}
+
+func (o *Organization) meta(actor shared.UserID, now time.Time) EventMeta {
+	return EventMeta{Organization: o.id, Actor: actor, At: now}
+}
+
+func (o *Organization) record(e Event) { o.events = append(o.events, e) }
+
+func cleanName(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", "is required"
+	case !utf8.ValidString(s):
+		return "", "must be valid UTF-8"
+	case utf8.RuneCountInString(s) > MaxNameLength:
+		return "", "must be at most 100 characters"
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return "", "must not contain control characters"
+		}
+	}
+	return s, ""
+}
+
+// NormalizeEmail trims and lower-cases an email and checks its shape
+// (one "@" with something on both sides, at most 254 characters).
+func NormalizeEmail(s string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(s))
+	local, domain, ok := strings.Cut(e, "@")
+	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || len(e) > 254 ||
+		strings.ContainsAny(e, " \t\r\n") || !strings.Contains(domain, ".") {
+		return "", shared.Invalid(CodeInvalid, "the request has invalid fields",
+			map[string][]string{"email": {"must be a valid email address"}})
+	}
+	return e, nil
+}
