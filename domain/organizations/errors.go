@@ -9,6 +9,8 @@ var (
 	ErrNotFound = shared.NotFound("organizations.not_found", "organization not found")
 	// ErrMemberNotFound is a target user who is not a member.
 	ErrMemberNotFound = shared.NotFound("organizations.member_not_found", "member not found")
+	// ErrUserNotFound is a user to add who has no live account any more.
+	ErrUserNotFound = shared.NotFound("organizations.user_not_found", "no such user")
 	// ErrForbidden is a member whose role does not allow the action.
 	ErrForbidden = shared.Forbidden("organizations.forbidden", "your role in this organization does not allow this action")
 	// ErrOwnerRequired is a non-owner granting, removing or changing the owner role.

@@ -1,6 +1,7 @@
 package organizations
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -81,6 +82,7 @@ type Organization struct {
 	createdAt   time.Time
 	updatedAt   time.Time
 	deleted     bool
+	deletedAt   time.Time
 	members     map[shared.UserID]Membership
 	invitations map[string]Invitation
 	events      []Event
@@ -146,6 +148,9 @@ func (o *Organization) UpdatedAt() time.Time { return o.updatedAt }
 // Deleted reports that the organization was deleted by a verb of this
 // aggregate; the store then removes it with its memberships and invitations.
 func (o *Organization) Deleted() bool { return o.deleted }
+
+// DeletedAt is when it was deleted (zero while live).
+func (o *Organization) DeletedAt() time.Time { return o.deletedAt }
 
 // Members returns the memberships ordered by join time, then user id.
 func (o *Organization) Members() []Membership {
@@ -428,7 +433,8 @@ func (o *Organization) RemoveDepartingAccount(user shared.UserID, now time.Time)
 		return nil
 	}
 	if m.role == RoleOwner && o.OwnerCount() == 1 {
-		return ErrSoleOwner
+		return ErrSoleOwner.WithMessage(fmt.Sprintf(
+			"you are the only owner of %q, which has other members; hand over ownership or delete the organization first", o.name))
 	}
 	delete(o.members, user)
 	o.record(MemberRemoved{EventMeta: o.meta(user, now), User: user, Role: m.role, Reason: ReasonAccountDeleted})
@@ -472,6 +478,7 @@ func (o *Organization) authorizeGrant(actor shared.UserID, role Role) error {
 
 func (o *Organization) markDeleted(actor shared.UserID, reason string, now time.Time) {
 	o.deleted = true
+	o.deletedAt = now
 	o.members = map[shared.UserID]Membership{}
 	o.invitations = map[string]Invitation{}
 	o.record(OrganizationDeleted{EventMeta: o.meta(actor, now), Reason: reason})

@@ -1,0 +1,90 @@
+package organizationsapp
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/secuird/authy/domain/organizations"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/organizationsport"
+)
+
+// ListMembers implements organizationsport.Service. A page holds active
+// memberships first and then pending invitations; the cursor says in which
+// of the two it stopped.
+func (s *Service) ListMembers(ctx context.Context, actor shared.UserID, id shared.OrganizationID, page organizationsport.Page) (organizationsport.MemberPage, error) {
+	if _, err := s.readable(ctx, actor, id); err != nil {
+		return organizationsport.MemberPage{}, err
+	}
+	cur, err := decodeCursor(page.Cursor, "m", "p")
+	if err != nil {
+		return organizationsport.MemberPage{}, err
+	}
+	limit := clampLimit(page.Limit)
+	var out organizationsport.MemberPage
+
+	remaining := limit
+	var afterInvitation *organizationsport.InvitationKey
+	if cur.kind == "p" {
+		afterInvitation = cur.invitationKey()
+	} else {
+		members, err := s.repo.ListMembers(ctx, id, cur.memberKey(), limit+1)
+		if err != nil {
+			return organizationsport.MemberPage{}, fmt.Errorf("list members: %w", err)
+		}
+		more := len(members) > limit
+		if more {
+			members = members[:limit]
+		}
+		if out.Items, err = s.memberViews(ctx, members); err != nil {
+			return organizationsport.MemberPage{}, err
+		}
+		if more {
+			last := members[len(members)-1]
+			out.NextCursor = cursor{kind: "m", at: last.JoinedAt(), id: [16]byte(last.User())}.encode()
+			return out, nil
+		}
+		remaining = limit - len(members)
+	}
+
+	invitations, err := s.repo.ListInvitations(ctx, id, afterInvitation, remaining+1)
+	if err != nil {
+		return organizationsport.MemberPage{}, fmt.Errorf("list invitations: %w", err)
+	}
+	if len(invitations) > remaining {
+		invitations = invitations[:remaining]
+		next := cursor{kind: "p"}
+		if len(invitations) > 0 {
+			last := invitations[len(invitations)-1]
+			next = cursor{kind: "p", at: last.CreatedAt(), id: last.ID()}
+		}
+		out.NextCursor = next.encode()
+	}
+	for _, inv := range invitations {
+		out.Items = append(out.Items, pendingView(inv))
+	}
+	return out, nil
+}
+
+// memberViews joins memberships with identity's view of the users. A user
+// identity no longer knows (an account being deleted right now) is left out.
+func (s *Service) memberViews(ctx context.Context, members []organizations.Membership) ([]organizationsport.MemberView, error) {
+	if len(members) == 0 {
+		return nil, nil
+	}
+	ids := make([]shared.UserID, len(members))
+	for i, m := range members {
+		ids[i] = m.User()
+	}
+	users, err := s.dir.GetMany(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("look up members: %w", err)
+	}
+	out := make([]organizationsport.MemberView, 0, len(members))
+	for _, m := range members {
+		if u, ok := users[m.User()]; ok {
+			out = append(out, activeView(m, u))
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,14 @@
+package organizationsapp
+
+import (
+	"context"
+
+	"github.com/secuird/authy/domain/organizations"
+	"github.com/secuird/authy/domain/shared"
+)
+
+// RemoveMember implements organizationsport.Service.
+func (s *Service) RemoveMember(ctx context.Context, actor shared.UserID, id shared.OrganizationID, user shared.UserID) error {
+	now := s.now()
+	return s.change(ctx, id, func(o *organizations.Organization) error { return o.RemoveMember(actor, user, now) })
+}

@@ -1,0 +1,119 @@
+// Package organizationsapp implements organizationsport.Service: the use
+// cases of the organizations context, one file each. Authorization and
+// invariants are the aggregate's; a use case loads, calls one verb, saves
+// and records the drained domain events in audit inside the same unit of
+// work.
+//
+// It imports only its domain, domain/shared and ports: never Fiber, GORM, an
+// adapter or another context's application (identity is reached through
+// identityport.Directory).
+package organizationsapp
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/domain/organizations"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/organizationsport"
+	"github.com/secuird/authy/ports/platformport"
+)
+
+// Deps are the ports the service uses.
+type Deps struct {
+	// UnitOfWork runs each change in one transaction with its audit records.
+	UnitOfWork organizationsport.UnitOfWork
+	// Organizations answers reads outside a transaction.
+	Organizations organizationsport.Repository
+	Directory     identityport.Directory
+	Recorder      auditport.Recorder
+	Clock         platformport.Clock
+	// NewID generates organization and invitation ids and slug suffixes
+	// (uuid.New when nil).
+	NewID func() uuid.UUID
+}
+
+// Service implements organizationsport.Service.
+type Service struct {
+	uow   organizationsport.UnitOfWork
+	repo  organizationsport.Repository
+	dir   identityport.Directory
+	rec   auditport.Recorder
+	clock platformport.Clock
+	newID func() uuid.UUID
+}
+
+var _ organizationsport.Service = (*Service)(nil)
+
+// New checks that every dependency is present.
+func New(d Deps) (*Service, error) {
+	switch {
+	case d.UnitOfWork == nil:
+		return nil, errors.New("organizationsapp: UnitOfWork is required")
+	case d.Organizations == nil:
+		return nil, errors.New("organizationsapp: Organizations is required")
+	case d.Directory == nil:
+		return nil, errors.New("organizationsapp: Directory is required")
+	case d.Recorder == nil:
+		return nil, errors.New("organizationsapp: Recorder is required")
+	case d.Clock == nil:
+		return nil, errors.New("organizationsapp: Clock is required")
+	}
+	if d.NewID == nil {
+		d.NewID = uuid.New
+	}
+	return &Service{uow: d.UnitOfWork, repo: d.Organizations, dir: d.Directory, rec: d.Recorder, clock: d.Clock, newID: d.NewID}, nil
+}
+
+// now is the clock's time in UTC at microsecond precision, the precision
+// every store keeps, so keyset cursors built from it match stored rows.
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// change runs fn on the locked organization in a unit of work and records
+// the events it leaves in audit in the same transaction.
+func (s *Service) change(ctx context.Context, id shared.OrganizationID, fn func(*organizations.Organization) error) error {
+	return s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
+		var events []organizations.Event
+		err := r.Organizations.Update(ctx, id, func(o *organizations.Organization) error {
+			if err := fn(o); err != nil {
+				return err
+			}
+			events = o.PullEvents()
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, events)
+	})
+}
+
+func clampLimit(n int) int {
+	switch {
+	case n < 1:
+		return organizationsport.DefaultPageLimit
+	case n > organizationsport.MaxPageLimit:
+		return organizationsport.MaxPageLimit
+	}
+	return n
+}
+
+func viewOf(o *organizations.Organization, actor shared.UserID) organizationsport.OrganizationView {
+	m, _ := o.Member(actor)
+	return organizationsport.OrganizationView{
+		ID: o.ID(), Name: o.Name(), Slug: o.Slug().String(), Role: m.Role().String(), JoinedAt: m.JoinedAt(),
+		CreatedAt: o.CreatedAt(), UpdatedAt: o.UpdatedAt(),
+	}
+}
+
+func summaryView(s organizationsport.OrganizationSummary) organizationsport.OrganizationView {
+	return organizationsport.OrganizationView{
+		ID: s.ID, Name: s.Name, Slug: s.Slug.String(), Role: s.Role.String(), JoinedAt: s.JoinedAt,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+	}
+}

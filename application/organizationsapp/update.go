@@ -1,0 +1,30 @@
+package organizationsapp
+
+import (
+	"context"
+
+	"github.com/secuird/authy/domain/organizations"
+	"github.com/secuird/authy/ports/organizationsport"
+)
+
+// Update implements organizationsport.Service.
+func (s *Service) Update(ctx context.Context, cmd organizationsport.UpdateCommand) (organizationsport.OrganizationView, error) {
+	changes := organizations.Changes{Name: cmd.Name}
+	if cmd.Slug != nil {
+		slug, err := organizations.ParseSlug(*cmd.Slug)
+		if err != nil {
+			return organizationsport.OrganizationView{}, err
+		}
+		changes.Slug = &slug
+	}
+	now := s.now()
+	var view organizationsport.OrganizationView
+	err := s.change(ctx, cmd.Organization, func(o *organizations.Organization) error {
+		if _, err := o.Update(cmd.Actor, changes, now); err != nil {
+			return err
+		}
+		view = viewOf(o, cmd.Actor)
+		return nil
+	})
+	return view, err
+}
