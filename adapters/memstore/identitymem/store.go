@@ -1,0 +1,184 @@
+// Package identitymem implements identityport's user repository and unit of
+// work in process memory: the store of fast tests, held to the same
+// contract suite (identityporttest) as the GORM adapter.
+//
+// A unit of work takes the store's single lock for its whole duration (like
+// SQLite's one writer) and restores a snapshot when its closure fails, so
+// rollbacks are real. It imports only ports, the identity domain and the
+// standard library.
+package identitymem
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/secuird/authy/domain/identity"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/identityport"
+)
+
+// record is the stored state of one user: values only, so no caller can
+// change the store through an aggregate it holds.
+type record struct {
+	id        shared.UserID
+	email     identity.Email
+	name      identity.Name
+	hash      identity.PasswordHash
+	createdAt time.Time
+	updatedAt time.Time
+	deletedAt time.Time
+}
+
+func toRecord(u *identity.User) record {
+	return record{
+		id: u.ID(), email: u.Email(), name: u.Name(), hash: u.PasswordHash(),
+		createdAt: u.CreatedAt(), updatedAt: u.UpdatedAt(), deletedAt: u.DeletedAt(),
+	}
+}
+
+func (r record) user() *identity.User {
+	return identity.RehydrateUser(r.id, r.email, r.name, r.hash, r.createdAt, r.updatedAt, r.deletedAt)
+}
+
+// Store holds users; it is both the UserRepository and the UnitOfWork.
+type Store struct {
+	mu    sync.Mutex
+	users map[shared.UserID]record
+}
+
+var (
+	_ identityport.UserRepository = (*Store)(nil)
+	_ identityport.UnitOfWork     = (*Store)(nil)
+)
+
+// New returns an empty store.
+func New() *Store { return &Store{users: map[shared.UserID]record{}} }
+
+type txKey struct{ s *Store }
+
+func (s *Store) inTx(ctx context.Context) bool {
+	v, _ := ctx.Value(txKey{s}).(bool)
+	return v
+}
+
+// lock takes the store's lock unless ctx carries this store's unit of work,
+// which already holds it.
+func (s *Store) lock(ctx context.Context) func() {
+	if s.inTx(ctx) {
+		return func() {}
+	}
+	s.mu.Lock()
+	return s.mu.Unlock
+}
+
+// Do implements identityport.UnitOfWork.
+func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, r identityport.TxRepos) error) error {
+	if s.inTx(ctx) {
+		return fn(ctx, identityport.TxRepos{Users: s})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snapshot := make(map[shared.UserID]record, len(s.users))
+	for k, v := range s.users {
+		snapshot[k] = v
+	}
+	if err := fn(context.WithValue(ctx, txKey{s}, true), identityport.TxRepos{Users: s}); err != nil {
+		s.users = snapshot
+		return err
+	}
+	return nil
+}
+
+func (s *Store) emailTaken(email identity.Email, except shared.UserID) bool {
+	for _, r := range s.users {
+		if r.deletedAt.IsZero() && r.id != except && r.email.Normalized() == email.Normalized() {
+			return true
+		}
+	}
+	return false
+}
+
+// Add implements identityport.UserRepository.
+func (s *Store) Add(ctx context.Context, u *identity.User) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	defer s.lock(ctx)()
+	if _, ok := s.users[u.ID()]; ok {
+		return identity.ErrEmailTaken.WithMessage("an account with this id already exists")
+	}
+	if !u.Deleted() && s.emailTaken(u.Email(), u.ID()) {
+		return identity.ErrEmailTaken
+	}
+	s.users[u.ID()] = toRecord(u)
+	return nil
+}
+
+// Get implements identityport.UserRepository.
+func (s *Store) Get(ctx context.Context, id shared.UserID) (*identity.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	defer s.lock(ctx)()
+	r, ok := s.users[id]
+	if !ok || !r.deletedAt.IsZero() {
+		return nil, identity.ErrUserNotFound
+	}
+	return r.user(), nil
+}
+
+// FindByEmail implements identityport.UserRepository.
+func (s *Store) FindByEmail(ctx context.Context, email identity.Email) (*identity.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	defer s.lock(ctx)()
+	for _, r := range s.users {
+		if r.deletedAt.IsZero() && r.email.Normalized() == email.Normalized() {
+			return r.user(), nil
+		}
+	}
+	return nil, identity.ErrUserNotFound
+}
+
+// GetMany implements identityport.UserRepository.
+func (s *Store) GetMany(ctx context.Context, ids []shared.UserID) ([]*identity.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	defer s.lock(ctx)()
+	out := make([]*identity.User, 0, len(ids))
+	seen := map[shared.UserID]bool{}
+	for _, id := range ids {
+		if r, ok := s.users[id]; ok && r.deletedAt.IsZero() && !seen[id] {
+			seen[id] = true
+			out = append(out, r.user())
+		}
+	}
+	return out, nil
+}
+
+// Update implements identityport.UserRepository.
+func (s *Store) Update(ctx context.Context, id shared.UserID, fn func(u *identity.User) error) (*identity.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	defer s.lock(ctx)()
+	r, ok := s.users[id]
+	if !ok || !r.deletedAt.IsZero() {
+		return nil, identity.ErrUserNotFound
+	}
+	u := r.user()
+	if err := fn(u); err != nil {
+		return nil, err
+	}
+	if u.ID() != id {
+		return nil, identity.ErrUserNotFound
+	}
+	if !u.Deleted() && s.emailTaken(u.Email(), id) {
+		return nil, identity.ErrEmailTaken
+	}
+	s.users[id] = toRecord(u)
+	return u, nil
+}

@@ -1,0 +1,252 @@
+// Package identityapp implements identityport.Service: registration, login,
+// the profile, password changes and account deletion, plus the Directory
+// other contexts use to look users up.
+//
+// It imports only the identity domain, domain/shared and ports: storage,
+// hashing, sessions, audit, rate limits and metrics all arrive as ports, so
+// the package runs unchanged on memstore in unit tests and on GORM in
+// production. It never imports Fiber, GORM, go-redis, net/http or an adapter.
+package identityapp
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/domain/identity"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+// Limits are the abuse limits of the identity endpoints, shared by every
+// server instance through the platformport.RateLimiter.
+type Limits struct {
+	// LoginPerIP counts every login attempt from one client IP.
+	LoginPerIP platformport.Limit
+	// LoginFailuresPerAccount counts failed logins for one email (known or
+	// not, so the limit reveals nothing); once it is spent, logins for that
+	// email are refused until the oldest failure leaves the window. A
+	// successful login clears it.
+	LoginFailuresPerAccount platformport.Limit
+	// RegisterPerIP counts registrations attempted from one client IP.
+	RegisterPerIP platformport.Limit
+	// PasswordChangePerUser counts password change attempts of one user,
+	// which bounds guessing the current password with a stolen session.
+	PasswordChangePerUser platformport.Limit
+}
+
+// DefaultLimits are the limits used when the configuration sets none.
+func DefaultLimits() Limits {
+	return Limits{
+		LoginPerIP:              platformport.Limit{Max: 10, Window: time.Minute},
+		LoginFailuresPerAccount: platformport.Limit{Max: 5, Window: 15 * time.Minute},
+		RegisterPerIP:           platformport.Limit{Max: 30, Window: time.Hour},
+		PasswordChangePerUser:   platformport.Limit{Max: 5, Window: time.Hour},
+	}
+}
+
+// Deps are the ports the service needs. Every field but NewID, Log and
+// Limits is required; zero Limits fall back to DefaultLimits one by one.
+type Deps struct {
+	Users    identityport.UserRepository
+	UoW      identityport.UnitOfWork
+	Hasher   identityport.PasswordHasher
+	Policy   identityport.PasswordPolicy
+	Sessions sessionsport.Service
+	Audit    auditport.Recorder
+	Limiter  platformport.RateLimiter
+	Meter    platformport.Meter
+	Clock    platformport.Clock
+	Limits   Limits
+	// NewID returns ids for new users (random UUIDs by default).
+	NewID func() shared.UserID
+	// Log receives what the service deliberately does not fail on (a rate
+	// limiter or audit store that cannot answer for a failed attempt).
+	Log *slog.Logger
+}
+
+// Service implements identityport.Service.
+type Service struct {
+	users    identityport.UserRepository
+	uow      identityport.UnitOfWork
+	hasher   identityport.PasswordHasher
+	policy   identityport.PasswordPolicy
+	sessions sessionsport.Service
+	audit    auditport.Recorder
+	limiter  platformport.RateLimiter
+	meter    platformport.Meter
+	clock    platformport.Clock
+	limits   Limits
+	newID    func() shared.UserID
+	log      *slog.Logger
+
+	hooksMu   sync.RWMutex
+	listeners []identityport.RegistrationListener
+	guard     identityport.DeletionGuard
+}
+
+var _ identityport.Service = (*Service)(nil)
+
+// New checks d and returns the service.
+func New(d Deps) (*Service, error) {
+	missing := map[string]bool{
+		"Users": d.Users == nil, "UoW": d.UoW == nil, "Hasher": d.Hasher == nil,
+		"Policy": d.Policy == nil, "Sessions": d.Sessions == nil, "Audit": d.Audit == nil,
+		"Limiter": d.Limiter == nil, "Meter": d.Meter == nil, "Clock": d.Clock == nil,
+	}
+	for _, name := range []string{"Users", "UoW", "Hasher", "Policy", "Sessions", "Audit", "Limiter", "Meter", "Clock"} {
+		if missing[name] {
+			return nil, errors.New("identityapp: missing dependency " + name)
+		}
+	}
+	def := DefaultLimits()
+	l := d.Limits
+	for _, p := range []struct{ got, def *platformport.Limit }{
+		{&l.LoginPerIP, &def.LoginPerIP},
+		{&l.LoginFailuresPerAccount, &def.LoginFailuresPerAccount},
+		{&l.RegisterPerIP, &def.RegisterPerIP},
+		{&l.PasswordChangePerUser, &def.PasswordChangePerUser},
+	} {
+		if p.got.Max <= 0 || p.got.Window <= 0 {
+			*p.got = *p.def
+		}
+	}
+	s := &Service{
+		users: d.Users, uow: d.UoW, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
+		audit: d.Audit, limiter: d.Limiter, meter: d.Meter, clock: d.Clock, limits: l,
+		newID: d.NewID, log: d.Log,
+	}
+	if s.newID == nil {
+		s.newID = func() shared.UserID { return shared.UserID(uuid.New()) }
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s, nil
+}
+
+// AddRegistrationListener makes l part of every registration's transaction.
+// Call it while wiring, before the server serves.
+func (s *Service) AddRegistrationListener(l identityport.RegistrationListener) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.listeners = append(s.listeners, l)
+}
+
+// SetDeletionGuard makes g part of every account deletion's transaction.
+// Call it while wiring, before the server serves.
+func (s *Service) SetDeletionGuard(g identityport.DeletionGuard) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.guard = g
+}
+
+func (s *Service) hooks() ([]identityport.RegistrationListener, identityport.DeletionGuard) {
+	s.hooksMu.RLock()
+	defer s.hooksMu.RUnlock()
+	return append([]identityport.RegistrationListener(nil), s.listeners...), s.guard
+}
+
+func (s *Service) now() time.Time { return s.clock.Now().UTC() }
+
+// Rate-limit keys. Emails are hashed so the shared store holds no address.
+func loginIPKey(ip string) string         { return "identity:login:ip:" + ip }
+func registerIPKey(ip string) string      { return "identity:register:ip:" + ip }
+func passwordKey(id shared.UserID) string { return "identity:password:user:" + id.String() }
+func loginAccountKey(normalizedEmail string) string {
+	sum := sha256.Sum256([]byte(normalizedEmail))
+	return "identity:login:account:" + hex.EncodeToString(sum[:16])
+}
+
+// take counts one event. A limiter that cannot answer admits the request:
+// the shared store being down slows defences, it must not stop the service
+// (the bounded hasher still caps the work a flood can cause).
+func (s *Service) take(ctx context.Context, key string, l platformport.Limit) platformport.Decision {
+	d, err := s.limiter.Take(ctx, key, l)
+	if err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable; admitting", "error", err.Error())
+		return platformport.Decision{Allowed: true}
+	}
+	return d
+}
+
+func (s *Service) peek(ctx context.Context, key string, l platformport.Limit) platformport.Decision {
+	d, err := s.limiter.Peek(ctx, key, l)
+	if err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable; admitting", "error", err.Error())
+		return platformport.Decision{Allowed: true}
+	}
+	return d
+}
+
+// recordAttempt writes audit records of an attempt that changed nothing,
+// outside any unit of work. A failure is logged, not returned: the caller's
+// answer (401, 429) must not turn into a 500 because audit is slow.
+func (s *Service) recordAttempt(ctx context.Context, ev auditport.Event) {
+	if err := s.audit.Record(ctx, ev); err != nil {
+		s.log.ErrorContext(ctx, "audit record of a failed attempt lost", "action", ev.Action, "error", err.Error())
+	}
+}
+
+func view(u *identity.User) identityport.UserView {
+	return identityport.UserView{
+		ID: u.ID(), Email: u.Email().String(), Name: u.Name().String(),
+		CreatedAt: u.CreatedAt(), UpdatedAt: u.UpdatedAt(),
+	}
+}
+
+func summary(u *identity.User) identityport.UserSummary {
+	return identityport.UserSummary{ID: u.ID(), Email: u.Email().String(), Name: u.Name().String()}
+}
+
+// auditEvents turns the aggregate's domain events into audit records by the
+// user itself; extra details are merged into every record.
+func auditEvents(events []identity.Event, extra map[string]any) []auditport.Event {
+	out := make([]auditport.Event, 0, len(events))
+	for _, e := range events {
+		ev := auditport.Event{
+			ActorType: auditport.ActorUser, ActorID: e.UserID().String(),
+			TargetType: "user", TargetID: e.UserID().String(),
+			OccurredAt: e.OccurredAt(),
+		}
+		switch e := e.(type) {
+		case identity.UserRegistered:
+			ev.Action = "auth.register"
+		case identity.ProfileUpdated:
+			ev.Action = "user.profile.updated"
+			ev.Details = map[string]any{"fields": append([]string(nil), e.Fields...)}
+		case identity.PasswordChanged:
+			ev.Action = "user.password.changed"
+		case identity.UserDeleted:
+			ev.Action = "user.deleted"
+		default:
+			continue
+		}
+		for k, v := range extra {
+			if ev.Details == nil {
+				ev.Details = map[string]any{}
+			}
+			ev.Details[k] = v
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+// passwordReasons combines the domain's rule with the policy port; the list
+// is only consulted for a password of acceptable length.
+func (s *Service) passwordReasons(plain string, email identity.Email) []string {
+	if r := identity.CheckNewPassword(plain, email); r != nil {
+		return r
+	}
+	return s.policy.Check(plain)
+}

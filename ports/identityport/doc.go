@@ -1,0 +1,10 @@
+// Package identityport declares every interface crossing the identity
+// context's hexagon: in.go is the use-case API the HTTP adapter calls
+// (Service, which also serves other contexts as a Directory), hooks.go the
+// hooks other contexts plug into registration and deletion, and out.go what
+// the application needs from the outside: the user repository and its unit
+// of work, the password hasher and the password policy.
+//
+// It imports only the standard library, uuid, domain packages and other
+// ports; identityporttest holds the executable contract of out.go.
+package identityport

@@ -1,0 +1,76 @@
+package identityport
+
+import (
+	"context"
+
+	"github.com/secuird/authy/domain/identity"
+	"github.com/secuird/authy/domain/shared"
+)
+
+// ErrHasherBusy is returned by a PasswordHasher whose bounded queue is full
+// or whose wait ran out: the server sheds load instead of piling up
+// memory-hungry hashes.
+var ErrHasherBusy = shared.Unavailable("identity.hasher_busy", "the server is busy; retry shortly")
+
+// UserRepository stores User aggregates.
+//
+// Contract (checked by identityporttest on every backend):
+//   - Get, FindByEmail and Update see only live users; an unknown or deleted
+//     user is identity.ErrUserNotFound.
+//   - FindByEmail compares the normalized email (trimmed, case-insensitive).
+//   - Add and Update refuse an email another live user has with
+//     identity.ErrEmailTaken, also when two callers race for it: exactly
+//     one wins. A deleted user's email is free again.
+//   - Update locks the user's row (FOR UPDATE on PostgreSQL), rehydrates it,
+//     runs fn, saves and commits; an error from fn rolls back and leaves the
+//     stored user unchanged. Concurrent Updates of one user run one after
+//     the other, each seeing the previous one's result. fn must do no I/O.
+//   - Every method joins the unit of work carried by ctx when there is one.
+type UserRepository interface {
+	Add(ctx context.Context, u *identity.User) error
+	Get(ctx context.Context, id shared.UserID) (*identity.User, error)
+	FindByEmail(ctx context.Context, email identity.Email) (*identity.User, error)
+	// GetMany returns the live users among ids, in no particular order.
+	GetMany(ctx context.Context, ids []shared.UserID) ([]*identity.User, error)
+	// Update returns the user as saved.
+	Update(ctx context.Context, id shared.UserID, fn func(u *identity.User) error) (*identity.User, error)
+}
+
+// TxRepos is what a use case may change inside one unit of work.
+type TxRepos struct {
+	Users UserRepository
+}
+
+// UnitOfWork runs fn in one transaction carried by the ctx fn receives, so
+// the repositories in TxRepos and every other port that joins through ctx
+// (audit records, sessions revoked, organizations' listeners) commit or
+// roll back together. An error from fn rolls everything back; a ctx that
+// already carries a transaction is joined.
+type UnitOfWork interface {
+	Do(ctx context.Context, fn func(ctx context.Context, r TxRepos) error) error
+}
+
+// PasswordHasher hashes and verifies passwords.
+//
+// Hash and Verify bound how many hashes run at once (each holds its whole
+// memory cost); a caller that cannot get a slot within a bounded wait gets
+// ErrHasherBusy, and one whose ctx ends gets ctx's error.
+type PasswordHasher interface {
+	// Hash returns a new hash of plain with the current parameters.
+	Hash(ctx context.Context, plain string) (identity.PasswordHash, error)
+	// Verify reports whether plain matches hash, and whether the hash should
+	// be replaced by one with the current algorithm and parameters (a
+	// legacy bcrypt hash, or weaker argon2id parameters). A hash in an
+	// unknown format never matches.
+	Verify(ctx context.Context, plain string, hash identity.PasswordHash) (match, rehash bool, err error)
+	// VerifyDummy does the work of Verify against a hash that matches no
+	// password, so an unknown email costs the same as a wrong password.
+	VerifyDummy(ctx context.Context, plain string) error
+}
+
+// PasswordPolicy judges a password a user is choosing beyond the domain's
+// length rule (identity.CheckNewPassword): the list of common passwords.
+type PasswordPolicy interface {
+	// Check returns the reasons plain is refused, nil when acceptable.
+	Check(plain string) []string
+}
