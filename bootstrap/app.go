@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/secuird/authy/adapters/httpapi"
 	"github.com/secuird/authy/adapters/httpapi/apidocs"
+	"github.com/secuird/authy/adapters/httpapi/metricshttp"
 	"github.com/secuird/authy/adapters/memstore/platformmem"
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/redisstore/platformredis"
@@ -36,9 +38,12 @@ type App struct {
 	checks  []platformport.HealthCheck
 	jobs    map[string]Job
 	doc     *apidocs.Document
-	http    *fiber.App
-	workers []Worker
-	closers []func() error
+
+	registry *prometheus.Registry
+	requests *metricshttp.Requests
+	http     *fiber.App
+	workers  []Worker
+	closers  []func() error
 }
 
 // Worker is a background loop that runs inside `serve` until its context
@@ -101,6 +106,9 @@ func New(ctx context.Context, cfg Config, opts ...Option) (app *App, err error) 
 		return nil, err
 	}
 	if err := a.openCache(); err != nil {
+		return nil, err
+	}
+	if err := a.setupMetrics(); err != nil {
 		return nil, err
 	}
 	if err := a.buildHTTP(); err != nil {
@@ -180,8 +188,10 @@ func (a *App) buildHTTP() error {
 		CORSOrigins:    a.cfg.CORSOrigins,
 		TrustedProxies: proxies,
 		Logger:         a.log,
+		Observe:        a.requests.Observe,
 	})
 	httpapi.RegisterHealth(a.http, a.checks)
+	metricshttp.Register(a.http, a.registry)
 	if err := a.mountDocs(); err != nil {
 		return err
 	}

@@ -158,7 +158,7 @@ func recoverPanics(log *slog.Logger) fiber.Handler {
 
 // accessLog writes one structured line per request once the response is
 // final (after the error handler ran).
-func accessLog(log *slog.Logger, errorHandler fiber.ErrorHandler) fiber.Handler {
+func accessLog(log *slog.Logger, errorHandler fiber.ErrorHandler, observe func(string, string, int, time.Duration)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		if err := c.Next(); err != nil {
@@ -175,13 +175,17 @@ func accessLog(log *slog.Logger, errorHandler fiber.ErrorHandler) fiber.Handler 
 		if route == "/" && c.Path() != "/" {
 			route = "(unmatched)"
 		}
+		elapsed := time.Since(start)
+		if observe != nil {
+			observe(c.Method(), route, status, elapsed)
+		}
 		log.LogAttrs(c.UserContext(), level, "request",
 			slog.String("request_id", RequestID(c)),
 			slog.String("method", c.Method()),
 			slog.String("route", route),
 			slog.String("path", c.Path()),
 			slog.Int("status", status),
-			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),
 			slog.String("client_ip", ClientIP(c)),
 			slog.Int("bytes_out", len(c.Response().Body())),
 		)

@@ -21,6 +21,8 @@ type Options struct {
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
 	Logger         *slog.Logger
+	// Observe, when set, is told of every finished request (metrics).
+	Observe func(method, route string, status int, elapsed time.Duration)
 }
 
 // New returns a Fiber app with the edge middleware installed, in this order:
@@ -50,7 +52,7 @@ func New(o Options) *fiber.App {
 		CaseSensitive:         true,
 	})
 	app.Use(requestMeta(o.TrustedProxies))
-	app.Use(accessLog(log, eh))
+	app.Use(accessLog(log, eh, o.Observe))
 	app.Use(recoverPanics(log))
 	app.Use(securityHeaders(o.Production))
 	if len(o.CORSOrigins) > 0 {

@@ -1,0 +1,209 @@
+//go:build integration
+
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/migrations"
+	"github.com/secuird/authy/tests/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+
+type dbCase struct {
+	name string
+	open func(t *testing.T) *pgstore.DB
+}
+
+func backends() []dbCase {
+	return []dbCase{
+		{"postgres", func(t *testing.T) *pgstore.DB {
+			return open(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
+		}},
+		{"sqlite", func(t *testing.T) *pgstore.DB {
+			return open(t, pgstore.Options{SQLitePath: filepath.Join(t.TempDir(), "authy.db")})
+		}},
+	}
+}
+
+func open(t *testing.T, o pgstore.Options) *pgstore.DB {
+	t.Helper()
+	o.MaxOpenConns = 8
+	db, err := pgstore.Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func TestMigrations_UpDownToZeroAndUpAgain(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := b.open(t)
+			m, err := pgstore.NewMigrator(db, migrations.FS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, err := m.Status(ctx)
+			if err != nil || len(status) == 0 {
+				t.Fatalf("status: %v %v", status, err)
+			}
+			latest := status[len(status)-1].Version
+			if n, err := m.Up(ctx); err != nil || n != len(status) {
+				t.Fatalf("up: %d %v", n, err)
+			}
+			if v, _ := m.Version(ctx); v != latest {
+				t.Fatalf("version after up = %d, want %d", v, latest)
+			}
+			if pending, _ := m.HasPending(ctx); pending {
+				t.Fatal("nothing should be pending after up")
+			}
+			if n, err := m.DownTo(ctx, 0); err != nil || n != len(status) {
+				t.Fatalf("down to zero: %d %v", n, err)
+			}
+			if v, _ := m.Version(ctx); v != 0 {
+				t.Fatalf("version after down = %d", v)
+			}
+			if err := db.Gorm().Exec("SELECT 1 FROM users").Error; err == nil {
+				t.Fatal("users must be gone after down to zero")
+			}
+			if n, err := m.Up(ctx); err != nil || n != len(status) {
+				t.Fatalf("up again: %d %v", n, err)
+			}
+			if done, err := m.Down(ctx); err != nil || !done {
+				t.Fatalf("one step down: %v %v", done, err)
+			}
+			if v, _ := m.Version(ctx); v >= latest {
+				t.Fatalf("one step down left version %d", v)
+			}
+		})
+	}
+}
+
+type probe struct {
+	ID   string `gorm:"primaryKey"`
+	Name string `gorm:"uniqueIndex"`
+}
+
+func migrated(t *testing.T, db *pgstore.DB) {
+	t.Helper()
+	if err := db.Gorm().AutoMigrate(&probe{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTransaction_RollsBackOnErrorAndJoinsNestedCalls(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := b.open(t)
+			migrated(t, db)
+			boom := errors.New("boom")
+			var afterCommit int
+			err := db.Transaction(ctx, func(ctx context.Context) error {
+				if err := db.Conn(ctx).Create(&probe{ID: uuid.NewString(), Name: "rolled-back"}).Error; err != nil {
+					return err
+				}
+				db.AfterCommit(ctx, func(context.Context) { afterCommit++ })
+				return db.Transaction(ctx, func(ctx context.Context) error { return boom }) // joins, then fails
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("err = %v", err)
+			}
+			var n int64
+			db.Gorm().Model(&probe{}).Where("name = ?", "rolled-back").Count(&n)
+			if n != 0 || afterCommit != 0 {
+				t.Fatalf("rolled back tx left %d rows and ran %d after-commit hooks", n, afterCommit)
+			}
+			err = db.Transaction(ctx, func(ctx context.Context) error {
+				db.AfterCommit(ctx, func(context.Context) { afterCommit++ })
+				if afterCommit != 0 {
+					t.Error("after-commit hook ran before the commit")
+				}
+				return db.Conn(ctx).Create(&probe{ID: uuid.NewString(), Name: "kept"}).Error
+			})
+			if err != nil || afterCommit != 1 {
+				t.Fatalf("commit: %v, hooks run %d", err, afterCommit)
+			}
+		})
+	}
+}
+
+func TestIsDuplicate_RecognisesUniqueViolationsOnBothDialects(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			db := b.open(t)
+			migrated(t, db)
+			ctx := context.Background()
+			if err := db.Conn(ctx).Create(&probe{ID: uuid.NewString(), Name: "same"}).Error; err != nil {
+				t.Fatal(err)
+			}
+			err := db.Conn(ctx).Create(&probe{ID: uuid.NewString(), Name: "same"}).Error
+			if !pgstore.IsDuplicate(err) {
+				t.Fatalf("duplicate not recognised: %v", err)
+			}
+			err = db.Conn(ctx).Where("name = ?", "absent").First(&probe{}).Error
+			if !pgstore.IsNotFound(err) {
+				t.Fatalf("not found not recognised: %v", err)
+			}
+		})
+	}
+}
+
+func TestSQLite_ConcurrentWritersNeverSeeDatabaseIsLocked(t *testing.T) {
+	db := open(t, pgstore.Options{SQLitePath: filepath.Join(t.TempDir(), "authy.db")})
+	migrated(t, db)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 400)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				err := db.Transaction(ctx, func(ctx context.Context) error {
+					var n int64
+					if err := db.Conn(ctx).Model(&probe{}).Count(&n).Error; err != nil {
+						return err
+					}
+					return db.Conn(ctx).Create(&probe{ID: uuid.NewString(), Name: fmt.Sprintf("w%d-%d", w, i)}).Error
+				})
+				if err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if strings.Contains(err.Error(), "locked") || strings.Contains(err.Error(), "busy") {
+			t.Fatalf("SQLite lock error under concurrency: %v", err)
+		}
+		t.Fatal(err)
+	}
+	var n int64
+	db.Gorm().Model(&probe{}).Count(&n)
+	if n != 400 {
+		t.Fatalf("rows = %d, want 400", n)
+	}
+}
+
+func TestOpen_RefusesANonPostgresURL(t *testing.T) {
+	if _, err := pgstore.Open(pgstore.Options{URL: "mysql://root@localhost/x"}); err == nil {
+		t.Fatal("want an error")
+	}
+}

@@ -1,0 +1,128 @@
+package bootstrap
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestConfig_DefaultsMatchTheSpec(t *testing.T) {
+	c := DefaultConfig()
+	if c.Host != "127.0.0.1" || c.Port != 5000 || c.SessionIdleTimeout != 900 || c.SessionAbsoluteTimeout != 28800 ||
+		c.ContactEmailTo != "info@secuird.tech" || c.BodyLimitBytes != 1<<20 || c.DatabaseURL != "" || !c.MigrateOnStart {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults must validate: %v", err)
+	}
+}
+
+func TestConfig_ProductionRefusesWeakKeysAndSaysWhich(t *testing.T) {
+	cases := []struct {
+		name, secret, enc string
+		wantMissing       []string
+	}{
+		{"both missing", "", "", []string{"SECRET_KEY", "ENCRYPTION_KEY"}},
+		{"secret too short", "short", strings.Repeat("e", 32), []string{"SECRET_KEY"}},
+		{"encryption missing", strings.Repeat("s", 32), "", []string{"ENCRYPTION_KEY"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			c.AppEnv = EnvProduction
+			c.SecretKey, c.EncryptionKey = tc.secret, tc.enc
+			err := c.Validate()
+			if err == nil {
+				t.Fatal("production must refuse")
+			}
+			for _, name := range tc.wantMissing {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("error does not name %s: %v", name, err)
+				}
+			}
+			if len(tc.wantMissing) == 1 {
+				other := "ENCRYPTION_KEY"
+				if tc.wantMissing[0] == other {
+					other = "SECRET_KEY"
+				}
+				if strings.Contains(err.Error(), other) {
+					t.Errorf("error blames %s which is fine: %v", other, err)
+				}
+			}
+		})
+	}
+	c := DefaultConfig()
+	c.AppEnv = EnvProduction
+	c.SecretKey, c.EncryptionKey = strings.Repeat("s", 32), strings.Repeat("e", 32)
+	if err := c.Validate(); err != nil {
+		t.Fatalf("strong keys must pass: %v", err)
+	}
+}
+
+func TestConfig_RejectsSettingsThatWouldFailLate(t *testing.T) {
+	cases := map[string]func(*Config){
+		"unknown env":            func(c *Config) { c.AppEnv = "staging" },
+		"mysql url":              func(c *Config) { c.DatabaseURL = "mysql://x" },
+		"redis url scheme":       func(c *Config) { c.RedisURL = "http://x" },
+		"idle above absolute":    func(c *Config) { c.SessionIdleTimeout = 30000 },
+		"weak argon2":            func(c *Config) { c.Argon2MemoryKiB = 1024 },
+		"bad log level":          func(c *Config) { c.LogLevel = "loud" },
+		"zero body limit":        func(c *Config) { c.BodyLimitBytes = 0 },
+		"negative session limit": func(c *Config) { c.SessionAbsoluteTimeout = -1 },
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := DefaultConfig()
+			mutate(&c)
+			if c.Validate() == nil {
+				t.Fatal("want an error")
+			}
+		})
+	}
+}
+
+func TestLoadConfig_ReadsTheEnvironment(t *testing.T) {
+	t.Setenv("PORT", "6123")
+	t.Setenv("CORS_ORIGINS", "https://a.example,https://b.example")
+	t.Setenv("APP_ENV", "testing")
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 6123 || len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://b.example" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestCLI_EveryCommandHasHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"migrate", "up", "--help"},
+		{"migrate", "down", "--help"}, {"migrate", "status", "--help"}, {"migrate", "create", "--help"},
+		{"jobs", "run", "--help"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			root := NewRootCommand()
+			var out bytes.Buffer
+			root.SetOut(&out)
+			root.SetArgs(args)
+			if err := root.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), "Usage:") {
+				t.Fatalf("no usage in %q", out.String())
+			}
+		})
+	}
+}
+
+func TestCLI_ServeRefusesToStartInProductionWithoutKeys(t *testing.T) {
+	t.Setenv("APP_ENV", "production")
+	t.Setenv("SECRET_KEY", "")
+	t.Setenv("ENCRYPTION_KEY", "")
+	root := NewRootCommand()
+	root.SetArgs([]string{"serve"})
+	err := root.Execute()
+	if err == nil || !strings.Contains(err.Error(), "SECRET_KEY") || !strings.Contains(err.Error(), "ENCRYPTION_KEY") {
+		t.Fatalf("serve must refuse and name the keys, got %v", err)
+	}
+}
