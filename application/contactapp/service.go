@@ -1,0 +1,64 @@
+package contactapp
+
+import (
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/contactport"
+	"github.com/secuird/authy/ports/platformport"
+)
+
+// DefaultLimit is the contact form's rate limit per client IP.
+var DefaultLimit = platformport.Limit{Max: 5, Window: time.Hour}
+
+// Errors returned by Submit besides the domain's validation errors.
+var (
+	// ErrRateLimited refuses a client over the limit; it carries the delay.
+	ErrRateLimited = shared.RateLimited("contact.rate_limited", "too many enquiries from this address; try again later", 0)
+	// ErrUnavailable is returned when the rate limiter does not answer.
+	ErrUnavailable = shared.Unavailable("contact.unavailable", "the contact form is temporarily unavailable")
+)
+
+// Deps are the ports the Service uses.
+type Deps struct {
+	Store   contactport.Store
+	Audit   auditport.Recorder
+	Limiter platformport.RateLimiter
+	Clock   platformport.Clock
+	Meter   platformport.Meter
+	// Limit defaults to DefaultLimit.
+	Limit platformport.Limit
+	// NewID generates ids; defaults to random UUIDs.
+	NewID func() uuid.UUID
+	// OnAccepted is called after an enquiry committed, to wake the mail
+	// worker at once instead of at its next poll. Optional.
+	OnAccepted func()
+}
+
+// Service implements contactport.Service.
+type Service struct {
+	d Deps
+}
+
+var _ contactport.Service = (*Service)(nil)
+
+// NewService checks that every required port is present.
+func NewService(d Deps) (*Service, error) {
+	if d.Store == nil || d.Audit == nil || d.Limiter == nil || d.Clock == nil {
+		return nil, errors.New("contactapp: Store, Audit, Limiter and Clock are required")
+	}
+	if d.Meter == nil {
+		d.Meter = platformport.NopMeter{}
+	}
+	if d.Limit.Max <= 0 || d.Limit.Window <= 0 {
+		d.Limit = DefaultLimit
+	}
+	if d.NewID == nil {
+		d.NewID = uuid.New
+	}
+	return &Service{d: d}, nil
+}

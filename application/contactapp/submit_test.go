@@ -1,0 +1,161 @@
+package contactapp_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secuird/authy/application/contactapp"
+	"github.com/secuird/authy/domain/contact"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/platformport"
+)
+
+func TestSubmit_StoresTheEnquiryWithAPendingDeliveryAndAnAuditEvent(t *testing.T) {
+	f := newFixture(t)
+	ctx := fromIP("203.0.113.7")
+	r := f.submit(t, ctx)
+	if r.Type != "demo" || !r.ReceivedAt.Equal(t0) {
+		t.Fatalf("receipt %+v", r)
+	}
+	id, err := contact.ParseEnquiryID(r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := f.store.Enquiries().Get(ctx, id)
+	if err != nil || e.Name() != "Ada Lovelace" || e.Email() != "Ada@Example.COM" {
+		t.Fatalf("stored enquiry %+v %v", e, err)
+	}
+	d, err := f.store.Outbox().ByEnquiry(ctx, id)
+	if err != nil || d.Sent() || !d.Due(t0) {
+		t.Fatalf("delivery %+v %v", d, err)
+	}
+	evs := f.audit.all()
+	if len(evs) != 1 {
+		t.Fatalf("audit events %+v", evs)
+	}
+	ev := evs[0]
+	if ev.Action != "contact.enquiry.received" || ev.ActorType != auditport.ActorAnonymous || ev.ActorID != "" ||
+		ev.TargetType != "contact_enquiry" || ev.TargetID != r.ID || !ev.OccurredAt.Equal(t0) {
+		t.Fatalf("audit event %+v", ev)
+	}
+	if len(ev.Details) != 2 || ev.Details["type"] != "demo" || ev.Details["email_domain"] != "example.com" {
+		t.Fatalf("details must hold only type and email domain: %+v", ev.Details)
+	}
+	if f.nudges != 1 {
+		t.Fatalf("the worker must be nudged once, got %d", f.nudges)
+	}
+}
+
+func TestSubmit_ABadFieldIsRefusedByNameAndStoresNothing(t *testing.T) {
+	f := newFixture(t)
+	cmd := validCmd()
+	cmd.Name = "Ada\r\nBcc: eve@example.com"
+	_, err := f.svc.Submit(fromIP("203.0.113.7"), cmd)
+	var se *shared.Error
+	if !errors.As(err, &se) || se.Kind() != shared.KindInvalid || len(se.Fields()["name"]) == 0 {
+		t.Fatalf("want a validation error naming name, got %v", err)
+	}
+	if len(f.audit.all()) != 0 || f.nudges != 0 {
+		t.Fatal("a refused enquiry must leave no trace")
+	}
+}
+
+func TestSubmit_TheSixthAcceptedEnquiryFromOneAddressIsRateLimited(t *testing.T) {
+	f := newFixture(t)
+	ctx := fromIP("198.51.100.1")
+	for i := 0; i < 5; i++ {
+		f.submit(t, ctx)
+	}
+	f.clock.Advance(10 * time.Minute)
+	_, err := f.svc.Submit(ctx, validCmd())
+	var se *shared.Error
+	if !errors.As(err, &se) || se.Kind() != shared.KindRateLimited || !errors.Is(err, contactapp.ErrRateLimited) {
+		t.Fatalf("want rate limited, got %v", err)
+	}
+	if se.RetryAfter() != 50*time.Minute {
+		t.Fatalf("retry after %v, want 50m (the first enquiry leaves the window then)", se.RetryAfter())
+	}
+	if f.meter.get(platformport.MetricRateLimited, "contact") != 1 {
+		t.Fatal("the refusal must be counted")
+	}
+	if len(f.audit.all()) != 5 {
+		t.Fatalf("audit events %d, want 5", len(f.audit.all()))
+	}
+	f.submit(t, fromIP("198.51.100.2"))
+	f.clock.Advance(50 * time.Minute)
+	f.submit(t, ctx)
+}
+
+func TestSubmit_InvalidEnquiriesDoNotCountTowardsTheLimit(t *testing.T) {
+	f := newFixture(t)
+	ctx := fromIP("198.51.100.9")
+	bad := validCmd()
+	bad.Email = "nope"
+	for i := 0; i < 10; i++ {
+		if _, err := f.svc.Submit(ctx, bad); shared.KindOf(err) != shared.KindInvalid {
+			t.Fatalf("want invalid, got %v", err)
+		}
+	}
+	for i := 0; i < 5; i++ {
+		f.submit(t, ctx)
+	}
+}
+
+func TestSubmit_AClientOverTheLimitIsRefusedBeforeItsInputIsChecked(t *testing.T) {
+	f := newFixture(t)
+	ctx := fromIP("198.51.100.3")
+	for i := 0; i < 5; i++ {
+		f.submit(t, ctx)
+	}
+	if _, err := f.svc.Submit(ctx, contactappEmpty()); shared.KindOf(err) != shared.KindRateLimited {
+		t.Fatalf("want rate limited before validation, got %v", err)
+	}
+}
+
+func TestSubmit_AnAuditFailureRollsTheEnquiryBack(t *testing.T) {
+	f := newFixture(t)
+	f.audit.fail = errors.New("audit store down")
+	ctx := fromIP("203.0.113.8")
+	_, err := f.svc.Submit(ctx, validCmd())
+	if err == nil || shared.KindOf(err) != shared.KindUnknown {
+		t.Fatalf("want an internal error, got %v", err)
+	}
+	if f.nudges != 0 {
+		t.Fatal("no nudge for a rolled-back enquiry")
+	}
+	got, err := f.store.Outbox().Claim(ctx, claimAll(t0.Add(time.Hour)))
+	if err != nil || len(got) != 0 {
+		t.Fatalf("a rolled-back enquiry left a delivery: %v %v", got, err)
+	}
+}
+
+func TestSubmit_ARateLimiterThatDoesNotAnswerFailsClosed(t *testing.T) {
+	f := newFixture(t, func(d *contactapp.Deps) { d.Limiter = failingLimiter{} })
+	_, err := f.svc.Submit(fromIP("203.0.113.9"), validCmd())
+	if shared.KindOf(err) != shared.KindUnavailable || !errors.Is(err, contactapp.ErrUnavailable) {
+		t.Fatalf("want unavailable, got %v", err)
+	}
+	if len(f.audit.all()) != 0 {
+		t.Fatal("nothing may be stored")
+	}
+}
+
+func TestSubmit_WithoutAClientAddressSharesOneLimit(t *testing.T) {
+	f := newFixture(t)
+	for i := 0; i < 5; i++ {
+		f.submit(t, context.Background())
+	}
+	if _, err := f.svc.Submit(context.Background(), validCmd()); shared.KindOf(err) != shared.KindRateLimited {
+		t.Fatalf("want rate limited, got %v", err)
+	}
+}
+
+func TestNewService_RequiresItsPorts(t *testing.T) {
+	if _, err := contactapp.NewService(contactapp.Deps{}); err == nil || !strings.Contains(err.Error(), "required") {
+		t.Fatalf("want a missing-dependency error, got %v", err)
+	}
+}
