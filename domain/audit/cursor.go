@@ -1,0 +1,54 @@
+package audit
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Position is a record's place in list order: newest first means
+// descending (OccurredAt, Sequence); the sequence breaks ties, so the order
+// is total and pages never skip or repeat a record.
+type Position struct {
+	OccurredAt time.Time
+	Sequence   int64
+}
+
+// Before reports whether p comes before q in ascending order.
+func (p Position) Before(q Position) bool {
+	if !p.OccurredAt.Equal(q.OccurredAt) {
+		return p.OccurredAt.Before(q.OccurredAt)
+	}
+	return p.Sequence < q.Sequence
+}
+
+const cursorVersion = "a1"
+
+// EncodeCursor makes the opaque cursor that continues a listing after p.
+func EncodeCursor(p Position) string {
+	raw := cursorVersion + ":" + strconv.FormatInt(p.OccurredAt.UnixMicro(), 10) + ":" + strconv.FormatInt(p.Sequence, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor; anything else is
+// ErrInvalidCursor.
+func DecodeCursor(s string) (Position, error) {
+	if s == "" || len(s) > 128 {
+		return Position{}, ErrInvalidCursor
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return Position{}, ErrInvalidCursor
+	}
+	parts := strings.Split(string(raw), ":")
+	if len(parts) != 3 || parts[0] != cursorVersion {
+		return Position{}, ErrInvalidCursor
+	}
+	micros, err1 := strconv.ParseInt(parts[1], 10, 64)
+	seq, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || seq < 1 || micros < 0 {
+		return Position{}, ErrInvalidCursor
+	}
+	return Position{OccurredAt: time.UnixMicro(micros).UTC(), Sequence: seq}, nil
+}

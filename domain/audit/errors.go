@@ -1,0 +1,25 @@
+package audit
+
+import "github.com/secuird/authy/domain/shared"
+
+// CodeInvalid is the code of validation errors of this context; it is
+// public API.
+const CodeInvalid = "audit.invalid"
+
+// The context's errors. Their codes are public API.
+var (
+	// ErrInvalidCursor is a pagination cursor this server did not issue.
+	ErrInvalidCursor = shared.Invalid("audit.invalid_cursor", "the request has invalid fields",
+		map[string][]string{"cursor": {"is not a cursor this server issued"}})
+	// ErrDetailsTooLarge refuses details whose JSON exceeds MaxDetailsBytes.
+	ErrDetailsTooLarge = shared.Invalid("audit.details_too_large", "audit details are too large",
+		map[string][]string{"details": {"must be at most 4096 bytes of JSON"}})
+	// ErrChainMismatch is a sealed batch that does not continue the chain
+	// head a store holds (a bug or a concurrent writer that was not
+	// serialized).
+	ErrChainMismatch = shared.Conflict("audit.chain_mismatch", "the records do not continue the audit chain")
+)
+
+func invalid(field, reason string) error {
+	return shared.Invalid(CodeInvalid, "invalid audit record", map[string][]string{field: {reason}})
+}
