@@ -1,0 +1,425 @@
+// Package organizationspg stores the organizations context in PostgreSQL or
+// SQLite through GORM: organizations, memberships and pending invitations.
+//
+// Update locks the organization row (FOR UPDATE on PostgreSQL; SQLite's
+// immediate transactions hold the single write lock), loads the whole
+// aggregate, runs the closure and writes back only what changed, so the
+// membership changes of one organization serialize and the last-owner rule
+// holds under concurrency. Driver errors are translated here into the
+// domain's errors. It imports ports, the domain, pgstore and GORM only.
+package organizationspg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/domain/organizations"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/organizationsport"
+)
+
+// Store implements organizationsport.Repository and UnitOfWork on a
+// pgstore.DB. Its unit of work is the DB's transaction, so the audit
+// recorder on the same DB joins it.
+type Store struct {
+	db *pgstore.DB
+}
+
+var (
+	_ organizationsport.Repository = (*Store)(nil)
+	_ organizationsport.UnitOfWork = (*Store)(nil)
+)
+
+// New returns a store on db.
+func New(db *pgstore.DB) *Store { return &Store{db: db} }
+
+type organizationRow struct {
+	ID        string     `gorm:"column:id;primaryKey"`
+	Name      string     `gorm:"column:name"`
+	Slug      string     `gorm:"column:slug"`
+	CreatedAt time.Time  `gorm:"column:created_at;autoCreateTime:false"`
+	UpdatedAt time.Time  `gorm:"column:updated_at;autoUpdateTime:false"`
+	DeletedAt *time.Time `gorm:"column:deleted_at"`
+}
+
+func (organizationRow) TableName() string { return "organizations" }
+
+type membershipRow struct {
+	OrganizationID string    `gorm:"column:organization_id;primaryKey"`
+	UserID         string    `gorm:"column:user_id;primaryKey"`
+	Role           string    `gorm:"column:role"`
+	JoinedAt       time.Time `gorm:"column:joined_at"`
+}
+
+func (membershipRow) TableName() string { return "organization_memberships" }
+
+type invitationRow struct {
+	ID             string    `gorm:"column:id;primaryKey"`
+	OrganizationID string    `gorm:"column:organization_id"`
+	Email          string    `gorm:"column:email"`
+	Role           string    `gorm:"column:role"`
+	InvitedBy      *string   `gorm:"column:invited_by"`
+	CreatedAt      time.Time `gorm:"column:created_at;autoCreateTime:false"`
+}
+
+func (invitationRow) TableName() string { return "organization_invitations" }
+
+// summaryRow is an organization joined with one user's membership.
+type summaryRow struct {
+	ID        string
+	Name      string
+	Slug      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Role      *string
+	JoinedAt  *time.Time
+}
+
+// Do implements organizationsport.UnitOfWork.
+func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, r organizationsport.TxRepos) error) error {
+	return s.db.Transaction(ctx, func(ctx context.Context) error {
+		return fn(ctx, organizationsport.TxRepos{Organizations: s})
+	})
+}
+
+// Create implements organizationsport.Repository.
+func (s *Store) Create(ctx context.Context, org *organizations.Organization) error {
+	return s.db.Transaction(ctx, func(ctx context.Context) error {
+		conn := s.db.Conn(ctx)
+		row := organizationRow{
+			ID: org.ID().String(), Name: org.Name(), Slug: org.Slug().String(),
+			CreatedAt: org.CreatedAt().UTC(), UpdatedAt: org.UpdatedAt().UTC(),
+		}
+		if err := conn.Create(&row).Error; err != nil {
+			if pgstore.IsDuplicate(err) {
+				return organizations.ErrSlugTaken.WithCause(err)
+			}
+			return fmt.Errorf("insert organization: %w", err)
+		}
+		return s.saveChildren(ctx, org.ID(), nil, nil, org)
+	})
+}
+
+// Update implements organizationsport.Repository.
+func (s *Store) Update(ctx context.Context, id shared.OrganizationID, fn func(*organizations.Organization) error) error {
+	return s.db.Transaction(ctx, func(ctx context.Context) error {
+		conn := s.db.Conn(ctx)
+		var row organizationRow
+		q := conn.Where("id = ? AND deleted_at IS NULL", id.String())
+		if err := s.db.ForUpdate(q).Take(&row).Error; err != nil {
+			if pgstore.IsNotFound(err) {
+				return organizations.ErrNotFound
+			}
+			return fmt.Errorf("lock organization: %w", err)
+		}
+		var members []membershipRow
+		if err := conn.Where("organization_id = ?", row.ID).Find(&members).Error; err != nil {
+			return fmt.Errorf("load memberships: %w", err)
+		}
+		var invitations []invitationRow
+		if err := conn.Where("organization_id = ?", row.ID).Find(&invitations).Error; err != nil {
+			return fmt.Errorf("load invitations: %w", err)
+		}
+		org, err := rehydrate(row, members, invitations)
+		if err != nil {
+			return err
+		}
+		if err := fn(org); err != nil {
+			return err
+		}
+		return s.save(ctx, row, members, invitations, org)
+	})
+}
+
+func (s *Store) save(ctx context.Context, before organizationRow, members []membershipRow, invitations []invitationRow, org *organizations.Organization) error {
+	conn := s.db.Conn(ctx)
+	if org.Deleted() {
+		for _, table := range []string{"organization_memberships", "organization_invitations"} {
+			if err := conn.Exec("DELETE FROM "+table+" WHERE organization_id = ?", before.ID).Error; err != nil {
+				return fmt.Errorf("delete %s: %w", table, err)
+			}
+		}
+		at := org.DeletedAt().UTC()
+		if err := conn.Model(&organizationRow{}).Where("id = ?", before.ID).
+			Updates(map[string]any{"deleted_at": at, "updated_at": at}).Error; err != nil {
+			return fmt.Errorf("delete organization: %w", err)
+		}
+		return nil
+	}
+	if org.Name() != before.Name || org.Slug().String() != before.Slug || !org.UpdatedAt().Equal(before.UpdatedAt) {
+		err := conn.Model(&organizationRow{}).Where("id = ?", before.ID).Updates(map[string]any{
+			"name": org.Name(), "slug": org.Slug().String(), "updated_at": org.UpdatedAt().UTC(),
+		}).Error
+		if pgstore.IsDuplicate(err) {
+			return organizations.ErrSlugTaken.WithCause(err)
+		}
+		if err != nil {
+			return fmt.Errorf("update organization: %w", err)
+		}
+	}
+	return s.saveChildren(ctx, org.ID(), members, invitations, org)
+}
+
+// saveChildren writes the difference between the stored memberships and
+// invitations and the aggregate's.
+func (s *Store) saveChildren(ctx context.Context, id shared.OrganizationID, members []membershipRow, invitations []invitationRow, org *organizations.Organization) error {
+	conn := s.db.Conn(ctx)
+	oid := id.String()
+
+	stored := make(map[string]membershipRow, len(members))
+	for _, m := range members {
+		stored[m.UserID] = m
+	}
+	for _, m := range org.Members() {
+		uid := m.User().String()
+		old, ok := stored[uid]
+		delete(stored, uid)
+		switch {
+		case !ok:
+			row := membershipRow{OrganizationID: oid, UserID: uid, Role: m.Role().String(), JoinedAt: m.JoinedAt().UTC()}
+			if err := conn.Create(&row).Error; err != nil {
+				switch {
+				case pgstore.IsForeignKeyViolation(err):
+					return organizations.ErrUserNotFound.WithCause(err)
+				case pgstore.IsDuplicate(err):
+					return organizations.ErrAlreadyMember.WithCause(err)
+				}
+				return fmt.Errorf("insert membership: %w", err)
+			}
+		case old.Role != m.Role().String():
+			if err := conn.Model(&membershipRow{}).Where("organization_id = ? AND user_id = ?", oid, uid).
+				Update("role", m.Role().String()).Error; err != nil {
+				return fmt.Errorf("update membership: %w", err)
+			}
+		}
+	}
+	for uid := range stored {
+		if err := conn.Where("organization_id = ? AND user_id = ?", oid, uid).Delete(&membershipRow{}).Error; err != nil {
+			return fmt.Errorf("delete membership: %w", err)
+		}
+	}
+
+	pending := make(map[string]bool, len(invitations))
+	for _, i := range invitations {
+		pending[i.ID] = true
+	}
+	for _, i := range org.Invitations() {
+		iid := i.ID().String()
+		if pending[iid] {
+			delete(pending, iid)
+			continue
+		}
+		row := invitationRow{ID: iid, OrganizationID: oid, Email: i.Email(), Role: i.Role().String(), CreatedAt: i.CreatedAt().UTC()}
+		if !i.InvitedBy().IsZero() {
+			by := i.InvitedBy().String()
+			row.InvitedBy = &by
+		}
+		if err := conn.Create(&row).Error; err != nil {
+			if pgstore.IsDuplicate(err) {
+				return organizations.ErrAlreadyInvited.WithCause(err)
+			}
+			return fmt.Errorf("insert invitation: %w", err)
+		}
+	}
+	for iid := range pending {
+		if err := conn.Where("id = ?", iid).Delete(&invitationRow{}).Error; err != nil {
+			return fmt.Errorf("delete invitation: %w", err)
+		}
+	}
+	return nil
+}
+
+func rehydrate(row organizationRow, members []membershipRow, invitations []invitationRow) (*organizations.Organization, error) {
+	id, err := uuid.Parse(row.ID)
+	if err != nil {
+		return nil, fmt.Errorf("stored organization id %q: %w", row.ID, err)
+	}
+	slug, err := organizations.ParseSlug(row.Slug)
+	if err != nil {
+		return nil, fmt.Errorf("stored slug of %s: %w", row.ID, err)
+	}
+	ms, err := toMemberships(members)
+	if err != nil {
+		return nil, err
+	}
+	invs, err := toInvitations(invitations)
+	if err != nil {
+		return nil, err
+	}
+	return organizations.RehydrateOrganization(shared.OrganizationID(id), row.Name, slug,
+		row.CreatedAt.UTC(), row.UpdatedAt.UTC(), ms, invs), nil
+}
+
+func toMemberships(rows []membershipRow) ([]organizations.Membership, error) {
+	out := make([]organizations.Membership, 0, len(rows))
+	for _, m := range rows {
+		uid, err := uuid.Parse(m.UserID)
+		if err != nil {
+			return nil, fmt.Errorf("stored member id %q: %w", m.UserID, err)
+		}
+		role, err := organizations.ParseRole(m.Role)
+		if err != nil {
+			return nil, fmt.Errorf("stored role %q: %w", m.Role, err)
+		}
+		out = append(out, organizations.RehydrateMembership(shared.UserID(uid), role, m.JoinedAt.UTC()))
+	}
+	return out, nil
+}
+
+func toInvitations(rows []invitationRow) ([]organizations.Invitation, error) {
+	out := make([]organizations.Invitation, 0, len(rows))
+	for _, i := range rows {
+		iid, err := uuid.Parse(i.ID)
+		if err != nil {
+			return nil, fmt.Errorf("stored invitation id %q: %w", i.ID, err)
+		}
+		role, err := organizations.ParseRole(i.Role)
+		if err != nil {
+			return nil, fmt.Errorf("stored role %q: %w", i.Role, err)
+		}
+		var by shared.UserID
+		if i.InvitedBy != nil {
+			u, err := uuid.Parse(*i.InvitedBy)
+			if err != nil {
+				return nil, fmt.Errorf("stored inviter %q: %w", *i.InvitedBy, err)
+			}
+			by = shared.UserID(u)
+		}
+		out = append(out, organizations.RehydrateInvitation(iid, i.Email, role, by, i.CreatedAt.UTC()))
+	}
+	return out, nil
+}
+
+const summaryColumns = "o.id, o.name, o.slug, o.created_at, o.updated_at, m.role, m.joined_at"
+
+// Find implements organizationsport.Repository.
+func (s *Store) Find(ctx context.Context, id shared.OrganizationID, viewer shared.UserID) (organizationsport.OrganizationSummary, error) {
+	var rows []summaryRow
+	err := s.db.Conn(ctx).Raw(`SELECT `+summaryColumns+`
+		FROM organizations o
+		LEFT JOIN organization_memberships m ON m.organization_id = o.id AND m.user_id = ?
+		WHERE o.id = ? AND o.deleted_at IS NULL`, viewer.String(), id.String()).Scan(&rows).Error
+	if err != nil {
+		return organizationsport.OrganizationSummary{}, fmt.Errorf("find organization: %w", err)
+	}
+	if len(rows) == 0 {
+		return organizationsport.OrganizationSummary{}, organizations.ErrNotFound
+	}
+	return toSummary(rows[0])
+}
+
+func toSummary(r summaryRow) (organizationsport.OrganizationSummary, error) {
+	id, err := uuid.Parse(r.ID)
+	if err != nil {
+		return organizationsport.OrganizationSummary{}, fmt.Errorf("stored organization id %q: %w", r.ID, err)
+	}
+	slug, err := organizations.ParseSlug(r.Slug)
+	if err != nil {
+		return organizationsport.OrganizationSummary{}, fmt.Errorf("stored slug %q: %w", r.Slug, err)
+	}
+	sum := organizationsport.OrganizationSummary{
+		ID: shared.OrganizationID(id), Name: r.Name, Slug: slug, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.Role != nil {
+		if sum.Role, err = organizations.ParseRole(*r.Role); err != nil {
+			return organizationsport.OrganizationSummary{}, fmt.Errorf("stored role %q: %w", *r.Role, err)
+		}
+	}
+	if r.JoinedAt != nil {
+		sum.JoinedAt = r.JoinedAt.UTC()
+	}
+	return sum, nil
+}
+
+// ListMembers implements organizationsport.Repository.
+func (s *Store) ListMembers(ctx context.Context, id shared.OrganizationID, key *organizationsport.MemberKey, limit int) ([]organizations.Membership, error) {
+	q := s.db.Conn(ctx).Where("organization_id = ?", id.String())
+	if key != nil {
+		t := key.JoinedAt.UTC()
+		q = q.Where("(joined_at > ? OR (joined_at = ? AND user_id > ?))", t, t, key.User.String())
+	}
+	var rows []membershipRow
+	if err := q.Order("joined_at, user_id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	return toMemberships(rows)
+}
+
+// ListInvitations implements organizationsport.Repository.
+func (s *Store) ListInvitations(ctx context.Context, id shared.OrganizationID, key *organizationsport.InvitationKey, limit int) ([]organizations.Invitation, error) {
+	q := s.db.Conn(ctx).Where("organization_id = ?", id.String())
+	if key != nil {
+		t := key.CreatedAt.UTC()
+		q = q.Where("(created_at > ? OR (created_at = ? AND id > ?))", t, t, key.ID.String())
+	}
+	var rows []invitationRow
+	if err := q.Order("created_at, id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list invitations: %w", err)
+	}
+	return toInvitations(rows)
+}
+
+// ListForUser implements organizationsport.Repository.
+func (s *Store) ListForUser(ctx context.Context, user shared.UserID, key *organizationsport.MembershipKey, limit int) ([]organizationsport.OrganizationSummary, error) {
+	sql := `SELECT ` + summaryColumns + `
+		FROM organization_memberships m
+		JOIN organizations o ON o.id = m.organization_id
+		WHERE m.user_id = ? AND o.deleted_at IS NULL`
+	args := []any{user.String()}
+	if key != nil {
+		t := key.JoinedAt.UTC()
+		sql += ` AND (m.joined_at > ? OR (m.joined_at = ? AND m.organization_id > ?))`
+		args = append(args, t, t, key.Organization.String())
+	}
+	sql += ` ORDER BY m.joined_at, m.organization_id LIMIT ?`
+	args = append(args, limit)
+	var rows []summaryRow
+	if err := s.db.Conn(ctx).Raw(sql, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list organizations of user: %w", err)
+	}
+	out := make([]organizationsport.OrganizationSummary, 0, len(rows))
+	for _, r := range rows {
+		sum, err := toSummary(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sum)
+	}
+	return out, nil
+}
+
+// InvitedOrganizations implements organizationsport.Repository.
+func (s *Store) InvitedOrganizations(ctx context.Context, email string) ([]shared.OrganizationID, error) {
+	return s.ids(ctx, `SELECT DISTINCT i.organization_id FROM organization_invitations i
+		JOIN organizations o ON o.id = i.organization_id
+		WHERE i.email = ? AND o.deleted_at IS NULL ORDER BY i.organization_id`, email)
+}
+
+// OrganizationsOf implements organizationsport.Repository.
+func (s *Store) OrganizationsOf(ctx context.Context, user shared.UserID) ([]shared.OrganizationID, error) {
+	return s.ids(ctx, `SELECT m.organization_id FROM organization_memberships m
+		JOIN organizations o ON o.id = m.organization_id
+		WHERE m.user_id = ? AND o.deleted_at IS NULL ORDER BY m.organization_id`, user.String())
+}
+
+func (s *Store) ids(ctx context.Context, sql string, arg any) ([]shared.OrganizationID, error) {
+	var raw []string
+	if err := s.db.Conn(ctx).Raw(sql, arg).Scan(&raw).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("list organization ids: %w", err)
+	}
+	out := make([]shared.OrganizationID, 0, len(raw))
+	for _, r := range raw {
+		id, err := uuid.Parse(r)
+		if err != nil {
+			return nil, fmt.Errorf("stored organization id %q: %w", r, err)
+		}
+		out = append(out, shared.OrganizationID(id))
+	}
+	return out, nil
+}
