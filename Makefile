@@ -42,6 +42,27 @@ lint: ## gofmt and go vet
 migrate: ## Apply pending migrations
 	$(GO) run . migrate up
 
+.PHONY: seed
+seed: ## Load the demo data (idempotent): Acme Corp, bob@acme-corp.com / UserPass123!, …
+	$(GO) run . seed
+
+.PHONY: docs-check
+docs-check: ## Open /api/docs in headless Chromium and check that it lists the operations (installs chromium if absent)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	$(GO) test -count=1 -tags browser -run DocsPage -v ./tests/browser/
+
+.PHONY: docker-build
+docker-build: ## Build the container image authy:local
+	docker build -t authy:local .
+
+.PHONY: compose-up
+compose-up: ## Start api + postgres + redis + jobs with Docker Compose
+	docker compose up --build
+
+.PHONY: compose-config
+compose-config: ## Validate compose.yaml (docker compose, or docker-compose v1)
+	@if docker compose version >/dev/null 2>&1; then docker compose -f compose.yaml config -q; else docker-compose -f compose.yaml config -q; fi && echo "compose.yaml is valid"
+
 .PHONY: cover
 cover: ## Coverage report of the unit and integration suites into coverage.html
 	$(GO) test -count=1 -tags integration -coverpkg=./... -coverprofile=coverage.out ./...

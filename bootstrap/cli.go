@@ -32,7 +32,7 @@ func NewRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), migrateCommand(), jobsCommand())
+	root.AddCommand(serveCommand(), migrateCommand(), jobsCommand(), healthcheckCommand())
 	return root
 }
 

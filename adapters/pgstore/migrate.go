@@ -7,6 +7,7 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 // MigrationStatus is one migration's state.
@@ -34,10 +35,19 @@ func NewMigrator(d *DB, fsys fs.FS) (*Migrator, error) {
 		return nil, err
 	}
 	dialect := goose.DialectPostgres
+	var opts []goose.ProviderOption
 	if d.dialect == SQLite {
 		dialect = goose.DialectSQLite3
+	} else {
+		// Several instances may start at once: a Postgres advisory lock lets
+		// exactly one apply migrations while the others wait.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(dialect, sqlDB, sub)
+	p, err := goose.NewProvider(dialect, sqlDB, sub, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("migration provider: %w", err)
 	}

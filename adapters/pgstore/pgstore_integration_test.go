@@ -207,3 +207,43 @@ func TestOpen_RefusesANonPostgresURL(t *testing.T) {
 		t.Fatal("want an error")
 	}
 }
+
+func TestMigrations_ConcurrentInstancesApplyEachMigrationOnce(t *testing.T) {
+	url := testenv.NewPostgresDatabase(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	applied := make(chan int, 4)
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db := open(t, pgstore.Options{URL: url})
+			m, err := pgstore.NewMigrator(db, migrations.FS)
+			if err != nil {
+				errs <- err
+				return
+			}
+			n, err := m.Up(ctx)
+			if err != nil {
+				errs <- err
+				return
+			}
+			applied <- n
+		}()
+	}
+	wg.Wait()
+	close(applied)
+	close(errs)
+	for err := range errs {
+		t.Fatalf("a concurrent instance failed to migrate: %v", err)
+	}
+	total := 0
+	for n := range applied {
+		total += n
+	}
+	entries, _ := migrations.FS.ReadDir("postgres")
+	if total != len(entries) {
+		t.Fatalf("migrations applied %d times in total, want each of %d once", total, len(entries))
+	}
+}
