@@ -39,7 +39,9 @@ func backends() []dbCase {
 
 func open(t *testing.T, o pgstore.Options) *pgstore.DB {
 	t.Helper()
-	o.MaxOpenConns = 8
+	if o.MaxOpenConns == 0 {
+		o.MaxOpenConns = 8
+	}
 	db, err := pgstore.Open(o)
 	if err != nil {
 		t.Fatal(err)
@@ -245,5 +247,25 @@ func TestMigrations_ConcurrentInstancesApplyEachMigrationOnce(t *testing.T) {
 	entries, _ := migrations.FS.ReadDir("postgres")
 	if total != len(entries) {
 		t.Fatalf("migrations applied %d times in total, want each of %d once", total, len(entries))
+	}
+}
+
+func TestSQLite_RunsInWALModeWithForeignKeysAndABusyTimeout(t *testing.T) {
+	db := open(t, pgstore.Options{SQLitePath: filepath.Join(t.TempDir(), "authy.db")})
+	var mode string
+	var fk, timeout int
+	db.Gorm().Raw("PRAGMA journal_mode").Scan(&mode)
+	db.Gorm().Raw("PRAGMA foreign_keys").Scan(&fk)
+	db.Gorm().Raw("PRAGMA busy_timeout").Scan(&timeout)
+	if mode != "wal" || fk != 1 || timeout < 1000 {
+		t.Fatalf("journal_mode=%q foreign_keys=%d busy_timeout=%d", mode, fk, timeout)
+	}
+}
+
+func TestPostgres_PoolIsSizedFromOptions(t *testing.T) {
+	db := open(t, pgstore.Options{URL: testenv.PostgresURL(t), MaxOpenConns: 7})
+	sqlDB, _ := db.Gorm().DB()
+	if got := sqlDB.Stats().MaxOpenConnections; got != 7 {
+		t.Fatalf("max open connections = %d, want 7", got)
 	}
 }
