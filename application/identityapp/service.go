@@ -156,7 +156,9 @@ func (s *Service) hooks() ([]identityport.RegistrationListener, identityport.Del
 	return append([]identityport.RegistrationListener(nil), s.listeners...), s.guard
 }
 
-func (s *Service) now() time.Time { return s.clock.Now().UTC() }
+// now is truncated to microseconds, the precision PostgreSQL stores, so a
+// view returned at once equals the same user read back later.
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
 
 // Rate-limit keys. Emails are hashed so the shared store holds no address.
 func loginIPKey(ip string) string         { return "identity:login:ip:" + ip }

@@ -1,0 +1,211 @@
+// Package identitypg is the GORM adapter of identityport's user repository
+// and unit of work, on PostgreSQL and on the embedded SQLite file alike
+// (migrations/*/00001_create_users.sql). Every query goes through
+// pgstore.DB.Conn(ctx), so the repository joins the unit of work its caller
+// opened, together with other contexts' repositories and the audit recorder.
+//
+// Email uniqueness among live users is enforced by a partial unique index on
+// the normalized email; a violation becomes identity.ErrEmailTaken here, so
+// no driver error reaches the application. It imports GORM, pgstore, ports
+// and the identity domain; never application/ or another adapter family.
+package identitypg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/domain/identity"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/identityport"
+)
+
+// userRow is the users table. Timestamps are managed by the domain, never by
+// GORM's auto-time hooks.
+type userRow struct {
+	ID              uuid.UUID  `gorm:"column:id;primaryKey"`
+	Email           string     `gorm:"column:email"`
+	EmailNormalized string     `gorm:"column:email_normalized"`
+	Name            string     `gorm:"column:name"`
+	PasswordHash    string     `gorm:"column:password_hash"`
+	CreatedAt       time.Time  `gorm:"column:created_at;autoCreateTime:false"`
+	UpdatedAt       time.Time  `gorm:"column:updated_at;autoUpdateTime:false"`
+	DeletedAt       *time.Time `gorm:"column:deleted_at"`
+}
+
+func (userRow) TableName() string { return "users" }
+
+func toRow(u *identity.User) userRow {
+	r := userRow{
+		ID: uuid.UUID(u.ID()), Email: u.Email().String(), EmailNormalized: u.Email().Normalized(),
+		Name: u.Name().String(), PasswordHash: u.PasswordHash().Encoded(),
+		CreatedAt: u.CreatedAt().UTC(), UpdatedAt: u.UpdatedAt().UTC(),
+	}
+	if u.Deleted() {
+		d := u.DeletedAt().UTC()
+		r.DeletedAt = &d
+	}
+	return r
+}
+
+func (r userRow) user() (*identity.User, error) {
+	email, reason := identity.ParseEmail(r.Email)
+	if reason != "" {
+		return nil, fmt.Errorf("stored user %s has an unreadable email: %s", r.ID, reason)
+	}
+	name, reason := identity.ParseName(r.Name)
+	if reason != "" {
+		return nil, fmt.Errorf("stored user %s has an unreadable name: %s", r.ID, reason)
+	}
+	var deleted time.Time
+	if r.DeletedAt != nil {
+		deleted = *r.DeletedAt
+	}
+	return identity.RehydrateUser(shared.UserID(r.ID), email, name, identity.PasswordHashFromEncoded(r.PasswordHash),
+		r.CreatedAt, r.UpdatedAt, deleted), nil
+}
+
+func (r userRow) same(o userRow) bool {
+	sameDeleted := (r.DeletedAt == nil) == (o.DeletedAt == nil) &&
+		(r.DeletedAt == nil || r.DeletedAt.Equal(*o.DeletedAt))
+	return r.ID == o.ID && r.Email == o.Email && r.EmailNormalized == o.EmailNormalized && r.Name == o.Name &&
+		r.PasswordHash == o.PasswordHash && r.CreatedAt.Equal(o.CreatedAt) && r.UpdatedAt.Equal(o.UpdatedAt) && sameDeleted
+}
+
+// Store is the GORM user repository and the identity unit of work.
+type Store struct {
+	db *pgstore.DB
+}
+
+var (
+	_ identityport.UserRepository = (*Store)(nil)
+	_ identityport.UnitOfWork     = (*Store)(nil)
+)
+
+// New returns a store on db.
+func New(db *pgstore.DB) *Store { return &Store{db: db} }
+
+// Do implements identityport.UnitOfWork.
+func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, r identityport.TxRepos) error) error {
+	return s.db.Transaction(ctx, func(ctx context.Context) error {
+		return fn(ctx, identityport.TxRepos{Users: s})
+	})
+}
+
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case pgstore.IsDuplicate(err):
+		return identity.ErrEmailTaken.WithCause(err)
+	case pgstore.IsNotFound(err):
+		return identity.ErrUserNotFound
+	default:
+		return err
+	}
+}
+
+// Add implements identityport.UserRepository.
+func (s *Store) Add(ctx context.Context, u *identity.User) error {
+	row := toRow(u)
+	if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("insert user: %w", translate(err))
+	}
+	return nil
+}
+
+// Get implements identityport.UserRepository.
+func (s *Store) Get(ctx context.Context, id shared.UserID) (*identity.User, error) {
+	var row userRow
+	err := s.db.Conn(ctx).Where("id = ? AND deleted_at IS NULL", uuid.UUID(id)).Take(&row).Error
+	if err != nil {
+		return nil, fmt.Errorf("get user: %w", translate(err))
+	}
+	return row.user()
+}
+
+// FindByEmail implements identityport.UserRepository.
+func (s *Store) FindByEmail(ctx context.Context, email identity.Email) (*identity.User, error) {
+	var row userRow
+	err := s.db.Conn(ctx).Where("email_normalized = ? AND deleted_at IS NULL", email.Normalized()).Take(&row).Error
+	if err != nil {
+		return nil, fmt.Errorf("find user by email: %w", translate(err))
+	}
+	return row.user()
+}
+
+// getManyChunk keeps IN lists well under every driver's parameter limit.
+const getManyChunk = 500
+
+// GetMany implements identityport.UserRepository.
+func (s *Store) GetMany(ctx context.Context, ids []shared.UserID) ([]*identity.User, error) {
+	seen := make(map[uuid.UUID]bool, len(ids))
+	keys := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if k := uuid.UUID(id); !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	out := make([]*identity.User, 0, len(keys))
+	for start := 0; start < len(keys); start += getManyChunk {
+		end := min(start+getManyChunk, len(keys))
+		var rows []userRow
+		err := s.db.Conn(ctx).Where("id IN ? AND deleted_at IS NULL", keys[start:end]).Find(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("get users: %w", translate(err))
+		}
+		for _, r := range rows {
+			u, err := r.user()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// Update implements identityport.UserRepository: it locks the live row
+// (FOR UPDATE on PostgreSQL; SQLite's immediate transaction already holds
+// the write lock), runs fn, and writes only when something changed.
+func (s *Store) Update(ctx context.Context, id shared.UserID, fn func(u *identity.User) error) (*identity.User, error) {
+	var out *identity.User
+	err := s.db.Transaction(ctx, func(ctx context.Context) error {
+		var before userRow
+		q := s.db.ForUpdate(s.db.Conn(ctx).Where("id = ? AND deleted_at IS NULL", uuid.UUID(id)))
+		if err := q.Take(&before).Error; err != nil {
+			return translate(err)
+		}
+		u, err := before.user()
+		if err != nil {
+			return err
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+		after := toRow(u)
+		if after.ID != before.ID {
+			return errors.New("update user: the closure changed the id")
+		}
+		if !after.same(before) {
+			err := s.db.Conn(ctx).Model(&userRow{}).Where("id = ?", after.ID).Updates(map[string]any{
+				"email": after.Email, "email_normalized": after.EmailNormalized, "name": after.Name,
+				"password_hash": after.PasswordHash, "updated_at": after.UpdatedAt, "deleted_at": after.DeletedAt,
+			}).Error
+			if err != nil {
+				return translate(err)
+			}
+		}
+		out = u
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update user: %w", err)
+	}
+	return out, nil
+}
