@@ -2,6 +2,8 @@ package bootstrap
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -124,5 +126,25 @@ func TestCLI_ServeRefusesToStartInProductionWithoutKeys(t *testing.T) {
 	err := root.Execute()
 	if err == nil || !strings.Contains(err.Error(), "SECRET_KEY") || !strings.Contains(err.Error(), "ENCRYPTION_KEY") {
 		t.Fatalf("serve must refuse and name the keys, got %v", err)
+	}
+}
+
+func TestLoadConfig_ReadsDotEnvButTheEnvironmentWins(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("PORT=7001\nLOG_LEVEL=debug\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	t.Setenv("LOG_LEVEL", "warn")
+	t.Cleanup(func() { os.Unsetenv("PORT") }) // .env values are set process-wide
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 7001 {
+		t.Errorf("PORT from .env = %d, want 7001", c.Port)
+	}
+	if c.LogLevel != "warn" {
+		t.Errorf("LOG_LEVEL = %q: the real environment must win over .env", c.LogLevel)
 	}
 }
