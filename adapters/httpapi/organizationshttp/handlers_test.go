@@ -1,0 +1,399 @@
+package organizationshttp_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/adapters/httpapi"
+	"github.com/secuird/authy/adapters/httpapi/apidocs"
+	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
+	"github.com/secuird/authy/adapters/memstore/organizationsmem"
+	"github.com/secuird/authy/application/organizationsapp"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+// authenticator is a fake sessionsport.Authenticator: the token is the
+// user's name in the fixture.
+type authenticator struct{ users map[string]shared.UserID }
+
+func (a authenticator) Authenticate(_ context.Context, token string) (sessionsport.Principal, error) {
+	if id, ok := a.users[token]; ok {
+		return sessionsport.Principal{UserID: id, SessionID: uuid.New(), ExpiresAt: time.Now().Add(time.Hour)}, nil
+	}
+	return sessionsport.Principal{}, shared.Unauthenticated("auth.invalid_token", "invalid or expired token")
+}
+
+type directory struct {
+	mu    sync.Mutex
+	users map[shared.UserID]identityport.UserSummary
+}
+
+func (d *directory) FindByEmail(_ context.Context, email string) (identityport.UserSummary, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, u := range d.users {
+		if strings.EqualFold(u.Email, strings.TrimSpace(email)) {
+			return u, nil
+		}
+	}
+	return identityport.UserSummary{}, shared.NotFound("identity.user_not_found", "no such user")
+}
+
+func (d *directory) GetMany(_ context.Context, ids []shared.UserID) (map[shared.UserID]identityport.UserSummary, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := map[shared.UserID]identityport.UserSummary{}
+	for _, id := range ids {
+		if u, ok := d.users[id]; ok {
+			out[id] = u
+		}
+	}
+	return out, nil
+}
+
+type recorder struct{}
+
+func (recorder) Record(context.Context, ...auditport.Event) error { return nil }
+
+var (
+	docOnce sync.Once
+	router  routers.Router
+	docErr  error
+)
+
+func openAPIRouter(t *testing.T) routers.Router {
+	t.Helper()
+	docOnce.Do(func() {
+		var doc *apidocs.Document
+		if doc, docErr = apidocs.Build(organizationshttp.OpenAPI); docErr == nil {
+			router, docErr = gorillamux.NewRouter(doc.Spec)
+		}
+	})
+	if docErr != nil {
+		t.Fatalf("OpenAPI fragment: %v", docErr)
+	}
+	return router
+}
+
+// server is an HTTP app with the organizations routes on a real service
+// over the in-memory store, and an organization whose members are named by
+// their token.
+type server struct {
+	app   *fiber.App
+	users map[string]shared.UserID
+	org   string
+}
+
+var roster = []struct{ name, role string }{
+	{"owner2", "owner"}, {"admin", "admin"}, {"admin2", "admin"}, {"member", "member"}, {"member2", "member"},
+}
+
+func newServer(t *testing.T) *server {
+	t.Helper()
+	store := organizationsmem.New()
+	dir := &directory{users: map[shared.UserID]identityport.UserSummary{}}
+	s := &server{users: map[string]shared.UserID{}}
+	for _, name := range []string{"owner", "owner2", "admin", "admin2", "member", "member2", "outsider", "newcomer"} {
+		id := shared.UserID(uuid.New())
+		s.users[name] = id
+		dir.users[id] = identityport.UserSummary{ID: id, Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:]}
+	}
+	svc, err := organizationsapp.New(organizationsapp.Deps{
+		UnitOfWork: store, Organizations: store, Directory: dir, Recorder: recorder{}, Clock: platformport.SystemClock,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.app = httpapi.New(httpapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	organizationshttp.Register(s.app.Group("/api/v1"), svc, authenticator{users: s.users})
+
+	res := s.do(t, "POST", "/api/v1/organizations", map[string]any{"name": "Acme"}, "owner")
+	if res.status != 201 {
+		t.Fatalf("create: %d %s", res.status, res.body)
+	}
+	s.org = res.data(t)["id"].(string)
+	for _, m := range roster {
+		res := s.do(t, "POST", "/api/v1/organizations/"+s.org+"/members", map[string]any{"email": m.name + "@example.com", "role": m.role}, "owner")
+		if res.status != 201 {
+			t.Fatalf("add %s: %d %s", m.name, res.status, res.body)
+		}
+	}
+	return s
+}
+
+type response struct {
+	status int
+	body   []byte
+	env    struct {
+		Code  int             `json:"code"`
+		Data  json.RawMessage `json:"data"`
+		Meta  json.RawMessage `json:"meta"`
+		Error *struct {
+			Type string `json:"type"`
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+}
+
+func (r response) data(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.env.Data, &m); err != nil {
+		t.Fatalf("data of %s: %v", r.body, err)
+	}
+	return m
+}
+
+// do sends a request and checks the response against the OpenAPI fragment.
+func (s *server) do(t *testing.T, method, path string, body any, token string) response {
+	t.Helper()
+	var payload []byte
+	if body != nil {
+		payload, _ = json.Marshal(body)
+	}
+	req := httptest.NewRequest(method, path, bytes.NewReader(payload))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	httpRes, err := s.app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer httpRes.Body.Close()
+	out := response{status: httpRes.StatusCode}
+	out.body, _ = io.ReadAll(httpRes.Body)
+	if err := json.Unmarshal(out.body, &out.env); err != nil || out.env.Code != out.status {
+		t.Fatalf("%s %s: not an envelope: %s", method, path, out.body)
+	}
+	if out.status == http.StatusInternalServerError {
+		t.Fatalf("%s %s: 500 %s", method, path, out.body)
+	}
+	validate(t, method, path, payload, httpRes, out.body)
+	return out
+}
+
+func validate(t *testing.T, method, path string, payload []byte, res *http.Response, body []byte) {
+	t.Helper()
+	req := httptest.NewRequest(method, "http://localhost"+path, bytes.NewReader(payload))
+	route, params, err := openAPIRouter(t).FindRoute(req)
+	if err != nil {
+		t.Errorf("%s %s is not in the OpenAPI fragment: %v", method, path, err)
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		},
+		Status: res.StatusCode, Header: res.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	in.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s: response %d drifts from the OpenAPI fragment: %v\n%s", method, path, res.StatusCode, err, body)
+	}
+}
+
+// TestAuthorization_EveryRouteWithEveryRole walks the rules table of the
+// organizations issue through HTTP: each route by owner, admin, member,
+// non-member and anonymous caller, each cell on a fresh organization.
+func TestAuthorization_EveryRouteWithEveryRole(t *testing.T) {
+	callers := []string{"owner", "admin", "member", "outsider", ""}
+	cases := []struct {
+		name, method, path string
+		body               any
+		want               [5]int // owner, admin, member, non-member, anonymous
+	}{
+		{"create organization", "POST", "/organizations", map[string]any{"name": "New Org"}, [5]int{201, 201, 201, 201, 401}},
+		{"read organization", "GET", "/organizations/{org}", nil, [5]int{200, 200, 200, 404, 401}},
+		{"update organization", "PATCH", "/organizations/{org}", map[string]any{"name": "Renamed"}, [5]int{200, 200, 403, 404, 401}},
+		{"delete organization", "DELETE", "/organizations/{org}", nil, [5]int{200, 403, 403, 404, 401}},
+		{"list members", "GET", "/organizations/{org}/members", nil, [5]int{200, 200, 200, 404, 401}},
+		{"add member", "POST", "/organizations/{org}/members", map[string]any{"email": "newcomer@example.com"}, [5]int{201, 201, 403, 404, 401}},
+		{"add admin", "POST", "/organizations/{org}/members", map[string]any{"email": "newcomer@example.com", "role": "admin"}, [5]int{201, 201, 403, 404, 401}},
+		{"add owner", "POST", "/organizations/{org}/members", map[string]any{"email": "newcomer@example.com", "role": "owner"}, [5]int{201, 403, 403, 404, 401}},
+		{"invite member", "POST", "/organizations/{org}/members", map[string]any{"email": "nobody-yet@example.com"}, [5]int{201, 201, 403, 404, 401}},
+		{"invite owner", "POST", "/organizations/{org}/members", map[string]any{"email": "nobody-yet@example.com", "role": "owner"}, [5]int{201, 403, 403, 404, 401}},
+		{"remove a member", "DELETE", "/organizations/{org}/members/{member2}", nil, [5]int{200, 200, 403, 404, 401}},
+		{"remove an admin", "DELETE", "/organizations/{org}/members/{admin2}", nil, [5]int{200, 200, 403, 404, 401}},
+		{"remove an owner", "DELETE", "/organizations/{org}/members/{owner2}", nil, [5]int{200, 403, 403, 404, 401}},
+		{"leave", "DELETE", "/organizations/{org}/members/{self}", nil, [5]int{200, 200, 200, 404, 401}},
+		{"promote member to admin", "PATCH", "/organizations/{org}/members/{member2}/role", map[string]any{"role": "admin"}, [5]int{200, 200, 403, 404, 401}},
+		{"demote admin to member", "PATCH", "/organizations/{org}/members/{admin2}/role", map[string]any{"role": "member"}, [5]int{200, 200, 403, 404, 401}},
+		{"grant owner", "PATCH", "/organizations/{org}/members/{member2}/role", map[string]any{"role": "owner"}, [5]int{200, 403, 403, 404, 401}},
+		{"demote an owner", "PATCH", "/organizations/{org}/members/{owner2}/role", map[string]any{"role": "admin"}, [5]int{200, 403, 403, 404, 401}},
+		{"list my organizations", "GET", "/users/me/organizations", nil, [5]int{200, 200, 200, 200, 401}},
+	}
+	for _, c := range cases {
+		for i, caller := range callers {
+			who := caller
+			if who == "" {
+				who = "anonymous"
+			}
+			t.Run(c.name+" as "+who, func(t *testing.T) {
+				s := newServer(t)
+				self := s.users[caller]
+				if caller == "" {
+					self = s.users["member"]
+				}
+				path := strings.NewReplacer(
+					"{org}", s.org, "{self}", self.String(), "{member2}", s.users["member2"].String(),
+					"{admin2}", s.users["admin2"].String(), "{owner2}", s.users["owner2"].String(),
+				).Replace("/api/v1" + c.path)
+				res := s.do(t, c.method, path, c.body, caller)
+				if res.status != c.want[i] {
+					t.Fatalf("%s %s as %s: %d, want %d: %s", c.method, c.path, who, res.status, c.want[i], res.body)
+				}
+				if res.status == 404 && (res.env.Error == nil || res.env.Error.Code != "organizations.not_found") {
+					t.Fatalf("a non-member must get the plain not-found: %s", res.body)
+				}
+			})
+		}
+	}
+}
+
+func TestNonMember_CannotTellAnOrganizationFromAnUnknownOrMalformedID(t *testing.T) {
+	s := newServer(t)
+	member := s.users["member"].String()
+	for _, id := range []string{s.org, uuid.NewString(), "not-a-uuid", "00000000-0000-0000-0000-00000000000g"} {
+		for _, r := range []struct {
+			method, path string
+			body         any
+		}{
+			{"GET", "/organizations/" + id, nil},
+			{"PATCH", "/organizations/" + id, map[string]any{"name": "x"}},
+			{"DELETE", "/organizations/" + id, nil},
+			{"GET", "/organizations/" + id + "/members", nil},
+			{"POST", "/organizations/" + id + "/members", map[string]any{"email": "x@example.com"}},
+			{"DELETE", "/organizations/" + id + "/members/" + member, nil},
+			{"PATCH", "/organizations/" + id + "/members/" + member + "/role", map[string]any{"role": "admin"}},
+		} {
+			res := s.do(t, r.method, "/api/v1"+r.path, r.body, "outsider")
+			if res.status != 404 || res.env.Error == nil || res.env.Error.Code != "organizations.not_found" {
+				t.Errorf("%s %s: %d %s", r.method, r.path, res.status, res.body)
+			}
+		}
+	}
+	res := s.do(t, "DELETE", "/api/v1/organizations/"+s.org+"/members/not-a-uuid", nil, "owner")
+	if res.status != 404 {
+		t.Fatalf("malformed user id: %d", res.status)
+	}
+}
+
+func TestLastOwner_CannotLeaveOrBeDemoted(t *testing.T) {
+	s := newServer(t)
+	owner2 := s.users["owner2"].String()
+	if res := s.do(t, "DELETE", "/api/v1/organizations/"+s.org+"/members/"+owner2, nil, "owner"); res.status != 200 {
+		t.Fatalf("remove second owner: %d", res.status)
+	}
+	owner := s.users["owner"].String()
+	res := s.do(t, "DELETE", "/api/v1/organizations/"+s.org+"/members/"+owner, nil, "owner")
+	if res.status != 409 || res.env.Error.Code != "organizations.last_owner" {
+		t.Fatalf("last owner leaves: %d %s", res.status, res.body)
+	}
+	res = s.do(t, "PATCH", "/api/v1/organizations/"+s.org+"/members/"+owner+"/role", map[string]any{"role": "member"}, "owner")
+	if res.status != 409 {
+		t.Fatalf("last owner demoted: %d %s", res.status, res.body)
+	}
+}
+
+func TestCreate_SlugRulesAndValidation(t *testing.T) {
+	s := newServer(t)
+	res := s.do(t, "POST", "/api/v1/organizations", map[string]any{"name": "Acme"}, "owner")
+	if slug := res.data(t)["slug"].(string); res.status != 201 || !strings.HasPrefix(slug, "acme-") {
+		t.Fatalf("derived slug collision: %d %s", res.status, res.body)
+	}
+	if res := s.do(t, "POST", "/api/v1/organizations", map[string]any{"name": "Other", "slug": "ACME"}, "owner"); res.status != 409 {
+		t.Fatalf("taken explicit slug: %d %s", res.status, res.body)
+	}
+	cases := []struct {
+		body any
+		want int
+	}{
+		{map[string]any{}, 400},
+		{map[string]any{"name": ""}, 400},
+		{map[string]any{"name": "x", "slug": "no spaces"}, 400},
+		{map[string]any{"name": "x", "admin": true}, 400},
+		{map[string]any{"name": 12}, 400},
+	}
+	for _, c := range cases {
+		if res := s.do(t, "POST", "/api/v1/organizations", c.body, "owner"); res.status != c.want {
+			t.Errorf("%v: %d %s", c.body, res.status, res.body)
+		}
+	}
+}
+
+func TestMembers_PendingInvitationIsListedAndPagesFollowTheCursor(t *testing.T) {
+	s := newServer(t)
+	res := s.do(t, "POST", "/api/v1/organizations/"+s.org+"/members", map[string]any{"email": "Later@Example.com", "role": "admin"}, "admin")
+	d := res.data(t)
+	if res.status != 201 || d["status"] != "pending" || d["user_id"] != nil || d["email"] != "later@example.com" {
+		t.Fatalf("invite: %d %s", res.status, res.body)
+	}
+	if res := s.do(t, "POST", "/api/v1/organizations/"+s.org+"/members", map[string]any{"email": "later@example.com"}, "owner"); res.status != 409 {
+		t.Fatalf("duplicate invitation: %d", res.status)
+	}
+	if res := s.do(t, "POST", "/api/v1/organizations/"+s.org+"/members", map[string]any{"email": "member@example.com"}, "owner"); res.status != 409 {
+		t.Fatalf("existing member: %d", res.status)
+	}
+	var statuses []string
+	cursor := ""
+	for i := 0; i < 10; i++ {
+		path := "/api/v1/organizations/" + s.org + "/members?limit=4"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		res := s.do(t, "GET", path, nil, "member")
+		var items []map[string]any
+		var meta struct {
+			Limit      int     `json:"limit"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		_ = json.Unmarshal(res.env.Data, &items)
+		_ = json.Unmarshal(res.env.Meta, &meta)
+		if meta.Limit != 4 || len(items) > 4 {
+			t.Fatalf("page: %s", res.body)
+		}
+		for _, it := range items {
+			statuses = append(statuses, it["status"].(string)+":"+it["email"].(string))
+		}
+		if meta.NextCursor == nil {
+			break
+		}
+		cursor = *meta.NextCursor
+	}
+	if len(statuses) != 7 || statuses[6] != "pending:later@example.com" || statuses[0] != "active:owner@example.com" {
+		t.Fatalf("listed %v", statuses)
+	}
+	if res := s.do(t, "GET", "/api/v1/organizations/"+s.org+"/members?cursor=bogus", nil, "member"); res.status != 400 {
+		t.Fatalf("bogus cursor: %d", res.status)
+	}
+	res = s.do(t, "GET", "/api/v1/users/me/organizations?limit=1000", nil, "admin")
+	var mine []map[string]any
+	_ = json.Unmarshal(res.env.Data, &mine)
+	if len(mine) != 1 || mine[0]["role"] != "admin" || !strings.Contains(string(res.env.Meta), `"limit":100`) {
+		t.Fatalf("my organizations: %s", res.body)
+	}
+}
