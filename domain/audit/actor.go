@@ -60,6 +60,10 @@ func (a Actor) ID() string { return a.id }
 // IsZero reports the zero Actor.
 func (a Actor) IsZero() bool { return a.typ == "" }
 
+// TargetUser is the target type of records about a user account; the read
+// API shows a user the records that target them.
+const TargetUser = "user"
+
 // Target is what a fact is about ("user", id); both parts may be empty.
 type Target struct {
 	typ string

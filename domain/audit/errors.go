@@ -23,3 +23,14 @@ var (
 func invalid(field, reason string) error {
 	return shared.Invalid(CodeInvalid, "invalid audit record", map[string][]string{field: {reason}})
 }
+
+// Errors of the read API.
+var (
+	// ErrOrganizationNotFound answers an organization that does not exist,
+	// a malformed id and one the caller is not a member of alike. Its code is
+	// the organizations context's, so the answer is the same as on every
+	// other organization route.
+	ErrOrganizationNotFound = shared.NotFound("organizations.not_found", "organization not found")
+	// ErrForbidden is a member whose role may not read the organization's log.
+	ErrForbidden = shared.Forbidden("audit.forbidden", "only owners and admins can read the organization's audit log")
+)
