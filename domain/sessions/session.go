@@ -148,14 +148,17 @@ func (s *Session) Refresh(now time.Time, p Policy) error {
 	return nil
 }
 
-// Revoke ends an active session at now for reason, on behalf of actor. A
-// session already ended or past its expiry is ErrEnded.
+// Revoke ends a session still stored as active at now for reason, on
+// behalf of actor; one already revoked or marked expired is ErrEnded. A
+// session whose stored expiry has passed but that is not yet marked expired
+// is revoked too: its stored expiry may lag the cached one by up to the
+// policy's SyncEvery, so revoking it is what keeps a cache from extending it.
 func (s *Session) Revoke(now time.Time, reason Reason, actor shared.UserID) error {
 	now = norm(now)
 	if reason.IsZero() {
 		return shared.Invalid(CodeInvalid, "a revocation needs a reason", nil)
 	}
-	if !s.ActiveAt(now) {
+	if s.status != StatusActive {
 		return ErrEnded
 	}
 	s.status = StatusRevoked

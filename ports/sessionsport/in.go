@@ -71,3 +71,24 @@ type Service interface {
 	// EXPIRED and returns how many it marked (the cleanup job loops on it).
 	ExpireStale(ctx context.Context, batch int) (int, error)
 }
+
+// ListQuery asks for one page of a user's active sessions. Cursor is the
+// NextCursor of the previous page ("" for the first); Limit is at least 1.
+type ListQuery struct {
+	Cursor string
+	Limit  int
+}
+
+// SessionPage is one page of active sessions, newest first. NextCursor is
+// empty on the last page.
+type SessionPage struct {
+	Items      []SessionView
+	NextCursor string
+}
+
+// Lister pages through a user's active sessions; it is what the HTTP list
+// endpoint calls. A cursor that was not issued by a previous page is an
+// Invalid error ("sessions.invalid_cursor").
+type Lister interface {
+	ListPage(ctx context.Context, p Principal, q ListQuery) (SessionPage, error)
+}

@@ -1,0 +1,102 @@
+package sessionsapp
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/secuird/authy/domain/sessions"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+// Authenticate resolves a bearer token to its principal and slides the
+// session's idle window (see the package doc for how the cache and the
+// store share the work).
+func (s *Service) Authenticate(ctx context.Context, token string) (sessionsport.Principal, error) {
+	if token == "" || len(token) > maxTokenLength {
+		return sessionsport.Principal{}, sessions.ErrInvalidToken
+	}
+	hash := s.tokens.Hash(token)
+	now := s.now()
+	if trusted, _ := s.trust.state(); trusted {
+		e, state, err := s.cache.Get(ctx, hash)
+		switch {
+		case err != nil:
+			s.cacheFailed(ctx, "get", err)
+			return s.fromStore(ctx, hash, now, false)
+		case state == sessionsport.CacheRevoked:
+			return sessionsport.Principal{}, sessions.ErrInvalidToken
+		case state == sessionsport.CacheHit:
+			return s.fromCache(ctx, e, now)
+		}
+		return s.fromStore(ctx, hash, now, true)
+	}
+	return s.fromStore(ctx, hash, now, false)
+}
+
+func (s *Service) fromCache(ctx context.Context, e sessionsport.CachedSession, now time.Time) (sessionsport.Principal, error) {
+	sess := sessions.Rehydrate(e.ID, e.User, e.Hash, e.CreatedAt, e.LastSeenAt, e.ExpiresAt, e.AbsoluteExpiresAt,
+		"", "", sessions.StatusActive, time.Time{}, "")
+	if err := sess.Touch(now, s.policy); err != nil {
+		return sessionsport.Principal{}, sessions.ErrInvalidToken
+	}
+	synced := e.SyncedAt
+	if s.policy.SyncDue(e.SyncedAt, now) {
+		ok, err := s.store.Touch(ctx, sess.ID(), sess.LastSeenAt(), sess.ExpiresAt())
+		if err != nil {
+			return sessionsport.Principal{}, storeErr("touch session", err)
+		}
+		if !ok {
+			// Ended in the store but still cached (its purge has not been
+			// applied yet): refuse, and purge now.
+			s.purgeCache(ctx, []sessionsport.Purge{{Hash: e.Hash, Until: e.AbsoluteExpiresAt}}, now)
+			return sessionsport.Principal{}, sessions.ErrInvalidToken
+		}
+		synced = now
+	}
+	if !synced.Equal(e.SyncedAt) || sess.ExpiresAt().Sub(e.ExpiresAt) >= cacheStep {
+		s.putCache(ctx, entry(sess, synced), now)
+	}
+	return principal(sess), nil
+}
+
+// fromStore authenticates against the store. fill says the cache is
+// trusted and missed: the entry is written back and the store's idle clock
+// follows the coalesced schedule. Without the cache the store is the only
+// copy, so it is written whenever the expiry moved by a second.
+func (s *Service) fromStore(ctx context.Context, hash sessions.TokenHash, now time.Time, fill bool) (sessionsport.Principal, error) {
+	sess, err := s.store.ByTokenHash(ctx, hash)
+	if errors.Is(err, sessions.ErrNotFound) {
+		return sessionsport.Principal{}, sessions.ErrInvalidToken
+	}
+	if err != nil {
+		return sessionsport.Principal{}, storeErr("find session", err)
+	}
+	stored := sess.LastSeenAt()
+	if err := sess.Touch(now, s.policy); err != nil {
+		return sessionsport.Principal{}, sessions.ErrInvalidToken
+	}
+	synced := stored
+	write := now.Sub(stored) >= cacheStep
+	if fill {
+		write = s.policy.SyncDue(stored, now)
+	}
+	if write {
+		ok, err := s.store.Touch(ctx, sess.ID(), sess.LastSeenAt(), sess.ExpiresAt())
+		if err != nil {
+			return sessionsport.Principal{}, storeErr("touch session", err)
+		}
+		if !ok {
+			return sessionsport.Principal{}, sessions.ErrInvalidToken
+		}
+		synced = now
+	}
+	if fill {
+		s.putCache(ctx, entry(sess, synced), now)
+	}
+	return principal(sess), nil
+}
+
+func principal(x *sessions.Session) sessionsport.Principal {
+	return sessionsport.Principal{UserID: x.User(), SessionID: x.ID(), ExpiresAt: x.ExpiresAt()}
+}

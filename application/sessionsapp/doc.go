@@ -1,0 +1,41 @@
+// Package sessionsapp implements sessionsport.Service: opening sessions,
+// authenticating bearer tokens with a sliding window, listing, refreshing
+// and revoking sessions, and marking expired ones. It imports only
+// domain/sessions, domain/shared and ports; the store, cache, token maker,
+// audit recorder, clock and meter come in through ports.
+//
+// # Cache and store
+//
+// The Store is the truth; the Cache holds what authentication needs, so a
+// valid request costs one cache round trip and no database round trip.
+//
+//   - Idle clock: every authenticated request moves expires_at in the cache
+//     (written when it moved by at least a second, so a session may end up
+//     to a second early). The Store's copy (last_seen_at, expires_at) is
+//     written at most once per Policy.SyncEvery — min(idle/10, 1 min) — per
+//     session, with a conditional update that also notices a revocation.
+//     Losing the cache (a Redis restart) therefore costs at most SyncEvery of
+//     a session's idle window: the Store's expiry is behind by that much.
+//     The cleanup job leaves the same grace before marking a session
+//     expired, so it never ends a session the cache still extends.
+//   - Revocation (revoke, logout, password change, account deletion) commits
+//     in the Store first, together with an outbox row per token hash
+//     (AddPurges) and its audit records; after the commit the cache entry
+//     is deleted and a tombstone written until the session's absolute
+//     expiry, then the outbox rows are deleted. The tombstone is read in the
+//     same round trip as the entry, so a request that read the Store just
+//     before the revocation committed and re-fills the cache afterwards
+//     cannot resurrect the session.
+//   - Cache failure: any cache error marks the cache suspect on this
+//     instance. A suspect cache is bypassed entirely (every request reads
+//     and writes the Store, slower but correct) until Reconcile succeeds:
+//     it applies every pending outbox purge, pings the cache, and only then
+//     trusts it again — and only if no new cache error happened meanwhile.
+//     A purge that failed while the cache was down is thus applied before
+//     any entry written before the outage can be served again. Reconcile
+//     runs every second (RunReconciler), on every instance, so an instance
+//     that never saw the outage also applies another instance's pending
+//     purges within a second; that second is the only window, and only for a
+//     partition where the revoking instance cannot reach a cache that others
+//     still reach.
+package sessionsapp

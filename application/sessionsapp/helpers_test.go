@@ -1,0 +1,223 @@
+package sessionsapp_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/adapters/memstore/sessionsmem"
+	"github.com/secuird/authy/adapters/security"
+	"github.com/secuird/authy/application/sessionsapp"
+	"github.com/secuird/authy/domain/sessions"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+const (
+	idle     = 15 * time.Minute
+	absolute = 8 * time.Hour
+)
+
+// clock is a fixed clock tests move by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// recorder is a fake audit recorder that keeps events per transaction: it
+// registers them after the store's commit, so a rollback drops them.
+type recorder struct {
+	uow    sessionsport.UnitOfWork
+	mu     sync.Mutex
+	events []auditport.Event
+}
+
+func (r *recorder) Record(ctx context.Context, events ...auditport.Event) error {
+	r.uow.AfterCommit(ctx, func(context.Context) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.events = append(r.events, events...)
+	})
+	return nil
+}
+
+func (r *recorder) actions() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.events))
+	for i, e := range r.events {
+		out[i] = e.Action
+	}
+	return out
+}
+
+func (r *recorder) last() auditport.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.events[len(r.events)-1]
+}
+
+type meter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (m *meter) Add(metric platformport.Metric, outcome string, n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.counts == nil {
+		m.counts = map[string]int{}
+	}
+	m.counts[string(metric)+":"+outcome] += n
+}
+
+func (m *meter) get(key string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.counts[key]
+}
+
+var errCacheDown = errors.New("cache: connection refused")
+
+// flakyCache wraps the in-process cache and fails every call while down.
+type flakyCache struct {
+	inner  atomic.Pointer[sessionsmem.Cache]
+	down   atomic.Bool
+	onPing func()
+}
+
+func (f *flakyCache) Get(ctx context.Context, h sessions.TokenHash) (sessionsport.CachedSession, sessionsport.CacheState, error) {
+	if f.down.Load() {
+		return sessionsport.CachedSession{}, sessionsport.CacheMiss, errCacheDown
+	}
+	return f.inner.Load().Get(ctx, h)
+}
+
+func (f *flakyCache) GetMany(ctx context.Context, hs []sessions.TokenHash) (map[sessions.TokenHash]sessionsport.CachedSession, error) {
+	if f.down.Load() {
+		return nil, errCacheDown
+	}
+	return f.inner.Load().GetMany(ctx, hs)
+}
+
+func (f *flakyCache) Put(ctx context.Context, e sessionsport.CachedSession, now time.Time) error {
+	if f.down.Load() {
+		return errCacheDown
+	}
+	return f.inner.Load().Put(ctx, e, now)
+}
+
+func (f *flakyCache) Purge(ctx context.Context, ps []sessionsport.Purge, now time.Time) error {
+	if f.down.Load() {
+		return errCacheDown
+	}
+	return f.inner.Load().Purge(ctx, ps, now)
+}
+
+func (f *flakyCache) Ping(ctx context.Context) error {
+	if f.onPing != nil {
+		f.onPing()
+	}
+	if f.down.Load() {
+		return errCacheDown
+	}
+	return nil
+}
+
+type fixture struct {
+	svc    *sessionsapp.Service
+	store  *sessionsmem.Store
+	cache  *flakyCache
+	clock  *clock
+	audit  *recorder
+	meter  *meter
+	policy sessions.Policy
+	tokens security.SessionTokens
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	p, err := sessions.NewPolicy(idle, absolute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := sessionsmem.NewStore()
+	f := &fixture{
+		store: store, cache: &flakyCache{}, clock: &clock{now: t0},
+		audit: &recorder{uow: store}, meter: &meter{}, policy: p,
+	}
+	f.cache.inner.Store(sessionsmem.NewCache())
+	f.svc, err = sessionsapp.New(sessionsapp.Deps{
+		Store: store, UoW: store, Cache: f.cache, Tokens: f.tokens, Audit: f.audit,
+		Clock: f.clock, Meter: f.meter, Policy: p,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func ctxFrom(ip, ua string) context.Context {
+	return shared.WithRequestMeta(context.Background(), shared.RequestMeta{RequestID: "r", ClientIP: ip, UserAgent: ua})
+}
+
+func newUser() shared.UserID { return shared.UserID(uuid.New()) }
+
+func (f *fixture) start(t *testing.T, user shared.UserID) sessionsport.IssuedSession {
+	t.Helper()
+	is, err := f.svc.Start(ctxFrom("198.51.100.7", "test-agent"), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return is
+}
+
+func (f *fixture) auth(t *testing.T, token string) sessionsport.Principal {
+	t.Helper()
+	p, err := f.svc.Authenticate(context.Background(), token)
+	if err != nil {
+		t.Fatalf("authenticate: %v", err)
+	}
+	return p
+}
+
+func (f *fixture) refused(t *testing.T, token string) {
+	t.Helper()
+	_, err := f.svc.Authenticate(context.Background(), token)
+	if !errors.Is(err, sessions.ErrInvalidToken) {
+		t.Fatalf("authenticate = %v, want invalid token", err)
+	}
+}
+
+func (f *fixture) stored(t *testing.T, id uuid.UUID) *sessions.Session {
+	t.Helper()
+	s, err := f.store.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

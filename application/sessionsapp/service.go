@@ -1,0 +1,168 @@
+package sessionsapp
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/secuird/authy/domain/sessions"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+// maxTokenLength refuses absurd tokens before hashing them.
+const maxTokenLength = 512
+
+// cacheStep is the least movement of a cached expiry worth a cache write.
+const cacheStep = time.Second
+
+var (
+	errStoreUnavailable = shared.Unavailable("sessions.store_unavailable", "sessions cannot be checked right now")
+	errInvalidCursor    = shared.Invalid("sessions.invalid_cursor", "the request has invalid fields",
+		map[string][]string{"cursor": {"is not a cursor from a previous page"}})
+)
+
+// Deps are the ports the service needs. Log may be nil.
+type Deps struct {
+	Store  sessionsport.Store
+	UoW    sessionsport.UnitOfWork
+	Cache  sessionsport.Cache
+	Tokens sessionsport.Tokens
+	Audit  auditport.Recorder
+	Clock  platformport.Clock
+	Meter  platformport.Meter
+	Policy sessions.Policy
+	Log    *slog.Logger
+}
+
+// Service implements sessionsport.Service and sessionsport.Lister.
+type Service struct {
+	store  sessionsport.Store
+	uow    sessionsport.UnitOfWork
+	cache  sessionsport.Cache
+	tokens sessionsport.Tokens
+	audit  auditport.Recorder
+	clock  platformport.Clock
+	meter  platformport.Meter
+	policy sessions.Policy
+	log    *slog.Logger
+	trust  trust
+}
+
+var (
+	_ sessionsport.Service = (*Service)(nil)
+	_ sessionsport.Lister  = (*Service)(nil)
+)
+
+// New checks d and returns the service. The cache starts suspect: call
+// Reconcile (or run RunReconciler) to start using it.
+func New(d Deps) (*Service, error) {
+	if d.Store == nil || d.UoW == nil || d.Cache == nil || d.Tokens == nil || d.Audit == nil || d.Clock == nil {
+		return nil, errors.New("sessionsapp: store, unit of work, cache, tokens, audit and clock are required")
+	}
+	if d.Policy.Idle() <= 0 {
+		return nil, errors.New("sessionsapp: a session policy is required")
+	}
+	if d.Meter == nil {
+		d.Meter = platformport.NopMeter{}
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		store: d.Store, uow: d.UoW, cache: d.Cache, tokens: d.Tokens, audit: d.Audit,
+		clock: d.Clock, meter: d.Meter, policy: d.Policy, log: d.Log,
+	}, nil
+}
+
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// trust tracks whether this instance may read the cache. gen counts cache
+// failures, so a reconciliation that raced with a new failure does not
+// restore trust.
+type trust struct {
+	mu      sync.Mutex
+	trusted bool
+	gen     uint64
+}
+
+func (t *trust) state() (bool, uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.trusted, t.gen
+}
+
+// fail marks the cache suspect and reports whether it was trusted before.
+func (t *trust) fail() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	was := t.trusted
+	t.trusted = false
+	t.gen++
+	return was
+}
+
+// restore trusts the cache again unless a failure happened since gen.
+func (t *trust) restore(gen uint64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.gen != gen {
+		return false
+	}
+	was := t.trusted
+	t.trusted = true
+	return !was
+}
+
+// CacheTrusted reports whether this instance currently reads the cache.
+func (s *Service) CacheTrusted() bool {
+	ok, _ := s.trust.state()
+	return ok
+}
+
+func (s *Service) cacheFailed(ctx context.Context, op string, err error) {
+	if s.trust.fail() {
+		s.log.WarnContext(ctx, "session cache failed; serving sessions from the database until it recovers",
+			"op", op, "error", err.Error())
+	}
+}
+
+func view(x *sessions.Session, current bool) sessionsport.SessionView {
+	return sessionsport.SessionView{
+		ID: x.ID(), UserID: x.User(), CreatedAt: x.CreatedAt(), LastSeenAt: x.LastSeenAt(),
+		ExpiresAt: x.ExpiresAt(), AbsoluteExpiresAt: x.AbsoluteExpiresAt(),
+		IP: x.IP(), UserAgent: x.UserAgent(), Current: current,
+	}
+}
+
+func entry(x *sessions.Session, syncedAt time.Time) sessionsport.CachedSession {
+	return sessionsport.CachedSession{
+		ID: x.ID(), User: x.User(), Hash: x.TokenHash(), CreatedAt: x.CreatedAt(),
+		LastSeenAt: x.LastSeenAt(), ExpiresAt: x.ExpiresAt(), AbsoluteExpiresAt: x.AbsoluteExpiresAt(),
+		SyncedAt: syncedAt,
+	}
+}
+
+// putCache writes e when the cache is trusted; a failure only makes it
+// suspect (the Store already holds the truth).
+func (s *Service) putCache(ctx context.Context, e sessionsport.CachedSession, now time.Time) {
+	if ok, _ := s.trust.state(); !ok {
+		return
+	}
+	if err := s.cache.Put(ctx, e, now); err != nil {
+		s.cacheFailed(ctx, "put", err)
+	}
+}
+
+// storeErr turns an unexpected store failure into Unavailable, keeping
+// typed errors as they are.
+func storeErr(op string, err error) error {
+	if shared.KindOf(err) != shared.KindUnknown {
+		return err
+	}
+	return errStoreUnavailable.WithCause(errors.New(op + ": " + err.Error()))
+}

@@ -1,0 +1,144 @@
+package sessionsport
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/domain/sessions"
+	"github.com/secuird/authy/domain/shared"
+)
+
+// UnitOfWork runs a use case's changes in one transaction.
+//
+// Contract (checked by sessionsporttest): Do carries a transaction in the
+// context it hands fn; every Store call made with that context joins it, and
+// so does anything else the caller's adapters share it with (audit records).
+// When ctx already carries a transaction, Do joins it and the outermost
+// caller owns commit and rollback. An error from fn rolls back every change
+// made through the context. AfterCommit runs f once the carried transaction
+// has committed, never after a rollback, and at once without a transaction.
+type UnitOfWork interface {
+	Do(ctx context.Context, fn func(ctx context.Context) error) error
+	AfterCommit(ctx context.Context, f func(ctx context.Context))
+}
+
+// PageQuery is a keyset page of ListActive: sessions created strictly before
+// (BeforeCreatedAt, BeforeID) in (created_at DESC, id DESC) order, or from
+// the newest when BeforeCreatedAt is zero.
+type PageQuery struct {
+	BeforeCreatedAt time.Time
+	BeforeID        uuid.UUID
+	Limit           int
+}
+
+// Purge asks the cache to forget a token hash and to refuse it until Until
+// (the session's absolute expiry, after which nothing can authenticate it).
+type Purge struct {
+	Hash  sessions.TokenHash
+	Until time.Time
+}
+
+// Store keeps sessions durably (PostgreSQL or SQLite in production).
+//
+// Contract (checked by sessionsporttest):
+//   - Create inserts a new session; a second one with the same id or token
+//     hash is sessions.ErrDuplicate.
+//   - ByTokenHash and Get return a session in any status; an unknown one is
+//     sessions.ErrNotFound.
+//   - Update locks the session (FOR UPDATE on PostgreSQL), rehydrates it,
+//     runs fn and saves it when fn returns nil; an error from fn leaves it
+//     unchanged and is returned as is. Concurrent Updates of one session are
+//     serialized, so of two conflicting changes exactly one wins.
+//     UpdateActiveOf does the same for every session of a user stored as
+//     active, in one call.
+//   - Touch stores a session's idle clock only while it is stored as active
+//     and reports whether it did; it never waits on the session's lock
+//     longer than a concurrent Update holds it.
+//   - ListActive returns a user's sessions stored as active with an expiry
+//     after notExpiredBefore, newest first, one keyset page.
+//   - ExpireBatch marks at most limit sessions stored as active with an
+//     expiry at or before `before` as expired at now, and returns how many it
+//     marked. Concurrent callers never mark a session twice and skip rows
+//     another caller holds instead of waiting for them.
+//   - AddPurges records purges the cache has still to apply (an outbox, in
+//     the caller's transaction); PendingPurges lists up to limit of them,
+//     DeletePurges forgets the applied ones (unknown hashes are ignored).
+type Store interface {
+	Create(ctx context.Context, s *sessions.Session) error
+	Get(ctx context.Context, id uuid.UUID) (*sessions.Session, error)
+	ByTokenHash(ctx context.Context, h sessions.TokenHash) (*sessions.Session, error)
+	Update(ctx context.Context, id uuid.UUID, fn func(*sessions.Session) error) error
+	UpdateActiveOf(ctx context.Context, user shared.UserID, fn func([]*sessions.Session) error) error
+	Touch(ctx context.Context, id uuid.UUID, lastSeenAt, expiresAt time.Time) (bool, error)
+	ListActive(ctx context.Context, user shared.UserID, notExpiredBefore time.Time, q PageQuery) ([]*sessions.Session, error)
+	ExpireBatch(ctx context.Context, before, now time.Time, limit int) (int, error)
+	AddPurges(ctx context.Context, ps []Purge) error
+	PendingPurges(ctx context.Context, limit int) ([]Purge, error)
+	DeletePurges(ctx context.Context, hs []sessions.TokenHash) error
+}
+
+// CachedSession is what authenticating a token needs, kept in the cache so
+// that a valid request costs no database round trip. SyncedAt is when its
+// idle clock (LastSeenAt, ExpiresAt) was last written to the Store.
+type CachedSession struct {
+	ID                uuid.UUID
+	User              shared.UserID
+	Hash              sessions.TokenHash
+	CreatedAt         time.Time
+	LastSeenAt        time.Time
+	ExpiresAt         time.Time
+	AbsoluteExpiresAt time.Time
+	SyncedAt          time.Time
+}
+
+// CacheState is the outcome of a cache lookup.
+type CacheState int
+
+// The lookup outcomes.
+const (
+	// CacheMiss: nothing is known; ask the Store.
+	CacheMiss CacheState = iota
+	// CacheHit: the entry is returned.
+	CacheHit
+	// CacheRevoked: a purge tombstone exists; the token must be refused
+	// without asking the Store.
+	CacheRevoked
+)
+
+// Cache holds CachedSessions by token hash, shared by every instance that
+// shares it (Redis), or in-process for the single embedded instance.
+//
+// Contract (checked by sessionsporttest):
+//   - Get reports CacheRevoked whenever a tombstone for the hash exists,
+//     even if an entry was Put after the Purge (a request that read the
+//     Store before a revocation committed must not resurrect the session);
+//     else CacheHit with the entry, else CacheMiss. Get checks entry and
+//     tombstone in one round trip.
+//   - GetMany returns the entries among hs that are present and have no
+//     tombstone.
+//   - Put stores e, replacing any entry for e.Hash; the entry may be dropped
+//     once e.ExpiresAt has passed at now. Puts of expired entries are no-ops.
+//   - Purge removes the entries of ps and leaves a tombstone for each until
+//     its Until; it is idempotent.
+//   - Ping reports whether the cache answers.
+//   - Every method returns an error when the cache does not answer; callers
+//     then fall back to the Store.
+type Cache interface {
+	Get(ctx context.Context, h sessions.TokenHash) (CachedSession, CacheState, error)
+	GetMany(ctx context.Context, hs []sessions.TokenHash) (map[sessions.TokenHash]CachedSession, error)
+	Put(ctx context.Context, e CachedSession, now time.Time) error
+	Purge(ctx context.Context, ps []Purge, now time.Time) error
+	Ping(ctx context.Context) error
+}
+
+// Tokens makes and hashes bearer tokens.
+//
+// Contract: New returns a token of at least 256 random bits in URL-safe
+// base64 and its hash; Hash is deterministic, so Hash(token) equals the hash
+// New returned. No store ever sees a token, only its hash.
+type Tokens interface {
+	New() (token string, hash sessions.TokenHash, err error)
+	Hash(token string) sessions.TokenHash
+}
