@@ -49,6 +49,14 @@ type Config struct {
 	Argon2MemoryKiB   uint32 `env:"ARGON2_MEMORY_KIB" envDefault:"19456"`
 	Argon2Iterations  uint32 `env:"ARGON2_ITERATIONS" envDefault:"2"`
 	Argon2Parallelism uint8  `env:"ARGON2_PARALLELISM" envDefault:"1"`
+	// PasswordHashConcurrency bounds argon2id hashes in flight (0 = one per CPU).
+	PasswordHashConcurrency int `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"0"`
+
+	// Abuse limits of the identity endpoints, shared by every instance.
+	LoginRateLimitPerIP            int `env:"LOGIN_RATE_LIMIT_PER_IP" envDefault:"10"`            // attempts per minute
+	LoginFailuresPerAccount        int `env:"LOGIN_FAILURES_PER_ACCOUNT" envDefault:"5"`          // failures per 15 minutes
+	RegisterRateLimitPerIP         int `env:"REGISTER_RATE_LIMIT_PER_IP" envDefault:"30"`         // registrations per hour
+	PasswordChangeRateLimitPerUser int `env:"PASSWORD_CHANGE_RATE_LIMIT_PER_USER" envDefault:"5"` // attempts per hour
 
 	JobName            string `env:"JOB_NAME"`
 	JobIntervalSeconds int    `env:"JOB_INTERVAL_SECONDS" envDefault:"300"`
@@ -128,6 +136,12 @@ func (c Config) Validate() error {
 	}
 	if c.Argon2MemoryKiB < 19456 || c.Argon2Iterations < 2 || c.Argon2Parallelism < 1 {
 		problems = append(problems, "argon2id parameters must be at least OWASP's: ARGON2_MEMORY_KIB>=19456, ARGON2_ITERATIONS>=2, ARGON2_PARALLELISM>=1")
+	}
+	if c.LoginRateLimitPerIP < 1 || c.LoginFailuresPerAccount < 1 || c.RegisterRateLimitPerIP < 1 || c.PasswordChangeRateLimitPerUser < 1 {
+		problems = append(problems, "LOGIN_RATE_LIMIT_PER_IP, LOGIN_FAILURES_PER_ACCOUNT, REGISTER_RATE_LIMIT_PER_IP and PASSWORD_CHANGE_RATE_LIMIT_PER_USER must be at least 1")
+	}
+	if c.PasswordHashConcurrency < 0 {
+		problems = append(problems, "PASSWORD_HASH_CONCURRENCY must not be negative (0 = one per CPU)")
 	}
 	if c.BodyLimitBytes <= 0 {
 		problems = append(problems, "BODY_LIMIT_BYTES must be positive")

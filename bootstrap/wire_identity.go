@@ -1,0 +1,80 @@
+package bootstrap
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/secuird/authy/adapters/httpapi/identityhttp"
+	"github.com/secuird/authy/adapters/pgstore/identitypg"
+	"github.com/secuird/authy/adapters/security"
+	"github.com/secuird/authy/application/identityapp"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+// Salt and key lengths of new argon2id hashes: fixed, not configurable,
+// so every instance writes hashes of one shape.
+const (
+	argon2SaltLength = 16
+	argon2KeyLength  = 32
+)
+
+// wireIdentity builds the identity context on the app's database (users
+// join the same transactions as sessions and audit records), with the
+// bounded argon2id hasher, the common-password policy and the shared rate
+// limiter, and mounts its routes. sessions is both the authenticator of the
+// protected routes and the service logins start sessions with.
+func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions sessionsport.Service) (identityWiring, error) {
+	switch {
+	case rec == nil:
+		return identityWiring{}, errors.New("wire identity: the audit recorder is required")
+	case sessions == nil:
+		return identityWiring{}, errors.New("wire identity: the sessions service is required")
+	}
+	hasher, err := security.NewPasswordHasher(security.HasherOptions{
+		Params: security.Argon2Params{
+			MemoryKiB:   a.cfg.Argon2MemoryKiB,
+			Iterations:  a.cfg.Argon2Iterations,
+			Parallelism: a.cfg.Argon2Parallelism,
+			SaltLength:  argon2SaltLength,
+			KeyLength:   argon2KeyLength,
+		},
+		Concurrency: a.cfg.PasswordHashConcurrency,
+	})
+	if err != nil {
+		return identityWiring{}, fmt.Errorf("wire identity: %w", err)
+	}
+	store := identitypg.New(a.db)
+	svc, err := identityapp.New(identityapp.Deps{
+		Users:    store,
+		UoW:      store,
+		Hasher:   hasher,
+		Policy:   security.NewCommonPasswordPolicy(),
+		Sessions: sessions,
+		Audit:    rec,
+		Limiter:  a.limiter,
+		Meter:    a.meter,
+		Clock:    a.clock,
+		Log:      a.log,
+		Limits: identityapp.Limits{
+			LoginPerIP:              platformport.Limit{Max: a.cfg.LoginRateLimitPerIP, Window: time.Minute},
+			LoginFailuresPerAccount: platformport.Limit{Max: a.cfg.LoginFailuresPerAccount, Window: 15 * time.Minute},
+			RegisterPerIP:           platformport.Limit{Max: a.cfg.RegisterRateLimitPerIP, Window: time.Hour},
+			PasswordChangePerUser:   platformport.Limit{Max: a.cfg.PasswordChangeRateLimitPerUser, Window: time.Hour},
+		},
+	})
+	if err != nil {
+		return identityWiring{}, fmt.Errorf("wire identity: %w", err)
+	}
+	identityhttp.Register(api, svc, sessions)
+	return identityWiring{
+		Auth:                    sessions,
+		Directory:               svc,
+		AddRegistrationListener: svc.AddRegistrationListener,
+		SetDeletionGuard:        svc.SetDeletionGuard,
+	}, nil
+}
