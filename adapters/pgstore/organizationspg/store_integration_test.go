@@ -3,7 +3,6 @@
 package organizationspg_test
 
 import (
-	"context"
 	"os"
 	"testing"
 	"time"
@@ -13,29 +12,11 @@ import (
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/pgstore/organizationspg"
 	"github.com/secuird/authy/domain/shared"
-	"github.com/secuird/authy/migrations"
 	"github.com/secuird/authy/ports/organizationsport/organizationsporttest"
 	"github.com/secuird/authy/tests/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
-
-func open(t *testing.T, o pgstore.Options) *pgstore.DB {
-	t.Helper()
-	db, err := pgstore.Open(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	m, err := pgstore.NewMigrator(db, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // harness inserts users straight into identity's table: memberships
 // reference users(id), and this test must not depend on identity's code.
@@ -59,12 +40,11 @@ func harness(db *pgstore.DB) organizationsporttest.Harness {
 	}
 }
 
-func TestStore_ContractOnSQLite(t *testing.T) {
-	db := open(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)})
-	organizationsporttest.RepositoryContract(t, func(*testing.T) organizationsporttest.Harness { return harness(db) })
-}
-
-func TestStore_ContractOnPostgres(t *testing.T) {
-	db := open(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
-	organizationsporttest.RepositoryContract(t, func(*testing.T) organizationsporttest.Harness { return harness(db) })
+func TestStore_ContractOnEverySQLBackend(t *testing.T) {
+	for _, backend := range testenv.Databases() {
+		t.Run(backend.Name, func(t *testing.T) {
+			db := backend.Open(t)
+			organizationsporttest.RepositoryContract(t, func(*testing.T) organizationsporttest.Harness { return harness(db) })
+		})
+	}
 }
