@@ -29,27 +29,35 @@ func (s *Service) AddMember(ctx context.Context, cmd organizationsport.AddMember
 		return organizationsport.MemberView{}, err
 	}
 
-	user, found, err := s.lookup(ctx, email)
-	if err != nil {
-		return organizationsport.MemberView{}, err
-	}
 	now := s.now()
 	var view organizationsport.MemberView
-	err = s.change(ctx, cmd.Organization, func(o *organizations.Organization) error {
-		if found {
-			m, err := o.AddMember(cmd.Actor, user.ID, role, now)
-			if err != nil {
-				return err
-			}
-			view = activeView(m, user)
-			return nil
+	err = s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
+		// Under the invitee lock, the lookup and the invitation cannot
+		// straddle the registration of this email (which takes the same
+		// lock before it turns invitations into memberships).
+		if err := r.Organizations.LockInvitee(ctx, email); err != nil {
+			return err
 		}
-		inv, err := o.Invite(cmd.Actor, s.newID(), email, role, now)
+		user, found, err := s.lookup(ctx, email)
 		if err != nil {
 			return err
 		}
-		view = pendingView(inv)
-		return nil
+		return s.change(ctx, cmd.Organization, func(o *organizations.Organization) error {
+			if found {
+				m, err := o.AddMember(cmd.Actor, user.ID, role, now)
+				if err != nil {
+					return err
+				}
+				view = activeView(m, user)
+				return nil
+			}
+			inv, err := o.Invite(cmd.Actor, s.newID(), email, role, now)
+			if err != nil {
+				return err
+			}
+			view = pendingView(inv)
+			return nil
+		})
 	})
 	return view, err
 }

@@ -26,6 +26,9 @@ func (s *Service) UserRegistered(ctx context.Context, user identityport.UserSumm
 	}
 	now := s.now()
 	return s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
+		if err := r.Organizations.LockInvitee(ctx, email); err != nil {
+			return err
+		}
 		ids, err := r.Organizations.InvitedOrganizations(ctx, email)
 		if err != nil {
 			return fmt.Errorf("find invitations: %w", err)

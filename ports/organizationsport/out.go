@@ -76,6 +76,12 @@ type Repository interface {
 	// OrganizationsOf returns the ids of live organizations user is a member
 	// of, in id order (the order in which a caller should lock them).
 	OrganizationsOf(ctx context.Context, user shared.UserID) ([]shared.OrganizationID, error)
+	// LockInvitee serializes, until the unit of work carried by ctx ends,
+	// every other unit of work that locks the same normalized email: adding
+	// someone by email and the registration of that email take it, so an
+	// invitation can never be stored for an account registered in between.
+	// Outside a unit of work it is an error.
+	LockInvitee(ctx context.Context, email string) error
 }
 
 // TxRepos are the repositories a unit of work hands to its closure.

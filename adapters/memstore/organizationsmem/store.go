@@ -10,6 +10,7 @@ package organizationsmem
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -288,6 +289,15 @@ func (s *Store) OrganizationsOf(ctx context.Context, user shared.UserID) ([]shar
 	})
 	sortIDs(out)
 	return out, nil
+}
+
+// LockInvitee implements organizationsport.Repository: a unit of work
+// already holds the store's only lock.
+func (s *Store) LockInvitee(ctx context.Context, _ string) error {
+	if _, ok := ctx.Value(txKey{s}).(*state); !ok {
+		return errors.New("organizationsmem: LockInvitee outside a unit of work")
+	}
+	return nil
 }
 
 func sortIDs(ids []shared.OrganizationID) {

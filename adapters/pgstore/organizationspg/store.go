@@ -408,6 +408,25 @@ func (s *Store) OrganizationsOf(ctx context.Context, user shared.UserID) ([]shar
 		WHERE m.user_id = ? AND o.deleted_at IS NULL ORDER BY m.organization_id`, user.String())
 }
 
+// inviteeLockSpace namespaces the advisory locks of LockInvitee ("org").
+const inviteeLockSpace = 0x6f7267
+
+// LockInvitee implements organizationsport.Repository with a transaction-
+// scoped advisory lock on PostgreSQL; SQLite's immediate transactions
+// already serialize every writer.
+func (s *Store) LockInvitee(ctx context.Context, email string) error {
+	if !s.db.InTx(ctx) {
+		return errors.New("organizationspg: LockInvitee outside a unit of work")
+	}
+	if s.db.Dialect() != pgstore.Postgres {
+		return nil
+	}
+	if err := s.db.Conn(ctx).Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", inviteeLockSpace, email).Error; err != nil {
+		return fmt.Errorf("lock invitee: %w", err)
+	}
+	return nil
+}
+
 func (s *Store) ids(ctx context.Context, sql string, arg any) ([]shared.OrganizationID, error) {
 	var raw []string
 	if err := s.db.Conn(ctx).Raw(sql, arg).Scan(&raw).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {

@@ -378,6 +378,69 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		lastOwnerRace(t, f, o.ID(), errs, organizations.ErrLastOwner)
 	})
 
+	t.Run("the invitee lock serializes units of work on one email", func(t *testing.T) {
+		f := fixture{t, newHarness(t)}
+		owner := f.h.NewUser(t)
+		email := fmt.Sprintf("locked-%s@example.com", uuid.NewString()[:8])
+		if err := f.h.Repo.LockInvitee(ctx, email); err == nil {
+			t.Fatal("LockInvitee outside a unit of work must fail")
+		}
+		locked, release, firstDone, secondDone := make(chan struct{}), make(chan struct{}), make(chan error, 1), make(chan error, 1)
+		var seen []shared.OrganizationID
+		var org *organizations.Organization
+		go func() {
+			firstDone <- f.h.UoW.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
+				if err := r.Organizations.LockInvitee(ctx, email); err != nil {
+					return err
+				}
+				if err := r.Organizations.LockInvitee(ctx, email); err != nil {
+					return fmt.Errorf("the lock must be re-entrant: %w", err)
+				}
+				o, err := organizations.NewOrganization(shared.OrganizationID(uuid.New()), "Locked", f.slug("locked"), owner, at(1))
+				if err != nil {
+					return err
+				}
+				if _, err := o.Invite(owner, uuid.New(), email, organizations.RoleMember, at(1)); err != nil {
+					return err
+				}
+				org = o
+				if err := r.Organizations.Create(ctx, o); err != nil {
+					return err
+				}
+				close(locked)
+				<-release
+				return nil
+			})
+		}()
+		<-locked
+		go func() {
+			secondDone <- f.h.UoW.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
+				if err := r.Organizations.LockInvitee(ctx, email); err != nil {
+					return err
+				}
+				var err error
+				seen, err = r.Organizations.InvitedOrganizations(ctx, email)
+				return err
+			})
+		}()
+		// A correct lock keeps the second unit of work waiting, so it cannot
+		// finish before the first is released; a missing lock lets it finish
+		// at once and see nothing.
+		var secondErr error
+		select {
+		case secondErr = <-secondDone:
+			close(release)
+		case <-time.After(300 * time.Millisecond):
+			close(release)
+			secondErr = <-secondDone
+		}
+		isErr(t, <-firstDone, nil)
+		isErr(t, secondErr, nil)
+		if len(seen) != 1 || seen[0] != org.ID() {
+			t.Fatalf("the second unit of work ran inside the first one's lock and saw %v", seen)
+		}
+	})
+
 	t.Run("lists are keyset-paginated in key order", func(t *testing.T) {
 		f := fixture{t, newHarness(t)}
 		owner := f.h.NewUser(t)
