@@ -28,7 +28,8 @@
 //
 // # Rate limit
 //
-// Submit peeks at the per-IP limit first, so a client over the limit is
+// The limit is per client IP (an IPv6 client by its /64). Submit peeks at
+// it first, so a client over the limit is
 // refused before its input is even read, then validates, then takes one
 // unit of the limit just before storing. Invalid submissions therefore cost
 // nothing, and because Take is atomic the limit stays exact when requests

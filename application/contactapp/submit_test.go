@@ -3,6 +3,7 @@ package contactapp_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +159,16 @@ func TestNewService_RequiresItsPorts(t *testing.T) {
 	if _, err := contactapp.NewService(contactapp.Deps{}); err == nil || !strings.Contains(err.Error(), "required") {
 		t.Fatalf("want a missing-dependency error, got %v", err)
 	}
+}
+
+func TestSubmit_IPv6ClientsShareTheLimitOfTheirSlash64(t *testing.T) {
+	f := newFixture(t)
+	for i := 1; i <= 5; i++ {
+		f.submit(t, fromIP("2001:db8:1:2::"+strconv.Itoa(i)))
+	}
+	if _, err := f.svc.Submit(fromIP("2001:db8:1:2:ffff::9"), validCmd()); shared.KindOf(err) != shared.KindRateLimited {
+		t.Fatalf("another address in the same /64 must share the limit, got %v", err)
+	}
+	f.submit(t, fromIP("2001:db8:1:3::1"))
+	f.submit(t, fromIP("::ffff:192.0.2.1"))
 }
