@@ -29,12 +29,12 @@
 // # Rate limit
 //
 // The limit is per client IP (an IPv6 client by its /64). Submit peeks at
-// it first, so a client over the limit is
-// refused before its input is even read, then validates, then takes one
-// unit of the limit just before storing. Invalid submissions therefore cost
-// nothing, and because Take is atomic the limit stays exact when requests
-// race. A storage failure after Take still costs the client that unit: it
-// fails closed. A rate limiter that does not answer (Redis down) also fails
-// closed with 503, since this is a public, unauthenticated endpoint that
-// writes to the database and sends mail.
+// it first, so a client over the limit is refused before its input is even
+// read, then validates, then takes one unit of the limit just before
+// storing. Invalid submissions therefore cost nothing, and because Take is
+// atomic the limit stays exact when requests race. A storage failure after
+// Take still costs the client that unit: it fails closed. A rate limiter
+// that does not answer (Redis down) also fails closed with 503, since this
+// is a public, unauthenticated endpoint that writes to the database and
+// sends mail.
 package contactapp
