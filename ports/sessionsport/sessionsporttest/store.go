@@ -568,3 +568,10 @@ func StoreContract(t *testing.T, open func(t *testing.T) StoreHarness, o StoreOp
 		}
 	})
 }
+
+// NewSession returns a new, unsaved session of user created at a fixed
+// instant, for adapter tests beyond the contract.
+func NewSession(t *testing.T, user shared.UserID) *sessions.Session {
+	t.Helper()
+	return newSession(t, user, t0)
+}

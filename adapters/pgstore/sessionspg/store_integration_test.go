@@ -1,0 +1,90 @@
+//go:build integration
+
+package sessionspg_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/adapters/pgstore/sessionspg"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/migrations"
+	"github.com/secuird/authy/ports/sessionsport/sessionsporttest"
+	"github.com/secuird/authy/tests/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+
+func migrated(t *testing.T, o pgstore.Options) *pgstore.DB {
+	t.Helper()
+	db, err := pgstore.Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	m, err := pgstore.NewMigrator(db, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func harness(db *pgstore.DB) sessionsporttest.StoreHarness {
+	s := sessionspg.New(db)
+	return sessionsporttest.StoreHarness{
+		Store: s, UoW: s,
+		NewUser: func(t *testing.T) shared.UserID {
+			t.Helper()
+			id := uuid.New()
+			email := id.String() + "@example.test"
+			now := time.Now().UTC()
+			err := db.Gorm().Exec(`INSERT INTO users (id, email, email_normalized, name, password_hash, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, id, email, email, "Contract User", "x", now, now).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+			return shared.UserID(id)
+		},
+	}
+}
+
+func TestStore_MeetsTheStoreContractOnSQLite(t *testing.T) {
+	sessionsporttest.StoreContract(t, func(t *testing.T) sessionsporttest.StoreHarness {
+		return harness(migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
+	}, sessionsporttest.StoreOptions{Many: 5000})
+}
+
+func TestStore_MeetsTheStoreContractOnPostgres(t *testing.T) {
+	db := migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t), MaxOpenConns: 10})
+	sessionsporttest.StoreContract(t, func(t *testing.T) sessionsporttest.StoreHarness {
+		// One database for the suite, emptied for each subtest.
+		if err := db.Gorm().Exec(`TRUNCATE sessions, session_cache_purges`).Error; err != nil {
+			t.Fatal(err)
+		}
+		return harness(db)
+	}, sessionsporttest.StoreOptions{Many: 5000})
+}
+
+func TestStore_DeletingAUserDeletesItsSessions(t *testing.T) {
+	db := migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
+	h := harness(db)
+	user := h.NewUser(t)
+	s := sessionsporttest.NewSession(t, user)
+	if err := h.Store.Create(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Gorm().Exec(`DELETE FROM users WHERE id = ?`, uuid.UUID(user)).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.Get(context.Background(), s.ID()); err == nil {
+		t.Fatal("a deleted user's session survived")
+	}
+}
