@@ -24,6 +24,10 @@ type identityWiring struct {
 // identity and sessions, organizations, contact, and the routes that need
 // several of them.
 func (a *App) mountContexts(api fiber.Router) error {
-	_ = api
+	rec, err := a.wireAuditRecorder()
+	if err != nil {
+		return err
+	}
+	_, _ = api, rec
 	return nil
 }
