@@ -51,7 +51,7 @@ func NewDelivery(id DeliveryID, enquiry EnquiryID, now time.Time) (*Delivery, er
 	if id.IsZero() || enquiry.IsZero() {
 		return nil, errors.New("contact: a delivery needs its own id and the enquiry's id")
 	}
-	now = now.UTC()
+	now = stamp(now)
 	return &Delivery{id: id, enquiryID: enquiry, createdAt: now, nextAttemptAt: now}, nil
 }
 

@@ -61,7 +61,8 @@ type EnquiryReceived struct {
 	OccurredAt  time.Time
 }
 
-// NewEnquiry validates d and returns the enquiry received at now. Single-line
+// NewEnquiry validates d and returns the enquiry received at now (UTC, to
+// the microsecond, as every store keeps it). Single-line
 // fields are trimmed of surrounding white space. Every broken rule is
 // reported at once in an ErrInvalidEnquiry naming its field.
 func NewEnquiry(id EnquiryID, d EnquiryDetails, now time.Time) (*Enquiry, error) {
@@ -87,7 +88,7 @@ func NewEnquiry(id EnquiryID, d EnquiryDetails, now time.Time) (*Enquiry, error)
 	}
 	e := &Enquiry{
 		id: id, typ: typ, name: name, email: email, company: company,
-		phone: phone, message: message, receivedAt: now.UTC(),
+		phone: phone, message: message, receivedAt: stamp(now),
 	}
 	e.events = append(e.events, EnquiryReceived{
 		EnquiryID: id, Type: typ, EmailDomain: emailDomain(email), OccurredAt: e.receivedAt,
@@ -252,3 +253,6 @@ func emailDomain(email string) string {
 	}
 	return strings.ToLower(email[at+1:])
 }
+
+// stamp is t in UTC to the microsecond.
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -219,3 +219,13 @@ func TestRehydrateEnquiry_KeepsStoredState(t *testing.T) {
 		t.Fatalf("unexpected %+v", e)
 	}
 }
+
+func TestNewEnquiry_KeepsTimeToTheMicrosecond(t *testing.T) {
+	e, err := contact.NewEnquiry(newID(), validDetails(), now.Add(1500*time.Nanosecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.ReceivedAt().Equal(now.Add(time.Microsecond)) {
+		t.Fatalf("received at %v", e.ReceivedAt())
+	}
+}
