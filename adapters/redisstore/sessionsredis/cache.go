@@ -1,0 +1,184 @@
+// Package sessionsredis is the Redis adapter of sessionsport.Cache: the
+// session cache every server instance shares, so a valid request costs one
+// Redis round trip and no database round trip.
+//
+// Keys, under the configured prefix:
+//
+//	sess:<hex sha-256>      the cached session, expiring with its idle window
+//	sess:rev:<hex sha-256>  a revocation tombstone, kept until the session's
+//	                        absolute expiry
+//
+// Get reads both keys with one MGET, so a tombstone written by a revocation
+// on any instance refuses the token even if a concurrent request re-filled
+// the entry from a database read taken before the revocation committed.
+// Errors are returned as they are; the application falls back to the
+// database and stops trusting the cache until it has reconciled it. It
+// imports go-redis, ports and the sessions domain only.
+package sessionsredis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secuird/authy/domain/sessions"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+// Cache is the Redis-backed sessionsport.Cache.
+type Cache struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+var _ sessionsport.Cache = (*Cache)(nil)
+
+// New returns a cache storing keys under prefix+"sess:".
+func New(rdb redis.UniversalClient, prefix string) *Cache {
+	return &Cache{rdb: rdb, prefix: prefix + "sess:"}
+}
+
+func (c *Cache) entryKey(h sessions.TokenHash) string { return c.prefix + h.String() }
+
+func (c *Cache) tombKey(h sessions.TokenHash) string { return c.prefix + "rev:" + h.String() }
+
+// Get implements sessionsport.Cache.
+func (c *Cache) Get(ctx context.Context, h sessions.TokenHash) (sessionsport.CachedSession, sessionsport.CacheState, error) {
+	vals, err := c.rdb.MGet(ctx, c.entryKey(h), c.tombKey(h)).Result()
+	if err != nil {
+		return sessionsport.CachedSession{}, sessionsport.CacheMiss, fmt.Errorf("read session cache: %w", err)
+	}
+	if vals[1] != nil {
+		return sessionsport.CachedSession{}, sessionsport.CacheRevoked, nil
+	}
+	if vals[0] == nil {
+		return sessionsport.CachedSession{}, sessionsport.CacheMiss, nil
+	}
+	e, err := decode(h, vals[0])
+	if err != nil {
+		// An unreadable entry (another version's format) is a miss: the
+		// database answers and the entry is overwritten.
+		return sessionsport.CachedSession{}, sessionsport.CacheMiss, nil
+	}
+	return e, sessionsport.CacheHit, nil
+}
+
+// GetMany implements sessionsport.Cache.
+func (c *Cache) GetMany(ctx context.Context, hs []sessions.TokenHash) (map[sessions.TokenHash]sessionsport.CachedSession, error) {
+	out := make(map[sessions.TokenHash]sessionsport.CachedSession, len(hs))
+	if len(hs) == 0 {
+		return out, nil
+	}
+	keys := make([]string, 0, 2*len(hs))
+	for _, h := range hs {
+		keys = append(keys, c.entryKey(h), c.tombKey(h))
+	}
+	vals, err := c.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read session cache: %w", err)
+	}
+	for i, h := range hs {
+		if vals[2*i+1] != nil || vals[2*i] == nil {
+			continue
+		}
+		if e, err := decode(h, vals[2*i]); err == nil {
+			out[h] = e
+		}
+	}
+	return out, nil
+}
+
+// Put implements sessionsport.Cache.
+func (c *Cache) Put(ctx context.Context, e sessionsport.CachedSession, now time.Time) error {
+	ttl := e.ExpiresAt.Sub(now)
+	if ttl <= 0 {
+		return nil
+	}
+	if err := c.rdb.Set(ctx, c.entryKey(e.Hash), encode(e), ttl).Err(); err != nil {
+		return fmt.Errorf("write session cache: %w", err)
+	}
+	return nil
+}
+
+// Purge implements sessionsport.Cache. Tombstones and deletions go in one
+// MULTI/EXEC, so no reader sees an entry deleted without its tombstone.
+func (c *Cache) Purge(ctx context.Context, ps []sessionsport.Purge, now time.Time) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, x := range ps {
+			if ttl := x.Until.Sub(now); ttl > 0 {
+				p.Set(ctx, c.tombKey(x.Hash), "1", ttl+time.Minute)
+			}
+			p.Del(ctx, c.entryKey(x.Hash))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("purge session cache: %w", err)
+	}
+	return nil
+}
+
+// Ping implements sessionsport.Cache.
+func (c *Cache) Ping(ctx context.Context) error {
+	return c.rdb.Ping(ctx).Err()
+}
+
+// encode writes an entry as "v1|id|user|created|last_seen|expires|absolute|synced"
+// with times in Unix microseconds: compact and cheap to parse on every
+// request.
+func encode(e sessionsport.CachedSession) string {
+	var b strings.Builder
+	b.Grow(128)
+	b.WriteString("v1|")
+	b.WriteString(e.ID.String())
+	b.WriteByte('|')
+	b.WriteString(e.User.String())
+	for _, t := range []time.Time{e.CreatedAt, e.LastSeenAt, e.ExpiresAt, e.AbsoluteExpiresAt, e.SyncedAt} {
+		b.WriteByte('|')
+		b.WriteString(strconv.FormatInt(t.UnixMicro(), 10))
+	}
+	return b.String()
+}
+
+var errFormat = errors.New("unreadable session cache entry")
+
+func decode(h sessions.TokenHash, v any) (sessionsport.CachedSession, error) {
+	s, ok := v.(string)
+	if !ok {
+		return sessionsport.CachedSession{}, errFormat
+	}
+	f := strings.Split(s, "|")
+	if len(f) != 8 || f[0] != "v1" {
+		return sessionsport.CachedSession{}, errFormat
+	}
+	id, err := uuid.Parse(f[1])
+	if err != nil {
+		return sessionsport.CachedSession{}, errFormat
+	}
+	user, err := uuid.Parse(f[2])
+	if err != nil {
+		return sessionsport.CachedSession{}, errFormat
+	}
+	var ts [5]time.Time
+	for i := range ts {
+		n, err := strconv.ParseInt(f[3+i], 10, 64)
+		if err != nil {
+			return sessionsport.CachedSession{}, errFormat
+		}
+		ts[i] = time.UnixMicro(n).UTC()
+	}
+	return sessionsport.CachedSession{
+		ID: id, User: shared.UserID(user), Hash: h, CreatedAt: ts[0], LastSeenAt: ts[1],
+		ExpiresAt: ts[2], AbsoluteExpiresAt: ts[3], SyncedAt: ts[4],
+	}, nil
+}
