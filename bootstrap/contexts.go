@@ -28,6 +28,9 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err != nil {
 		return err
 	}
+	if err := a.wireContact(api, rec); err != nil {
+		return err
+	}
 	_, _ = api, rec
 	return nil
 }

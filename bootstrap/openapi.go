@@ -2,12 +2,15 @@ package bootstrap
 
 import (
 	"github.com/secuird/authy/adapters/httpapi/apidocs"
+	"github.com/secuird/authy/adapters/httpapi/contacthttp"
 )
 
 // openAPIFragments lists each context's OpenAPI fragment, merged into the
 // base document served at /api/openapi.json.
 func openAPIFragments() [][]byte {
-	return [][]byte{}
+	return [][]byte{
+		contacthttp.OpenAPI,
+	}
 }
 
 // OpenAPI returns the merged OpenAPI document the server serves.
