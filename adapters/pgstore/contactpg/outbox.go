@@ -77,13 +77,23 @@ func (o outbox) Claim(ctx context.Context, req contactport.ClaimRequest) ([]*con
 	if limit <= 0 {
 		limit = 1
 	}
+	const due = "sent_at IS NULL AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)"
+	// Workers poll every second or so: an idle poll is one indexed read and
+	// never takes SQLite's write lock or a PostgreSQL transaction.
+	var probe []string
+	if err := o.db.Conn(ctx).Model(&deliveryRow{}).Where(due, now, now).Limit(1).Pluck("id", &probe).Error; err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	if len(probe) == 0 {
+		return nil, nil
+	}
 	var rows []deliveryRow
 	// A short transaction of its own: select due rows, skipping any another
 	// worker is claiming right now, and lease them. The mail is sent after
 	// this commits, so no row lock is held during network I/O.
 	err := o.db.Transaction(ctx, func(ctx context.Context) error {
 		q := o.db.Conn(ctx).
-			Where("sent_at IS NULL AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)", now, now).
+			Where(due, now, now).
 			Order("next_attempt_at, id").
 			Limit(limit)
 		if err := o.db.SkipLocked(q).Find(&rows).Error; err != nil {
