@@ -32,7 +32,7 @@ func NewRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), migrateCommand(), jobsCommand(), healthcheckCommand(), auditCommand())
+	root.AddCommand(serveCommand(), migrateCommand(), jobsCommand(), healthcheckCommand(), auditCommand(), cleanupSessionsCommand())
 	return root
 }
 

@@ -28,9 +28,17 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err != nil {
 		return err
 	}
+	sessions, err := a.wireSessions(api, rec)
+	if err != nil {
+		return err
+	}
+	idw, err := a.wireIdentity(api, rec, sessions)
+	if err != nil {
+		return err
+	}
 	if err := a.wireContact(api, rec); err != nil {
 		return err
 	}
-	_, _ = api, rec
+	_ = idw
 	return nil
 }

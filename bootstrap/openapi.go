@@ -3,6 +3,8 @@ package bootstrap
 import (
 	"github.com/secuird/authy/adapters/httpapi/apidocs"
 	"github.com/secuird/authy/adapters/httpapi/contacthttp"
+	"github.com/secuird/authy/adapters/httpapi/identityhttp"
+	"github.com/secuird/authy/adapters/httpapi/sessionshttp"
 )
 
 // openAPIFragments lists each context's OpenAPI fragment, merged into the
@@ -10,6 +12,8 @@ import (
 func openAPIFragments() [][]byte {
 	return [][]byte{
 		contacthttp.OpenAPI,
+		identityhttp.OpenAPI,
+		sessionshttp.OpenAPI,
 	}
 }
 
