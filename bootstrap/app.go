@@ -169,7 +169,11 @@ func (a *App) openCache() error {
 	}
 	a.rdb = rdb
 	a.closers = append(a.closers, rdb.Close)
-	a.limiter = platformredis.NewRateLimiter(rdb, a.cfg.RedisKeyPrefix)
+	a.limiter = &fallbackLimiter{
+		shared: platformredis.NewRateLimiter(rdb, a.cfg.RedisKeyPrefix),
+		local:  platformmem.NewRateLimiter(a.clock),
+		log:    a.log,
+	}
 	// Redis is not Required: without it the server is slower, not down.
 	a.checks = append(a.checks, platformport.HealthCheck{
 		Name: "cache", Backend: "redis", Check: func(ctx context.Context) error { return platformredis.Ping(ctx, rdb) },

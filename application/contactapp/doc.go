@@ -34,7 +34,8 @@
 // storing. Invalid submissions therefore cost nothing, and because Take is
 // atomic the limit stays exact when requests race. A storage failure after
 // Take still costs the client that unit: it fails closed. A rate limiter
-// that does not answer (Redis down) also fails closed with 503, since this
-// is a public, unauthenticated endpoint that writes to the database and
-// sends mail.
+// that does not answer also fails closed with 503, since this is a public,
+// unauthenticated endpoint that writes to the database and sends mail. (In
+// production the limiter port falls back to per-instance limits while Redis
+// is down, so that only happens when no limiter at all can answer.)
 package contactapp
