@@ -36,9 +36,13 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err != nil {
 		return err
 	}
+	access, err := a.wireOrganizations(api, rec, idw)
+	if err != nil {
+		return err
+	}
 	if err := a.wireContact(api, rec); err != nil {
 		return err
 	}
-	_ = idw
+	_ = access
 	return nil
 }

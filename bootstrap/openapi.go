@@ -4,6 +4,7 @@ import (
 	"github.com/secuird/authy/adapters/httpapi/apidocs"
 	"github.com/secuird/authy/adapters/httpapi/contacthttp"
 	"github.com/secuird/authy/adapters/httpapi/identityhttp"
+	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
 	"github.com/secuird/authy/adapters/httpapi/sessionshttp"
 )
 
@@ -13,6 +14,7 @@ func openAPIFragments() [][]byte {
 	return [][]byte{
 		contacthttp.OpenAPI,
 		identityhttp.OpenAPI,
+		organizationshttp.OpenAPI,
 		sessionshttp.OpenAPI,
 	}
 }
