@@ -43,6 +43,5 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err := a.wireContact(api, rec); err != nil {
 		return err
 	}
-	_ = access
-	return nil
+	return a.mountAudit(api, idw.Auth, access)
 }

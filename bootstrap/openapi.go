@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"github.com/secuird/authy/adapters/httpapi/apidocs"
+	"github.com/secuird/authy/adapters/httpapi/audithttp"
 	"github.com/secuird/authy/adapters/httpapi/contacthttp"
 	"github.com/secuird/authy/adapters/httpapi/identityhttp"
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
@@ -12,6 +13,7 @@ import (
 // base document served at /api/openapi.json.
 func openAPIFragments() [][]byte {
 	return [][]byte{
+		audithttp.OpenAPI,
 		contacthttp.OpenAPI,
 		identityhttp.OpenAPI,
 		organizationshttp.OpenAPI,
