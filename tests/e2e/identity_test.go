@@ -16,10 +16,12 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/adapters/pgstore/auditpg"
 	"github.com/secuird/authy/adapters/pgstore/identitypg"
 	"github.com/secuird/authy/bootstrap"
 	"github.com/secuird/authy/domain/identity"
 	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/tests/apitest"
 	"github.com/secuird/authy/tests/testenv"
 )
@@ -71,16 +73,21 @@ func idLoginAs(t *testing.T, srv *apitest.Server, email, password string) idLogi
 	return l
 }
 
-// idStore opens the server's database directly, as an operator importing
-// Authy2 users would.
-func idStore(t *testing.T, srv *apitest.Server) *identitypg.Store {
+// idDB opens the server's database directly, as an operator importing
+// Authy2 users (or an auditor) would.
+func idDB(t *testing.T, srv *apitest.Server) *pgstore.DB {
 	t.Helper()
 	db, err := pgstore.Open(pgstore.Options{URL: srv.DatabaseURL, SQLitePath: srv.SQLitePath})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	return identitypg.New(db)
+	return db
+}
+
+func idStore(t *testing.T, srv *apitest.Server) *identitypg.Store {
+	t.Helper()
+	return identitypg.New(idDB(t, srv))
 }
 
 func TestIdentity_RegisterLoginAndProfileThroughHTTP(t *testing.T) {
@@ -385,5 +392,55 @@ func TestRegister_PerIPLimitIs429(t *testing.T) {
 	res := idStatus(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": idEmail("second"), "password": idPassword, "name": "Second"}, ""), http.StatusTooManyRequests)
 	if res.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
+	}
+}
+
+func TestIdentity_EveryChangeAndAttemptIsAuditedWithoutSecrets(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv := apitest.Start(t, backend)
+			email := idEmail("audit")
+			u := idRegister(t, srv, email, idPassword)
+			idStatus(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": "Wrong guess 1"}, ""), http.StatusUnauthorized)
+			idStatus(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": idEmail("ghost"), "password": "Wrong guess 2"}, ""), http.StatusUnauthorized)
+			l := idLoginAs(t, srv, email, idPassword)
+			idStatus(t, srv.Do(t, "PATCH", "/api/v1/users/me", map[string]any{"name": "Renamed"}, l.Token), http.StatusOK)
+			idStatus(t, srv.Do(t, "POST", "/api/v1/users/me/password", map[string]any{"current_password": idPassword, "new_password": "Brand new passphrase"}, l.Token), http.StatusOK)
+			idStatus(t, srv.Do(t, "DELETE", "/api/v1/users/me", nil, l.Token), http.StatusOK)
+
+			store := auditpg.New(idDB(t, srv))
+			records, err := store.List(context.Background(), auditport.Query{Limit: 100, Order: auditport.OldestFirst})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range records {
+				s := r.State()
+				for _, secret := range []string{idPassword, "Wrong guess", "Brand new passphrase", "argon2id", "ghost-"} {
+					if strings.Contains(string(s.Details), secret) {
+						t.Fatalf("%s details leak %q: %s", s.Action, secret, s.Details)
+					}
+				}
+				if !strings.HasPrefix(s.Action, "auth.") && !strings.HasPrefix(s.Action, "user.") {
+					continue
+				}
+				if s.TargetID != u.ID && s.TargetID != "" {
+					continue
+				}
+				got = append(got, fmt.Sprintf("%s %s %s", s.Action, s.ActorType, s.Details))
+			}
+			want := []string{
+				`auth.register user {}`,
+				`auth.login.failed anonymous {"reason":"wrong_password"}`,
+				`auth.login.failed anonymous {"reason":"unknown_email"}`,
+				`auth.login.succeeded user {"session_id":"` + l.Session.ID + `"}`,
+				`user.profile.updated user {"fields":["name"]}`,
+				`user.password.changed user {"sessions_revoked":0}`,
+				`user.deleted user {"sessions_revoked":1}`,
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("audit trail:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
 	}
 }
