@@ -84,7 +84,8 @@ func auditEvent(e organizations.Event) auditport.Event {
 	default:
 		// A new event type without a mapping is a programming error that
 		// tests catch; record it under a visible name rather than drop it.
-		ev.Action = fmt.Sprintf("organization.unknown.%T", e)
+		ev.Action = "organization.unmapped_event"
+		ev.Details = map[string]any{"event": fmt.Sprintf("%T", e)}
 	}
 	return ev
 }
