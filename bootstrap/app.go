@@ -22,6 +22,8 @@ import (
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/redisstore/platformredis"
 	"github.com/secuird/authy/migrations"
+	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/organizationsport"
 	"github.com/secuird/authy/ports/platformport"
 )
 
@@ -38,6 +40,9 @@ type App struct {
 	checks  []platformport.HealthCheck
 	jobs    map[string]Job
 	doc     *apidocs.Document
+
+	identity      identityport.Service
+	organizations organizationsport.Service
 
 	registry *prometheus.Registry
 	requests *metricshttp.Requests

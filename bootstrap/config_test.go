@@ -100,7 +100,7 @@ func TestCLI_EveryCommandHasHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"migrate", "up", "--help"},
 		{"migrate", "down", "--help"}, {"migrate", "status", "--help"}, {"migrate", "create", "--help"},
-		{"jobs", "run", "--help"},
+		{"jobs", "run", "--help"}, {"seed", "--help"}, {"healthcheck", "--help"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			root := NewRootCommand()
@@ -146,5 +146,17 @@ func TestLoadConfig_ReadsDotEnvButTheEnvironmentWins(t *testing.T) {
 	}
 	if c.LogLevel != "warn" {
 		t.Errorf("LOG_LEVEL = %q: the real environment must win over .env", c.LogLevel)
+	}
+}
+
+func TestCLI_SeedRefusesProductionUnlessForced(t *testing.T) {
+	t.Setenv("APP_ENV", "production")
+	t.Setenv("SECRET_KEY", strings.Repeat("s", 32))
+	t.Setenv("ENCRYPTION_KEY", strings.Repeat("e", 32))
+	root := NewRootCommand()
+	root.SetArgs([]string{"seed"})
+	err := root.Execute()
+	if err == nil || !strings.Contains(err.Error(), "production") {
+		t.Fatalf("seed must refuse production without --force, got %v", err)
 	}
 }

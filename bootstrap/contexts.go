@@ -12,6 +12,8 @@ import (
 type identityWiring struct {
 	Auth      sessionsport.Authenticator
 	Directory identityport.Directory
+	// Service is the identity use-case API (the seed command uses it).
+	Service identityport.Service
 	// AddRegistrationListener and SetDeletionGuard let later contexts hook
 	// into registration and account deletion before the server starts.
 	AddRegistrationListener func(identityport.RegistrationListener)
@@ -36,12 +38,13 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err != nil {
 		return err
 	}
-	access, err := a.wireOrganizations(api, rec, idw)
+	orgs, err := a.wireOrganizations(api, rec, idw)
 	if err != nil {
 		return err
 	}
+	a.identity, a.organizations = idw.Service, orgs
 	if err := a.wireContact(api, rec); err != nil {
 		return err
 	}
-	return a.mountAudit(api, idw.Auth, access)
+	return a.mountAudit(api, idw.Auth, orgs)
 }

@@ -17,8 +17,8 @@ import (
 // (its unit of work is the DB transaction the audit recorder joins), hooks
 // it into identity's registration (pending invitations become memberships)
 // and account deletion (the sole-owner guard), and mounts its routes. It
-// returns the Access port the audit read API uses.
-func (a *App) wireOrganizations(api fiber.Router, rec auditport.Recorder, id identityWiring) (organizationsport.Access, error) {
+// returns the service (whose Access the audit read API uses).
+func (a *App) wireOrganizations(api fiber.Router, rec auditport.Recorder, id identityWiring) (organizationsport.Service, error) {
 	switch {
 	case rec == nil:
 		return nil, errors.New("wire organizations: the audit recorder is required")
