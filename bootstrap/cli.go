@@ -154,6 +154,18 @@ func migrateCommand() *cobra.Command {
 }
 
 func withMigrator(fn func(ctx context.Context, cmd *cobra.Command, m *pgstore.Migrator) error) func(*cobra.Command, []string) error {
+	return withDatabase(func(ctx context.Context, cmd *cobra.Command, db *pgstore.DB) error {
+		m, err := pgstore.NewMigrator(db, migrations.FS)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, cmd, m)
+	})
+}
+
+// withDatabase runs an operator command on a small connection to the
+// configured database, without building the whole server.
+func withDatabase(fn func(ctx context.Context, cmd *cobra.Command, db *pgstore.DB) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
 		cfg, err := LoadConfig()
 		if err != nil {
@@ -164,10 +176,6 @@ func withMigrator(fn func(ctx context.Context, cmd *cobra.Command, m *pgstore.Mi
 			return err
 		}
 		defer db.Close()
-		m, err := pgstore.NewMigrator(db, migrations.FS)
-		if err != nil {
-			return err
-		}
-		return fn(cmd.Context(), cmd, m)
+		return fn(cmd.Context(), cmd, db)
 	}
 }

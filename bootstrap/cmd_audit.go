@@ -109,18 +109,9 @@ func auditCommand() *cobra.Command {
 }
 
 func withAuditAdmin(fn func(ctx context.Context, cmd *cobra.Command, admin *auditapp.Admin) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, _ []string) error {
-		cfg, err := LoadConfig()
-		if err != nil {
-			return err
-		}
-		db, err := pgstore.Open(pgstore.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath, MaxOpenConns: 2})
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return fn(cmd.Context(), cmd, auditapp.NewAdmin(auditpg.New(db)))
-	}
+	return withDatabase(func(ctx context.Context, cmd *cobra.Command, db *pgstore.DB) error {
+		return fn(ctx, cmd, auditapp.NewAdmin(auditpg.New(db)))
+	})
 }
 
 // exportedRecord is one NDJSON line of `authy audit export`. Absent values
