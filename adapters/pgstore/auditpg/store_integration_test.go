@@ -14,29 +14,11 @@ import (
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/pgstore/auditpg"
 	"github.com/secuird/authy/domain/audit"
-	"github.com/secuird/authy/migrations"
 	"github.com/secuird/authy/ports/auditport/auditporttest"
 	"github.com/secuird/authy/tests/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
-
-func migrated(t *testing.T, o pgstore.Options) *pgstore.DB {
-	t.Helper()
-	db, err := pgstore.Open(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	m, err := pgstore.NewMigrator(db, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // harness runs the contract on db, with a scratch table standing for the
 // change of another context that shares the transaction.
@@ -62,13 +44,13 @@ func harness(t *testing.T, db *pgstore.DB) auditporttest.Harness {
 
 func TestStore_KeepsTheContractOnSQLite(t *testing.T) {
 	auditporttest.Run(t, func(t *testing.T) auditporttest.Harness {
-		return harness(t, migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
+		return harness(t, testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
 	})
 }
 
 func TestStore_KeepsTheContractOnPostgres(t *testing.T) {
 	auditporttest.Run(t, func(t *testing.T) auditporttest.Harness {
-		return harness(t, migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)}))
+		return harness(t, testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)}))
 	})
 }
 
@@ -78,7 +60,7 @@ func TestStore_DatabaseRefusesUpdatesAndDeletes(t *testing.T) {
 		"postgres": func(t *testing.T) pgstore.Options { return pgstore.Options{URL: testenv.NewPostgresDatabase(t)} },
 	} {
 		t.Run(name, func(t *testing.T) {
-			db := migrated(t, o(t))
+			db := testenv.Migrated(t, o(t))
 			s := auditpg.New(db)
 			actor, _ := audit.NewActor(audit.ActorSystem, "")
 			action, _ := audit.ParseAction("sessions.expired")

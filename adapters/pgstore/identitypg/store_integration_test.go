@@ -18,26 +18,9 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
-func migrated(t *testing.T, o pgstore.Options) *pgstore.DB {
-	t.Helper()
-	db, err := pgstore.Open(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	m, err := pgstore.NewMigrator(db, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 func TestStore_KeepsTheUserRepositoryContractOnSQLite(t *testing.T) {
 	identityporttest.RunUserRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.UnitOfWork) {
-		s := identitypg.New(migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
+		s := identitypg.New(testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
 		return s, s
 	})
 }

@@ -13,29 +13,11 @@ import (
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/pgstore/sessionspg"
 	"github.com/secuird/authy/domain/shared"
-	"github.com/secuird/authy/migrations"
 	"github.com/secuird/authy/ports/sessionsport/sessionsporttest"
 	"github.com/secuird/authy/tests/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
-
-func migrated(t *testing.T, o pgstore.Options) *pgstore.DB {
-	t.Helper()
-	db, err := pgstore.Open(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	m, err := pgstore.NewMigrator(db, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 func harness(db *pgstore.DB) sessionsporttest.StoreHarness {
 	s := sessionspg.New(db)
@@ -58,12 +40,12 @@ func harness(db *pgstore.DB) sessionsporttest.StoreHarness {
 
 func TestStore_MeetsTheStoreContractOnSQLite(t *testing.T) {
 	sessionsporttest.StoreContract(t, func(t *testing.T) sessionsporttest.StoreHarness {
-		return harness(migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
+		return harness(testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
 	}, sessionsporttest.StoreOptions{Many: 5000})
 }
 
 func TestStore_MeetsTheStoreContractOnPostgres(t *testing.T) {
-	db := migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t), MaxOpenConns: 10})
+	db := testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t), MaxOpenConns: 10})
 	sessionsporttest.StoreContract(t, func(t *testing.T) sessionsporttest.StoreHarness {
 		// One database for the suite, emptied for each subtest.
 		if err := db.Gorm().Exec(`TRUNCATE sessions, session_cache_purges`).Error; err != nil {
@@ -74,7 +56,7 @@ func TestStore_MeetsTheStoreContractOnPostgres(t *testing.T) {
 }
 
 func TestStore_DeletingAUserDeletesItsSessions(t *testing.T) {
-	db := migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
+	db := testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
 	h := harness(db)
 	user := h.NewUser(t)
 	s := sessionsporttest.NewSession(t, user)
