@@ -12,53 +12,13 @@ import (
 	"github.com/secuird/authy/application/contactapp"
 	"github.com/secuird/authy/domain/contact"
 	"github.com/secuird/authy/domain/shared"
-	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/auditport/auditporttest"
 	"github.com/secuird/authy/ports/contactport"
 	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/ports/platformport/platformporttest"
 )
 
 var t0 = time.Date(2025, 5, 6, 9, 0, 0, 0, time.UTC)
-
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-// recorder records audit events; fail makes Record fail.
-type recorder struct {
-	mu     sync.Mutex
-	events []auditport.Event
-	fail   error
-}
-
-func (r *recorder) Record(_ context.Context, evs ...auditport.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail != nil {
-		return r.fail
-	}
-	r.events = append(r.events, evs...)
-	return nil
-}
-
-func (r *recorder) all() []auditport.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]auditport.Event(nil), r.events...)
-}
 
 // meter counts by metric and outcome.
 type meter struct {
@@ -133,9 +93,9 @@ func (failingLimiter) Peek(context.Context, string, platformport.Limit) (platfor
 func (failingLimiter) Reset(context.Context, string) error { return nil }
 
 type fixture struct {
-	clock   *clock
+	clock   *platformporttest.Clock
 	store   *contactmem.Store
-	audit   *recorder
+	audit   *auditporttest.Recorder
 	meter   *meter
 	mailer  *mailer
 	svc     *contactapp.Service
@@ -145,7 +105,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, edit ...func(*contactapp.Deps)) *fixture {
 	t.Helper()
-	f := &fixture{clock: &clock{now: t0}, store: contactmem.NewStore(), audit: &recorder{}, meter: &meter{}, mailer: &mailer{}}
+	f := &fixture{clock: platformporttest.NewClock(t0), store: contactmem.NewStore(), audit: &auditporttest.Recorder{}, meter: &meter{}, mailer: &mailer{}}
 	f.limiter = platformmem.NewRateLimiter(f.clock)
 	deps := contactapp.Deps{
 		Store: f.store, Audit: f.audit, Limiter: f.limiter, Clock: f.clock, Meter: f.meter,

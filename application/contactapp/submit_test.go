@@ -34,7 +34,7 @@ func TestSubmit_StoresTheEnquiryWithAPendingDeliveryAndAnAuditEvent(t *testing.T
 	if err != nil || d.Sent() || !d.Due(t0) {
 		t.Fatalf("delivery %+v %v", d, err)
 	}
-	evs := f.audit.all()
+	evs := f.audit.Events()
 	if len(evs) != 1 {
 		t.Fatalf("audit events %+v", evs)
 	}
@@ -60,7 +60,7 @@ func TestSubmit_ABadFieldIsRefusedByNameAndStoresNothing(t *testing.T) {
 	if !errors.As(err, &se) || se.Kind() != shared.KindInvalid || len(se.Fields()["name"]) == 0 {
 		t.Fatalf("want a validation error naming name, got %v", err)
 	}
-	if len(f.audit.all()) != 0 || f.nudges != 0 {
+	if len(f.audit.Events()) != 0 || f.nudges != 0 {
 		t.Fatal("a refused enquiry must leave no trace")
 	}
 }
@@ -83,8 +83,8 @@ func TestSubmit_TheSixthAcceptedEnquiryFromOneAddressIsRateLimited(t *testing.T)
 	if f.meter.get(platformport.MetricRateLimited, "contact") != 1 {
 		t.Fatal("the refusal must be counted")
 	}
-	if len(f.audit.all()) != 5 {
-		t.Fatalf("audit events %d, want 5", len(f.audit.all()))
+	if len(f.audit.Events()) != 5 {
+		t.Fatalf("audit events %d, want 5", len(f.audit.Events()))
 	}
 	f.submit(t, fromIP("198.51.100.2"))
 	f.clock.Advance(50 * time.Minute)
@@ -119,7 +119,7 @@ func TestSubmit_AClientOverTheLimitIsRefusedBeforeItsInputIsChecked(t *testing.T
 
 func TestSubmit_AnAuditFailureRollsTheEnquiryBack(t *testing.T) {
 	f := newFixture(t)
-	f.audit.fail = errors.New("audit store down")
+	f.audit.Fail = errors.New("audit store down")
 	ctx := fromIP("203.0.113.8")
 	_, err := f.svc.Submit(ctx, validCmd())
 	if err == nil || shared.KindOf(err) != shared.KindUnknown {
@@ -140,7 +140,7 @@ func TestSubmit_ARateLimiterThatDoesNotAnswerFailsClosed(t *testing.T) {
 	if shared.KindOf(err) != shared.KindUnavailable || !errors.Is(err, contactapp.ErrUnavailable) {
 		t.Fatalf("want unavailable, got %v", err)
 	}
-	if len(f.audit.all()) != 0 {
+	if len(f.audit.Events()) != 0 {
 		t.Fatal("nothing may be stored")
 	}
 }

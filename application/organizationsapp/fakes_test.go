@@ -14,6 +14,7 @@ import (
 	"github.com/secuird/authy/application/organizationsapp"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/auditport/auditporttest"
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/platformport"
 )
@@ -55,43 +56,16 @@ func (d *directory) GetMany(_ context.Context, ids []shared.UserID) (map[shared.
 	return out, nil
 }
 
-// recorder is a recording fake auditport.Recorder; fail makes it refuse.
-type recorder struct {
-	mu     sync.Mutex
-	events []auditport.Event
-	fail   error
-}
-
-func (r *recorder) Record(_ context.Context, events ...auditport.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail != nil {
-		return r.fail
-	}
-	r.events = append(r.events, events...)
-	return nil
-}
-
-func (r *recorder) actions() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]string, len(r.events))
-	for i, e := range r.events {
-		out[i] = e.Action
-	}
-	return out
-}
-
-func (r *recorder) last(t *testing.T, action string) auditport.Event {
+// lastEvent returns the newest recorded event with action.
+func lastEvent(t *testing.T, rec *auditporttest.Recorder, action string) auditport.Event {
 	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i := len(r.events) - 1; i >= 0; i-- {
-		if r.events[i].Action == action {
-			return r.events[i]
+	events := rec.Events()
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Action == action {
+			return events[i]
 		}
 	}
-	t.Fatalf("no %s event among %v", action, r.events)
+	t.Fatalf("no %s event among %v", action, rec.Actions())
 	return auditport.Event{}
 }
 
@@ -114,12 +88,12 @@ type env struct {
 	svc   *organizationsapp.Service
 	store *organizationsmem.Store
 	dir   *directory
-	rec   *recorder
+	rec   *auditporttest.Recorder
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{store: organizationsmem.New(), dir: &directory{users: map[shared.UserID]identityport.UserSummary{}}, rec: &recorder{}}
+	e := &env{store: organizationsmem.New(), dir: &directory{users: map[shared.UserID]identityport.UserSummary{}}, rec: &auditporttest.Recorder{}}
 	var c platformport.Clock = &clock{now: t0}
 	svc, err := organizationsapp.New(organizationsapp.Deps{
 		UnitOfWork: e.store, Organizations: e.store, Directory: e.dir, Recorder: e.rec, Clock: c,

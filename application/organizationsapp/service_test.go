@@ -53,7 +53,7 @@ func TestCreate_CreatorBecomesOwnerAndCreationIsAudited(t *testing.T) {
 	if v.Name != "Acme Corp" || v.Slug != "acme-corp" || v.Role != "owner" || v.CreatedAt.IsZero() {
 		t.Fatalf("view = %+v", v)
 	}
-	ev := e.rec.last(t, organizationsapp.ActionCreated)
+	ev := lastEvent(t, e.rec, organizationsapp.ActionCreated)
 	if ev.OrganizationID != v.ID.String() || ev.ActorID != u.ID.String() || ev.ActorType != "user" || ev.Details["slug"] != "acme-corp" {
 		t.Fatalf("event = %+v", ev)
 	}
@@ -88,7 +88,7 @@ func TestCreate_DerivedSlugCollisionGetsASuffixButAnExplicitOneIsAConflict(t *te
 func TestCreate_AuditFailureRollsTheOrganizationBack(t *testing.T) {
 	e := newEnv(t)
 	u := e.dir.add("a@example.com", "A")
-	e.rec.fail = errors.New("audit store down")
+	e.rec.Fail = errors.New("audit store down")
 	_, err := e.svc.Create(ctx, organizationsport.CreateCommand{Actor: u.ID, Name: "Acme"})
 	if err == nil {
 		t.Fatal("create succeeded without its audit record")
@@ -130,7 +130,7 @@ func TestUpdate_AuditsTheChangedFields(t *testing.T) {
 	if v.Name != "Acme Inc" || v.Slug != "acme-inc" || v.Role != "admin" || !v.UpdatedAt.After(v.CreatedAt) {
 		t.Fatalf("view = %+v", v)
 	}
-	ev := e.rec.last(t, organizationsapp.ActionUpdated)
+	ev := lastEvent(t, e.rec, organizationsapp.ActionUpdated)
 	if fmt.Sprint(ev.Details["fields"]) != "[name slug]" || ev.OrganizationID != tm.org.ID.String() {
 		t.Fatalf("details = %+v", ev.Details)
 	}
@@ -154,7 +154,7 @@ func TestDelete_OwnerOnlyAndTheOrganizationIsGoneForEveryone(t *testing.T) {
 	wantErr(t, err, nil)
 	wantErr(t, e.svc.Delete(ctx, tm.admin.ID, tm.org.ID), organizations.ErrForbidden)
 	wantErr(t, e.svc.Delete(ctx, tm.owner.ID, tm.org.ID), nil)
-	if ev := e.rec.last(t, organizationsapp.ActionDeleted); ev.OrganizationID != tm.org.ID.String() {
+	if ev := lastEvent(t, e.rec, organizationsapp.ActionDeleted); ev.OrganizationID != tm.org.ID.String() {
 		t.Fatalf("event = %+v", ev)
 	}
 	_, err = e.svc.Get(ctx, tm.owner.ID, tm.org.ID)
@@ -180,7 +180,7 @@ func TestAddMember_ExistingUserBecomesAMemberAndDuplicatesConflict(t *testing.T)
 	if v.Status != "active" || v.UserID != u.ID || v.Email != u.Email || v.Name != "New Bie" || v.Role != "member" || v.JoinedAt.IsZero() {
 		t.Fatalf("view = %+v", v)
 	}
-	ev := e.rec.last(t, organizationsapp.ActionMemberAdded)
+	ev := lastEvent(t, e.rec, organizationsapp.ActionMemberAdded)
 	if ev.TargetID != u.ID.String() || ev.Details["role"] != "member" || ev.OrganizationID != tm.org.ID.String() {
 		t.Fatalf("event = %+v", ev)
 	}
@@ -203,7 +203,7 @@ func TestAddMember_UnknownEmailIsInvitedAndJoinsOnRegistration(t *testing.T) {
 	if v.Status != "pending" || v.InvitationID == uuid.Nil || v.Email != "future@example.com" || !v.UserID.IsZero() || v.Role != "admin" {
 		t.Fatalf("view = %+v", v)
 	}
-	if ev := e.rec.last(t, organizationsapp.ActionInvitationCreated); ev.Details["email"] != "future@example.com" || ev.OrganizationID != tm.org.ID.String() {
+	if ev := lastEvent(t, e.rec, organizationsapp.ActionInvitationCreated); ev.Details["email"] != "future@example.com" || ev.OrganizationID != tm.org.ID.String() {
 		t.Fatalf("event = %+v", ev)
 	}
 	_, err = e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.admin.ID, Organization: tm.org.ID, Email: "future@EXAMPLE.com"})
@@ -221,7 +221,7 @@ func TestAddMember_UnknownEmailIsInvitedAndJoinsOnRegistration(t *testing.T) {
 	if err != nil || role != "admin" {
 		t.Fatalf("role after registration = %q, %v", role, err)
 	}
-	ev := e.rec.last(t, organizationsapp.ActionInvitationAccepted)
+	ev := lastEvent(t, e.rec, organizationsapp.ActionInvitationAccepted)
 	if ev.ActorID != u.ID.String() || ev.TargetID != u.ID.String() || ev.OrganizationID != tm.org.ID.String() {
 		t.Fatalf("event = %+v", ev)
 	}
@@ -238,7 +238,7 @@ func TestRegistration_AuditFailureAbortsIt(t *testing.T) {
 	tm := newTeam(t, e)
 	_, err := e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Email: "f@example.com"})
 	wantErr(t, err, nil)
-	e.rec.fail = errors.New("down")
+	e.rec.Fail = errors.New("down")
 	if err := e.svc.UserRegistered(ctx, identityport.UserSummary{ID: shared.UserID(uuid.New()), Email: "f@example.com"}); err == nil {
 		t.Fatal("registration hook swallowed the failure")
 	}
@@ -253,11 +253,11 @@ func TestRemoveMember_AuditsSelfLeaveAndRemoval(t *testing.T) {
 	tm := newTeam(t, e)
 	wantErr(t, e.svc.RemoveMember(ctx, tm.member.ID, tm.org.ID, tm.admin.ID), organizations.ErrForbidden)
 	wantErr(t, e.svc.RemoveMember(ctx, tm.member.ID, tm.org.ID, tm.member.ID), nil)
-	if ev := e.rec.last(t, organizationsapp.ActionMemberRemoved); ev.Details["reason"] != "self-leave" || ev.TargetID != tm.member.ID.String() {
+	if ev := lastEvent(t, e.rec, organizationsapp.ActionMemberRemoved); ev.Details["reason"] != "self-leave" || ev.TargetID != tm.member.ID.String() {
 		t.Fatalf("event = %+v", ev)
 	}
 	wantErr(t, e.svc.RemoveMember(ctx, tm.owner.ID, tm.org.ID, tm.admin.ID), nil)
-	if ev := e.rec.last(t, organizationsapp.ActionMemberRemoved); ev.Details["reason"] != "removed" || ev.ActorID != tm.owner.ID.String() {
+	if ev := lastEvent(t, e.rec, organizationsapp.ActionMemberRemoved); ev.Details["reason"] != "removed" || ev.ActorID != tm.owner.ID.String() {
 		t.Fatalf("event = %+v", ev)
 	}
 	wantErr(t, e.svc.RemoveMember(ctx, tm.owner.ID, tm.org.ID, tm.owner.ID), organizations.ErrLastOwner)
@@ -273,7 +273,7 @@ func TestChangeRole_AuditsFromAndToAndKeepsTheLastOwner(t *testing.T) {
 	if v.Role != "admin" || v.Email != tm.member.Email || v.Status != "active" {
 		t.Fatalf("view = %+v", v)
 	}
-	ev := e.rec.last(t, organizationsapp.ActionMemberRoleChanged)
+	ev := lastEvent(t, e.rec, organizationsapp.ActionMemberRoleChanged)
 	if ev.Details["from"] != "member" || ev.Details["to"] != "admin" || ev.OrganizationID != tm.org.ID.String() {
 		t.Fatalf("event = %+v", ev)
 	}
@@ -381,10 +381,10 @@ func TestBeforeAccountDeletion(t *testing.T) {
 		wantErr(t, err, organizations.ErrNotFound)
 		_, err = e.svc.MemberRole(ctx, tm.org.ID, tm.admin.ID)
 		wantErr(t, err, organizations.ErrNotFound)
-		if ev := e.rec.last(t, organizationsapp.ActionMemberRemoved); ev.Details["reason"] != "account_deleted" {
+		if ev := lastEvent(t, e.rec, organizationsapp.ActionMemberRemoved); ev.Details["reason"] != "account_deleted" {
 			t.Fatalf("event = %+v", ev)
 		}
-		if ev := e.rec.last(t, organizationsapp.ActionDeleted); ev.OrganizationID != solo.ID.String() || ev.Details["reason"] != "account_deleted" {
+		if ev := lastEvent(t, e.rec, organizationsapp.ActionDeleted); ev.OrganizationID != solo.ID.String() || ev.Details["reason"] != "account_deleted" {
 			t.Fatalf("event = %+v", ev)
 		}
 	})
@@ -402,10 +402,10 @@ func TestEveryAuditEventCarriesTheOrganization(t *testing.T) {
 	want := []string{"organization.created", "organization.member.added", "organization.member.added",
 		"organization.invitation.created", "organization.invitation.accepted", "organization.updated",
 		"organization.member.role_changed", "organization.member.removed", "organization.deleted"}
-	if got := e.rec.actions(); !slices.Equal(got, want) {
+	if got := e.rec.Actions(); !slices.Equal(got, want) {
 		t.Fatalf("actions = %v", got)
 	}
-	for _, ev := range e.rec.events {
+	for _, ev := range e.rec.Events() {
 		if ev.OrganizationID != tm.org.ID.String() || ev.OccurredAt.IsZero() || ev.ActorType != "user" {
 			t.Errorf("event %s lacks organization, time or actor: %+v", ev.Action, ev)
 		}
