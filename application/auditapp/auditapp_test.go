@@ -290,6 +290,13 @@ func TestListRequest_ValidationAndClamping(t *testing.T) {
 		"action": {Action: "auth%"},
 		"cursor": {Cursor: "not-a-cursor"},
 	}
+	for name, actor := range map[string]string{"NUL": "a\x00b", "invalid UTF-8": "\xff\xfe", "line break": "a\r\nb", "long": strings.Repeat("x", 129)} {
+		_, err := r.ListForUser(context.Background(), alice, auditport.ListRequest{ActorID: actor})
+		var se *shared.Error
+		if !errors.As(err, &se) || se.Kind() != shared.KindInvalid || len(se.Fields()["actor_id"]) == 0 {
+			t.Errorf("actor_id %s: err = %v, want Invalid naming actor_id", name, err)
+		}
+	}
 	for field, req := range bad {
 		_, err := r.ListForUser(context.Background(), alice, req)
 		var se *shared.Error

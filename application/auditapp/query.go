@@ -24,10 +24,17 @@ func parseFilter(action, actorID, from, to string, fe shared.FieldErrors) filter
 	} else {
 		f.action = a
 	}
-	if len(actorID) > audit.MaxIDLength {
+	// An id no actor can have (control characters, invalid UTF-8) is
+	// refused here: the database would reject it as a query parameter.
+	switch {
+	case len(actorID) > audit.MaxIDLength:
 		fe.Add("actor_id", "must be at most 128 characters")
-	} else {
-		f.actorID = actorID
+	case actorID != "":
+		if _, err := audit.NewActor(audit.ActorUser, actorID); err != nil {
+			fe.Add("actor_id", "must be printable text")
+		} else {
+			f.actorID = actorID
+		}
 	}
 	f.from = parseTime(from, "from", fe)
 	f.to = parseTime(to, "to", fe)
