@@ -8,6 +8,7 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -31,6 +32,11 @@ func Decode(c *fiber.Ctx, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return shared.BadRequest("request.empty_body", "the request body is empty")
 	}
+	// encoding/json would turn invalid UTF-8 and unpaired surrogate escapes
+	// into U+FFFD without a word, storing something the client never sent.
+	if !utf8.Valid(body) || loneSurrogate(body) {
+		return shared.BadRequest("request.malformed_json", "the request body must be JSON in UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -40,6 +46,47 @@ func Decode(c *fiber.Ctx, dst any) error {
 		return shared.BadRequest("request.malformed_json", "the request body must be a single JSON object")
 	}
 	return nil
+}
+
+// loneSurrogate reports a \uD800-\uDFFF escape that is not one half of a
+// surrogate pair. Backslashes outside strings are syntax errors the decoder
+// reports anyway, so the body is scanned without tracking strings.
+func loneSurrogate(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		if b[i+1] != 'u' {
+			i++ // skip the escaped character, which may be a backslash
+			continue
+		}
+		r, ok := hex4(b[i+2:])
+		switch {
+		case !ok:
+			i++
+		case r >= 0xD800 && r < 0xDC00:
+			if len(b) >= i+12 && b[i+6] == '\\' && b[i+7] == 'u' {
+				if r2, ok := hex4(b[i+8:]); ok && r2 >= 0xDC00 && r2 < 0xE000 {
+					i += 11
+					continue
+				}
+			}
+			return true
+		case r >= 0xDC00 && r < 0xE000:
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[:4]), 16, 32)
+	return rune(n), err == nil
 }
 
 func decodeError(err error) error {

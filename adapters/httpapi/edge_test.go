@@ -119,6 +119,20 @@ func TestDecode_AcceptsAWellFormedObject(t *testing.T) {
 	}
 }
 
+func TestDecode_KeepsEveryCharacterExactly(t *testing.T) {
+	s := newServer(t, httpapi.Options{})
+	for body, want := range map[string]string{
+		`{"name":"\ud83d\ude00 \u00e9\\ud800"}`: "\U0001F600 \u00e9\\ud800",
+		`{"name":"ünïcødé ☃ \ufffd"}`:           "ünïcødé ☃ \ufffd",
+	} {
+		status, env, _ := s.do(t, "POST", "/echo", "application/json", body)
+		var got struct{ Name string }
+		if status != 200 || json.Unmarshal(env.Data, &got) != nil || got.Name != want {
+			t.Errorf("%s: %d %s, want name %q", body, status, env.Data, want)
+		}
+	}
+}
+
 func TestDecode_RejectsBadBodiesWithTheRightEnvelope(t *testing.T) {
 	s := newServer(t, httpapi.Options{})
 	cases := []struct {
@@ -134,6 +148,10 @@ func TestDecode_RejectsBadBodiesWithTheRightEnvelope(t *testing.T) {
 		{"wrong type", "application/json", `{"count":"many"}`, 400, "VALIDATION_ERROR", "count"},
 		{"form body", "application/x-www-form-urlencoded", `name=a`, 415, "UNSUPPORTED_MEDIA_TYPE", ""},
 		{"no content type", "", `{"name":"a"}`, 415, "UNSUPPORTED_MEDIA_TYPE", ""},
+		{"invalid UTF-8", "application/json", "{\"name\":\"a\xff\xfeb\"}", 400, "BAD_REQUEST", ""},
+		{"lone high surrogate", "application/json", `{"name":"\ud800"}`, 400, "BAD_REQUEST", ""},
+		{"lone low surrogate", "application/json", `{"name":"a\udc00b"}`, 400, "BAD_REQUEST", ""},
+		{"reversed surrogates", "application/json", `{"name":"\udc00\ud800"}`, 400, "BAD_REQUEST", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
