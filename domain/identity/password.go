@@ -2,6 +2,7 @@ package identity
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -33,13 +34,18 @@ func (h PasswordHash) Equal(o PasswordHash) bool { return h.encoded == o.encoded
 func (h PasswordHash) String() string { return "[password hash]" }
 
 // CheckNewPassword applies the domain's rules to a password a user is
-// choosing: 8 to 128 characters, valid UTF-8, not the account's own email.
+// choosing: 8 to 128 characters, valid UTF-8 without control characters
+// (nobody can type them, and a NUL cuts the password short in C clients and
+// in the bcrypt hashes imported from Authy2), not the account's own email.
 // There are no composition rules. It returns the reasons the password is
 // refused (nil when acceptable); the common-password list is checked by the
 // identityport.PasswordPolicy port on top of these.
 func CheckNewPassword(plain string, email Email) []string {
 	if !utf8.ValidString(plain) {
 		return []string{"must be valid text"}
+	}
+	if strings.IndexFunc(plain, unicode.IsControl) >= 0 {
+		return []string{"must not contain control characters"}
 	}
 	n := utf8.RuneCountInString(plain)
 	switch {

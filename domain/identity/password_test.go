@@ -26,6 +26,9 @@ func TestCheckNewPassword_BoundsLengthInCharactersWithoutCompositionRules(t *tes
 		{"spaces count", "a b c d ", nil},
 		{"the account's email", "Bob@Acme-Corp.com", []string{"must not be your email address"}},
 		{"invalid utf-8", "abcdefgh\xff", []string{"must be valid text"}},
+		{"NUL", "abcdefgh\x00ijk", []string{"must not contain control characters"}},
+		{"line break", "abcdefgh\r\nijk", []string{"must not contain control characters"}},
+		{"C1 control", "abcdefgh\u0085ijk", []string{"must not contain control characters"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
