@@ -8,10 +8,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/secuird/authy/adapters/httpapi/identityhttp"
+	"github.com/secuird/authy/adapters/memstore/identitymem"
 	"github.com/secuird/authy/adapters/pgstore/identitypg"
+	"github.com/secuird/authy/adapters/redisstore/identityredis"
 	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/identityapp"
 	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
@@ -23,8 +26,14 @@ const (
 	argon2KeyLength  = 32
 )
 
+// profileCacheTTL is how long a cached profile view, or the hold a change
+// leaves, lasts. It bounds how stale a view can be served only when a
+// change could not reach Redis; normally a change is visible at once.
+const profileCacheTTL = time.Minute
+
 // wireIdentity builds the identity context on the app's database (users
-// join the same transactions as sessions and audit records), with the
+// join the same transactions as sessions and audit records), the profile
+// cache (Redis when REDIS_URL is set, else in-process), with the
 // bounded argon2id hasher, the common-password policy and the shared rate
 // limiter, and mounts its routes. sessions is both the authenticator of the
 // protected routes and the service logins start sessions with.
@@ -49,6 +58,12 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 		return identityWiring{}, fmt.Errorf("wire identity: %w", err)
 	}
 	store := identitypg.New(a.db)
+	var profiles identityport.ProfileCache
+	if a.rdb != nil {
+		profiles = identityredis.NewProfileCache(a.rdb, a.cfg.RedisKeyPrefix, profileCacheTTL)
+	} else {
+		profiles = identitymem.NewProfileCache(profileCacheTTL)
+	}
 	svc, err := identityapp.New(identityapp.Deps{
 		Users:    store,
 		UoW:      store,
@@ -60,6 +75,7 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 		Meter:    a.meter,
 		Clock:    a.clock,
 		Log:      a.log,
+		Profiles: profiles,
 		Limits: identityapp.Limits{
 			LoginPerIP:              platformport.Limit{Max: a.cfg.LoginRateLimitPerIP, Window: time.Minute},
 			LoginFailuresPerAccount: platformport.Limit{Max: a.cfg.LoginFailuresPerAccount, Window: 15 * time.Minute},

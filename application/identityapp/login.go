@@ -106,6 +106,10 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 		if err != nil {
 			return err
 		}
+		if !upgraded.IsZero() {
+			// The upgrade moves updated_at, which Me shows.
+			s.holdProfile(ctx, cur.ID())
+		}
 		issued, err := s.sessions.Start(ctx, cur.ID())
 		if err != nil {
 			return fmt.Errorf("start session: %w", err)
@@ -128,6 +132,9 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 			return identityport.LoginResult{}, s.loginFailed(ctx, key, u, reasonWrongPassword)
 		}
 		return identityport.LoginResult{}, fmt.Errorf("login: %w", err)
+	}
+	if !upgraded.IsZero() {
+		s.holdProfile(context.WithoutCancel(ctx), res.User.ID)
 	}
 	s.meter.Add(platformport.MetricLogins, "succeeded", 1)
 	return res, nil

@@ -76,6 +76,7 @@ func (s *Service) ChangePassword(ctx context.Context, p sessionsport.Principal, 
 		if err != nil {
 			return err
 		}
+		s.holdProfile(ctx, p.UserID)
 		n, err := s.sessions.RevokeAllOf(ctx, p.UserID, p.SessionID, revokeReasonPasswordChanged)
 		if err != nil {
 			return fmt.Errorf("revoke other sessions: %w", err)
@@ -89,5 +90,6 @@ func (s *Service) ChangePassword(ctx context.Context, p sessionsport.Principal, 
 	if err != nil {
 		return identityport.PasswordChanged{}, fmt.Errorf("change password: %w", err)
 	}
+	s.holdProfile(context.WithoutCancel(ctx), p.UserID)
 	return out, nil
 }

@@ -50,6 +50,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, c
 		if err != nil {
 			return err
 		}
+		s.holdProfile(ctx, p.UserID)
 		if ev := auditEvents(u.PullEvents(), nil); len(ev) > 0 {
 			if err := s.audit.Record(ctx, ev...); err != nil {
 				return fmt.Errorf("audit: %w", err)
@@ -61,5 +62,6 @@ func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, c
 	if err != nil {
 		return identityport.UserView{}, fmt.Errorf("update profile: %w", err)
 	}
+	s.holdProfile(context.WithoutCancel(ctx), p.UserID)
 	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,8 +55,8 @@ func DefaultLimits() Limits {
 	}
 }
 
-// Deps are the ports the service needs. Every field but NewID, Log and
-// Limits is required; zero Limits fall back to DefaultLimits one by one.
+// Deps are the ports the service needs. Every field but NewID, Log,
+// Profiles and Limits is required; zero Limits fall back to DefaultLimits one by one.
 type Deps struct {
 	Users    identityport.UserRepository
 	UoW      identityport.UnitOfWork
@@ -67,6 +68,9 @@ type Deps struct {
 	Meter    platformport.Meter
 	Clock    platformport.Clock
 	Limits   Limits
+	// Profiles caches the views Me returns; nil reads the repository every
+	// time (operator commands).
+	Profiles identityport.ProfileCache
 	// NewID returns ids for new users (random UUIDs by default).
 	NewID func() shared.UserID
 	// Log receives what the service deliberately does not fail on (a rate
@@ -88,6 +92,10 @@ type Service struct {
 	limits   Limits
 	newID    func() shared.UserID
 	log      *slog.Logger
+	profiles identityport.ProfileCache
+	// profilesSuspectUntil is when Me may read the profile cache again
+	// after a failure (Unix nanoseconds).
+	profilesSuspectUntil atomic.Int64
 
 	hooksMu   sync.RWMutex
 	listeners []identityport.RegistrationListener
@@ -123,7 +131,7 @@ func New(d Deps) (*Service, error) {
 	s := &Service{
 		users: d.Users, uow: d.UoW, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		audit: d.Audit, limiter: d.Limiter, meter: d.Meter, clock: d.Clock, limits: l,
-		newID: d.NewID, log: d.Log,
+		newID: d.NewID, log: d.Log, profiles: d.Profiles,
 	}
 	if s.newID == nil {
 		s.newID = func() shared.UserID { return shared.UserID(uuid.New()) }

@@ -3,7 +3,7 @@
 // (Service, which also serves other contexts as a Directory), hooks.go the
 // hooks other contexts plug into registration and deletion, and out.go what
 // the application needs from the outside: the user repository and its unit
-// of work, the password hasher and the password policy.
+// of work, the password hasher, the password policy and the profile cache.
 //
 // It imports only the standard library, uuid, domain packages and other
 // ports; identityporttest holds the executable contract of out.go.

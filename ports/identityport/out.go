@@ -2,6 +2,7 @@ package identityport
 
 import (
 	"context"
+	"time"
 
 	"github.com/secuird/authy/domain/identity"
 	"github.com/secuird/authy/domain/shared"
@@ -73,4 +74,43 @@ type PasswordHasher interface {
 type PasswordPolicy interface {
 	// Check returns the reasons plain is refused, nil when acceptable.
 	Check(plain string) []string
+}
+
+// ProfileLookup is the outcome of a ProfileCache lookup.
+type ProfileLookup int
+
+// The lookup outcomes.
+const (
+	// ProfileMiss: nothing is cached; read the repository, then Fill.
+	ProfileMiss ProfileLookup = iota
+	// ProfileHit: the cached view is returned.
+	ProfileHit
+	// ProfileChanging: the user changed within the hold, or is changing;
+	// read the repository and do not Fill.
+	ProfileChanging
+)
+
+// ProfileCache holds the views of live users, shared by every instance that
+// shares it (Redis) or in-process for the single embedded instance, so that
+// reading one's own profile costs no repository read.
+//
+// Contract (checked by identityporttest.RunProfileCache):
+//   - Get reports ProfileChanging while an Invalidate of the user is held,
+//     else ProfileHit with the view last stored by Fill, else ProfileMiss.
+//   - Fill stores v only when nothing is held for v.ID: no entry, and no
+//     Invalidate within the hold. So a Fill made from a repository read
+//     taken before a change committed can never store over the change,
+//     provided the change called Invalidate before committing and committed
+//     within the hold. An entry lives for the adapter's TTL at most.
+//   - Invalidate removes the user's entry and refuses Fills of that user
+//     (Get answers ProfileChanging) for the hold, which is the TTL; it is
+//     idempotent and a later Invalidate restarts the hold.
+//   - TTL reports how long an entry or a hold lasts.
+//   - Every method returns an error when the cache does not answer; callers
+//     then read the repository.
+type ProfileCache interface {
+	Get(ctx context.Context, id shared.UserID, now time.Time) (UserView, ProfileLookup, error)
+	Fill(ctx context.Context, v UserView, now time.Time) error
+	Invalidate(ctx context.Context, id shared.UserID, now time.Time) error
+	TTL() time.Duration
 }

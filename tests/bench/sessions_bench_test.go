@@ -25,17 +25,30 @@ import (
 const sessBenchConcurrency = 32
 
 // BenchmarkAuthenticatedRequest measures authenticated
-// `GET /api/v1/auth/me` requests per second through the whole server on
-// PostgreSQL and Redis (middleware, bearer-token authentication from the
-// Redis session cache with its sliding window, the user read) as a share of
+// `GET /api/v1/auth/me` requests per second through the whole server
+// (middleware, bearer-token authentication from the session cache with its
+// sliding window, the profile view from the profile cache) as a share of
 // what a bare Fiber handler answering a constant JSON body serves over the
 // same loopback HTTP, with the same client and concurrency, measured in the
-// same run. Each reports p50 and p99 latency as the client sees them. b.N
-// requests go to each.
+// same run. It runs on PostgreSQL and Redis, and on the embedded backend
+// (SQLite and in-process caches). Each reports p50 and p99 latency as the
+// client sees them. b.N requests go to each.
 //
 //	go test -tags integration -run '^$' -bench BenchmarkAuthenticatedRequest -benchtime 20000x ./tests/bench
 func BenchmarkAuthenticatedRequest(b *testing.B) {
-	srv := apitest.Start(b, apitest.Production, apitest.WithConfig(func(c *bootstrap.Config) {
+	for _, backend := range []struct {
+		name string
+		kind apitest.Backend
+	}{
+		{"postgres_redis", apitest.Production},
+		{"sqlite_inprocess", apitest.Embedded},
+	} {
+		b.Run(backend.name, func(b *testing.B) { sessBenchAuthenticated(b, backend.kind) })
+	}
+}
+
+func sessBenchAuthenticated(b *testing.B, kind apitest.Backend) {
+	srv := apitest.Start(b, kind, apitest.WithConfig(func(c *bootstrap.Config) {
 		c.LogLevel = "warn"
 		c.DBMaxOpenConns = 20
 	}))

@@ -1,6 +1,7 @@
 // Package identitymem implements identityport's user repository and unit of
 // work in process memory: the store of fast tests, held to the same
-// contract suite (identityporttest) as the GORM adapter.
+// contract suite (identityporttest) as the GORM adapter, and the in-process
+// profile cache of the single embedded instance.
 //
 // A unit of work takes the store's single lock for its whole duration (like
 // SQLite's one writer) and restores a snapshot when its closure fails, so

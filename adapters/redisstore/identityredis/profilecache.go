@@ -1,0 +1,124 @@
+// Package identityredis is the Redis adapter of identityport.ProfileCache:
+// the profile views every server instance shares, so reading one's own
+// profile costs one Redis GET and no database round trip.
+//
+// One key per user, under the configured prefix:
+//
+//	profile:<user id>   "v1|<created µs>|<updated µs>|<len(email)>|<email><name>"
+//	                    a cached view, or "x" while a change holds it
+//
+// Fill is SET NX, so it never writes over a hold: a view read from the
+// database before a change committed cannot replace the hold the change
+// wrote before committing. Both kinds of value expire after the TTL.
+// Errors are returned as they are; the application reads the database
+// instead. It imports go-redis, ports and domain/shared only.
+package identityredis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/identityport"
+)
+
+// holdValue marks a user whose profile is changing.
+const holdValue = "x"
+
+// ProfileCache is the Redis-backed identityport.ProfileCache.
+type ProfileCache struct {
+	rdb    redis.UniversalClient
+	prefix string
+	ttl    time.Duration
+}
+
+var _ identityport.ProfileCache = (*ProfileCache)(nil)
+
+// NewProfileCache returns a cache storing keys under prefix+"profile:"
+// whose entries and holds last ttl.
+func NewProfileCache(rdb redis.UniversalClient, prefix string, ttl time.Duration) *ProfileCache {
+	return &ProfileCache{rdb: rdb, prefix: prefix + "profile:", ttl: ttl}
+}
+
+func (c *ProfileCache) key(id shared.UserID) string { return c.prefix + id.String() }
+
+// TTL implements identityport.ProfileCache.
+func (c *ProfileCache) TTL() time.Duration { return c.ttl }
+
+// Get implements identityport.ProfileCache.
+func (c *ProfileCache) Get(ctx context.Context, id shared.UserID, _ time.Time) (identityport.UserView, identityport.ProfileLookup, error) {
+	s, err := c.rdb.Get(ctx, c.key(id)).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return identityport.UserView{}, identityport.ProfileMiss, nil
+	case err != nil:
+		return identityport.UserView{}, identityport.ProfileMiss, fmt.Errorf("read profile cache: %w", err)
+	case s == holdValue:
+		return identityport.UserView{}, identityport.ProfileChanging, nil
+	}
+	v, err := decodeProfile(id, s)
+	if err != nil {
+		// Another version's format: answer from the database without
+		// filling; the key expires within the TTL.
+		return identityport.UserView{}, identityport.ProfileChanging, nil
+	}
+	return v, identityport.ProfileHit, nil
+}
+
+// Fill implements identityport.ProfileCache.
+func (c *ProfileCache) Fill(ctx context.Context, v identityport.UserView, _ time.Time) error {
+	if err := c.rdb.SetNX(ctx, c.key(v.ID), encodeProfile(v), c.ttl).Err(); err != nil {
+		return fmt.Errorf("write profile cache: %w", err)
+	}
+	return nil
+}
+
+// Invalidate implements identityport.ProfileCache.
+func (c *ProfileCache) Invalidate(ctx context.Context, id shared.UserID, _ time.Time) error {
+	if err := c.rdb.Set(ctx, c.key(id), holdValue, c.ttl).Err(); err != nil {
+		return fmt.Errorf("hold profile cache: %w", err)
+	}
+	return nil
+}
+
+// encodeProfile writes a view compactly; the email's length separates it
+// from the name, so neither needs escaping.
+func encodeProfile(v identityport.UserView) string {
+	var b strings.Builder
+	b.Grow(48 + len(v.Email) + len(v.Name))
+	b.WriteString("v1|")
+	b.WriteString(strconv.FormatInt(v.CreatedAt.UnixMicro(), 10))
+	b.WriteByte('|')
+	b.WriteString(strconv.FormatInt(v.UpdatedAt.UnixMicro(), 10))
+	b.WriteByte('|')
+	b.WriteString(strconv.Itoa(len(v.Email)))
+	b.WriteByte('|')
+	b.WriteString(v.Email)
+	b.WriteString(v.Name)
+	return b.String()
+}
+
+var errProfileFormat = errors.New("unreadable profile cache entry")
+
+func decodeProfile(id shared.UserID, s string) (identityport.UserView, error) {
+	f := strings.SplitN(s, "|", 5)
+	if len(f) != 5 || f[0] != "v1" {
+		return identityport.UserView{}, errProfileFormat
+	}
+	created, err1 := strconv.ParseInt(f[1], 10, 64)
+	updated, err2 := strconv.ParseInt(f[2], 10, 64)
+	n, err3 := strconv.Atoi(f[3])
+	if err1 != nil || err2 != nil || err3 != nil || n < 0 || n > len(f[4]) {
+		return identityport.UserView{}, errProfileFormat
+	}
+	return identityport.UserView{
+		ID: id, Email: f[4][:n], Name: f[4][n:],
+		CreatedAt: time.UnixMicro(created).UTC(), UpdatedAt: time.UnixMicro(updated).UTC(),
+	}, nil
+}
