@@ -30,8 +30,8 @@ type team struct {
 func newTeam(t *testing.T, e *env) team {
 	t.Helper()
 	tm := team{
-		owner: e.dir.add("owner@example.com", "Olive Owner"), admin: e.dir.add("admin@example.com", "Adam Admin"),
-		member: e.dir.add("member@example.com", "Mia Member"), outsider: e.dir.add("out@example.com", "Otto Outsider"),
+		owner: e.dir.Add("owner@example.com", "Olive Owner"), admin: e.dir.Add("admin@example.com", "Adam Admin"),
+		member: e.dir.Add("member@example.com", "Mia Member"), outsider: e.dir.Add("out@example.com", "Otto Outsider"),
 	}
 	var err error
 	tm.org, err = e.svc.Create(ctx, organizationsport.CreateCommand{Actor: tm.owner.ID, Name: "Acme Corp"})
@@ -47,7 +47,7 @@ func newTeam(t *testing.T, e *env) team {
 
 func TestCreate_CreatorBecomesOwnerAndCreationIsAudited(t *testing.T) {
 	e := newEnv(t)
-	u := e.dir.add("a@example.com", "A")
+	u := e.dir.Add("a@example.com", "A")
 	v, err := e.svc.Create(ctx, organizationsport.CreateCommand{Actor: u.ID, Name: " Acme Corp "})
 	wantErr(t, err, nil)
 	if v.Name != "Acme Corp" || v.Slug != "acme-corp" || v.Role != "owner" || v.CreatedAt.IsZero() {
@@ -65,7 +65,7 @@ func TestCreate_CreatorBecomesOwnerAndCreationIsAudited(t *testing.T) {
 
 func TestCreate_DerivedSlugCollisionGetsASuffixButAnExplicitOneIsAConflict(t *testing.T) {
 	e := newEnv(t)
-	u := e.dir.add("a@example.com", "A")
+	u := e.dir.Add("a@example.com", "A")
 	first, err := e.svc.Create(ctx, organizationsport.CreateCommand{Actor: u.ID, Name: "Acme"})
 	wantErr(t, err, nil)
 	second, err := e.svc.Create(ctx, organizationsport.CreateCommand{Actor: u.ID, Name: "ACME"})
@@ -87,7 +87,7 @@ func TestCreate_DerivedSlugCollisionGetsASuffixButAnExplicitOneIsAConflict(t *te
 
 func TestCreate_AuditFailureRollsTheOrganizationBack(t *testing.T) {
 	e := newEnv(t)
-	u := e.dir.add("a@example.com", "A")
+	u := e.dir.Add("a@example.com", "A")
 	e.rec.Fail = errors.New("audit store down")
 	_, err := e.svc.Create(ctx, organizationsport.CreateCommand{Actor: u.ID, Name: "Acme"})
 	if err == nil {
@@ -174,7 +174,7 @@ func TestDelete_OwnerOnlyAndTheOrganizationIsGoneForEveryone(t *testing.T) {
 func TestAddMember_ExistingUserBecomesAMemberAndDuplicatesConflict(t *testing.T) {
 	e := newEnv(t)
 	tm := newTeam(t, e)
-	u := e.dir.add("Newbie@Example.com", "New Bie")
+	u := e.dir.Add("Newbie@Example.com", "New Bie")
 	v, err := e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.admin.ID, Organization: tm.org.ID, Email: " NEWBIE@example.com "})
 	wantErr(t, err, nil)
 	if v.Status != "active" || v.UserID != u.ID || v.Email != u.Email || v.Name != "New Bie" || v.Role != "member" || v.JoinedAt.IsZero() {
@@ -215,7 +215,7 @@ func TestAddMember_UnknownEmailIsInvitedAndJoinsOnRegistration(t *testing.T) {
 		t.Fatalf("members = %+v", page.Items)
 	}
 
-	u := e.dir.add("future@example.com", "Fu Ture")
+	u := e.dir.Add("future@example.com", "Fu Ture")
 	wantErr(t, e.svc.UserRegistered(ctx, u), nil)
 	role, err := e.svc.MemberRole(ctx, tm.org.ID, u.ID)
 	if err != nil || role != "admin" {
@@ -394,7 +394,7 @@ func TestEveryAuditEventCarriesTheOrganization(t *testing.T) {
 	e := newEnv(t)
 	tm := newTeam(t, e)
 	_, _ = e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Email: "p@example.com"})
-	_ = e.svc.UserRegistered(ctx, e.dir.add("p@example.com", "P"))
+	_ = e.svc.UserRegistered(ctx, e.dir.Add("p@example.com", "P"))
 	_, _ = e.svc.Update(ctx, organizationsport.UpdateCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Name: strp("New")})
 	_, _ = e.svc.ChangeRole(ctx, organizationsport.ChangeRoleCommand{Actor: tm.owner.ID, Organization: tm.org.ID, User: tm.member.ID, Role: "admin"})
 	_ = e.svc.RemoveMember(ctx, tm.owner.ID, tm.org.ID, tm.member.ID)

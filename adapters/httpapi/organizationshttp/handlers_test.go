@@ -24,6 +24,7 @@ import (
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/identityport/identityporttest"
 	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
@@ -37,34 +38,6 @@ func (a authenticator) Authenticate(_ context.Context, token string) (sessionspo
 		return sessionsport.Principal{UserID: id, SessionID: uuid.New(), ExpiresAt: time.Now().Add(time.Hour)}, nil
 	}
 	return sessionsport.Principal{}, shared.Unauthenticated("auth.invalid_token", "invalid or expired token")
-}
-
-type directory struct {
-	mu    sync.Mutex
-	users map[shared.UserID]identityport.UserSummary
-}
-
-func (d *directory) FindByEmail(_ context.Context, email string) (identityport.UserSummary, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, u := range d.users {
-		if strings.EqualFold(u.Email, strings.TrimSpace(email)) {
-			return u, nil
-		}
-	}
-	return identityport.UserSummary{}, shared.NotFound("identity.user_not_found", "no such user")
-}
-
-func (d *directory) GetMany(_ context.Context, ids []shared.UserID) (map[shared.UserID]identityport.UserSummary, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := map[shared.UserID]identityport.UserSummary{}
-	for _, id := range ids {
-		if u, ok := d.users[id]; ok {
-			out[id] = u
-		}
-	}
-	return out, nil
 }
 
 type recorder struct{}
@@ -93,12 +66,12 @@ var roster = []struct{ name, role string }{
 func newServer(t *testing.T) *server {
 	t.Helper()
 	store := organizationsmem.New()
-	dir := &directory{users: map[shared.UserID]identityport.UserSummary{}}
+	dir := identityporttest.NewDirectory()
 	s := &server{users: map[string]shared.UserID{}}
 	for _, name := range []string{"owner", "owner2", "admin", "admin2", "member", "member2", "outsider", "newcomer"} {
 		id := shared.UserID(uuid.New())
 		s.users[name] = id
-		dir.users[id] = identityport.UserSummary{ID: id, Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:]}
+		dir.Put(identityport.UserSummary{ID: id, Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:]})
 	}
 	svc, err := organizationsapp.New(organizationsapp.Deps{
 		UnitOfWork: store, Organizations: store, Directory: dir, Recorder: recorder{}, Clock: platformport.SystemClock,
