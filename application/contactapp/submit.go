@@ -3,7 +3,6 @@ package contactapp
 import (
 	"context"
 	"fmt"
-	"net/netip"
 
 	"github.com/secuird/authy/domain/contact"
 	"github.com/secuird/authy/domain/shared"
@@ -75,24 +74,12 @@ func (s *Service) checkLimit(ctx context.Context, key string, take bool) error {
 	return nil
 }
 
-// rateKey is the limit's key for the client address in ctx. An IPv6 client
-// is keyed by its /64, the block one subscriber usually holds, so rotating
-// addresses within it does not multiply the limit.
+// rateKey is the limit's key for the client address in ctx, by
+// shared.ClientKey: an IPv6 client is keyed by its /64, the block one
+// subscriber usually holds, so rotating addresses within it does not
+// multiply the limit.
 func rateKey(ctx context.Context) string {
-	raw := shared.RequestMetaFrom(ctx).ClientIP
-	addr, err := netip.ParseAddr(raw)
-	switch {
-	case err != nil:
-		if raw == "" {
-			raw = "unknown"
-		}
-		return "contact:ip:" + raw
-	case addr.Unmap().Is4():
-		return "contact:ip:" + addr.Unmap().String()
-	default:
-		p, _ := addr.WithZone("").Prefix(64)
-		return "contact:ip:" + p.String()
-	}
+	return "contact:ip:" + shared.ClientKey(shared.RequestMetaFrom(ctx).ClientIP)
 }
 
 func auditEvents(evs []contact.EnquiryReceived) []auditport.Event {

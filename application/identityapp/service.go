@@ -168,9 +168,11 @@ func (s *Service) hooks() ([]identityport.RegistrationListener, identityport.Del
 // view returned at once equals the same user read back later.
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
 
-// Rate-limit keys. Emails are hashed so the shared store holds no address.
-func loginIPKey(ip string) string         { return "identity:login:ip:" + ip }
-func registerIPKey(ip string) string      { return "identity:register:ip:" + ip }
+// Rate-limit keys. Emails are hashed so the shared store holds no address;
+// clients are keyed by shared.ClientKey (an IPv6 client by its /64, zones
+// dropped) so rotating addresses does not multiply a per-client budget.
+func loginIPKey(ip string) string         { return "identity:login:ip:" + shared.ClientKey(ip) }
+func registerIPKey(ip string) string      { return "identity:register:ip:" + shared.ClientKey(ip) }
 func passwordKey(id shared.UserID) string { return "identity:password:user:" + id.String() }
 func loginAccountKey(normalizedEmail string) string {
 	sum := sha256.Sum256([]byte(normalizedEmail))
