@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -79,7 +80,11 @@ func requestMeta(proxies []netip.Prefix) fiber.Handler {
 // clientIP returns the socket peer unless the peer is a trusted proxy; only
 // then does X-Forwarded-For count, read from the right, skipping further
 // trusted proxies, so a client cannot choose its own address by sending the
-// header.
+// header. Every X-Forwarded-For line counts, joined in order: a proxy that
+// adds its own line (HAProxy does) instead of appending to the client's
+// would otherwise leave the client's forged first line believed. The walk
+// stops at the first hop it cannot parse and answers the last trusted hop
+// it verified, never a value the client wrote.
 func clientIP(c *fiber.Ctx, proxies []netip.Prefix) string {
 	peer, ok := netip.AddrFromSlice(c.Context().RemoteIP())
 	if !ok {
@@ -89,19 +94,47 @@ func clientIP(c *fiber.Ctx, proxies []netip.Prefix) string {
 	if !trusted(peer, proxies) {
 		return peer.String()
 	}
-	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		addr, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
+	// PeekAll's result is a view into a buffer the next Peek reuses, and
+	// nothing else reads headers before the walk ends.
+	lines := c.Request().Header.PeekAll(fiber.HeaderXForwardedFor)
+	for l := len(lines) - 1; l >= 0; l-- {
+		line := lines[l]
+		for end := len(line); end >= 0; {
+			start := bytes.LastIndexByte(line[:end], ',') + 1
+			addr, ok := parseHop(line[start:end])
+			if !ok {
+				return peer.String()
+			}
+			if !trusted(addr, proxies) {
+				return addr.String()
+			}
+			peer = addr
+			end = start - 1
 		}
-		addr = addr.Unmap()
-		if !trusted(addr, proxies) {
-			return addr.String()
-		}
-		peer = addr
 	}
 	return peer.String()
+}
+
+// parseHop reads one X-Forwarded-For entry: an IPv4 or IPv6 address,
+// optionally bracketed, with an optional port (which some proxies add), and
+// without the zone (a zone names a link on the proxy, not a client).
+func parseHop(b []byte) (netip.Addr, bool) {
+	s := string(bytes.TrimSpace(b))
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, perr := netip.ParseAddrPort(s)
+		switch {
+		case perr == nil:
+			addr = ap.Addr()
+		case len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']':
+			if addr, err = netip.ParseAddr(s[1 : len(s)-1]); err != nil || !addr.Is6() {
+				return netip.Addr{}, false
+			}
+		default:
+			return netip.Addr{}, false
+		}
+	}
+	return addr.WithZone("").Unmap(), true
 }
 
 func trusted(a netip.Addr, proxies []netip.Prefix) bool {
