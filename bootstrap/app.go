@@ -41,6 +41,13 @@ type App struct {
 	jobs    map[string]Job
 	doc     *apidocs.Document
 
+	// The keys (bootstrap/keys.go): the signer keyed from SECRET_KEY, the
+	// ENCRYPTION_KEY keyring and the CA_ENCRYPTION_KEY keyring (nil in
+	// production while CA_ENCRYPTION_KEY is unset).
+	signer    platformport.Signer
+	keyring   platformport.Keyring
+	caKeyring platformport.Keyring
+
 	identity      identityport.Service
 	organizations organizationsport.Service
 
@@ -103,8 +110,8 @@ func New(ctx context.Context, cfg Config, opts ...Option) (app *App, err error) 
 			_ = a.Close()
 		}
 	}()
-	if !cfg.Production() && cfg.SecretKey == "" {
-		a.log.Warn("SECRET_KEY is not set; using an insecure development key (refused in production)")
+	if err := a.buildKeys(); err != nil {
+		return nil, err
 	}
 
 	if err := a.openDatabase(ctx); err != nil {

@@ -32,7 +32,7 @@ func NewRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), migrateCommand(), jobsCommand(), healthcheckCommand(), auditCommand(), cleanupSessionsCommand(), seedCommand())
+	root.AddCommand(serveCommand(), migrateCommand(), jobsCommand(), healthcheckCommand(), auditCommand(), cleanupSessionsCommand(), seedCommand(), keysCommand())
 	return root
 }
 

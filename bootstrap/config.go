@@ -26,6 +26,11 @@ type Config struct {
 	SecretKey       string `env:"SECRET_KEY"`
 	EncryptionKey   string `env:"ENCRYPTION_KEY"`
 	CAEncryptionKey string `env:"CA_ENCRYPTION_KEY"`
+	// Retired keys, comma-separated: they still verify (SECRET_KEY) or
+	// decrypt (the two keyrings) so each key can rotate; see bootstrap/keys.go.
+	SecretKeysPrevious       []string `env:"SECRET_KEYS_PREVIOUS" envSeparator:","`
+	EncryptionKeysPrevious   []string `env:"ENCRYPTION_KEYS_PREVIOUS" envSeparator:","`
+	CAEncryptionKeysPrevious []string `env:"CA_ENCRYPTION_KEYS_PREVIOUS" envSeparator:","`
 
 	DatabaseURL       string        `env:"DATABASE_URL"`
 	SQLitePath        string        `env:"SQLITE_PATH" envDefault:"var/authy.db"`
@@ -115,7 +120,11 @@ func (c Config) Validate() error {
 		if len(c.EncryptionKey) < minKeyBytes {
 			problems = append(problems, fmt.Sprintf("ENCRYPTION_KEY must be set to at least %d bytes in production", minKeyBytes))
 		}
+		if c.CAEncryptionKey != "" && len(c.CAEncryptionKey) < minKeyBytes {
+			problems = append(problems, fmt.Sprintf("CA_ENCRYPTION_KEY must be at least %d bytes in production", minKeyBytes))
+		}
 	}
+	problems = append(problems, c.validateKeyRotation()...)
 	if c.Port < 0 || c.Port > 65535 {
 		problems = append(problems, "PORT must be between 0 and 65535")
 	}
