@@ -38,13 +38,13 @@ func TestDeliverDue_SendsThePendingMailToTheTeamAndMarksItSent(t *testing.T) {
 		t.Fatalf("sent %d mails", len(mails))
 	}
 	m := mails[0]
-	if m.To != "team@example.net" || m.ReplyToAddress != "Ada@Example.COM" || m.ReplyToName != "Ada Lovelace" {
+	if m.To != "team@example.net" || m.ReplyToAddress != "ada@example.com" || m.ReplyToName != "Ada Lovelace" {
 		t.Fatalf("addresses %+v", m)
 	}
 	if m.Subject != "[Contact] Demo request from Ada Lovelace (Engines Ltd)" {
 		t.Fatalf("subject %q", m.Subject)
 	}
-	for _, want := range []string{"Demo request (demo)", "Ada Lovelace", "Ada@Example.COM", "Engines Ltd", "+44 20 7946 0958", "Please show us the product.\nThanks!", r.ID} {
+	for _, want := range []string{"Demo request (demo)", "Ada Lovelace", "ada@example.com", "Engines Ltd", "+44 20 7946 0958", "Please show us the product.\nThanks!", r.ID} {
 		if !strings.Contains(m.Body, want) {
 			t.Fatalf("body lacks %q:\n%s", want, m.Body)
 		}

@@ -27,7 +27,7 @@ func TestSubmit_StoresTheEnquiryWithAPendingDeliveryAndAnAuditEvent(t *testing.T
 		t.Fatal(err)
 	}
 	e, err := f.store.Enquiries().Get(ctx, id)
-	if err != nil || e.Name() != "Ada Lovelace" || e.Email() != "Ada@Example.COM" {
+	if err != nil || e.Name() != "Ada Lovelace" || e.Email() != "ada@example.com" {
 		t.Fatalf("stored enquiry %+v %v", e, err)
 	}
 	d, err := f.store.Outbox().ByEnquiry(ctx, id)

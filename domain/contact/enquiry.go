@@ -1,7 +1,6 @@
 package contact
 
 import (
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +14,7 @@ import (
 // API: the OpenAPI document repeats them.
 const (
 	MaxNameLength    = 100
-	MaxEmailLength   = 254 // bytes, RFC 5321's path limit
+	MaxEmailLength   = shared.MaxEmailLength // bytes, RFC 5321's path limit
 	MaxCompanyLength = 100
 	MinPhoneLength   = 5
 	MaxPhoneLength   = 32
@@ -35,9 +34,11 @@ type EnquiryDetails struct {
 // Enquiry is one message sent through the contact form.
 //
 // Invariants: the type is one of the four known; name, email and message
-// are present; no field is longer than its limit; the single-line fields
-// (name, email, company, phone) hold no control or line-separator character,
-// so none of them can ever add a header to the notification mail; the
+// are present; no field is longer than its limit; the email is a
+// shared.Email in its canonical form; the single-line fields (name, email,
+// company, phone) hold no control or line-separator character, so none of
+// them can ever add a header to the notification mail, and no invisible or
+// bidirectional control character; the
 // message holds no control character other than newline and tab, and its
 // line endings are "\n". An enquiry never changes once received.
 type Enquiry struct {
@@ -155,6 +156,12 @@ func singleLine(f shared.FieldErrors, field, raw string, required bool, max int)
 		f.Add(field, "must be a single line without control characters")
 		return ""
 	}
+	if shared.HasInvisible(s) {
+		// A bidi override or zero-width character would make the
+		// notification mail show the team another name than was sent.
+		f.Add(field, shared.ReasonInvisibleText)
+		return ""
+	}
 	if n := utf8.RuneCountInString(s); n > max {
 		f.Add(field, "must be at most "+strconv.Itoa(max)+" characters")
 		return ""
@@ -162,28 +169,16 @@ func singleLine(f shared.FieldErrors, field, raw string, required bool, max int)
 	return s
 }
 
+// validEmail is the address rule every context shares (shared.ParseEmail):
+// a bare dot-atom addr-spec without display name, comment, angle brackets or
+// quoted local part, so its canonical form can go into Reply-To as is.
 func validEmail(f shared.FieldErrors, raw string) string {
-	s := singleLine(f, "email", raw, true, MaxEmailLength)
-	if s == "" {
+	e, reason := shared.ParseEmail(raw)
+	if reason != "" {
+		f.Add("email", reason)
 		return ""
 	}
-	if len(s) > MaxEmailLength {
-		f.Add("email", "must be at most "+strconv.Itoa(MaxEmailLength)+" bytes")
-		return ""
-	}
-	// Only a bare addr-spec is accepted: no display name, comment, angle
-	// brackets or quoted local part, so the value can go into Reply-To as is.
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s || strings.ContainsAny(s, " \"<>(),;:\\[]") {
-		f.Add("email", "must be a valid email address")
-		return ""
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at < 1 || at == len(s)-1 || !strings.Contains(s[at+1:], ".") {
-		f.Add("email", "must be a valid email address")
-		return ""
-	}
-	return s
+	return e.String()
 }
 
 func validPhone(f shared.FieldErrors, raw string) string {

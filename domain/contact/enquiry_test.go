@@ -2,6 +2,7 @@ package contact_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -227,5 +228,42 @@ func TestNewEnquiry_KeepsTimeToTheMicrosecond(t *testing.T) {
 	}
 	if !e.ReceivedAt().Equal(now.Add(time.Microsecond)) {
 		t.Fatalf("received at %v", e.ReceivedAt())
+	}
+}
+
+func TestNewEnquiry_StoresTheCanonicalEmail(t *testing.T) {
+	d := validDetails()
+	d.Email = " Rene\u0301e@B\u00fccher.Example "
+	e, err := contact.NewEnquiry(newID(), d, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Email() != "ren\u00e9e@xn--bcher-kva.example" || e.EmailDomain() != "xn--bcher-kva.example" {
+		t.Fatalf("email %q, domain %q", e.Email(), e.EmailDomain())
+	}
+	if ev := e.PullEvents(); len(ev) != 1 || ev[0].EmailDomain != "xn--bcher-kva.example" {
+		t.Fatalf("events %+v", ev)
+	}
+}
+
+func TestNewEnquiry_RefusesInvisibleAndBidiControlCharacters(t *testing.T) {
+	hidden := []string{"\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c", "\u200b", "\u200d", "\ufeff", "\u00ad", "\u3164"}
+	fields := map[string]func(*contact.EnquiryDetails, string){
+		"name":    func(d *contact.EnquiryDetails, v string) { d.Name = "Ada" + v + "Lovelace" },
+		"email":   func(d *contact.EnquiryDetails, v string) { d.Email = "ada" + v + "@example.com" },
+		"company": func(d *contact.EnquiryDetails, v string) { d.Company = "Acme" + v + "Ltd" },
+	}
+	for field, set := range fields {
+		for _, h := range hidden {
+			t.Run(fmt.Sprintf("%s/U+%04X", field, []rune(h)[0]), func(t *testing.T) {
+				d := validDetails()
+				set(&d, h)
+				_, err := contact.NewEnquiry(newID(), d, now)
+				f := fieldsOf(t, err)
+				if len(f) != 1 || len(f[field]) != 1 || f[field][0] != shared.ReasonInvisibleText {
+					t.Fatalf("field %s with U+%04X: got %v", field, []rune(h)[0], f)
+				}
+			})
+		}
 	}
 }

@@ -22,6 +22,7 @@ func FuzzNewEnquiry(f *testing.F) {
 	f.Add("support", "J\r\nBcc: x@y.z", "a@b", "Ac\x00me", "12", "a\x00b")
 	f.Add("general", "\xff", "jane@exa\xffmple.com", strings.Repeat("c", 101), "phone", strings.Repeat("m", 5001))
 	f.Add("DEMO", "😀", "\"a b\"@example.com", "\u2028", "+++++", "\t\u2029")
+	f.Add("demo", "Ada\u202e", "Jose\u0301@B\u00fccher.example", "Acme\u200b", "", "hi")
 	id := contact.EnquiryID(uuid.MustParse("00000000-0000-4000-8000-000000000001"))
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, typ, name, email, company, phone, message string) {
@@ -34,9 +35,13 @@ func FuzzNewEnquiry(f *testing.F) {
 			return
 		}
 		for field, v := range map[string]string{"name": e.Name(), "email": e.Email(), "company": e.Company(), "phone": e.Phone()} {
-			if !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) >= 0 {
+			if !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) >= 0 ||
+				shared.HasInvisible(v) {
 				t.Fatalf("%+v: %s accepted as %q", d, field, v)
 			}
+		}
+		if canonical, reason := shared.ParseEmail(e.Email()); reason != "" || canonical.String() != e.Email() {
+			t.Fatalf("%+v: email accepted as %q, which is not canonical (%s)", d, e.Email(), reason)
 		}
 		if e.Name() == "" || e.Email() == "" || e.Message() == "" || utf8.RuneCountInString(e.Message()) > contact.MaxMessageLength ||
 			strings.IndexFunc(e.Message(), func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0 {

@@ -2,70 +2,31 @@ package identity
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/secuird/authy/domain/shared"
 )
 
 // MaxEmailLength is the longest address accepted (RFC 5321's path limit).
-const MaxEmailLength = 254
+const MaxEmailLength = shared.MaxEmailLength
 
-// Email is a syntactically plausible address, trimmed, with its
-// case-insensitive comparison key. The zero value is "no email".
-//
-// Invariants: one "@" with a non-empty local part of at most 64 bytes and a
-// domain of dot-separated labels; no spaces or control characters; at most
-// MaxEmailLength bytes.
-type Email struct {
-	value      string
-	normalized string
+// Email is an account's address: the one value object every context shares
+// (shared.Email), in its canonical form. Accounts are keyed by that form,
+// so two spellings of one address (letter case, composed or decomposed
+// accents, a Unicode or an ASCII domain) can never be two accounts.
+type Email = shared.Email
+
+// ParseEmail is shared.ParseEmail: it trims s, checks it and returns its
+// canonical form; the reason (empty when s is acceptable) is meant for a
+// validation error's field details.
+func ParseEmail(s string) (Email, string) { return shared.ParseEmail(s) }
+
+// NormalizeEmail returns the account key of s: its canonical form when s is
+// an acceptable address, else s trimmed and lower-cased (no account has
+// such a key, but rate limits still need one). It is empty only for blank
+// input.
+func NormalizeEmail(s string) string {
+	if e, reason := shared.ParseEmail(s); reason == "" {
+		return e.String()
+	}
+	return strings.ToLower(strings.TrimSpace(s))
 }
-
-// ParseEmail trims s and checks it; the returned reason (empty when s is
-// acceptable) is meant for a validation error's field details.
-func ParseEmail(s string) (Email, string) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return Email{}, "is required"
-	case len(s) > MaxEmailLength:
-		return Email{}, "must be at most 254 characters"
-	case !utf8.ValidString(s):
-		return Email{}, "must be a valid email address"
-	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return Email{}, "must be a valid email address"
-		}
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 || at > 64 || strings.Count(s, "@") != 1 {
-		return Email{}, "must be a valid email address"
-	}
-	domain := s[at+1:]
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return Email{}, "must be a valid email address"
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
-			return Email{}, "must be a valid email address"
-		}
-	}
-	return Email{value: s, normalized: NormalizeEmail(s)}, ""
-}
-
-// NormalizeEmail returns the comparison key of an address: trimmed and
-// lower-cased. Two accounts can never share a key.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// String returns the address as the user typed it, trimmed.
-func (e Email) String() string { return e.value }
-
-// Normalized returns the case-insensitive comparison key.
-func (e Email) Normalized() string { return e.normalized }
-
-// IsZero reports the zero Email.
-func (e Email) IsZero() bool { return e.value == "" }
-
-// Equal reports whether two addresses are the same account key.
-func (e Email) Equal(o Email) bool { return e.normalized == o.normalized }

@@ -7,16 +7,13 @@ import (
 	"github.com/secuird/authy/domain/identity"
 )
 
-func TestParseEmail_TrimsAndComparesIgnoringCase(t *testing.T) {
+func TestParseEmail_KeysAnAccountByTheCanonicalForm(t *testing.T) {
 	a, reason := identity.ParseEmail("  Bob@Acme-Corp.com \n")
 	if reason != "" {
 		t.Fatalf("unexpected reason %q", reason)
 	}
-	if a.String() != "Bob@Acme-Corp.com" {
-		t.Fatalf("String() = %q, want the trimmed input", a.String())
-	}
-	if a.Normalized() != "bob@acme-corp.com" {
-		t.Fatalf("Normalized() = %q", a.Normalized())
+	if a.String() != "bob@acme-corp.com" {
+		t.Fatalf("String() = %q, want the canonical form", a.String())
 	}
 	b, _ := identity.ParseEmail("bob@ACME-corp.COM")
 	if !a.Equal(b) {
@@ -25,6 +22,25 @@ func TestParseEmail_TrimsAndComparesIgnoringCase(t *testing.T) {
 	c, _ := identity.ParseEmail("alice@acme-corp.com")
 	if a.Equal(c) {
 		t.Fatal("different addresses must differ")
+	}
+	nfc, _ := identity.ParseEmail("Jos\u00e9@B\u00fccher.example")
+	nfd, _ := identity.ParseEmail("jose\u0301@bu\u0308cher.example")
+	if nfc.IsZero() || nfc != nfd || nfc.String() != "jos\u00e9@xn--bcher-kva.example" {
+		t.Fatalf("NFC %q and NFD %q must be one account key", nfc.String(), nfd.String())
+	}
+}
+
+func TestNormalizeEmail_IsTheCanonicalFormOrATrimmedLowerCaseKey(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{" Bob@Acme-Corp.com ", "bob@acme-corp.com"},
+		{"jose\u0301@bu\u0308cher.example", "jos\u00e9@xn--bcher-kva.example"},
+		{" NOT AN ADDRESS ", "not an address"},
+		{"   ", ""},
+	}
+	for _, tt := range tests {
+		if got := identity.NormalizeEmail(tt.in); got != tt.want {
+			t.Errorf("NormalizeEmail(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 
@@ -43,6 +59,9 @@ func TestParseEmail_RefusesWhatCannotBeAnAddress(t *testing.T) {
 		{"label starting with hyphen", "bob@-acme.com", "must be a valid email address"},
 		{"inner space", "bob smith@acme.com", "must be a valid email address"},
 		{"control character", "bob\x00@acme.com", "must be a valid email address"},
+		{"zero-width space", "bob\u200b@acme.com", "must not contain invisible or bidirectional control characters"},
+		{"right-to-left override", "moc.emca@\u202ebob", "must not contain invisible or bidirectional control characters"},
+		{"quoted local part", "\"bob\"@acme.com", "must be a valid email address"},
 		{"local part over 64", strings.Repeat("a", 65) + "@acme.com", "must be a valid email address"},
 		{"too long", strings.Repeat("a", 60) + "@" + strings.Repeat("b", 200) + ".com", "must be at most 254 characters"},
 		{"invalid utf-8", "bob\xff@acme.com", "must be a valid email address"},
@@ -70,6 +89,16 @@ func TestParseName_TrimsAndBoundsLength(t *testing.T) {
 		{"empty", " ", "", "is required"},
 		{"too long", strings.Repeat("x", 101), "", "must be at most 100 characters"},
 		{"control character", "Bob\nAdmin", "", "must not contain control characters"},
+		{"line separator", "Bob\u2028Admin", "", "must not contain control characters"},
+		{"right-to-left override", "Bob \u202eredlohtnuocca", "", "must not contain invisible or bidirectional control characters"},
+		{"right-to-left isolate", "\u2067Bob", "", "must not contain invisible or bidirectional control characters"},
+		{"left-to-right mark", "Bob\u200e", "", "must not contain invisible or bidirectional control characters"},
+		{"zero-width space", "B\u200bob", "", "must not contain invisible or bidirectional control characters"},
+		{"zero-width joiner", "Bob\u200d", "", "must not contain invisible or bidirectional control characters"},
+		{"byte order mark", "\ufeffBob", "", "must not contain invisible or bidirectional control characters"},
+		{"only a Hangul filler", "\u3164", "", "must not contain invisible or bidirectional control characters"},
+		{"right-to-left script", "\u0645\u062d\u0645\u062f", "\u0645\u062d\u0645\u062f", ""},
+		{"emoji", "Bob \U0001f600", "Bob \U0001f600", ""},
 		{"invalid utf-8", "Bob\xff", "", "must be valid text"},
 	}
 	for _, tt := range tests {

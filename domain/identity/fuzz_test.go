@@ -7,11 +7,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/secuird/authy/domain/identity"
+	"github.com/secuird/authy/domain/shared"
 )
 
 var fuzzTextSeeds = []string{
 	"", " ", "bob@acme-corp.com", " Bob@Acme-Corp.com ", "a@b", "a@b.c", "@b.c", "a@.c", "a@b..c", "a@-b.c",
-	"a b@c.d", "a\x00b@c.d", "a\r\n@c.d", "\xff@c.d", "ünï@cødé.com", "Bob", "  Bob  ", "B\u0007ob",
+	"a b@c.d", "a\x00b@c.d", "a\r\n@c.d", "\xff@c.d", "ünï@cødé.com", "jose\u0301@bu\u0308cher.de", "bob\u200b@acme.com", "bob@xn--bcher-kva.de", "Bob", "  Bob  ", "B\u0007ob",
 	strings.Repeat("a", 300), strings.Repeat("😀", 101), "\u202eevil", "abcdefgh\x00",
 }
 
@@ -31,11 +32,11 @@ func FuzzParseEmail(f *testing.F) {
 		}
 		v := e.String()
 		if v == "" || len(v) > identity.MaxEmailLength || !utf8.ValidString(v) || strings.Count(v, "@") != 1 ||
-			strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+			strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 || shared.HasInvisible(v) {
 			t.Fatalf("%q accepted as %q, which breaks the invariants", s, v)
 		}
 		again, reason := identity.ParseEmail(v)
-		if reason != "" || again != e || e.Normalized() != identity.NormalizeEmail(v) {
+		if reason != "" || again != e || identity.NormalizeEmail(s) != v || identity.NormalizeEmail(v) != v {
 			t.Fatalf("%q accepted as %q, which does not re-validate to itself: %q", s, v, reason)
 		}
 	})
@@ -53,7 +54,7 @@ func FuzzParseName(f *testing.F) {
 		}
 		v := n.String()
 		if v == "" || v != strings.TrimSpace(v) || !utf8.ValidString(v) || utf8.RuneCountInString(v) > identity.MaxNameRunes ||
-			strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			strings.IndexFunc(v, unicode.IsControl) >= 0 || shared.HasInvisible(v) {
 			t.Fatalf("%q accepted as %q, which breaks the invariants", s, v)
 		}
 		if again, reason := identity.ParseName(v); reason != "" || again != n {

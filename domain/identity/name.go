@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/secuird/authy/domain/shared"
 )
 
 // MaxNameRunes is the longest display name accepted.
@@ -12,7 +14,9 @@ const MaxNameRunes = 100
 // Name is a user's display name.
 //
 // Invariants: trimmed, 1 to MaxNameRunes characters, valid UTF-8, no
-// control characters (they could forge lines in logs and mails).
+// control characters or line separators (they could forge lines in logs and
+// mails), no invisible or bidirectional control characters (they make a
+// name display as another one, or reorder the text around it).
 type Name struct{ value string }
 
 // ParseName trims s and checks it; the returned reason is empty when s is
@@ -28,9 +32,12 @@ func ParseName(s string) (Name, string) {
 		return Name{}, "must be at most 100 characters"
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return Name{}, "must not contain control characters"
 		}
+	}
+	if shared.HasInvisible(s) {
+		return Name{}, shared.ReasonInvisibleText
 	}
 	return Name{value: s}, ""
 }

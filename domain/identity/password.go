@@ -56,7 +56,7 @@ func CheckNewPassword(plain string, email Email) []string {
 	case n > MaxPasswordRunes:
 		return []string{"must be at most 128 characters"}
 	}
-	if !email.IsZero() && strings.EqualFold(strings.TrimSpace(plain), email.Normalized()) {
+	if !email.IsZero() && NormalizeEmail(plain) == email.String() {
 		return []string{"must not be your email address"}
 	}
 	return nil

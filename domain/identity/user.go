@@ -100,9 +100,9 @@ type ProfileChange struct {
 }
 
 // UpdateProfile applies change at now and records ProfileUpdated with the
-// fields whose value really changed (an email differing only in case counts
-// as a change of the displayed address). It returns those fields; none
-// means nothing was recorded.
+// fields whose value really changed (an email is compared in its canonical
+// form, so another spelling of the same address is no change). It returns
+// those fields; none means nothing was recorded.
 func (u *User) UpdateProfile(change ProfileChange, now time.Time) ([]string, error) {
 	if u.Deleted() {
 		return nil, ErrUserNotFound

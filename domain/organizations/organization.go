@@ -501,22 +501,25 @@ func cleanName(s string) (string, string) {
 		return "", "must be at most 100 characters"
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return "", "must not contain control characters"
 		}
+	}
+	if shared.HasInvisible(s) {
+		return "", shared.ReasonInvisibleText // it would display as another organization's name
 	}
 	return s, ""
 }
 
-// NormalizeEmail trims and lower-cases an email and checks its shape
-// (one "@" with something on both sides, at most 254 characters).
+// NormalizeEmail returns the canonical form of an address
+// (shared.ParseEmail, the very rule registration applies), so an invitation
+// only ever names an address an account can have, spelled the way that
+// account's email is.
 func NormalizeEmail(s string) (string, error) {
-	e := strings.ToLower(strings.TrimSpace(s))
-	local, domain, ok := strings.Cut(e, "@")
-	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || len(e) > 254 ||
-		strings.ContainsAny(e, " \t\r\n") || !strings.Contains(domain, ".") {
+	e, reason := shared.ParseEmail(s)
+	if reason != "" {
 		return "", shared.Invalid(CodeInvalid, "the request has invalid fields",
-			map[string][]string{"email": {"must be a valid email address"}})
+			map[string][]string{"email": {reason}})
 	}
-	return e, nil
+	return e.String(), nil
 }

@@ -93,7 +93,7 @@ func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, r identityp
 
 func (s *Store) emailTaken(email identity.Email, except shared.UserID) bool {
 	for _, r := range s.users {
-		if r.deletedAt.IsZero() && r.id != except && r.email.Normalized() == email.Normalized() {
+		if r.deletedAt.IsZero() && r.id != except && r.email.Equal(email) {
 			return true
 		}
 	}
@@ -136,7 +136,7 @@ func (s *Store) FindByEmail(ctx context.Context, email identity.Email) (*identit
 	}
 	defer s.lock(ctx)()
 	for _, r := range s.users {
-		if r.deletedAt.IsZero() && r.email.Normalized() == email.Normalized() {
+		if r.deletedAt.IsZero() && r.email.Equal(email) {
 			return r.user(), nil
 		}
 	}

@@ -41,7 +41,7 @@ func (userRow) TableName() string { return "users" }
 
 func toRow(u *identity.User) userRow {
 	r := userRow{
-		ID: uuid.UUID(u.ID()), Email: u.Email().String(), EmailNormalized: u.Email().Normalized(),
+		ID: uuid.UUID(u.ID()), Email: u.Email().String(), EmailNormalized: u.Email().String(),
 		Name: u.Name().String(), PasswordHash: u.PasswordHash().Encoded(),
 		CreatedAt: u.CreatedAt().UTC(), UpdatedAt: u.UpdatedAt().UTC(),
 	}
@@ -131,7 +131,7 @@ func (s *Store) Get(ctx context.Context, id shared.UserID) (*identity.User, erro
 // FindByEmail implements identityport.UserRepository.
 func (s *Store) FindByEmail(ctx context.Context, email identity.Email) (*identity.User, error) {
 	var row userRow
-	err := s.db.Conn(ctx).Where("email_normalized = ? AND deleted_at IS NULL", email.Normalized()).Take(&row).Error
+	err := s.db.Conn(ctx).Where("email_normalized = ? AND deleted_at IS NULL", email.String()).Take(&row).Error
 	if err != nil {
 		return nil, fmt.Errorf("find user by email: %w", translate(err))
 	}
