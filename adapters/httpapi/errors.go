@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -83,6 +84,10 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 				return writeError(c, row.status, row.typ, se.Code(), se.Message(), details)
 			}
 		}
+		var re *refusal
+		if errors.As(err, &re) {
+			return writeError(c, re.status, re.typ, re.code, re.message, nil)
+		}
 		var fe *fiber.Error
 		if errors.As(err, &fe) {
 			if row, ok := statusTable[fe.Code]; ok {
@@ -94,8 +99,8 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		log.LogAttrs(c.UserContext(), slog.LevelError, "internal error",
 			slog.String("request_id", RequestID(c)),
-			slog.String("method", c.Method()),
-			slog.String("path", c.Path()),
+			slog.String("method", strings.Clone(c.Method())),
+			slog.String("path", strings.Clone(c.Path())),
 			slog.String("error", err.Error()))
 		return writeError(c, fiber.StatusInternalServerError, TypeInternal, "internal", "an internal error occurred", nil)
 	}
