@@ -1,7 +1,9 @@
 // Package security holds the outbound adapters that do cryptographic work:
 // the argon2id password hasher (which also verifies legacy bcrypt hashes
 // imported from Authy2), the common-password policy, and the generation of
-// bearer tokens for sessions and link tokens for invitations. It implements ports (identityport.PasswordHasher,
+// bearer tokens for sessions and link tokens for invitations, the AES-256-GCM
+// key-encryption keyring and the HMAC signer (platformport.Keyring and
+// Signer, keyed through the standard library's crypto/hkdf). It implements ports (identityport.PasswordHasher,
 // identityport.PasswordPolicy, …) and imports only ports, domain packages,
 // the standard library and its crypto libraries (alexedwards/argon2id,
 // golang.org/x/crypto/bcrypt); never application/ or bootstrap.
