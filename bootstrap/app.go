@@ -50,6 +50,7 @@ type App struct {
 
 	identity      identityport.Service
 	organizations organizationsport.Service
+	invitations   organizationsport.InvitationNotifier
 
 	registry *prometheus.Registry
 	requests *metricshttp.Requests
@@ -69,8 +70,9 @@ type Worker struct {
 type Option func(*buildOptions)
 
 type buildOptions struct {
-	logger *slog.Logger
-	clock  platformport.Clock
+	logger      *slog.Logger
+	clock       platformport.Clock
+	invitations organizationsport.InvitationNotifier
 }
 
 // WithLogger replaces the JSON logger on stdout.
@@ -104,7 +106,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (app *App, err error) 
 	if bo.logger == nil {
 		bo.logger = NewLogger(cfg, os.Stdout)
 	}
-	a := &App{cfg: cfg, log: bo.logger, clock: bo.clock, meter: platformport.NopMeter{}}
+	a := &App{cfg: cfg, log: bo.logger, clock: bo.clock, meter: platformport.NopMeter{}, invitations: bo.invitations}
 	defer func() {
 		if err != nil {
 			_ = a.Close()

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +42,13 @@ type Config struct {
 	DBConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME" envDefault:"30m"`
 	MigrateOnStart    bool          `env:"MIGRATE_ON_START" envDefault:"true"`
 
+	// Bounds on waiting for the database (0 leaves a PostgreSQL setting to
+	// the server); REQUEST_TIMEOUT bounds each HTTP request as a whole.
+	DBConnectTimeout           time.Duration `env:"DB_CONNECT_TIMEOUT" envDefault:"5s"`
+	DBStatementTimeout         time.Duration `env:"DB_STATEMENT_TIMEOUT" envDefault:"5s"`
+	DBIdleInTransactionTimeout time.Duration `env:"DB_IDLE_IN_TRANSACTION_TIMEOUT" envDefault:"15s"`
+	RequestTimeout             time.Duration `env:"REQUEST_TIMEOUT" envDefault:"10s"`
+
 	RedisURL       string `env:"REDIS_URL"`
 	RedisKeyPrefix string `env:"REDIS_KEY_PREFIX" envDefault:"authy:"`
 	RedisPoolSize  int    `env:"REDIS_POOL_SIZE" envDefault:"20"`
@@ -47,9 +57,24 @@ type Config struct {
 	TrustedProxies  []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 	BodyLimitBytes  int           `env:"BODY_LIMIT_BYTES" envDefault:"1048576"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
+	// Bounds at the edge: request line and headers, open connections in
+	// all and per client IP (0: no bound).
+	MaxHeaderBytes int `env:"MAX_HEADER_BYTES" envDefault:"16384"`
+	MaxConns       int `env:"MAX_CONNS" envDefault:"10000"`
+	MaxConnsPerIP  int `env:"MAX_CONNS_PER_IP" envDefault:"256"`
+	// MetricsAddr is the separate listener of GET /metrics; set to empty
+	// to serve no metrics.
+	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9464"`
 
 	SessionIdleTimeout     int `env:"SESSION_IDLE_TIMEOUT" envDefault:"900"`
 	SessionAbsoluteTimeout int `env:"SESSION_ABSOLUTE_TIMEOUT" envDefault:"28800"`
+	// SessionRevocationPoll is how often each instance sharing Redis reads
+	// the revocations still pending in the database; a revoked token is
+	// refused everywhere at most twice this long after it was revoked.
+	SessionRevocationPoll time.Duration `env:"SESSION_REVOCATION_POLL" envDefault:"200ms"`
+	// AuthUnknownTokensPerIP is how many unknown bearer tokens a client may
+	// present per minute before its token look-ups get 429.
+	AuthUnknownTokensPerIP int `env:"AUTH_UNKNOWN_TOKENS_PER_IP" envDefault:"30"`
 
 	Argon2MemoryKiB   uint32 `env:"ARGON2_MEMORY_KIB" envDefault:"19456"`
 	Argon2Iterations  uint32 `env:"ARGON2_ITERATIONS" envDefault:"2"`
@@ -57,11 +82,22 @@ type Config struct {
 	// PasswordHashConcurrency bounds argon2id hashes in flight (0 = one per CPU).
 	PasswordHashConcurrency int `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"0"`
 
-	// Abuse limits of the identity endpoints, shared by every instance.
-	LoginRateLimitPerIP            int `env:"LOGIN_RATE_LIMIT_PER_IP" envDefault:"10"`            // attempts per minute
-	LoginFailuresPerAccount        int `env:"LOGIN_FAILURES_PER_ACCOUNT" envDefault:"5"`          // failures per 15 minutes
-	RegisterRateLimitPerIP         int `env:"REGISTER_RATE_LIMIT_PER_IP" envDefault:"30"`         // registrations per hour
-	PasswordChangeRateLimitPerUser int `env:"PASSWORD_CHANGE_RATE_LIMIT_PER_USER" envDefault:"5"` // attempts per hour
+	// Abuse limits of the identity endpoints, shared by every instance
+	// (README, "Abuse limits"). A client is an IPv4 address or an IPv6 /64.
+	LoginRateLimitPerIP               int `env:"LOGIN_RATE_LIMIT_PER_IP" envDefault:"10"`               // attempts per minute
+	LoginFailuresPerAccountClient     int `env:"LOGIN_FAILURES_PER_ACCOUNT_CLIENT" envDefault:"5"`      // failures per 15 minutes for one account from one client
+	LoginFailuresPerAccount           int `env:"LOGIN_FAILURES_PER_ACCOUNT" envDefault:"20"`            // failures per 15 minutes from all clients; then only known clients
+	RegisterRateLimitPerIP            int `env:"REGISTER_RATE_LIMIT_PER_IP" envDefault:"30"`            // registrations per hour
+	PasswordChangeRateLimitPerUser    int `env:"PASSWORD_CHANGE_RATE_LIMIT_PER_USER" envDefault:"20"`   // attempts per hour, all sessions
+	PasswordChangeRateLimitPerSession int `env:"PASSWORD_CHANGE_RATE_LIMIT_PER_SESSION" envDefault:"5"` // attempts per hour per session, and per user from one client
+	EmailChangeRateLimitPerUser       int `env:"EMAIL_CHANGE_RATE_LIMIT_PER_USER" envDefault:"5"`       // attempts per hour
+	EmailChangeRateLimitPerIP         int `env:"EMAIL_CHANGE_RATE_LIMIT_PER_IP" envDefault:"20"`        // attempts per hour
+
+	// Organization invitations: how long one stays usable, and how many one
+	// user and one client (IPv4 address or IPv6 /64) may send per hour.
+	InvitationTTL              time.Duration `env:"INVITATION_TTL" envDefault:"168h"`
+	InvitationRateLimitPerUser int           `env:"INVITATION_RATE_LIMIT_PER_USER" envDefault:"50"`
+	InvitationRateLimitPerIP   int           `env:"INVITATION_RATE_LIMIT_PER_IP" envDefault:"100"`
 
 	JobName            string `env:"JOB_NAME"`
 	JobIntervalSeconds int    `env:"JOB_INTERVAL_SECONDS" envDefault:"300"`
@@ -101,6 +137,11 @@ func LoadConfig() (Config, error) {
 	cfg, err := env.ParseAs[Config]()
 	if err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	// The env library gives a variable set to "" its default; an empty
+	// METRICS_ADDR means no metrics listener.
+	if v, ok := os.LookupEnv("METRICS_ADDR"); ok {
+		cfg.MetricsAddr = strings.TrimSpace(v)
 	}
 	return cfg, cfg.Validate()
 }
@@ -143,17 +184,45 @@ func (c Config) Validate() error {
 	} else if c.SessionIdleTimeout > c.SessionAbsoluteTimeout {
 		problems = append(problems, "SESSION_IDLE_TIMEOUT must not exceed SESSION_ABSOLUTE_TIMEOUT")
 	}
+	if c.SessionRevocationPoll < 10*time.Millisecond || c.SessionRevocationPoll > 10*time.Second {
+		problems = append(problems, "SESSION_REVOCATION_POLL must be between 10ms and 10s")
+	}
+	if c.AuthUnknownTokensPerIP < 1 {
+		problems = append(problems, "AUTH_UNKNOWN_TOKENS_PER_IP must be at least 1")
+	}
 	if c.Argon2MemoryKiB < 19456 || c.Argon2Iterations < 2 || c.Argon2Parallelism < 1 {
 		problems = append(problems, "argon2id parameters must be at least OWASP's: ARGON2_MEMORY_KIB>=19456, ARGON2_ITERATIONS>=2, ARGON2_PARALLELISM>=1")
 	}
 	if c.LoginRateLimitPerIP < 1 || c.LoginFailuresPerAccount < 1 || c.RegisterRateLimitPerIP < 1 || c.PasswordChangeRateLimitPerUser < 1 {
 		problems = append(problems, "LOGIN_RATE_LIMIT_PER_IP, LOGIN_FAILURES_PER_ACCOUNT, REGISTER_RATE_LIMIT_PER_IP and PASSWORD_CHANGE_RATE_LIMIT_PER_USER must be at least 1")
 	}
+	if c.LoginFailuresPerAccountClient < 1 || c.PasswordChangeRateLimitPerSession < 1 || c.EmailChangeRateLimitPerUser < 1 || c.EmailChangeRateLimitPerIP < 1 {
+		problems = append(problems, "LOGIN_FAILURES_PER_ACCOUNT_CLIENT, PASSWORD_CHANGE_RATE_LIMIT_PER_SESSION, EMAIL_CHANGE_RATE_LIMIT_PER_USER and EMAIL_CHANGE_RATE_LIMIT_PER_IP must be at least 1")
+	}
+	if c.InvitationTTL < time.Minute || c.InvitationTTL > 90*24*time.Hour {
+		problems = append(problems, "INVITATION_TTL must be between 1m and 2160h (90 days)")
+	}
+	if c.InvitationRateLimitPerUser < 1 || c.InvitationRateLimitPerIP < 1 {
+		problems = append(problems, "INVITATION_RATE_LIMIT_PER_USER and INVITATION_RATE_LIMIT_PER_IP must be at least 1")
+	}
 	if c.PasswordHashConcurrency < 0 {
 		problems = append(problems, "PASSWORD_HASH_CONCURRENCY must not be negative (0 = one per CPU)")
 	}
 	if c.BodyLimitBytes <= 0 {
 		problems = append(problems, "BODY_LIMIT_BYTES must be positive")
+	}
+	if c.MaxHeaderBytes < 4096 || c.MaxHeaderBytes > 1<<20 {
+		problems = append(problems, "MAX_HEADER_BYTES must be between 4096 and 1048576")
+	}
+	if c.MaxConns < 0 || c.MaxConnsPerIP < 0 {
+		problems = append(problems, "MAX_CONNS and MAX_CONNS_PER_IP must not be negative (0 = no bound)")
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			problems = append(problems, fmt.Sprintf("METRICS_ADDR must be host:port (IPv6 in brackets), or empty for none (got %q)", c.MetricsAddr))
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			problems = append(problems, fmt.Sprintf("METRICS_ADDR has an invalid port (got %q)", c.MetricsAddr))
+		}
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		problems = append(problems, err.Error())
@@ -167,8 +236,12 @@ func (c Config) Validate() error {
 // Production reports APP_ENV=production.
 func (c Config) Production() bool { return c.AppEnv == EnvProduction }
 
-// Addr is the listen address.
-func (c Config) Addr() string { return fmt.Sprintf("%s:%d", c.Host, c.Port) }
+// Addr is the listen address; an IPv6 HOST may be given with or without
+// brackets.
+func (c Config) Addr() string {
+	host := strings.TrimSuffix(strings.TrimPrefix(c.Host, "["), "]")
+	return net.JoinHostPort(host, strconv.Itoa(c.Port))
+}
 
 // SessionIdle is the idle timeout as a duration.
 func (c Config) SessionIdle() time.Duration {

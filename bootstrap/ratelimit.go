@@ -54,3 +54,78 @@ func (f *fallbackLimiter) warn(err error) {
 		f.log.Warn("shared rate limiter unavailable; enforcing limits per instance", "error", err.Error())
 	}
 }
+
+// fallbackRecentSet remembers in the shared (Redis) store and, when it
+// cannot answer, in the in-process one: while Redis is down an instance
+// still knows the clients that signed in through it.
+type fallbackRecentSet struct {
+	shared, local platformport.RecentSet
+	warner        *outageWarner
+}
+
+func (f *fallbackRecentSet) Add(ctx context.Context, set, member string, ttl time.Duration, keep int) error {
+	if err := f.shared.Add(ctx, set, member, ttl, keep); err != nil {
+		f.warner.warn(err)
+		return f.local.Add(ctx, set, member, ttl, keep)
+	}
+	return nil
+}
+
+func (f *fallbackRecentSet) Has(ctx context.Context, set, member string) (bool, error) {
+	ok, err := f.shared.Has(ctx, set, member)
+	if err != nil {
+		f.warner.warn(err)
+		return f.local.Has(ctx, set, member)
+	}
+	if ok {
+		return true, nil
+	}
+	// A sign-in remembered only locally while Redis was down still counts.
+	return f.local.Has(ctx, set, member)
+}
+
+// fallbackTally counts in the shared (Redis) tally and, when it cannot
+// answer, in the in-process one; Drain hands out both, so refusals counted
+// during an outage still reach the audit trail.
+type fallbackTally struct {
+	shared, local platformport.Tally
+	warner        *outageWarner
+}
+
+func (f *fallbackTally) Add(ctx context.Context, key string, window time.Duration) error {
+	if err := f.shared.Add(ctx, key, window); err != nil {
+		f.warner.warn(err)
+		return f.local.Add(ctx, key, window)
+	}
+	return nil
+}
+
+func (f *fallbackTally) Drain(ctx context.Context, max int) ([]platformport.TallyCount, error) {
+	out, err := f.local.Drain(ctx, max)
+	if err != nil {
+		return out, err
+	}
+	more, err := f.shared.Drain(ctx, max-len(out))
+	if err != nil {
+		f.warner.warn(err)
+		// What the local store handed out is gone from it: return it.
+		return out, nil
+	}
+	return append(out, more...), nil
+}
+
+// outageWarner logs that the shared store is down at most once every 10
+// seconds.
+type outageWarner struct {
+	log  *slog.Logger
+	what string
+	last atomic.Int64
+}
+
+func (w *outageWarner) warn(err error) {
+	now := time.Now().Unix()
+	last := w.last.Load()
+	if now-last >= 10 && w.last.CompareAndSwap(last, now) {
+		w.log.Warn("shared "+w.what+" unavailable; using the in-process one", "error", err.Error())
+	}
+}

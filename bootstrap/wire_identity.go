@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -9,8 +10,10 @@ import (
 
 	"github.com/secuird/authy/adapters/httpapi/identityhttp"
 	"github.com/secuird/authy/adapters/memstore/identitymem"
+	"github.com/secuird/authy/adapters/memstore/platformmem"
 	"github.com/secuird/authy/adapters/pgstore/identitypg"
 	"github.com/secuird/authy/adapters/redisstore/identityredis"
+	"github.com/secuird/authy/adapters/redisstore/platformredis"
 	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/identityapp"
 	"github.com/secuird/authy/ports/auditport"
@@ -25,6 +28,32 @@ const (
 	argon2SaltLength = 16
 	argon2KeyLength  = 32
 )
+
+// jobRecordRefusals names the worker and job that write refusal records.
+const jobRecordRefusals = "record_refusals"
+
+// refusalDrainInterval is how often serve writes the refusal records of
+// ended windows, so a record appears within seconds of its minute.
+const refusalDrainInterval = 5 * time.Second
+
+// everyUntilDone runs f every interval until ctx ends, and once more on the
+// way out (with a short deadline) so an instance stopping hands over what
+// has ended.
+func everyUntilDone(ctx context.Context, interval time.Duration, f func(context.Context)) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer cancel()
+			f(final)
+			return nil
+		case <-t.C:
+			f(ctx)
+		}
+	}
+}
 
 // profileCacheTTL is how long a cached profile view, or the hold a change
 // leaves, lasts. It bounds how stale a view can be served only when a
@@ -58,34 +87,69 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 		return identityWiring{}, fmt.Errorf("wire identity: %w", err)
 	}
 	store := identitypg.New(a.db)
-	var profiles identityport.ProfileCache
+	var (
+		profiles identityport.ProfileCache
+		known    platformport.RecentSet = platformmem.NewRecentSet(a.clock)
+		refusals platformport.Tally     = platformmem.NewTally(a.clock)
+	)
 	if a.rdb != nil {
 		profiles = identityredis.NewProfileCache(a.rdb, a.cfg.RedisKeyPrefix, profileCacheTTL)
+		known = &fallbackRecentSet{
+			shared: platformredis.NewRecentSet(a.rdb, a.cfg.RedisKeyPrefix), local: known,
+			warner: &outageWarner{log: a.log, what: "known-client store"},
+		}
+		refusals = &fallbackTally{
+			shared: platformredis.NewTally(a.rdb, a.cfg.RedisKeyPrefix), local: refusals,
+			warner: &outageWarner{log: a.log, what: "refusal tally"},
+		}
 	} else {
 		profiles = identitymem.NewProfileCache(profileCacheTTL)
 	}
 	svc, err := identityapp.New(identityapp.Deps{
-		Users:    store,
-		UoW:      store,
-		Hasher:   hasher,
-		Policy:   security.NewCommonPasswordPolicy(),
-		Sessions: sessions,
-		Audit:    rec,
-		Limiter:  a.limiter,
-		Meter:    a.meter,
-		Clock:    a.clock,
-		Log:      a.log,
-		Profiles: profiles,
+		Users:        store,
+		UoW:          store,
+		Hasher:       hasher,
+		Policy:       security.NewCommonPasswordPolicy(),
+		Sessions:     sessions,
+		Audit:        rec,
+		Limiter:      a.limiter,
+		KnownClients: known,
+		Refusals:     refusals,
+		Meter:        a.meter,
+		Clock:        a.clock,
+		Log:          a.log,
+		Profiles:     profiles,
 		Limits: identityapp.Limits{
-			LoginPerIP:              platformport.Limit{Max: a.cfg.LoginRateLimitPerIP, Window: time.Minute},
-			LoginFailuresPerAccount: platformport.Limit{Max: a.cfg.LoginFailuresPerAccount, Window: 15 * time.Minute},
-			RegisterPerIP:           platformport.Limit{Max: a.cfg.RegisterRateLimitPerIP, Window: time.Hour},
-			PasswordChangePerUser:   platformport.Limit{Max: a.cfg.PasswordChangeRateLimitPerUser, Window: time.Hour},
+			LoginPerIP:                    platformport.Limit{Max: a.cfg.LoginRateLimitPerIP, Window: time.Minute},
+			LoginFailuresPerAccountClient: platformport.Limit{Max: a.cfg.LoginFailuresPerAccountClient, Window: 15 * time.Minute},
+			LoginFailuresPerAccount:       platformport.Limit{Max: a.cfg.LoginFailuresPerAccount, Window: 15 * time.Minute},
+			RegisterPerIP:                 platformport.Limit{Max: a.cfg.RegisterRateLimitPerIP, Window: time.Hour},
+			PasswordChangePerSession:      platformport.Limit{Max: a.cfg.PasswordChangeRateLimitPerSession, Window: time.Hour},
+			PasswordChangePerUser:         platformport.Limit{Max: a.cfg.PasswordChangeRateLimitPerUser, Window: time.Hour},
+			EmailChangePerUser:            platformport.Limit{Max: a.cfg.EmailChangeRateLimitPerUser, Window: time.Hour},
+			EmailChangePerClient:          platformport.Limit{Max: a.cfg.EmailChangeRateLimitPerIP, Window: time.Hour},
 		},
 	})
 	if err != nil {
 		return identityWiring{}, fmt.Errorf("wire identity: %w", err)
 	}
+	// Refused attempts reach the audit trail as one record per limited key
+	// and minute; every instance drains, each window goes to one of them.
+	a.workers = append(a.workers, Worker{Name: jobRecordRefusals, Run: func(ctx context.Context) error {
+		return everyUntilDone(ctx, refusalDrainInterval, func(ctx context.Context) {
+			if _, err := svc.RecordRefusals(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("refusal records not written", "error", err.Error())
+			}
+		})
+	}})
+	a.addJob(Job{
+		Name:        jobRecordRefusals,
+		Description: "write the audit records summarising attempts refused by a rate limit (serve runs it continuously)",
+		RunOnce: func(ctx context.Context) error {
+			_, err := svc.RecordRefusals(ctx)
+			return err
+		},
+	})
 	identityhttp.Register(api, svc, sessions)
 	return identityWiring{
 		Auth:                    sessions,

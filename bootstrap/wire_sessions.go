@@ -35,7 +35,8 @@ const (
 // database (so revocations join identity's transactions), the Redis cache
 // shared by every instance when REDIS_URL is set or the in-process cache
 // of the single embedded instance, the service, its routes, the cache
-// reconciler worker and the cleanup_sessions job. The service it returns
+// reconciler and revocation poll workers (with Redis) and the
+// cleanup_sessions job. The service it returns
 // is the authenticator of every protected route and what identity starts
 // and revokes sessions with.
 func (a *App) wireSessions(api fiber.Router, rec auditport.Recorder) (sessionsport.Service, error) {
@@ -53,6 +54,13 @@ func (a *App) wireSessions(api fiber.Router, rec auditport.Recorder) (sessionspo
 		cache = sessionsmem.NewCache()
 	}
 	store := sessionspg.New(a.db)
+	// Instances sharing Redis poll the outbox of unapplied purges, so a
+	// revocation whose instance cannot reach Redis is refused everywhere
+	// within two poll intervals. The embedded instance's cache never fails.
+	var poll time.Duration
+	if a.rdb != nil {
+		poll = a.cfg.SessionRevocationPoll
+	}
 	svc, err := sessionsapp.New(sessionsapp.Deps{
 		Store:  store,
 		UoW:    store,
@@ -63,6 +71,8 @@ func (a *App) wireSessions(api fiber.Router, rec auditport.Recorder) (sessionspo
 		Meter:  a.meter,
 		Policy: policy,
 		Log:    a.log.With("component", "sessions"),
+
+		RevocationPoll: poll,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("wire sessions: %w", err)
@@ -74,11 +84,19 @@ func (a *App) wireSessions(api fiber.Router, rec auditport.Recorder) (sessionspo
 	if err := svc.Reconcile(ctx); err != nil {
 		a.log.Warn("session cache not available at start; sessions are served from the database until it is", "error", err.Error())
 	}
+	if poll > 0 {
+		if err := svc.PollRevocations(ctx); err != nil {
+			a.log.Warn("pending session revocations not readable at start; cached sessions are confirmed with the database until they are", "error", err.Error())
+		}
+	}
 	sessionshttp.Register(api, svc)
 	if a.rdb != nil {
 		a.workers = append(a.workers, Worker{
 			Name: "session_cache_reconciler",
 			Run:  func(ctx context.Context) error { return svc.RunReconciler(ctx, reconcileEvery) },
+		}, Worker{
+			Name: "session_revocation_poll",
+			Run:  svc.RunRevocationPoller,
 		})
 	}
 	a.addJob(Job{

@@ -191,6 +191,8 @@ type fixture struct {
 	audit    *fakeAudit
 	meter    *fakeMeter
 	limiter  *platformmem.RateLimiter
+	known    *platformmem.RecentSet
+	refusals *platformmem.Tally
 	now      time.Time
 }
 
@@ -204,9 +206,11 @@ func newFixture(t *testing.T, mutate ...func(*identityapp.Deps)) *fixture {
 	clock := platformport.ClockFunc(func() time.Time { return f.now })
 	f.sessions = &fakeSessions{now: clock.Now}
 	f.limiter = platformmem.NewRateLimiter(clock)
+	f.known = platformmem.NewRecentSet(clock)
+	f.refusals = platformmem.NewTally(clock)
 	d := identityapp.Deps{
 		Users: f.store, UoW: f.store, Hasher: f.hasher, Policy: fakePolicy{}, Sessions: f.sessions,
-		Audit: f.audit, Limiter: f.limiter, Meter: f.meter, Clock: clock,
+		Audit: f.audit, Limiter: f.limiter, KnownClients: f.known, Refusals: f.refusals, Meter: f.meter, Clock: clock,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, m := range mutate {

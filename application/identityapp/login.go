@@ -26,15 +26,29 @@ var errLoginRateLimited = shared.RateLimited("identity.login_rate_limited",
 const (
 	reasonUnknownEmail  = "unknown_email"
 	reasonWrongPassword = "wrong_password"
-	reasonRateLimited   = "rate_limited"
+)
+
+// Names of the login limits in refusal records.
+const (
+	limitLoginClient        = "login_client"
+	limitLoginAccountClient = "login_account_client"
+	limitLoginAccount       = "login_account"
 )
 
 // Login implements identityport.Service.
 //
 // The unknown-email and wrong-password paths do the same work in the same
-// order (one look-up, one verification with the same argon2id parameters,
-// one limiter update, one audit record) and return the same error, so
-// neither the answer nor its timing tells whether an account exists.
+// order (one look-up, one verification doing one current-parameter argon2id
+// computation, one limiter update, one audit record) and return the same
+// error, so neither the answer nor its timing tells whether an account
+// exists.
+//
+// Limits, checked before anything is read (a refused attempt costs a few
+// limiter calls, no database read, no hash and no audit write of its own):
+// attempts per client; failures per account and client; failures per
+// account from every client, past which only a client the account signed in
+// from within KnownClientTTL may still try. Limits are keyed by the email
+// as typed (normalized), whether or not it has an account.
 func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (identityport.LoginResult, error) {
 	f := shared.FieldErrors{}
 	if identity.NormalizeEmail(cmd.Email) == "" {
@@ -49,13 +63,16 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 	if err := f.Err(identity.CodeInvalidInput); err != nil {
 		return identityport.LoginResult{}, err
 	}
-	key := identity.NormalizeEmail(cmd.Email)
-	ip := shared.RequestMetaFrom(ctx).ClientIP
-	if d := s.take(ctx, loginIPKey(ip), s.limits.LoginPerIP); !d.Allowed {
-		return identityport.LoginResult{}, s.loginRateLimited(ctx, cmd.Email, d)
+	account := accountOf(identity.NormalizeEmail(cmd.Email))
+	client := clientOf(ctx)
+	if d := s.take(ctx, loginIPKey(client), s.limits.LoginPerIP); !d.Allowed {
+		return identityport.LoginResult{}, s.loginRefused(ctx, refusal{limit: limitLoginClient, client: client}, d)
 	}
-	if d := s.peek(ctx, loginAccountKey(key), s.limits.LoginFailuresPerAccount); !d.Allowed {
-		return identityport.LoginResult{}, s.loginRateLimited(ctx, cmd.Email, d)
+	if d := s.peek(ctx, loginPairKey(account, client), s.limits.LoginFailuresPerAccountClient); !d.Allowed {
+		return identityport.LoginResult{}, s.loginRefused(ctx, refusal{limit: limitLoginAccountClient, client: client, account: account}, d)
+	}
+	if d := s.peek(ctx, loginAccountKey(account), s.limits.LoginFailuresPerAccount); !d.Allowed && !s.knownClient(ctx, account, client) {
+		return identityport.LoginResult{}, s.loginRefused(ctx, refusal{limit: limitLoginAccount, account: account}, d)
 	}
 
 	u, err := s.lookUp(ctx, cmd.Email)
@@ -66,7 +83,7 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 		if err := s.hasher.VerifyDummy(ctx, cmd.Password); err != nil {
 			return identityport.LoginResult{}, fmt.Errorf("login: %w", err)
 		}
-		return identityport.LoginResult{}, s.loginFailed(ctx, key, nil, reasonUnknownEmail)
+		return identityport.LoginResult{}, s.loginFailed(ctx, account, client, nil, reasonUnknownEmail)
 	}
 	verified := u.PasswordHash()
 	match, rehash, err := s.hasher.Verify(ctx, cmd.Password, verified)
@@ -74,10 +91,7 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 		return identityport.LoginResult{}, fmt.Errorf("login: %w", err)
 	}
 	if !match {
-		return identityport.LoginResult{}, s.loginFailed(ctx, key, u, reasonWrongPassword)
-	}
-	if err := s.limiter.Reset(ctx, loginAccountKey(key)); err != nil {
-		s.log.WarnContext(ctx, "rate limiter unavailable; failure count not cleared", "error", err.Error())
+		return identityport.LoginResult{}, s.loginFailed(ctx, account, client, u, reasonWrongPassword)
 	}
 
 	var upgraded identity.PasswordHash
@@ -129,15 +143,40 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 	})
 	if err != nil {
 		if errors.Is(err, identity.ErrInvalidCredentials) || errors.Is(err, identity.ErrUserNotFound) {
-			return identityport.LoginResult{}, s.loginFailed(ctx, key, u, reasonWrongPassword)
+			return identityport.LoginResult{}, s.loginFailed(ctx, account, client, u, reasonWrongPassword)
 		}
 		return identityport.LoginResult{}, fmt.Errorf("login: %w", err)
 	}
 	if !upgraded.IsZero() {
 		s.holdProfile(context.WithoutCancel(ctx), res.User.ID)
 	}
+	s.signedIn(context.WithoutCancel(ctx), account, client)
 	s.meter.Add(platformport.MetricLogins, "succeeded", 1)
 	return res, nil
+}
+
+// signedIn forgives the client its failures on the account and remembers it
+// as known to the account. The account-wide count stays: it bounds guessing
+// from unknown clients whatever the owner does.
+func (s *Service) signedIn(ctx context.Context, account, client string) {
+	if err := s.limiter.Reset(ctx, loginPairKey(account, client)); err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable; failure count not cleared", "error", err.Error())
+	}
+	if err := s.known.Add(ctx, knownClientsSet(account), client, s.limits.KnownClientTTL, knownClientsKept); err != nil {
+		s.log.WarnContext(ctx, "known clients unavailable; sign-in not remembered", "error", err.Error())
+	}
+}
+
+// knownClient reports whether the account signed in from client recently.
+// A store that cannot answer admits the client, like a limiter that cannot
+// answer: the per-client limits still bound it.
+func (s *Service) knownClient(ctx context.Context, account, client string) bool {
+	ok, err := s.known.Has(ctx, knownClientsSet(account), client)
+	if err != nil {
+		s.log.WarnContext(ctx, "known clients unavailable; admitting", "error", err.Error())
+		return true
+	}
+	return ok
 }
 
 // lookUp finds the live user with email, or nil. An address that cannot be
@@ -154,22 +193,20 @@ func (s *Service) lookUp(ctx context.Context, raw string) (*identity.User, error
 	return u, err
 }
 
-func (s *Service) loginFailed(ctx context.Context, key string, u *identity.User, reason string) error {
-	s.take(ctx, loginAccountKey(key), s.limits.LoginFailuresPerAccount)
+func (s *Service) loginFailed(ctx context.Context, account, client string, u *identity.User, reason string) error {
+	s.take(ctx, loginPairKey(account, client), s.limits.LoginFailuresPerAccountClient)
+	s.take(ctx, loginAccountKey(account), s.limits.LoginFailuresPerAccount)
 	s.meter.Add(platformport.MetricLogins, "failed", 1)
 	s.recordAttempt(ctx, failedLoginEvent(u, reason, s.now()))
 	return identity.ErrInvalidCredentials
 }
 
-func (s *Service) loginRateLimited(ctx context.Context, raw string, d platformport.Decision) error {
-	s.meter.Add(platformport.MetricRateLimited, "login", 1)
+// loginRefused answers a login a limit refused, after counting it for the
+// summary record; see refuse.
+func (s *Service) loginRefused(ctx context.Context, r refusal, d platformport.Decision) error {
+	r.action = actionLoginRateLimited
+	s.refuse(ctx, r, "login")
 	s.meter.Add(platformport.MetricLogins, "failed", 1)
-	u, err := s.lookUp(ctx, raw)
-	if err != nil {
-		s.log.WarnContext(ctx, "look-up for a rate-limited login failed", "error", err.Error())
-		u = nil
-	}
-	s.recordAttempt(ctx, failedLoginEvent(u, reasonRateLimited, s.now()))
 	return errLoginRateLimited.WithRetryAfter(d.RetryAfter)
 }
 

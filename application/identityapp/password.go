@@ -7,7 +7,6 @@ import (
 	"github.com/secuird/authy/domain/identity"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/identityport"
-	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
@@ -21,14 +20,29 @@ var (
 // Reason given to sessions when a password change ends the other sessions.
 const revokeReasonPasswordChanged = "password_changed"
 
+// Names of the password change limits in refusal records.
+const (
+	limitPasswordSession    = "password_session"
+	limitPasswordUserClient = "password_user_client"
+	limitPasswordUser       = "password_user"
+)
+
 // ChangePassword implements identityport.Service.
 //
 // A wrong current password is a 400 naming current_password (not a 401,
 // which clients take for an expired session). Attempts are limited per
-// user, so a stolen session cannot be used to guess the password.
+// session, per user and client, and per user across sessions (a higher
+// ceiling), so a stolen session can guess the password only so often, and
+// spending its budget does not stop the owner's other sessions on other
+// clients from changing it.
 func (s *Service) ChangePassword(ctx context.Context, p sessionsport.Principal, cmd identityport.ChangePasswordCommand) (identityport.PasswordChanged, error) {
-	if d := s.take(ctx, passwordKey(p.UserID), s.limits.PasswordChangePerUser); !d.Allowed {
-		s.meter.Add(platformport.MetricRateLimited, "password", 1)
+	client := clientOf(ctx)
+	if name, d := s.takeAll(ctx, []limitCheck{
+		{limitPasswordSession, passwordSessionKey(p.SessionID), s.limits.PasswordChangePerSession},
+		{limitPasswordUserClient, passwordUserClientKey(p.UserID, client), s.limits.PasswordChangePerSession},
+		{limitPasswordUser, passwordUserKey(p.UserID), s.limits.PasswordChangePerUser},
+	}); !d.Allowed {
+		s.refuse(ctx, refusal{action: actionPasswordRateLimited, limit: name, client: client, user: p.UserID}, "password")
 		return identityport.PasswordChanged{}, errPasswordRateLimited.WithRetryAfter(d.RetryAfter)
 	}
 	u, err := s.users.Get(ctx, p.UserID)

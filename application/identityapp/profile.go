@@ -11,7 +11,18 @@ import (
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
-// UpdateProfile implements identityport.Service.
+var errEmailChangeRateLimited = shared.RateLimited("identity.email_change_rate_limited",
+	"too many email changes; retry later", 0)
+
+// Names of the email change limits in refusal records.
+const (
+	limitEmailUser   = "email_user"
+	limitEmailClient = "email_client"
+)
+
+// UpdateProfile implements identityport.Service. Changing the email is
+// limited per user and per client (EmailChangePerUser, EmailChangePerClient):
+// each attempt tells whether an address has an account.
 func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, cmd identityport.UpdateProfileCommand) (identityport.UserView, error) {
 	var change identity.ProfileChange
 	f := shared.FieldErrors{}
@@ -33,6 +44,16 @@ func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, c
 		return identityport.UserView{}, err
 	}
 	if change.Email != nil {
+		// Every email change tells whether the address is taken, so the
+		// attempts are limited per user and per client before the look-up.
+		client := clientOf(ctx)
+		if name, d := s.takeAll(ctx, []limitCheck{
+			{limitEmailUser, emailUserKey(p.UserID), s.limits.EmailChangePerUser},
+			{limitEmailClient, emailClientKey(client), s.limits.EmailChangePerClient},
+		}); !d.Allowed {
+			s.refuse(ctx, refusal{action: actionEmailRateLimited, limit: name, client: client, user: p.UserID}, "email_change")
+			return identityport.UserView{}, errEmailChangeRateLimited.WithRetryAfter(d.RetryAfter)
+		}
 		other, err := s.users.FindByEmail(ctx, *change.Email)
 		switch {
 		case err == nil && other.ID() != p.UserID:

@@ -14,6 +14,9 @@ import (
 var errRegisterRateLimited = shared.RateLimited("identity.register_rate_limited",
 	"too many registrations from this address; retry later", 0)
 
+// limitRegisterClient names the registration limit in refusal records.
+const limitRegisterClient = "register_client"
+
 // Register implements identityport.Service.
 func (s *Service) Register(ctx context.Context, cmd identityport.RegisterCommand) (identityport.UserView, error) {
 	v, err := s.register(ctx, cmd)
@@ -26,9 +29,11 @@ func (s *Service) Register(ctx context.Context, cmd identityport.RegisterCommand
 }
 
 func (s *Service) register(ctx context.Context, cmd identityport.RegisterCommand) (identityport.UserView, error) {
-	ip := shared.RequestMetaFrom(ctx).ClientIP
-	if d := s.take(ctx, registerIPKey(ip), s.limits.RegisterPerIP); !d.Allowed {
-		s.meter.Add(platformport.MetricRateLimited, "register", 1)
+	// Checked before anything is read: a refused registration costs no
+	// database read and no audit write of its own (see refuse).
+	client := clientOf(ctx)
+	if d := s.take(ctx, registerIPKey(client), s.limits.RegisterPerIP); !d.Allowed {
+		s.refuse(ctx, refusal{action: actionRegisterRateLimited, limit: limitRegisterClient, client: client}, "register")
 		return identityport.UserView{}, errRegisterRateLimited.WithRetryAfter(d.RetryAfter)
 	}
 	f := shared.FieldErrors{}

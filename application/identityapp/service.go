@@ -29,31 +29,63 @@ import (
 )
 
 // Limits are the abuse limits of the identity endpoints, shared by every
-// server instance through the platformport.RateLimiter.
+// server instance through the platformport.RateLimiter. Clients are
+// identified by shared.ClientKey (an IPv6 client by its /64).
+//
+// Login throttles the attacker, not the victim: failures count per account
+// and client, so guessing from one client refuses that client only; past a
+// higher count across all clients only the clients the account signed in
+// from recently may still try, so a botnet cannot lock its owner out either.
 type Limits struct {
-	// LoginPerIP counts every login attempt from one client IP.
+	// LoginPerIP counts every login attempt from one client.
 	LoginPerIP platformport.Limit
-	// LoginFailuresPerAccount counts failed logins for one email (known or
-	// not, so the limit reveals nothing); once it is spent, logins for that
-	// email are refused until the oldest failure leaves the window. A
-	// successful login clears it.
+	// LoginFailuresPerAccountClient counts failed logins for one email
+	// (known or not, so the limit reveals nothing) from one client; once it
+	// is spent that client's logins for that email are refused until the
+	// oldest failure leaves the window. A success from the client clears it.
+	LoginFailuresPerAccountClient platformport.Limit
+	// LoginFailuresPerAccount counts failed logins for one email from every
+	// client; once it is spent only known clients (see KnownClientTTL) may
+	// still try that email. A success does not clear it: the count bounds
+	// guessing from unknown clients whatever the owner does.
 	LoginFailuresPerAccount platformport.Limit
-	// RegisterPerIP counts registrations attempted from one client IP.
+	// KnownClientTTL is how long a client an account signed in from counts
+	// as known to it.
+	KnownClientTTL time.Duration
+	// RegisterPerIP counts registrations attempted from one client.
 	RegisterPerIP platformport.Limit
-	// PasswordChangePerUser counts password change attempts of one user,
-	// which bounds guessing the current password with a stolen session.
+	// PasswordChangePerSession counts password change attempts of one
+	// session, and of one user from one client: a stolen session can guess
+	// the current password only so often, and spending its budget does not
+	// stop the owner's other sessions elsewhere.
+	PasswordChangePerSession platformport.Limit
+	// PasswordChangePerUser counts password change attempts of one user
+	// across every session: a ceiling for an attacker holding several.
 	PasswordChangePerUser platformport.Limit
+	// EmailChangePerUser and EmailChangePerClient count attempts to change
+	// the account's email, each of which tells whether an address is taken.
+	EmailChangePerUser   platformport.Limit
+	EmailChangePerClient platformport.Limit
 }
 
 // DefaultLimits are the limits used when the configuration sets none.
 func DefaultLimits() Limits {
 	return Limits{
-		LoginPerIP:              platformport.Limit{Max: 10, Window: time.Minute},
-		LoginFailuresPerAccount: platformport.Limit{Max: 5, Window: 15 * time.Minute},
-		RegisterPerIP:           platformport.Limit{Max: 30, Window: time.Hour},
-		PasswordChangePerUser:   platformport.Limit{Max: 5, Window: time.Hour},
+		LoginPerIP:                    platformport.Limit{Max: 10, Window: time.Minute},
+		LoginFailuresPerAccountClient: platformport.Limit{Max: 5, Window: 15 * time.Minute},
+		LoginFailuresPerAccount:       platformport.Limit{Max: 20, Window: 15 * time.Minute},
+		KnownClientTTL:                30 * 24 * time.Hour,
+		RegisterPerIP:                 platformport.Limit{Max: 30, Window: time.Hour},
+		PasswordChangePerSession:      platformport.Limit{Max: 5, Window: time.Hour},
+		PasswordChangePerUser:         platformport.Limit{Max: 20, Window: time.Hour},
+		EmailChangePerUser:            platformport.Limit{Max: 5, Window: time.Hour},
+		EmailChangePerClient:          platformport.Limit{Max: 20, Window: time.Hour},
 	}
 }
+
+// knownClientsKept bounds the clients remembered per account; the oldest
+// sign-in is forgotten first.
+const knownClientsKept = 16
 
 // Deps are the ports the service needs. Every field but NewID, Log,
 // Profiles and Limits is required; zero Limits fall back to DefaultLimits one by one.
@@ -65,6 +97,11 @@ type Deps struct {
 	Sessions sessionsport.Service
 	Audit    auditport.Recorder
 	Limiter  platformport.RateLimiter
+	// KnownClients remembers the clients each account signed in from.
+	KnownClients platformport.RecentSet
+	// Refusals counts attempts refused by a limit, per key and minute,
+	// until RecordRefusals writes them to audit.
+	Refusals platformport.Tally
 	Meter    platformport.Meter
 	Clock    platformport.Clock
 	Limits   Limits
@@ -87,6 +124,8 @@ type Service struct {
 	sessions sessionsport.Service
 	audit    auditport.Recorder
 	limiter  platformport.RateLimiter
+	known    platformport.RecentSet
+	refusals platformport.Tally
 	meter    platformport.Meter
 	clock    platformport.Clock
 	limits   Limits
@@ -109,9 +148,10 @@ func New(d Deps) (*Service, error) {
 	missing := map[string]bool{
 		"Users": d.Users == nil, "UoW": d.UoW == nil, "Hasher": d.Hasher == nil,
 		"Policy": d.Policy == nil, "Sessions": d.Sessions == nil, "Audit": d.Audit == nil,
-		"Limiter": d.Limiter == nil, "Meter": d.Meter == nil, "Clock": d.Clock == nil,
+		"Limiter": d.Limiter == nil, "KnownClients": d.KnownClients == nil, "Refusals": d.Refusals == nil,
+		"Meter": d.Meter == nil, "Clock": d.Clock == nil,
 	}
-	for _, name := range []string{"Users", "UoW", "Hasher", "Policy", "Sessions", "Audit", "Limiter", "Meter", "Clock"} {
+	for _, name := range []string{"Users", "UoW", "Hasher", "Policy", "Sessions", "Audit", "Limiter", "KnownClients", "Refusals", "Meter", "Clock"} {
 		if missing[name] {
 			return nil, errors.New("identityapp: missing dependency " + name)
 		}
@@ -120,17 +160,24 @@ func New(d Deps) (*Service, error) {
 	l := d.Limits
 	for _, p := range []struct{ got, def *platformport.Limit }{
 		{&l.LoginPerIP, &def.LoginPerIP},
+		{&l.LoginFailuresPerAccountClient, &def.LoginFailuresPerAccountClient},
 		{&l.LoginFailuresPerAccount, &def.LoginFailuresPerAccount},
 		{&l.RegisterPerIP, &def.RegisterPerIP},
+		{&l.PasswordChangePerSession, &def.PasswordChangePerSession},
 		{&l.PasswordChangePerUser, &def.PasswordChangePerUser},
+		{&l.EmailChangePerUser, &def.EmailChangePerUser},
+		{&l.EmailChangePerClient, &def.EmailChangePerClient},
 	} {
 		if p.got.Max <= 0 || p.got.Window <= 0 {
 			*p.got = *p.def
 		}
 	}
+	if l.KnownClientTTL <= 0 {
+		l.KnownClientTTL = def.KnownClientTTL
+	}
 	s := &Service{
 		users: d.Users, uow: d.UoW, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
-		audit: d.Audit, limiter: d.Limiter, meter: d.Meter, clock: d.Clock, limits: l,
+		audit: d.Audit, limiter: d.Limiter, known: d.KnownClients, refusals: d.Refusals, meter: d.Meter, clock: d.Clock, limits: l,
 		newID: d.NewID, log: d.Log, profiles: d.Profiles,
 	}
 	if s.newID == nil {
@@ -168,15 +215,36 @@ func (s *Service) hooks() ([]identityport.RegistrationListener, identityport.Del
 // view returned at once equals the same user read back later.
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
 
-// Rate-limit keys. Emails are hashed so the shared store holds no address;
-// clients are keyed by shared.ClientKey (an IPv6 client by its /64, zones
-// dropped) so rotating addresses does not multiply a per-client budget.
-func loginIPKey(ip string) string         { return "identity:login:ip:" + shared.ClientKey(ip) }
-func registerIPKey(ip string) string      { return "identity:register:ip:" + shared.ClientKey(ip) }
-func passwordKey(id shared.UserID) string { return "identity:password:user:" + id.String() }
-func loginAccountKey(normalizedEmail string) string {
+// Rate-limit keys. Emails are hashed (accountOf) so the shared store holds
+// no address; clients are shared.ClientKey values, so rotating addresses
+// within an IPv6 /64 or adding a zone does not multiply a budget.
+func loginIPKey(client string) string { return "identity:login:ip:" + client }
+func loginPairKey(account, client string) string {
+	return "identity:login:account-client:" + account + ":" + client
+}
+func loginAccountKey(account string) string { return "identity:login:account:" + account }
+func knownClientsSet(account string) string { return "identity:login:known:" + account }
+func registerIPKey(client string) string    { return "identity:register:ip:" + client }
+func passwordSessionKey(id uuid.UUID) string {
+	return "identity:password:session:" + id.String()
+}
+func passwordUserClientKey(id shared.UserID, client string) string {
+	return "identity:password:user-client:" + id.String() + ":" + client
+}
+func passwordUserKey(id shared.UserID) string { return "identity:password:user:" + id.String() }
+func emailUserKey(id shared.UserID) string    { return "identity:email-change:user:" + id.String() }
+func emailClientKey(client string) string     { return "identity:email-change:ip:" + client }
+
+// accountOf names an account in limiter keys and refusal records without
+// the address: the first 16 bytes of SHA-256 of the normalized email, hex.
+func accountOf(normalizedEmail string) string {
 	sum := sha256.Sum256([]byte(normalizedEmail))
-	return "identity:login:account:" + hex.EncodeToString(sum[:16])
+	return hex.EncodeToString(sum[:16])
+}
+
+// clientOf is the caller's client key (shared.ClientKey of its address).
+func clientOf(ctx context.Context) string {
+	return shared.ClientKey(shared.RequestMetaFrom(ctx).ClientIP)
 }
 
 // take counts one event. A limiter that cannot answer admits the request:
@@ -198,6 +266,32 @@ func (s *Service) peek(ctx context.Context, key string, l platformport.Limit) pl
 		return platformport.Decision{Allowed: true}
 	}
 	return d
+}
+
+// limitCheck is one limit of an attempt that several limits bound.
+type limitCheck struct {
+	name  string
+	key   string
+	limit platformport.Limit
+}
+
+// takeAll admits an attempt only when every limit has room, and then counts
+// it against each: a refused attempt spends no budget, so a refusal by one
+// limit (a stolen session's) does not eat another's (the owner's). It returns
+// the name of the limit that refused, with its decision.
+func (s *Service) takeAll(ctx context.Context, checks []limitCheck) (string, platformport.Decision) {
+	for _, c := range checks {
+		if d := s.peek(ctx, c.key, c.limit); !d.Allowed {
+			return c.name, d
+		}
+	}
+	for _, c := range checks {
+		if d := s.take(ctx, c.key, c.limit); !d.Allowed {
+			// A concurrent attempt took the last unit between peek and take.
+			return c.name, d
+		}
+	}
+	return "", platformport.Decision{Allowed: true}
 }
 
 // recordAttempt writes audit records of an attempt that changed nothing,

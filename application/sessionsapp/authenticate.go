@@ -19,6 +19,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (sessionsport.
 	hash := s.tokens.Hash(token)
 	now := s.now()
 	if trusted, _ := s.trust.state(); trusted {
+		// The deny set is read before the cache: a purge missing from a
+		// snapshot taken after the revocation committed was applied to the
+		// cache before that snapshot, so the read below sees its tombstone.
+		denied, current := s.denied(hash, now)
+		if denied {
+			return sessionsport.Principal{}, sessions.ErrInvalidToken
+		}
 		e, state, err := s.cache.Get(ctx, hash)
 		switch {
 		case err != nil:
@@ -26,6 +33,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (sessionsport.
 			return s.fromStore(ctx, hash, now, false)
 		case state == sessionsport.CacheRevoked:
 			return sessionsport.Principal{}, sessions.ErrInvalidToken
+		case state == sessionsport.CacheHit && !current:
+			return s.confirmed(ctx, e, now)
 		case state == sessionsport.CacheHit:
 			return s.fromCache(ctx, e, now)
 		}
@@ -58,6 +67,23 @@ func (s *Service) fromCache(ctx context.Context, e sessionsport.CachedSession, n
 		s.putCache(ctx, entry(sess, synced), now)
 	}
 	return principal(sess), nil
+}
+
+// confirmed serves a cache hit while the deny set is not current (the poll
+// fails or lags): the store must still hold the session as active.
+func (s *Service) confirmed(ctx context.Context, e sessionsport.CachedSession, now time.Time) (sessionsport.Principal, error) {
+	sess, err := s.store.ByTokenHash(ctx, e.Hash)
+	if errors.Is(err, sessions.ErrNotFound) {
+		return sessionsport.Principal{}, sessions.ErrInvalidToken
+	}
+	if err != nil {
+		return sessionsport.Principal{}, storeErr("confirm session", err)
+	}
+	if sess.ID() != e.ID || sess.Status() != sessions.StatusActive {
+		s.purgeCache(ctx, []sessionsport.Purge{{Hash: e.Hash, Until: e.AbsoluteExpiresAt}}, now)
+		return sessionsport.Principal{}, sessions.ErrInvalidToken
+	}
+	return s.fromCache(ctx, e, now)
 }
 
 // fromStore authenticates against the store. fill says the cache is

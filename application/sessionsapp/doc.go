@@ -35,7 +35,15 @@
 //     any entry written before the outage can be served again. Reconcile
 //     runs every second (RunReconciler), on every instance, so an instance
 //     that never saw the outage also applies another instance's pending
-//     purges within a second; that second is the only window, and only for a
-//     partition where the revoking instance cannot reach a cache that others
-//     still reach.
+//     purges to the shared cache.
+//   - Revocation bound: when the revoking instance cannot reach a cache the
+//     others still reach, its purges wait in the outbox. Every instance
+//     sharing the cache reads the outbox every Deps.RevocationPoll
+//     (PollRevocations) into an in-process deny set, consulted before the
+//     cache; a purge missing from a snapshot taken after the revocation
+//     committed was applied before it. A snapshot older than two intervals
+//     (or incomplete) is not relied on: cache hits are then confirmed with
+//     the Store. So no instance accepts a revoked token from its cache later
+//     than RevocationBound (two intervals) after the revocation committed,
+//     and a valid request still costs no database round trip.
 package sessionsapp

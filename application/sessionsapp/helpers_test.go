@@ -145,9 +145,27 @@ func (f *flakyCache) Ping(ctx context.Context) error {
 	return nil
 }
 
+// countingStore counts the reads that authenticating a token may cost.
+type countingStore struct {
+	*sessionsmem.Store
+	byHash  atomic.Int64
+	pending atomic.Int64
+}
+
+func (c *countingStore) ByTokenHash(ctx context.Context, h sessions.TokenHash) (*sessions.Session, error) {
+	c.byHash.Add(1)
+	return c.Store.ByTokenHash(ctx, h)
+}
+
+func (c *countingStore) PendingPurges(ctx context.Context, limit int) ([]sessionsport.Purge, error) {
+	c.pending.Add(1)
+	return c.Store.PendingPurges(ctx, limit)
+}
+
 type fixture struct {
 	svc    *sessionsapp.Service
 	store  *sessionsmem.Store
+	reads  *countingStore
 	cache  *flakyCache
 	clock  *clock
 	audit  *recorder
@@ -156,7 +174,9 @@ type fixture struct {
 	tokens security.SessionTokens
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture builds a service on an in-process store and cache; opts
+// change its dependencies before it is built.
+func newFixture(t *testing.T, opts ...func(*sessionsapp.Deps)) *fixture {
 	t.Helper()
 	p, err := sessions.NewPolicy(idle, absolute)
 	if err != nil {
@@ -164,21 +184,33 @@ func newFixture(t *testing.T) *fixture {
 	}
 	store := sessionsmem.NewStore()
 	f := &fixture{
-		store: store, cache: &flakyCache{}, clock: &clock{now: t0},
+		store: store, reads: &countingStore{Store: store}, cache: &flakyCache{}, clock: &clock{now: t0},
 		audit: &recorder{uow: store}, meter: &meter{}, policy: p,
 	}
 	f.cache.inner.Store(sessionsmem.NewCache())
-	f.svc, err = sessionsapp.New(sessionsapp.Deps{
-		Store: store, UoW: store, Cache: f.cache, Tokens: f.tokens, Audit: f.audit,
-		Clock: f.clock, Meter: f.meter, Policy: p,
-	})
+	f.svc = f.instance(t, f.cache, opts...)
+	return f
+}
+
+// instance builds another server instance on f's store, clock and audit
+// recorder, with its own view of the cache, reconciled.
+func (f *fixture) instance(t *testing.T, cache sessionsport.Cache, opts ...func(*sessionsapp.Deps)) *sessionsapp.Service {
+	t.Helper()
+	d := sessionsapp.Deps{
+		Store: f.reads, UoW: f.store, Cache: cache, Tokens: f.tokens, Audit: f.audit,
+		Clock: f.clock, Meter: f.meter, Policy: f.policy,
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	svc, err := sessionsapp.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Reconcile(context.Background()); err != nil {
+	if err := svc.Reconcile(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return f
+	return svc
 }
 
 func ctxFrom(ip, ua string) context.Context {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secuird/authy/domain/sessions"
@@ -37,6 +38,10 @@ type Deps struct {
 	Meter  platformport.Meter
 	Policy sessions.Policy
 	Log    *slog.Logger
+	// RevocationPoll is how often the instance reads the pending purges of
+	// the store into its deny set (see PollRevocations). Zero disables it:
+	// right for a single instance whose cache never fails (in-process).
+	RevocationPoll time.Duration
 }
 
 // Service implements sessionsport.Service and sessionsport.Lister.
@@ -51,6 +56,10 @@ type Service struct {
 	policy sessions.Policy
 	log    *slog.Logger
 	trust  trust
+
+	pollEvery time.Duration
+	deny      atomic.Pointer[denySnapshot]
+	polls     atomic.Uint64
 }
 
 var (
@@ -67,6 +76,9 @@ func New(d Deps) (*Service, error) {
 	if d.Policy.Idle() <= 0 {
 		return nil, errors.New("sessionsapp: a session policy is required")
 	}
+	if d.RevocationPoll < 0 {
+		return nil, errors.New("sessionsapp: the revocation poll interval must not be negative")
+	}
 	if d.Meter == nil {
 		d.Meter = platformport.NopMeter{}
 	}
@@ -75,7 +87,7 @@ func New(d Deps) (*Service, error) {
 	}
 	return &Service{
 		store: d.Store, uow: d.UoW, cache: d.Cache, tokens: d.Tokens, audit: d.Audit,
-		clock: d.Clock, meter: d.Meter, policy: d.Policy, log: d.Log,
+		clock: d.Clock, meter: d.Meter, policy: d.Policy, log: d.Log, pollEvery: d.RevocationPoll,
 	}, nil
 }
 

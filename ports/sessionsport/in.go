@@ -47,8 +47,10 @@ type IssuedSession struct {
 // Every method that changes sessions joins the transaction carried by ctx
 // when there is one (so identity can revoke sessions in the same unit of
 // work as a password change or an account deletion) and updates the cache
-// only after that transaction commits. Revocation takes effect at once on
-// every instance sharing the database and Redis.
+// only after that transaction commits. Revocation takes effect on every
+// instance sharing the database and Redis as soon as the cache is purged,
+// and at most two revocation polls after the commit when the revoking
+// instance cannot reach the cache.
 type Service interface {
 	Authenticator
 	// Start opens a session for a user whose credentials identity has

@@ -16,6 +16,7 @@ import (
 
 	"github.com/secuird/authy/adapters/httpapi"
 	"github.com/secuird/authy/adapters/httpapi/apidocs"
+	"github.com/secuird/authy/adapters/httpapi/apidocs/apidocstest"
 	"github.com/secuird/authy/adapters/httpapi/identityhttp"
 	"github.com/secuird/authy/domain/identity"
 	"github.com/secuird/authy/domain/shared"
@@ -296,5 +297,32 @@ func TestOpenAPI_FragmentDocumentsEveryRouteAndMergesWithTheBase(t *testing.T) {
 		if !strings.Contains(ops, want) {
 			t.Errorf("%s is not documented", want)
 		}
+	}
+}
+
+func TestUpdateProfile_AnEmailChangeOverItsLimitIs429WithRetryAfterAsDocumented(t *testing.T) {
+	v, err := apidocstest.ForFragments(identityhttp.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &fakeService{err: shared.RateLimited("identity.email_change_rate_limited", "too many email changes; retry later", 30*time.Minute)}
+	app := httpapi.New(httpapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	identityhttp.Register(app.Group("/api/v1"), svc, fakeAuth{})
+	newReq := func() *http.Request {
+		req := httptest.NewRequest("PATCH", "/api/v1/users/me", strings.NewReader(`{"email":"someone@acme-corp.com"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+bobToken)
+		return req
+	}
+	res, err := app.Test(newReq(), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 429 || res.Header.Get("Retry-After") != "1800" || !bytes.Contains(raw, []byte("identity.email_change_rate_limited")) {
+		t.Fatalf("status %d retry %q %s", res.StatusCode, res.Header.Get("Retry-After"), raw)
+	}
+	if err := v.Check(newReq(), res.StatusCode, res.Header, raw); err != nil {
+		t.Fatal(err)
 	}
 }
