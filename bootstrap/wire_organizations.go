@@ -3,27 +3,41 @@ package bootstrap
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
 	"github.com/secuird/authy/adapters/pgstore/organizationspg"
+	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/organizationsapp"
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/organizationsport"
+	"github.com/secuird/authy/ports/platformport"
 )
+
+// WithInvitationNotifier hands every new invitation, with its link token,
+// to n inside the transaction that stores it (the invitation mail hooks in
+// here; tests capture the token). Without it nothing is sent and invitees
+// find their invitations in GET /users/me/invitations.
+func WithInvitationNotifier(n organizationsport.InvitationNotifier) Option {
+	return func(o *buildOptions) { o.invitations = n }
+}
 
 // wireOrganizations builds the organizations context on the app's database
 // (its unit of work is the DB transaction the audit recorder joins), hooks
-// it into identity's registration (pending invitations become memberships)
-// and account deletion (the sole-owner guard), and mounts its routes. It
-// returns the service (whose Access the audit read API uses).
+// it into identity's account deletion (the sole-owner guard), and mounts
+// its routes. Registration no longer touches organizations: an invitation
+// becomes a membership only when its invitee accepts it. It returns the
+// service (whose Access the audit read API uses).
 func (a *App) wireOrganizations(api fiber.Router, rec auditport.Recorder, id identityWiring) (organizationsport.Service, error) {
 	switch {
 	case rec == nil:
 		return nil, errors.New("wire organizations: the audit recorder is required")
-	case id.Auth == nil || id.Directory == nil || id.AddRegistrationListener == nil || id.SetDeletionGuard == nil:
-		return nil, errors.New("wire organizations: identity's authenticator, directory and hooks are required")
+	case id.Auth == nil || id.Directory == nil || id.SetDeletionGuard == nil:
+		return nil, errors.New("wire organizations: identity's authenticator, directory and deletion hook are required")
+	case a.limiter == nil:
+		return nil, errors.New("wire organizations: the rate limiter is required")
 	}
 	store := organizationspg.New(a.db)
 	svc, err := organizationsapp.New(organizationsapp.Deps{
@@ -32,11 +46,18 @@ func (a *App) wireOrganizations(api fiber.Router, rec auditport.Recorder, id ide
 		Directory:     id.Directory,
 		Recorder:      rec,
 		Clock:         a.clock,
+		Tokens:        security.InvitationTokens{},
+		Limiter:       a.limiter,
+		Limits: organizationsapp.Limits{
+			InvitePerUser:   platformport.Limit{Max: a.cfg.InvitationRateLimitPerUser, Window: time.Hour},
+			InvitePerClient: platformport.Limit{Max: a.cfg.InvitationRateLimitPerIP, Window: time.Hour},
+		},
+		Notifier:      a.invitations,
+		InvitationTTL: a.cfg.InvitationTTL,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("wire organizations: %w", err)
 	}
-	id.AddRegistrationListener(svc)
 	id.SetDeletionGuard(svc)
 	organizationshttp.Register(api, svc, id.Auth)
 	return svc, nil

@@ -8,10 +8,22 @@ import (
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/organizationsport"
+	"github.com/secuird/authy/ports/platformport"
 )
 
-// AddMember implements organizationsport.Service.
-func (s *Service) AddMember(ctx context.Context, cmd organizationsport.AddMemberCommand) (organizationsport.MemberView, error) {
+var (
+	errInvitationRateLimited = shared.RateLimited("organizations.invitation_rate_limited",
+		"too many invitations; retry later", 0)
+	errLimiterUnavailable = shared.Unavailable("organizations.rate_limiter_unavailable",
+		"invitations cannot be sent right now; retry shortly")
+)
+
+// AddMember implements organizationsport.Service: it invites the address.
+// The answer is the same invitation whether or not the address has an
+// account; only the address of a current member is refused (409
+// organizations.already_member), which tells the caller nothing the member
+// list does not.
+func (s *Service) AddMember(ctx context.Context, cmd organizationsport.AddMemberCommand) (organizationsport.InvitationView, error) {
 	fe := shared.FieldErrors{}
 	role := organizations.RoleMember
 	if cmd.Role != "" {
@@ -21,70 +33,109 @@ func (s *Service) AddMember(ctx context.Context, cmd organizationsport.AddMember
 		}
 		role = r
 	}
-	email, err := organizations.NormalizeEmail(cmd.Email)
-	if err != nil {
+	email, ok := parseEmail(cmd.Email)
+	if !ok {
 		fe.Add("email", "must be a valid email address")
 	}
 	if err := fe.Err(organizations.CodeInvalid); err != nil {
-		return organizationsport.MemberView{}, err
+		return organizationsport.InvitationView{}, err
 	}
-
+	if err := s.limitInvitations(ctx, cmd.Actor); err != nil {
+		return organizationsport.InvitationView{}, err
+	}
+	// Looked up for every address, outside the transaction: the only use is
+	// refusing a current member, and both outcomes cost the same query.
+	holder, err := s.holder(ctx, email)
+	if err != nil {
+		return organizationsport.InvitationView{}, err
+	}
+	token, hash, err := s.tokens.New()
+	if err != nil {
+		return organizationsport.InvitationView{}, fmt.Errorf("make invitation token: %w", err)
+	}
 	now := s.now()
-	var view organizationsport.MemberView
+	n := organizations.NewInvitation{ID: s.newID(), Email: email, Role: role, TokenHash: hash, ExpiresAt: now.Add(s.ttl), Holder: holder}
+	var (
+		inv     organizations.Invitation
+		orgName string
+	)
 	err = s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
-		// Under the invitee lock, the lookup and the invitation cannot
-		// straddle the registration of this email (which takes the same
-		// lock before it turns invitations into memberships).
-		if err := r.Organizations.LockInvitee(ctx, email); err != nil {
+		if err := s.changeIn(ctx, r, cmd.Organization, func(o *organizations.Organization) error {
+			var err error
+			inv, err = o.Invite(cmd.Actor, n, now)
+			orgName = o.Name()
+			return err
+		}); err != nil {
 			return err
 		}
-		user, found, err := s.lookup(ctx, email)
-		if err != nil {
-			return err
-		}
-		return s.change(ctx, cmd.Organization, func(o *organizations.Organization) error {
-			if found {
-				m, err := o.AddMember(cmd.Actor, user.ID, role, now)
-				if err != nil {
-					return err
-				}
-				view = activeView(m, user)
-				return nil
-			}
-			inv, err := o.Invite(cmd.Actor, s.newID(), email, role, now)
-			if err != nil {
-				return err
-			}
-			view = pendingView(inv)
+		if s.notifier == nil {
 			return nil
+		}
+		return s.notifier.InvitationSent(ctx, organizationsport.InvitationNotice{
+			Invitation: inv.ID(), Organization: cmd.Organization, OrganizationName: orgName, Email: inv.Email(),
+			Role: inv.Role().String(), InvitedBy: cmd.Actor, ExpiresAt: inv.ExpiresAt(), Token: token,
 		})
 	})
-	return view, err
+	if err != nil {
+		return organizationsport.InvitationView{}, err
+	}
+	return invitationView(cmd.Organization, "", inv), nil
 }
 
-// lookup finds the live account registered under email.
-func (s *Service) lookup(ctx context.Context, email string) (identityport.UserSummary, bool, error) {
+// limitInvitations counts one invitation against the inviting user's and
+// the client's limits. A limiter that cannot answer refuses (503): the
+// limit is what keeps address probes slow.
+func (s *Service) limitInvitations(ctx context.Context, actor shared.UserID) error {
+	client := shared.ClientKey(shared.RequestMetaFrom(ctx).ClientIP)
+	for _, c := range []struct {
+		key   string
+		limit platformport.Limit
+	}{
+		{"organizations:invite:user:" + actor.String(), s.limits.InvitePerUser},
+		{"organizations:invite:client:" + client, s.limits.InvitePerClient},
+	} {
+		d, err := s.limiter.Take(ctx, c.key, c.limit)
+		if err != nil {
+			return errLimiterUnavailable.WithCause(err)
+		}
+		if !d.Allowed {
+			return errInvitationRateLimited.WithRetryAfter(d.RetryAfter)
+		}
+	}
+	return nil
+}
+
+// holder returns the account registered under email, zero when there is
+// none.
+func (s *Service) holder(ctx context.Context, email string) (shared.UserID, error) {
 	user, err := s.dir.FindByEmail(ctx, email)
 	switch {
 	case err == nil:
-		return user, true, nil
+		return user.ID, nil
 	case shared.KindOf(err) == shared.KindNotFound:
-		return identityport.UserSummary{}, false, nil
+		return shared.UserID{}, nil
 	default:
-		return identityport.UserSummary{}, false, fmt.Errorf("look up user by email: %w", err)
+		return shared.UserID{}, fmt.Errorf("look up user by email: %w", err)
+	}
+}
+
+// parseEmail is this package's one reading of an email address: the
+// organizations domain's, which invitations are compared in.
+func parseEmail(s string) (string, bool) {
+	e, err := organizations.NormalizeEmail(s)
+	return e, err == nil
+}
+
+func invitationView(org shared.OrganizationID, orgName string, i organizations.Invitation) organizationsport.InvitationView {
+	return organizationsport.InvitationView{
+		ID: i.ID(), OrganizationID: org, OrganizationName: orgName, Email: i.Email(), Role: i.Role().String(),
+		Status: i.Status().String(), InvitedBy: i.InvitedBy(), InvitedAt: i.CreatedAt(), ExpiresAt: i.ExpiresAt(),
 	}
 }
 
 func activeView(m organizations.Membership, u identityport.UserSummary) organizationsport.MemberView {
 	return organizationsport.MemberView{
-		Status: organizationsport.StatusActive, UserID: m.User(), Email: u.Email, Name: u.Name,
+		Status: organizationsport.MemberStatusActive, UserID: m.User(), Email: u.Email, Name: u.Name,
 		Role: m.Role().String(), JoinedAt: m.JoinedAt(),
-	}
-}
-
-func pendingView(i organizations.Invitation) organizationsport.MemberView {
-	return organizationsport.MemberView{
-		Status: organizationsport.StatusPending, InvitationID: i.ID(), Email: i.Email(),
-		Role: i.Role().String(), InvitedAt: i.CreatedAt(),
 	}
 }

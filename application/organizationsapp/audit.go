@@ -3,6 +3,9 @@ package organizationsapp
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/secuird/authy/domain/organizations"
 	"github.com/secuird/authy/ports/auditport"
@@ -10,14 +13,17 @@ import (
 
 // The audit actions of this context.
 const (
-	ActionCreated            = "organization.created"
-	ActionUpdated            = "organization.updated"
-	ActionDeleted            = "organization.deleted"
-	ActionMemberAdded        = "organization.member.added"
-	ActionMemberRemoved      = "organization.member.removed"
-	ActionMemberRoleChanged  = "organization.member.role_changed"
-	ActionInvitationCreated  = "organization.invitation.created"
-	ActionInvitationAccepted = "organization.invitation.accepted"
+	ActionCreated             = "organization.created"
+	ActionUpdated             = "organization.updated"
+	ActionDeleted             = "organization.deleted"
+	ActionMemberAdded         = "organization.member.added"
+	ActionMemberRemoved       = "organization.member.removed"
+	ActionMemberRoleChanged   = "organization.member.role_changed"
+	ActionInvitationCreated   = "organization.invitation.created"
+	ActionInvitationAccepted  = "organization.invitation.accepted"
+	ActionInvitationDeclined  = "organization.invitation.declined"
+	ActionInvitationCancelled = "organization.invitation.cancelled"
+	ActionInvitationExpired   = "organization.invitation.expired"
 )
 
 // record hands domain events to audit; ctx carries the unit of work.
@@ -45,6 +51,10 @@ func auditEvent(e organizations.Event) auditport.Event {
 		TargetID:       m.Organization.String(),
 		OccurredAt:     m.At,
 	}
+	if m.Actor.IsZero() {
+		// Time, not a user, did it (an expiry).
+		ev.ActorType, ev.ActorID = auditport.ActorSystem, ""
+	}
 	switch e := e.(type) {
 	case organizations.OrganizationCreated:
 		ev.Action = ActionCreated
@@ -65,6 +75,9 @@ func auditEvent(e organizations.Event) auditport.Event {
 		ev.Action = ActionMemberAdded
 		ev.TargetType, ev.TargetID = "user", e.User.String()
 		ev.Details = map[string]any{"role": e.Role.String()}
+		if e.Invitation != uuid.Nil {
+			ev.Details["invitation_id"] = e.Invitation.String()
+		}
 	case organizations.MemberRemoved:
 		ev.Action = ActionMemberRemoved
 		ev.TargetType, ev.TargetID = "user", e.User.String()
@@ -76,11 +89,26 @@ func auditEvent(e organizations.Event) auditport.Event {
 	case organizations.InvitationCreated:
 		ev.Action = ActionInvitationCreated
 		ev.TargetType, ev.TargetID = "invitation", e.Invitation.String()
-		ev.Details = map[string]any{"email": e.Email, "role": e.Role.String()}
+		ev.Details = map[string]any{"email": e.Email, "role": e.Role.String(), "expires_at": e.ExpiresAt.UTC().Format(time.RFC3339)}
 	case organizations.InvitationAccepted:
 		ev.Action = ActionInvitationAccepted
-		ev.TargetType, ev.TargetID = "user", e.User.String()
-		ev.Details = map[string]any{"invitation_id": e.Invitation.String(), "email": e.Email, "role": e.Role.String()}
+		ev.TargetType, ev.TargetID = "invitation", e.Invitation.String()
+		ev.Details = map[string]any{"user_id": e.User.String(), "email": e.Email, "role": e.Role.String()}
+		if !e.InvitedBy.IsZero() {
+			ev.Details["invited_by"] = e.InvitedBy.String()
+		}
+	case organizations.InvitationDeclined:
+		ev.Action = ActionInvitationDeclined
+		ev.TargetType, ev.TargetID = "invitation", e.Invitation.String()
+		ev.Details = map[string]any{"email": e.Email, "role": e.Role.String()}
+	case organizations.InvitationCancelled:
+		ev.Action = ActionInvitationCancelled
+		ev.TargetType, ev.TargetID = "invitation", e.Invitation.String()
+		ev.Details = map[string]any{"email": e.Email, "role": e.Role.String()}
+	case organizations.InvitationExpired:
+		ev.Action = ActionInvitationExpired
+		ev.TargetType, ev.TargetID = "invitation", e.Invitation.String()
+		ev.Details = map[string]any{"email": e.Email, "role": e.Role.String(), "expires_at": e.ExpiresAt.UTC().Format(time.RFC3339)}
 	default:
 		// A new event type without a mapping is a programming error that
 		// tests catch; record it under a visible name rather than drop it.

@@ -12,8 +12,9 @@ import (
 )
 
 // Cursors are opaque to clients: base64url of "<kind>|<time>|<id>". Kind
-// "m" is a member position, "p" a pending-invitation position ("p||" is
-// the first invitation), "o" a position in the caller's organizations.
+// "m" is a member position, "i" a position in an organization's
+// invitations, "n" one in the caller's own invitations, "o" one in the
+// caller's organizations. Each list accepts only its own kind.
 
 var errInvalidCursor = shared.Invalid("organizations.invalid_cursor", "the request has invalid fields",
 	map[string][]string{"cursor": {"is not a cursor issued by this list"}})

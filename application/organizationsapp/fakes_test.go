@@ -1,16 +1,24 @@
 package organizationsapp_test
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/secuird/authy/adapters/memstore/organizationsmem"
+	"github.com/secuird/authy/adapters/memstore/platformmem"
+	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/organizationsapp"
+	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/auditport/auditporttest"
+	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/identityport/identityporttest"
+	"github.com/secuird/authy/ports/organizationsport"
 	"github.com/secuird/authy/ports/platformport"
 )
 
@@ -42,20 +50,84 @@ func (c *clock) Now() time.Time {
 	return c.now
 }
 
-type env struct {
-	svc   *organizationsapp.Service
-	store *organizationsmem.Store
-	dir   *identityporttest.Directory
-	rec   *auditporttest.Recorder
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
-func newEnv(t *testing.T) *env {
+// notifier records the invitations it is told about, or fails.
+type notifier struct {
+	mu      sync.Mutex
+	notices []organizationsport.InvitationNotice
+	fail    error
+}
+
+func (n *notifier) InvitationSent(_ context.Context, notice organizationsport.InvitationNotice) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.fail != nil {
+		return n.fail
+	}
+	n.notices = append(n.notices, notice)
+	return nil
+}
+
+// token returns the link token of the invitation id.
+func (n *notifier) token(t *testing.T, id uuid.UUID) string {
 	t.Helper()
-	e := &env{store: organizationsmem.New(), dir: identityporttest.NewDirectory(), rec: &auditporttest.Recorder{}}
-	var c platformport.Clock = &clock{now: t0}
-	svc, err := organizationsapp.New(organizationsapp.Deps{
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, x := range n.notices {
+		if x.Invitation == id {
+			return x.Token
+		}
+	}
+	t.Fatalf("no notice for invitation %s", id)
+	return ""
+}
+
+// limiter is a rate limiter that fails when told to.
+type limiter struct {
+	platformport.RateLimiter
+	fail error
+}
+
+func (l *limiter) Take(ctx context.Context, key string, limit platformport.Limit) (platformport.Decision, error) {
+	if l.fail != nil {
+		return platformport.Decision{}, l.fail
+	}
+	return l.RateLimiter.Take(ctx, key, limit)
+}
+
+type env struct {
+	svc      *organizationsapp.Service
+	store    *organizationsmem.Store
+	dir      *identityporttest.Directory
+	rec      *auditporttest.Recorder
+	clock    *clock
+	notifier *notifier
+	limiter  *limiter
+}
+
+// ttl is the invitation lifetime of the tests.
+const ttl = 72 * time.Hour
+
+func newEnv(t *testing.T, opts ...func(*organizationsapp.Deps)) *env {
+	t.Helper()
+	c := &clock{now: t0}
+	e := &env{
+		store: organizationsmem.New(), dir: identityporttest.NewDirectory(), rec: &auditporttest.Recorder{},
+		clock: c, notifier: &notifier{}, limiter: &limiter{RateLimiter: platformmem.NewRateLimiter(c)},
+	}
+	d := organizationsapp.Deps{
 		UnitOfWork: e.store, Organizations: e.store, Directory: e.dir, Recorder: e.rec, Clock: c,
-	})
+		Tokens: security.InvitationTokens{}, Limiter: e.limiter, Notifier: e.notifier, InvitationTTL: ttl,
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	svc, err := organizationsapp.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,5 +139,24 @@ func wantErr(t *testing.T, got, want error) {
 	t.Helper()
 	if want == nil && got != nil || want != nil && !errors.Is(got, want) {
 		t.Fatalf("error = %v, want %v", got, want)
+	}
+}
+
+// invite sends an invitation and fails the test on error.
+func (e *env) invite(t *testing.T, actor shared.UserID, org shared.OrganizationID, email, role string) organizationsport.InvitationView {
+	t.Helper()
+	v, err := e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: actor, Organization: org, Email: email, Role: role})
+	if err != nil {
+		t.Fatalf("invite %s: %v", email, err)
+	}
+	return v
+}
+
+// join invites u and has them accept.
+func (e *env) join(t *testing.T, inviter shared.UserID, org shared.OrganizationID, u identityport.UserSummary, role string) {
+	t.Helper()
+	v := e.invite(t, inviter, org, u.Email, role)
+	if _, err := e.svc.AcceptInvitation(ctx, u.ID, v.ID); err != nil {
+		t.Fatalf("%s accepts: %v", u.Email, err)
 	}
 }

@@ -10,40 +10,7 @@ import (
 	"github.com/secuird/authy/ports/organizationsport"
 )
 
-var (
-	_ identityport.RegistrationListener = (*Service)(nil)
-	_ identityport.DeletionGuard        = (*Service)(nil)
-)
-
-// UserRegistered implements identityport.RegistrationListener: every
-// pending invitation of the new user's email becomes a membership, inside
-// the registration's transaction (ctx carries it), so an error here aborts
-// the registration instead of leaving invitations behind.
-func (s *Service) UserRegistered(ctx context.Context, user identityport.UserSummary) error {
-	email, err := organizations.NormalizeEmail(user.Email)
-	if err != nil {
-		return nil // an address without an invitation shape cannot match one
-	}
-	now := s.now()
-	return s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
-		if err := r.Organizations.LockInvitee(ctx, email); err != nil {
-			return err
-		}
-		ids, err := r.Organizations.InvitedOrganizations(ctx, email)
-		if err != nil {
-			return fmt.Errorf("find invitations: %w", err)
-		}
-		for _, id := range ids {
-			if err := s.change(ctx, id, func(o *organizations.Organization) error {
-				o.AcceptInvitation(user.ID, email, now)
-				return nil
-			}); err != nil {
-				return fmt.Errorf("accept invitation to %s: %w", id, err)
-			}
-		}
-		return nil
-	})
-}
+var _ identityport.DeletionGuard = (*Service)(nil)
 
 // BeforeAccountDeletion implements identityport.DeletionGuard inside the
 // deletion's transaction: it refuses (organizations.ErrSoleOwner) while the

@@ -9,59 +9,29 @@ import (
 	"github.com/secuird/authy/ports/organizationsport"
 )
 
-// ListMembers implements organizationsport.Service. A page holds active
-// memberships first and then pending invitations; the cursor says in which
-// of the two it stopped.
+// ListMembers implements organizationsport.Service: active members only;
+// pending invitations are ListInvitations' (owners and admins).
 func (s *Service) ListMembers(ctx context.Context, actor shared.UserID, id shared.OrganizationID, page organizationsport.Page) (organizationsport.MemberPage, error) {
 	if _, err := s.readable(ctx, actor, id); err != nil {
 		return organizationsport.MemberPage{}, err
 	}
-	cur, err := decodeCursor(page.Cursor, "m", "p")
+	cur, err := decodeCursor(page.Cursor, "m")
 	if err != nil {
 		return organizationsport.MemberPage{}, err
 	}
 	limit := clampLimit(page.Limit)
-	var out organizationsport.MemberPage
-
-	remaining := limit
-	var afterInvitation *organizationsport.InvitationKey
-	if cur.kind == "p" {
-		afterInvitation = cur.invitationKey()
-	} else {
-		members, err := s.repo.ListMembers(ctx, id, cur.memberKey(), limit+1)
-		if err != nil {
-			return organizationsport.MemberPage{}, fmt.Errorf("list members: %w", err)
-		}
-		more := len(members) > limit
-		if more {
-			members = members[:limit]
-		}
-		if out.Items, err = s.memberViews(ctx, members); err != nil {
-			return organizationsport.MemberPage{}, err
-		}
-		if more {
-			last := members[len(members)-1]
-			out.NextCursor = cursor{kind: "m", at: last.JoinedAt(), id: [16]byte(last.User())}.encode()
-			return out, nil
-		}
-		remaining = limit - len(members)
-	}
-
-	invitations, err := s.repo.ListInvitations(ctx, id, afterInvitation, remaining+1)
+	members, err := s.repo.ListMembers(ctx, id, cur.memberKey(), limit+1)
 	if err != nil {
-		return organizationsport.MemberPage{}, fmt.Errorf("list invitations: %w", err)
+		return organizationsport.MemberPage{}, fmt.Errorf("list members: %w", err)
 	}
-	if len(invitations) > remaining {
-		invitations = invitations[:remaining]
-		next := cursor{kind: "p"}
-		if len(invitations) > 0 {
-			last := invitations[len(invitations)-1]
-			next = cursor{kind: "p", at: last.CreatedAt(), id: last.ID()}
-		}
-		out.NextCursor = next.encode()
+	var out organizationsport.MemberPage
+	if len(members) > limit {
+		members = members[:limit]
+		last := members[len(members)-1]
+		out.NextCursor = cursor{kind: "m", at: last.JoinedAt(), id: [16]byte(last.User())}.encode()
 	}
-	for _, inv := range invitations {
-		out.Items = append(out.Items, pendingView(inv))
+	if out.Items, err = s.memberViews(ctx, members); err != nil {
+		return organizationsport.MemberPage{}, err
 	}
 	return out, nil
 }

@@ -4,6 +4,12 @@
 // and records the drained domain events in audit inside the same unit of
 // work.
 //
+// People join through invitations only: adding a member invites the
+// address, whether or not it has an account, with the same answer either
+// way, and the invitee accepts while signed in with that address. Expiry is
+// recorded lazily: when an expired invitation is used, and for every due
+// invitation of an organization whenever it sends a new one.
+//
 // It imports only its domain, domain/shared and ports: never Fiber, GORM, an
 // adapter or another context's application (identity is reached through
 // identityport.Directory).
@@ -24,6 +30,28 @@ import (
 	"github.com/secuird/authy/ports/platformport"
 )
 
+// DefaultInvitationTTL is how long an invitation stays usable unless
+// configured otherwise.
+const DefaultInvitationTTL = 7 * 24 * time.Hour
+
+// Limits are the abuse limits of invitations; a zero limit takes its
+// default.
+type Limits struct {
+	// InvitePerUser bounds the invitations one user sends (default 50 an
+	// hour): adding a member is an address probe, however little it says.
+	InvitePerUser platformport.Limit
+	// InvitePerClient bounds them per client address (default 100 an hour).
+	InvitePerClient platformport.Limit
+}
+
+// DefaultLimits are the limits a zero Limits field takes.
+func DefaultLimits() Limits {
+	return Limits{
+		InvitePerUser:   platformport.Limit{Max: 50, Window: time.Hour},
+		InvitePerClient: platformport.Limit{Max: 100, Window: time.Hour},
+	}
+}
+
 // Deps are the ports the service uses.
 type Deps struct {
 	// UnitOfWork runs each change in one transaction with its audit records.
@@ -33,6 +61,17 @@ type Deps struct {
 	Directory     identityport.Directory
 	Recorder      auditport.Recorder
 	Clock         platformport.Clock
+	// Tokens makes the link token of each invitation.
+	Tokens organizationsport.InvitationTokens
+	// Limiter counts invitations against Limits.
+	Limiter platformport.RateLimiter
+	Limits  Limits
+	// Notifier tells invitees (the invitation mail); nil sends nothing,
+	// and invitees find their invitations in their own list.
+	Notifier organizationsport.InvitationNotifier
+	// InvitationTTL is how long an invitation stays usable
+	// (DefaultInvitationTTL when zero).
+	InvitationTTL time.Duration
 	// NewID generates organization and invitation ids and slug suffixes
 	// (uuid.New when nil).
 	NewID func() uuid.UUID
@@ -40,12 +79,17 @@ type Deps struct {
 
 // Service implements organizationsport.Service.
 type Service struct {
-	uow   organizationsport.UnitOfWork
-	repo  organizationsport.Repository
-	dir   identityport.Directory
-	rec   auditport.Recorder
-	clock platformport.Clock
-	newID func() uuid.UUID
+	uow      organizationsport.UnitOfWork
+	repo     organizationsport.Repository
+	dir      identityport.Directory
+	rec      auditport.Recorder
+	clock    platformport.Clock
+	tokens   organizationsport.InvitationTokens
+	limiter  platformport.RateLimiter
+	limits   Limits
+	notifier organizationsport.InvitationNotifier
+	ttl      time.Duration
+	newID    func() uuid.UUID
 }
 
 var _ organizationsport.Service = (*Service)(nil)
@@ -63,11 +107,32 @@ func New(d Deps) (*Service, error) {
 		return nil, errors.New("organizationsapp: Recorder is required")
 	case d.Clock == nil:
 		return nil, errors.New("organizationsapp: Clock is required")
+	case d.Tokens == nil:
+		return nil, errors.New("organizationsapp: Tokens is required")
+	case d.Limiter == nil:
+		return nil, errors.New("organizationsapp: Limiter is required")
+	case d.InvitationTTL < 0:
+		return nil, errors.New("organizationsapp: InvitationTTL must not be negative")
 	}
 	if d.NewID == nil {
 		d.NewID = uuid.New
 	}
-	return &Service{uow: d.UnitOfWork, repo: d.Organizations, dir: d.Directory, rec: d.Recorder, clock: d.Clock, newID: d.NewID}, nil
+	if d.InvitationTTL == 0 {
+		d.InvitationTTL = DefaultInvitationTTL
+	}
+	def := DefaultLimits()
+	for _, l := range []struct{ got, def *platformport.Limit }{
+		{&d.Limits.InvitePerUser, &def.InvitePerUser},
+		{&d.Limits.InvitePerClient, &def.InvitePerClient},
+	} {
+		if l.got.Max <= 0 || l.got.Window <= 0 {
+			*l.got = *l.def
+		}
+	}
+	return &Service{
+		uow: d.UnitOfWork, repo: d.Organizations, dir: d.Directory, rec: d.Recorder, clock: d.Clock,
+		tokens: d.Tokens, limiter: d.Limiter, limits: d.Limits, notifier: d.Notifier, ttl: d.InvitationTTL, newID: d.NewID,
+	}, nil
 }
 
 // now is the clock's time in UTC at microsecond precision, the precision
@@ -78,19 +143,24 @@ func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Mic
 // the events it leaves in audit in the same transaction.
 func (s *Service) change(ctx context.Context, id shared.OrganizationID, fn func(*organizations.Organization) error) error {
 	return s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
-		var events []organizations.Event
-		err := r.Organizations.Update(ctx, id, func(o *organizations.Organization) error {
-			if err := fn(o); err != nil {
-				return err
-			}
-			events = o.PullEvents()
-			return nil
-		})
-		if err != nil {
+		return s.changeIn(ctx, r, id, fn)
+	})
+}
+
+// changeIn is change inside a unit of work the caller opened.
+func (s *Service) changeIn(ctx context.Context, r organizationsport.TxRepos, id shared.OrganizationID, fn func(*organizations.Organization) error) error {
+	var events []organizations.Event
+	err := r.Organizations.Update(ctx, id, func(o *organizations.Organization) error {
+		if err := fn(o); err != nil {
 			return err
 		}
-		return s.record(ctx, events)
+		events = o.PullEvents()
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, events)
 }
 
 func clampLimit(n int) int {

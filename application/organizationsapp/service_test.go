@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -36,12 +37,8 @@ func newTeam(t *testing.T, e *env) team {
 	var err error
 	tm.org, err = e.svc.Create(ctx, organizationsport.CreateCommand{Actor: tm.owner.ID, Name: "Acme Corp"})
 	wantErr(t, err, nil)
-	for _, m := range []struct {
-		email, role string
-	}{{"admin@example.com", "admin"}, {"member@example.com", ""}} {
-		_, err := e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Email: m.email, Role: m.role})
-		wantErr(t, err, nil)
-	}
+	e.join(t, tm.owner.ID, tm.org.ID, tm.admin, "admin")
+	e.join(t, tm.owner.ID, tm.org.ID, tm.member, "")
 	return tm
 }
 
@@ -114,6 +111,8 @@ func TestNonMember_GetsNotFoundOnEveryUseCase(t *testing.T) {
 		calls["remove member"] = e.svc.RemoveMember(ctx, out, id, tm.member.ID)
 		_, calls["change role"] = e.svc.ChangeRole(ctx, organizationsport.ChangeRoleCommand{Actor: out, Organization: id, User: tm.member.ID, Role: "admin"})
 		_, calls["member role"] = e.svc.MemberRole(ctx, id, out)
+		_, calls["list invitations"] = e.svc.ListInvitations(ctx, out, id, organizationsport.Page{})
+		calls["cancel invitation"] = e.svc.CancelInvitation(ctx, out, id, uuid.New())
 		for name, err := range calls {
 			if !errors.Is(err, organizations.ErrNotFound) {
 				t.Errorf("%s on %s: %v", name, id, err)
@@ -150,14 +149,13 @@ func TestUpdate_TakenSlugIsAConflict(t *testing.T) {
 func TestDelete_OwnerOnlyAndTheOrganizationIsGoneForEveryone(t *testing.T) {
 	e := newEnv(t)
 	tm := newTeam(t, e)
-	_, err := e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Email: "later@example.com"})
-	wantErr(t, err, nil)
+	later := e.invite(t, tm.owner.ID, tm.org.ID, "later@example.com", "")
 	wantErr(t, e.svc.Delete(ctx, tm.admin.ID, tm.org.ID), organizations.ErrForbidden)
 	wantErr(t, e.svc.Delete(ctx, tm.owner.ID, tm.org.ID), nil)
 	if ev := lastEvent(t, e.rec, organizationsapp.ActionDeleted); ev.OrganizationID != tm.org.ID.String() {
 		t.Fatalf("event = %+v", ev)
 	}
-	_, err = e.svc.Get(ctx, tm.owner.ID, tm.org.ID)
+	_, err := e.svc.Get(ctx, tm.owner.ID, tm.org.ID)
 	wantErr(t, err, organizations.ErrNotFound)
 	for _, u := range []identityport.UserSummary{tm.owner, tm.admin, tm.member} {
 		page, err := e.svc.ListMine(ctx, u.ID, organizationsport.Page{})
@@ -165,87 +163,12 @@ func TestDelete_OwnerOnlyAndTheOrganizationIsGoneForEveryone(t *testing.T) {
 			t.Fatalf("%s still lists it: %+v", u.Email, page)
 		}
 	}
-	ids, _ := e.store.InvitedOrganizations(ctx, "later@example.com")
-	if len(ids) != 0 {
-		t.Fatal("pending invitation survived the deletion")
+	if _, err := e.store.FindInvitation(ctx, later.ID); !errors.Is(err, organizations.ErrInvitationNotFound) {
+		t.Fatalf("pending invitation survived the deletion: %v", err)
 	}
-}
-
-func TestAddMember_ExistingUserBecomesAMemberAndDuplicatesConflict(t *testing.T) {
-	e := newEnv(t)
-	tm := newTeam(t, e)
-	u := e.dir.Add("Newbie@Example.com", "New Bie")
-	v, err := e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.admin.ID, Organization: tm.org.ID, Email: " NEWBIE@example.com "})
-	wantErr(t, err, nil)
-	if v.Status != "active" || v.UserID != u.ID || v.Email != u.Email || v.Name != "New Bie" || v.Role != "member" || v.JoinedAt.IsZero() {
-		t.Fatalf("view = %+v", v)
-	}
-	ev := lastEvent(t, e.rec, organizationsapp.ActionMemberAdded)
-	if ev.TargetID != u.ID.String() || ev.Details["role"] != "member" || ev.OrganizationID != tm.org.ID.String() {
-		t.Fatalf("event = %+v", ev)
-	}
-	_, err = e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Email: "newbie@example.com", Role: "admin"})
-	wantErr(t, err, organizations.ErrAlreadyMember)
-	_, err = e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Email: "nope", Role: "boss"})
-	var se *shared.Error
-	if !errors.As(err, &se) || se.Kind() != shared.KindInvalid || len(se.Fields()) != 2 {
-		t.Fatalf("validation = %v", err)
-	}
-	_, err = e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.admin.ID, Organization: tm.org.ID, Email: "x@example.com", Role: "owner"})
-	wantErr(t, err, organizations.ErrOwnerRequired)
-}
-
-func TestAddMember_UnknownEmailIsInvitedAndJoinsOnRegistration(t *testing.T) {
-	e := newEnv(t)
-	tm := newTeam(t, e)
-	v, err := e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Email: "Future@Example.com", Role: "admin"})
-	wantErr(t, err, nil)
-	if v.Status != "pending" || v.InvitationID == uuid.Nil || v.Email != "future@example.com" || !v.UserID.IsZero() || v.Role != "admin" {
-		t.Fatalf("view = %+v", v)
-	}
-	if ev := lastEvent(t, e.rec, organizationsapp.ActionInvitationCreated); ev.Details["email"] != "future@example.com" || ev.OrganizationID != tm.org.ID.String() {
-		t.Fatalf("event = %+v", ev)
-	}
-	_, err = e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.admin.ID, Organization: tm.org.ID, Email: "future@EXAMPLE.com"})
-	wantErr(t, err, organizations.ErrAlreadyInvited)
-
-	page, err := e.svc.ListMembers(ctx, tm.member.ID, tm.org.ID, organizationsport.Page{})
-	wantErr(t, err, nil)
-	if n := len(page.Items); n != 4 || page.Items[3].Status != "pending" {
-		t.Fatalf("members = %+v", page.Items)
-	}
-
-	u := e.dir.Add("future@example.com", "Fu Ture")
-	wantErr(t, e.svc.UserRegistered(ctx, u), nil)
-	role, err := e.svc.MemberRole(ctx, tm.org.ID, u.ID)
-	if err != nil || role != "admin" {
-		t.Fatalf("role after registration = %q, %v", role, err)
-	}
-	ev := lastEvent(t, e.rec, organizationsapp.ActionInvitationAccepted)
-	if ev.ActorID != u.ID.String() || ev.TargetID != u.ID.String() || ev.OrganizationID != tm.org.ID.String() {
-		t.Fatalf("event = %+v", ev)
-	}
-	page, _ = e.svc.ListMembers(ctx, tm.member.ID, tm.org.ID, organizationsport.Page{})
-	for _, m := range page.Items {
-		if m.Status == "pending" {
-			t.Fatal("accepted invitation still pending")
-		}
-	}
-}
-
-func TestRegistration_AuditFailureAbortsIt(t *testing.T) {
-	e := newEnv(t)
-	tm := newTeam(t, e)
-	_, err := e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Email: "f@example.com"})
-	wantErr(t, err, nil)
-	e.rec.Fail = errors.New("down")
-	if err := e.svc.UserRegistered(ctx, identityport.UserSummary{ID: shared.UserID(uuid.New()), Email: "f@example.com"}); err == nil {
-		t.Fatal("registration hook swallowed the failure")
-	}
-	ids, _ := e.store.InvitedOrganizations(ctx, "f@example.com")
-	if len(ids) != 1 {
-		t.Fatal("invitation consumed although the hook failed")
-	}
+	u := e.dir.Add("later@example.com", "Later")
+	_, err = e.svc.AcceptInvitation(ctx, u.ID, later.ID)
+	wantErr(t, err, organizations.ErrInvitationNotFound)
 }
 
 func TestRemoveMember_AuditsSelfLeaveAndRemoval(t *testing.T) {
@@ -287,14 +210,11 @@ func TestChangeRole_AuditsFromAndToAndKeepsTheLastOwner(t *testing.T) {
 	}
 }
 
-func TestListMembers_PagesThroughMembersThenPendingInvitations(t *testing.T) {
+func TestListMembers_PagesThroughActiveMembersOnly(t *testing.T) {
 	e := newEnv(t)
 	tm := newTeam(t, e)
-	for i := 0; i < 3; i++ {
-		_, err := e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Email: fmt.Sprintf("p%d@example.com", i)})
-		wantErr(t, err, nil)
-	}
-	for _, limit := range []int{1, 2, 3, 5, 6, 7} {
+	e.invite(t, tm.owner.ID, tm.org.ID, "pending@example.com", "")
+	for _, limit := range []int{1, 2, 3, 4} {
 		var got []string
 		cursor := ""
 		for pages := 0; ; pages++ {
@@ -314,8 +234,7 @@ func TestListMembers_PagesThroughMembersThenPendingInvitations(t *testing.T) {
 			}
 			cursor = page.NextCursor
 		}
-		want := []string{"active:owner@example.com", "active:admin@example.com", "active:member@example.com",
-			"pending:p0@example.com", "pending:p1@example.com", "pending:p2@example.com"}
+		want := []string{"active:owner@example.com", "active:admin@example.com", "active:member@example.com"}
 		if !slices.Equal(got, want) {
 			t.Fatalf("limit %d: got %v", limit, got)
 		}
@@ -393,21 +312,46 @@ func TestBeforeAccountDeletion(t *testing.T) {
 func TestEveryAuditEventCarriesTheOrganization(t *testing.T) {
 	e := newEnv(t)
 	tm := newTeam(t, e)
-	_, _ = e.svc.AddMember(ctx, organizationsport.AddMemberCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Email: "p@example.com"})
-	_ = e.svc.UserRegistered(ctx, e.dir.Add("p@example.com", "P"))
+	p := e.dir.Add("p@example.com", "P")
+	inv := e.invite(t, tm.owner.ID, tm.org.ID, "p@example.com", "")
+	_, _ = e.svc.AcceptInvitation(ctx, p.ID, inv.ID)
+	declined := e.invite(t, tm.owner.ID, tm.org.ID, "q@example.com", "")
+	_ = e.svc.DeclineInvitation(ctx, e.dir.Add("q@example.com", "Q").ID, declined.ID)
+	cancelled := e.invite(t, tm.owner.ID, tm.org.ID, "r@example.com", "")
+	_ = e.svc.CancelInvitation(ctx, tm.admin.ID, tm.org.ID, cancelled.ID)
+	expiring := e.invite(t, tm.owner.ID, tm.org.ID, "s@example.com", "")
+	e.clock.advance(ttl)
+	_, _ = e.svc.AcceptInvitation(ctx, e.dir.Add("s@example.com", "S").ID, expiring.ID)
 	_, _ = e.svc.Update(ctx, organizationsport.UpdateCommand{Actor: tm.owner.ID, Organization: tm.org.ID, Name: strp("New")})
 	_, _ = e.svc.ChangeRole(ctx, organizationsport.ChangeRoleCommand{Actor: tm.owner.ID, Organization: tm.org.ID, User: tm.member.ID, Role: "admin"})
 	_ = e.svc.RemoveMember(ctx, tm.owner.ID, tm.org.ID, tm.member.ID)
 	_ = e.svc.Delete(ctx, tm.owner.ID, tm.org.ID)
-	want := []string{"organization.created", "organization.member.added", "organization.member.added",
-		"organization.invitation.created", "organization.invitation.accepted", "organization.updated",
-		"organization.member.role_changed", "organization.member.removed", "organization.deleted"}
+	joined := []string{"organization.invitation.created", "organization.invitation.accepted", "organization.member.added"}
+	want := append([]string{"organization.created"}, joined...)
+	want = append(want, joined...)
+	want = append(want, joined...)
+	want = append(want, "organization.invitation.created", "organization.invitation.declined",
+		"organization.invitation.created", "organization.invitation.cancelled",
+		"organization.invitation.created", "organization.invitation.expired",
+		"organization.updated", "organization.member.role_changed", "organization.member.removed", "organization.deleted")
 	if got := e.rec.Actions(); !slices.Equal(got, want) {
-		t.Fatalf("actions = %v", got)
+		t.Fatalf("actions = %v\nwant      %v", got, want)
 	}
 	for _, ev := range e.rec.Events() {
-		if ev.OrganizationID != tm.org.ID.String() || ev.OccurredAt.IsZero() || ev.ActorType != "user" {
-			t.Errorf("event %s lacks organization, time or actor: %+v", ev.Action, ev)
+		if ev.OrganizationID != tm.org.ID.String() || ev.OccurredAt.IsZero() {
+			t.Errorf("event %s lacks organization or time: %+v", ev.Action, ev)
+		}
+		wantActor := "user"
+		if ev.Action == organizationsapp.ActionInvitationExpired {
+			wantActor = "system"
+		}
+		if ev.ActorType != wantActor || (wantActor == "system") != (ev.ActorID == "") {
+			t.Errorf("event %s has actor %s %q", ev.Action, ev.ActorType, ev.ActorID)
+		}
+		for k, v := range ev.Details {
+			if s, ok := v.(string); ok && strings.Contains(s, e.notifier.token(t, inv.ID)) {
+				t.Errorf("event %s holds the link token in %s", ev.Action, k)
+			}
 		}
 	}
 }

@@ -59,11 +59,13 @@ type OrganizationDeleted struct {
 	Reason string
 }
 
-// MemberAdded: an existing user was added by a manager.
+// MemberAdded: a user became a member, by accepting Invitation (the actor
+// is then the new member) or, with Invitation zero, added directly.
 type MemberAdded struct {
 	EventMeta
-	User shared.UserID
-	Role Role
+	User       shared.UserID
+	Role       Role
+	Invitation uuid.UUID
 }
 
 // MemberRemoved: a membership ended. Reason is ReasonSelfLeave,
@@ -82,20 +84,50 @@ type MemberRoleChanged struct {
 	From, To Role
 }
 
-// InvitationCreated: an email without an account was invited.
+// InvitationCreated: an address was invited (whether or not it has an
+// account). The link token is not part of the event: only its digest is
+// kept, and the application hands the token to the notifier once.
 type InvitationCreated struct {
 	EventMeta
 	Invitation uuid.UUID
 	Email      string
 	Role       Role
+	ExpiresAt  time.Time
 }
 
-// InvitationAccepted: the invited email registered and its invitation became
-// a membership. Actor is the new user.
+// InvitationAccepted: the invitee accepted and became a member with Role.
+// Actor is the new member.
 type InvitationAccepted struct {
 	EventMeta
 	Invitation uuid.UUID
 	User       shared.UserID
 	Email      string
 	Role       Role
+	InvitedBy  shared.UserID
+}
+
+// InvitationDeclined: the invitee declined. Actor is the invitee.
+type InvitationDeclined struct {
+	EventMeta
+	Invitation uuid.UUID
+	Email      string
+	Role       Role
+}
+
+// InvitationCancelled: an owner or admin (the actor) withdrew it.
+type InvitationCancelled struct {
+	EventMeta
+	Invitation uuid.UUID
+	Email      string
+	Role       Role
+}
+
+// InvitationExpired: an invitation was found past its expiry and closed.
+// Actor is zero: time, not a user, ended it.
+type InvitationExpired struct {
+	EventMeta
+	Invitation uuid.UUID
+	Email      string
+	Role       Role
+	ExpiresAt  time.Time
 }

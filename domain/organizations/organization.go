@@ -37,44 +37,21 @@ func (m Membership) Role() Role { return m.role }
 // JoinedAt is when the membership began.
 func (m Membership) JoinedAt() time.Time { return m.joinedAt }
 
-// Invitation is a pending invitation of an email that has no account yet.
-// It becomes a membership when that email registers.
-type Invitation struct {
-	id        uuid.UUID
-	email     string
-	role      Role
-	invitedBy shared.UserID
-	createdAt time.Time
-}
-
-// RehydrateInvitation rebuilds a stored invitation (adapters only).
-func RehydrateInvitation(id uuid.UUID, email string, role Role, invitedBy shared.UserID, createdAt time.Time) Invitation {
-	return Invitation{id: id, email: email, role: role, invitedBy: invitedBy, createdAt: createdAt}
-}
-
-// ID identifies the invitation.
-func (i Invitation) ID() uuid.UUID { return i.id }
-
-// Email is the invited address, trimmed and lower-cased.
-func (i Invitation) Email() string { return i.email }
-
-// Role is the role the membership will have.
-func (i Invitation) Role() Role { return i.role }
-
-// InvitedBy is the user who invited (zero once that account is gone).
-func (i Invitation) InvitedBy() shared.UserID { return i.invitedBy }
-
-// CreatedAt is when the invitation was made.
-func (i Invitation) CreatedAt() time.Time { return i.createdAt }
-
 // Organization is the aggregate root of the context.
 //
 // Invariants:
 //   - name is 1 to MaxNameLength printable characters, trimmed; slug is valid;
 //   - a live organization has at least one owner;
-//   - a user has at most one membership, an email at most one pending
-//     invitation, and no invitation is pending for a member;
+//   - a user has at most one membership and an email at most one pending
+//     invitation; inviting a member's address is refused;
+//   - an invitation becomes a membership only through AcceptInvitation, by
+//     the user whose email is the invited one, before it expires, while its
+//     sender may still grant its role;
 //   - once deleted, no verb changes it any more.
+//
+// Only pending invitations are loaded with the aggregate; one that closes
+// (accepted, declined, cancelled, expired) leaves Invitations and is listed
+// by ClosedInvitations until the store has saved its final state.
 type Organization struct {
 	id          shared.OrganizationID
 	name        string
@@ -85,6 +62,7 @@ type Organization struct {
 	deletedAt   time.Time
 	members     map[shared.UserID]Membership
 	invitations map[string]Invitation
+	closed      []Invitation
 	events      []Event
 }
 
@@ -113,7 +91,9 @@ func NewOrganization(id shared.OrganizationID, name string, slug Slug, creator s
 	return o, nil
 }
 
-// RehydrateOrganization rebuilds a stored, live organization (adapters only).
+// RehydrateOrganization rebuilds a stored, live organization (adapters
+// only) from its memberships and pending invitations; invitations in any
+// other status are left out.
 func RehydrateOrganization(id shared.OrganizationID, name string, slug Slug, createdAt, updatedAt time.Time,
 	members []Membership, invitations []Invitation) *Organization {
 	o := &Organization{
@@ -125,7 +105,9 @@ func RehydrateOrganization(id shared.OrganizationID, name string, slug Slug, cre
 		o.members[m.user] = m
 	}
 	for _, i := range invitations {
-		o.invitations[i.email] = i
+		if i.status == StatusPending {
+			o.invitations[i.email] = i
+		}
 	}
 	return o
 }
@@ -180,6 +162,23 @@ func (o *Organization) Invitations() []Invitation {
 		return out[i].id.String() < out[j].id.String()
 	})
 	return out
+}
+
+// ClosedInvitations returns the invitations that left the pending state
+// since the aggregate was loaded, with their final status, in the order
+// they closed.
+func (o *Organization) ClosedInvitations() []Invitation {
+	return append([]Invitation(nil), o.closed...)
+}
+
+// Invitation returns the pending invitation with id.
+func (o *Organization) Invitation(id uuid.UUID) (Invitation, bool) {
+	for _, i := range o.invitations {
+		if i.id == id {
+			return i, true
+		}
+	}
+	return Invitation{}, false
 }
 
 // RoleOf returns user's role, or the zero Role when they are not a member.
@@ -282,8 +281,9 @@ func (o *Organization) Delete(actor shared.UserID, now time.Time) error {
 	return nil
 }
 
-// AddMember adds an existing user with role. Owners add any role; admins
-// add members and admins; members add no one.
+// AddMember adds an existing user with role directly, under the same rules
+// as Invite. People join through invitations; AddMember is for joins whose
+// proof of the address is made elsewhere (provisioning).
 func (o *Organization) AddMember(actor, user shared.UserID, role Role, now time.Time) (Membership, error) {
 	if err := o.authorizeGrant(actor, role); err != nil {
 		return Membership{}, err
@@ -300,53 +300,159 @@ func (o *Organization) AddMember(actor, user shared.UserID, role Role, now time.
 	return m, nil
 }
 
-// Invite records a pending invitation for an email that has no account
-// yet, under the same rules as AddMember. The email is trimmed and
-// lower-cased; a second pending invitation for it is ErrAlreadyInvited.
-func (o *Organization) Invite(actor shared.UserID, id uuid.UUID, email string, role Role, now time.Time) (Invitation, error) {
-	if err := o.authorizeGrant(actor, role); err != nil {
+// NewInvitation is what Invite needs to invite an address.
+type NewInvitation struct {
+	ID    uuid.UUID
+	Email string
+	Role  Role
+	// TokenHash is the digest of the link token generated for it.
+	TokenHash TokenHash
+	ExpiresAt time.Time
+	// Holder is the account registered under Email, zero when there is
+	// none: inviting a member's address is ErrAlreadyMember, anyone else's
+	// is an invitation like any other.
+	Holder shared.UserID
+}
+
+// Invite records a pending invitation of an address, whether or not it has
+// an account: owners invite with any role, admins with member and admin,
+// members invite no one. A second invitation of an address with a live one
+// pending is ErrAlreadyInvited; a pending one that has expired is closed
+// as expired and replaced. Every other expired invitation of the
+// organization is closed on the way, so expired ones do not pile up.
+func (o *Organization) Invite(actor shared.UserID, n NewInvitation, now time.Time) (Invitation, error) {
+	if err := o.authorizeGrant(actor, n.Role); err != nil {
 		return Invitation{}, err
 	}
-	email, err := NormalizeEmail(email)
+	email, err := NormalizeEmail(n.Email)
 	if err != nil {
 		return Invitation{}, err
 	}
-	if id == uuid.Nil {
+	switch {
+	case n.ID == uuid.Nil:
 		return Invitation{}, shared.Invalid(CodeInvalid, "an invitation id is required", nil)
+	case n.TokenHash.IsZero():
+		return Invitation{}, shared.Invalid(CodeInvalid, "an invitation token is required", nil)
+	case !n.ExpiresAt.After(now):
+		return Invitation{}, shared.Invalid(CodeInvalid, "an invitation must expire after it is made", nil)
 	}
-	if _, ok := o.invitations[email]; ok {
+	if _, ok := o.members[n.Holder]; ok && !n.Holder.IsZero() {
+		return Invitation{}, ErrAlreadyMember
+	}
+	if old, ok := o.invitations[email]; ok && old.StatusAt(now) == StatusPending {
 		return Invitation{}, ErrAlreadyInvited
 	}
-	inv := Invitation{id: id, email: email, role: role, invitedBy: actor, createdAt: now}
+	o.ExpireDueInvitations(now)
+	inv := Invitation{
+		id: n.ID, email: email, role: n.Role, invitedBy: actor, tokenHash: n.TokenHash,
+		createdAt: now, expiresAt: n.ExpiresAt, status: StatusPending,
+	}
 	o.invitations[email] = inv
-	o.record(InvitationCreated{EventMeta: o.meta(actor, now), Invitation: id, Email: email, Role: role})
+	o.record(InvitationCreated{EventMeta: o.meta(actor, now), Invitation: inv.id, Email: email, Role: inv.role, ExpiresAt: inv.expiresAt})
 	return inv, nil
 }
 
-// AcceptInvitation turns the pending invitation of email into a membership
-// of user, who has just registered with that email. It reports false (and
-// changes nothing) when no invitation is pending for email or user is
-// already a member.
-func (o *Organization) AcceptInvitation(user shared.UserID, email string, now time.Time) (Membership, bool) {
-	if o.deleted || user.IsZero() {
-		return Membership{}, false
-	}
-	email, err := NormalizeEmail(email)
+// AcceptInvitation turns the pending invitation id into a membership of
+// user, whose account's email is email. An unknown invitation, one closed
+// already, and one addressed to another email are all
+// ErrInvitationNotFound; past its expiry it is ErrInvitationExpired (the
+// caller records the expiry with ExpireDueInvitations); a member accepting
+// is ErrAlreadyMember; an invitation whose sender may no longer grant its
+// role (an owner invitation from someone who is no longer an owner, any
+// invitation from someone who left) is ErrInviterNotAllowed.
+func (o *Organization) AcceptInvitation(id uuid.UUID, user shared.UserID, email string, now time.Time) (Membership, error) {
+	inv, err := o.inviteeInvitation(id, user, email, now)
 	if err != nil {
-		return Membership{}, false
+		return Membership{}, err
 	}
-	inv, ok := o.invitations[email]
-	if !ok {
-		return Membership{}, false
-	}
-	delete(o.invitations, email)
 	if _, member := o.members[user]; member {
-		return Membership{}, false
+		return Membership{}, ErrAlreadyMember
+	}
+	if o.authorizeGrant(inv.invitedBy, inv.role) != nil {
+		return Membership{}, ErrInviterNotAllowed
 	}
 	m := Membership{user: user, role: inv.role, joinedAt: now}
 	o.members[user] = m
-	o.record(InvitationAccepted{EventMeta: o.meta(user, now), Invitation: inv.id, User: user, Email: email, Role: inv.role})
-	return m, true
+	o.closeInvitation(inv, StatusAccepted, user, now)
+	meta := o.meta(user, now)
+	o.record(InvitationAccepted{EventMeta: meta, Invitation: inv.id, User: user, Email: inv.email, Role: inv.role, InvitedBy: inv.invitedBy})
+	o.record(MemberAdded{EventMeta: meta, User: user, Role: inv.role, Invitation: inv.id})
+	return m, nil
+}
+
+// DeclineInvitation closes the pending invitation id as declined by user,
+// whose account's email is email, with AcceptInvitation's refusals for an
+// invitation that is not theirs or has expired.
+func (o *Organization) DeclineInvitation(id uuid.UUID, user shared.UserID, email string, now time.Time) error {
+	inv, err := o.inviteeInvitation(id, user, email, now)
+	if err != nil {
+		return err
+	}
+	o.closeInvitation(inv, StatusDeclined, user, now)
+	o.record(InvitationDeclined{EventMeta: o.meta(user, now), Invitation: inv.id, Email: inv.email, Role: inv.role})
+	return nil
+}
+
+// CancelInvitation withdraws the pending invitation id (owners and admins;
+// an owner invitation only owners, as only they grant that role). An
+// expired one may be cancelled too.
+func (o *Organization) CancelInvitation(actor shared.UserID, id uuid.UUID, now time.Time) error {
+	role, err := o.actorRole(actor)
+	if err != nil {
+		return err
+	}
+	if role != RoleOwner && role != RoleAdmin {
+		return ErrForbidden
+	}
+	inv, ok := o.Invitation(id)
+	if !ok {
+		return ErrInvitationNotFound
+	}
+	if inv.role == RoleOwner && role != RoleOwner {
+		return ErrOwnerRequired
+	}
+	o.closeInvitation(inv, StatusCancelled, actor, now)
+	o.record(InvitationCancelled{EventMeta: o.meta(actor, now), Invitation: inv.id, Email: inv.email, Role: inv.role})
+	return nil
+}
+
+// ExpireDueInvitations closes every pending invitation whose expiry has
+// passed as expired, recording each, and reports how many it closed.
+func (o *Organization) ExpireDueInvitations(now time.Time) int {
+	if o.deleted {
+		return 0
+	}
+	n := 0
+	for _, inv := range o.Invitations() {
+		if inv.StatusAt(now) != StatusExpired {
+			continue
+		}
+		o.closeInvitation(inv, StatusExpired, shared.UserID{}, now)
+		o.record(InvitationExpired{EventMeta: o.meta(shared.UserID{}, now), Invitation: inv.id, Email: inv.email, Role: inv.role, ExpiresAt: inv.expiresAt})
+		n++
+	}
+	return n
+}
+
+// inviteeInvitation finds the pending invitation id for the user whose
+// email is email, refusing one that is not theirs or has expired.
+func (o *Organization) inviteeInvitation(id uuid.UUID, user shared.UserID, email string, now time.Time) (Invitation, error) {
+	if o.deleted || user.IsZero() {
+		return Invitation{}, ErrInvitationNotFound
+	}
+	inv, ok := o.Invitation(id)
+	if !ok || !inv.IsFor(email) {
+		return Invitation{}, ErrInvitationNotFound
+	}
+	if inv.StatusAt(now) == StatusExpired {
+		return Invitation{}, ErrInvitationExpired
+	}
+	return inv, nil
+}
+
+func (o *Organization) closeInvitation(inv Invitation, status InvitationStatus, by shared.UserID, now time.Time) {
+	delete(o.invitations, inv.email)
+	o.closed = append(o.closed, inv.close(status, by, now))
 }
 
 // RemoveMember ends target's membership. Anyone may leave (remove
@@ -481,6 +587,7 @@ func (o *Organization) markDeleted(actor shared.UserID, reason string, now time.
 	o.deletedAt = now
 	o.members = map[shared.UserID]Membership{}
 	o.invitations = map[string]Invitation{}
+	o.closed = nil
 	o.record(OrganizationDeleted{EventMeta: o.meta(actor, now), Reason: reason})
 }
 

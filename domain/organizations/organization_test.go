@@ -51,8 +51,34 @@ func fixture(t *testing.T, twoOwners bool) *organizations.Organization {
 	if twoOwners {
 		ms = append(ms, organizations.RehydrateMembership(owner2, organizations.RoleOwner, now))
 	}
-	inv := organizations.RehydrateInvitation(uuid.UUID{1: 1}, "pending@example.com", organizations.RoleAdmin, owner, now)
+	inv := organizations.RehydrateInvitation(organizations.InvitationState{
+		ID: pendingID, Email: "pending@example.com", Role: organizations.RoleAdmin, InvitedBy: owner,
+		TokenHash: hashOf(1), CreatedAt: now, ExpiresAt: now.Add(ttl),
+	})
 	return organizations.RehydrateOrganization(orgID, "Acme", mustSlug(t, "acme"), now, now, ms, []organizations.Invitation{inv})
+}
+
+// The fixture's pending invitation and the invitation lifetime of the tests.
+var (
+	pendingID = uuid.UUID{1: 1}
+	ttl       = 7 * 24 * time.Hour
+)
+
+func hashOf(n byte) organizations.TokenHash {
+	b := make([]byte, organizations.TokenHashSize)
+	b[0] = n
+	h, err := organizations.NewTokenHash(b)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// invitation is a NewInvitation of email with role and no account behind it.
+func invitation(n byte, email string, role organizations.Role) organizations.NewInvitation {
+	return organizations.NewInvitation{
+		ID: uuid.UUID{2: n}, Email: email, Role: role, TokenHash: hashOf(n + 10), ExpiresAt: now.Add(ttl),
+	}
 }
 
 func assertErr(t *testing.T, got, want error) {
@@ -182,12 +208,22 @@ func TestAuthorization_EveryRuleForEveryRole(t *testing.T) {
 			return err
 		},
 		"invite member": func(o *organizations.Organization, a shared.UserID) error {
-			_, err := o.Invite(a, uuid.UUID{2: 2}, "new@example.com", organizations.RoleMember, now)
+			_, err := o.Invite(a, invitation(2, "new@example.com", organizations.RoleMember), now)
 			return err
 		},
 		"invite owner": func(o *organizations.Organization, a shared.UserID) error {
-			_, err := o.Invite(a, uuid.UUID{2: 2}, "new@example.com", organizations.RoleOwner, now)
+			_, err := o.Invite(a, invitation(2, "new@example.com", organizations.RoleOwner), now)
 			return err
+		},
+		"cancel an admin invitation": func(o *organizations.Organization, a shared.UserID) error {
+			return o.CancelInvitation(a, pendingID, now)
+		},
+		"cancel an owner invitation": func(o *organizations.Organization, a shared.UserID) error {
+			if _, err := o.Invite(owner, invitation(3, "boss@example.com", organizations.RoleOwner), now); err != nil {
+				return err
+			}
+			o.PullEvents()
+			return o.CancelInvitation(a, uuid.UUID{2: 3}, now)
 		},
 		"promote member to owner": func(o *organizations.Organization, a shared.UserID) error {
 			_, err := o.ChangeRole(a, member2, organizations.RoleOwner, now)
@@ -213,22 +249,24 @@ func TestAuthorization_EveryRuleForEveryRole(t *testing.T) {
 	nf, fb, own := organizations.ErrNotFound, organizations.ErrForbidden, organizations.ErrOwnerRequired
 	// want[action] = {owner, admin, member, non-member}
 	want := map[string][4]error{
-		"read":                    {nil, nil, nil, nf},
-		"update":                  {nil, nil, fb, nf},
-		"delete":                  {nil, fb, fb, nf},
-		"add member":              {nil, nil, fb, nf},
-		"add admin":               {nil, nil, fb, nf},
-		"add owner":               {nil, own, fb, nf},
-		"invite member":           {nil, nil, fb, nf},
-		"invite owner":            {nil, own, fb, nf},
-		"promote member to owner": {nil, own, fb, nf},
-		"demote other owner":      {nil, own, fb, nf},
-		"remove other owner":      {nil, own, fb, nf},
-		"remove a member":         {nil, nil, fb, nf},
-		"remove an admin":         {nil, nil, fb, nf},
-		"leave":                   {nil, nil, nil, nf},
-		"promote member to admin": {nil, nil, fb, nf},
-		"demote admin to member":  {nil, nil, fb, nf},
+		"read":                       {nil, nil, nil, nf},
+		"update":                     {nil, nil, fb, nf},
+		"delete":                     {nil, fb, fb, nf},
+		"add member":                 {nil, nil, fb, nf},
+		"add admin":                  {nil, nil, fb, nf},
+		"add owner":                  {nil, own, fb, nf},
+		"invite member":              {nil, nil, fb, nf},
+		"invite owner":               {nil, own, fb, nf},
+		"cancel an admin invitation": {nil, nil, fb, nf},
+		"cancel an owner invitation": {nil, own, fb, nf},
+		"promote member to owner":    {nil, own, fb, nf},
+		"demote other owner":         {nil, own, fb, nf},
+		"remove other owner":         {nil, own, fb, nf},
+		"remove a member":            {nil, nil, fb, nf},
+		"remove an admin":            {nil, nil, fb, nf},
+		"leave":                      {nil, nil, nil, nf},
+		"promote member to admin":    {nil, nil, fb, nf},
+		"demote admin to member":     {nil, nil, fb, nf},
 	}
 	actors := [4]shared.UserID{owner, admin, member, outsider}
 	roles := [4]string{"owner", "admin", "member", "non-member"}
@@ -255,6 +293,13 @@ func TestNonMember_GetsNotFoundLikeAnUnknownOrganization(t *testing.T) {
 	}
 	assertErr(t, organizations.AuthorizeRead(organizations.Role{}), organizations.ErrNotFound)
 	assertErr(t, organizations.AuthorizeRead(organizations.RoleMember), nil)
+}
+
+func TestAuthorizeListInvitations_OwnersAndAdminsOnly(t *testing.T) {
+	assertErr(t, organizations.AuthorizeListInvitations(organizations.RoleOwner), nil)
+	assertErr(t, organizations.AuthorizeListInvitations(organizations.RoleAdmin), nil)
+	assertErr(t, organizations.AuthorizeListInvitations(organizations.RoleMember), organizations.ErrForbidden)
+	assertErr(t, organizations.AuthorizeListInvitations(organizations.Role{}), organizations.ErrNotFound)
 }
 
 func TestRefusedAction_LeavesTheAggregateUnchanged(t *testing.T) {
@@ -330,38 +375,265 @@ func TestAddMember_ExistingMemberIsAConflict(t *testing.T) {
 
 func TestInvite_DuplicatePendingInvitationIsAConflictIgnoringCase(t *testing.T) {
 	o := fixture(t, false)
-	_, err := o.Invite(owner, uuid.UUID{3: 3}, " Pending@Example.COM ", organizations.RoleMember, now)
+	_, err := o.Invite(owner, invitation(3, " Pending@Example.COM ", organizations.RoleMember), now)
 	assertErr(t, err, organizations.ErrAlreadyInvited)
-	_, err = o.Invite(owner, uuid.UUID{3: 3}, "not-an-email", organizations.RoleMember, now)
+	_, err = o.Invite(owner, invitation(3, "not-an-email", organizations.RoleMember), now)
 	if shared.KindOf(err) != shared.KindInvalid {
 		t.Fatalf("bad email accepted: %v", err)
 	}
-	inv, err := o.Invite(owner, uuid.UUID{3: 3}, "Fresh@Example.com", organizations.RoleMember, now)
+	inv, err := o.Invite(owner, invitation(3, "Fresh@Example.com", organizations.RoleMember), now)
 	assertErr(t, err, nil)
-	if inv.Email() != "fresh@example.com" || inv.InvitedBy() != owner {
+	if inv.Email() != "fresh@example.com" || inv.InvitedBy() != owner || inv.Status() != organizations.StatusPending ||
+		!inv.ExpiresAt().Equal(now.Add(ttl)) || inv.TokenHash() != hashOf(13) {
 		t.Fatalf("invitation = %+v", inv)
 	}
-	if ev, ok := o.PullEvents()[0].(organizations.InvitationCreated); !ok || ev.Email != "fresh@example.com" {
+	ev, ok := o.PullEvents()[0].(organizations.InvitationCreated)
+	if !ok || ev.Email != "fresh@example.com" || !ev.ExpiresAt.Equal(now.Add(ttl)) || ev.Actor != owner {
 		t.Fatal("invitation.created not recorded")
+	}
+}
+
+func TestInvite_AnAccountHolderIsInvitedLikeAnyoneAndAMemberIsAConflict(t *testing.T) {
+	o := fixture(t, false)
+	withAccount := invitation(3, "newbie@example.com", organizations.RoleMember)
+	withAccount.Holder = newbie
+	inv, err := o.Invite(admin, withAccount, now)
+	assertErr(t, err, nil)
+	if !o.RoleOf(newbie).IsZero() || inv.Status() != organizations.StatusPending {
+		t.Fatal("inviting an account holder made them a member")
+	}
+	ofMember := invitation(4, "member@example.com", organizations.RoleAdmin)
+	ofMember.Holder = member
+	_, err = o.Invite(owner, ofMember, now)
+	assertErr(t, err, organizations.ErrAlreadyMember)
+}
+
+func TestInvite_RefusesAMissingIDTokenOrExpiry(t *testing.T) {
+	o := fixture(t, false)
+	for name, mutate := range map[string]func(*organizations.NewInvitation){
+		"no id":              func(n *organizations.NewInvitation) { n.ID = uuid.Nil },
+		"no token":           func(n *organizations.NewInvitation) { n.TokenHash = organizations.TokenHash{} },
+		"expiry in the past": func(n *organizations.NewInvitation) { n.ExpiresAt = now.Add(-time.Second) },
+		"expiry now":         func(n *organizations.NewInvitation) { n.ExpiresAt = now },
+	} {
+		n := invitation(5, "x@example.com", organizations.RoleMember)
+		mutate(&n)
+		if _, err := o.Invite(owner, n, now); shared.KindOf(err) != shared.KindInvalid {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if len(o.PullEvents()) != 0 || len(o.Invitations()) != 1 {
+		t.Fatal("a refused invitation changed the organization")
+	}
+}
+
+func TestInvite_AnExpiredInvitationOfTheAddressIsClosedAndReplaced(t *testing.T) {
+	o := fixture(t, false)
+	later := now.Add(ttl)
+	n := invitation(3, "pending@example.com", organizations.RoleMember)
+	n.ExpiresAt = later.Add(ttl)
+	inv, err := o.Invite(owner, n, later)
+	assertErr(t, err, nil)
+	if got, ok := o.Invitation(inv.ID()); !ok || got.Role() != organizations.RoleMember {
+		t.Fatal("new invitation not pending")
+	}
+	closed := o.ClosedInvitations()
+	if len(closed) != 1 || closed[0].ID() != pendingID || closed[0].Status() != organizations.StatusExpired || !closed[0].ClosedAt().Equal(later) {
+		t.Fatalf("closed = %+v", closed)
+	}
+	ev := o.PullEvents()
+	exp, ok := ev[0].(organizations.InvitationExpired)
+	if len(ev) != 2 || !ok || !exp.Actor.IsZero() || exp.Invitation != pendingID {
+		t.Fatalf("events = %#v", ev)
+	}
+	if _, ok := ev[1].(organizations.InvitationCreated); !ok {
+		t.Fatalf("events = %#v", ev)
 	}
 }
 
 func TestAcceptInvitation_TurnsThePendingInvitationIntoAMembership(t *testing.T) {
 	o := fixture(t, false)
-	m, ok := o.AcceptInvitation(newbie, "PENDING@example.com", now.Add(time.Hour))
-	if !ok || m.Role() != organizations.RoleAdmin || o.RoleOf(newbie) != organizations.RoleAdmin {
-		t.Fatalf("accept = %+v %v", m, ok)
+	at := now.Add(time.Hour)
+	m, err := o.AcceptInvitation(pendingID, newbie, "PENDING@example.com", at)
+	assertErr(t, err, nil)
+	if m.Role() != organizations.RoleAdmin || o.RoleOf(newbie) != organizations.RoleAdmin || !m.JoinedAt().Equal(at) {
+		t.Fatalf("accept = %+v", m)
 	}
 	if len(o.Invitations()) != 0 {
 		t.Fatal("invitation still pending")
 	}
+	closed := o.ClosedInvitations()
+	if len(closed) != 1 || closed[0].Status() != organizations.StatusAccepted || closed[0].ClosedBy() != newbie || !closed[0].ClosedAt().Equal(at) {
+		t.Fatalf("closed = %+v", closed)
+	}
 	ev := o.PullEvents()
 	acc, isAcc := ev[0].(organizations.InvitationAccepted)
-	if len(ev) != 1 || !isAcc || acc.Actor != newbie || acc.Role != organizations.RoleAdmin {
+	added, isAdded := ev[1].(organizations.MemberAdded)
+	if len(ev) != 2 || !isAcc || acc.Actor != newbie || acc.Role != organizations.RoleAdmin || acc.InvitedBy != owner ||
+		!isAdded || added.User != newbie || added.Invitation != pendingID || added.Actor != newbie {
 		t.Fatalf("events = %#v", ev)
 	}
-	if _, ok := o.AcceptInvitation(newbie, "pending@example.com", now); ok {
-		t.Fatal("accepted twice")
+	_, err = o.AcceptInvitation(pendingID, newbie, "pending@example.com", at)
+	assertErr(t, err, organizations.ErrInvitationNotFound)
+	assertErr(t, o.DeclineInvitation(pendingID, newbie, "pending@example.com", at), organizations.ErrInvitationNotFound)
+}
+
+func TestAcceptInvitation_RefusalsLeaveTheInvitationPending(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(o *organizations.Organization)
+		user  shared.UserID
+		email string
+		at    time.Time
+		want  error
+	}{
+		{"another address", nil, newbie, "someone@example.com", now, organizations.ErrInvitationNotFound},
+		{"an unparsable address", nil, newbie, "", now, organizations.ErrInvitationNotFound},
+		{"no user", nil, shared.UserID{}, "pending@example.com", now, organizations.ErrInvitationNotFound},
+		{"at its expiry", nil, newbie, "pending@example.com", now.Add(ttl), organizations.ErrInvitationExpired},
+		{"after its expiry", nil, newbie, "pending@example.com", now.Add(ttl + time.Hour), organizations.ErrInvitationExpired},
+		{"a member", nil, member, "pending@example.com", now, organizations.ErrAlreadyMember},
+		{"the inviter was demoted", func(o *organizations.Organization) {
+			if _, err := o.ChangeRole(owner2, owner, organizations.RoleMember, now); err != nil {
+				panic(err)
+			}
+		}, newbie, "pending@example.com", now, organizations.ErrInviterNotAllowed},
+		{"the inviter left", func(o *organizations.Organization) {
+			if err := o.RemoveMember(owner, owner, now); err != nil {
+				panic(err)
+			}
+		}, newbie, "pending@example.com", now, organizations.ErrInviterNotAllowed},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := fixture(t, true)
+			if c.setup != nil {
+				c.setup(o)
+			}
+			o.PullEvents()
+			_, err := o.AcceptInvitation(pendingID, c.user, c.email, c.at)
+			assertErr(t, err, c.want)
+			if _, ok := o.Invitation(pendingID); !ok || len(o.ClosedInvitations()) != 0 || len(o.PullEvents()) != 0 || !o.RoleOf(newbie).IsZero() {
+				t.Fatal("a refused acceptance changed the organization")
+			}
+		})
+	}
+}
+
+func TestAcceptInvitation_AnOwnerInvitationNeedsAnOwnerBehindIt(t *testing.T) {
+	o := fixture(t, true)
+	_, err := o.Invite(owner2, invitation(3, "boss@example.com", organizations.RoleOwner), now)
+	assertErr(t, err, nil)
+	_, err = o.Invite(admin, invitation(4, "helper@example.com", organizations.RoleAdmin), now)
+	assertErr(t, err, nil)
+	// owner2 steps down to admin: an owner invitation from an admin is void,
+	// an admin invitation from an admin is not.
+	_, err = o.ChangeRole(owner2, owner2, organizations.RoleAdmin, now)
+	assertErr(t, err, nil)
+	_, err = o.AcceptInvitation(uuid.UUID{2: 3}, newbie, "boss@example.com", now)
+	assertErr(t, err, organizations.ErrInviterNotAllowed)
+	_, err = o.AcceptInvitation(uuid.UUID{2: 4}, outsider, "helper@example.com", now)
+	assertErr(t, err, nil)
+	// An invitation whose sender's account is gone is void.
+	gone := organizations.RehydrateInvitation(organizations.InvitationState{
+		ID: uuid.UUID{2: 5}, Email: "orphan@example.com", Role: organizations.RoleMember,
+		TokenHash: hashOf(5), CreatedAt: now, ExpiresAt: now.Add(ttl),
+	})
+	o2 := organizations.RehydrateOrganization(orgID, "Acme", mustSlug(t, "acme"), now, now,
+		[]organizations.Membership{organizations.RehydrateMembership(owner, organizations.RoleOwner, now)}, []organizations.Invitation{gone})
+	_, err = o2.AcceptInvitation(uuid.UUID{2: 5}, newbie, "orphan@example.com", now)
+	assertErr(t, err, organizations.ErrInviterNotAllowed)
+}
+
+func TestDeclineInvitation_ClosesItWithoutAMembership(t *testing.T) {
+	o := fixture(t, false)
+	assertErr(t, o.DeclineInvitation(pendingID, newbie, "someone@example.com", now), organizations.ErrInvitationNotFound)
+	assertErr(t, o.DeclineInvitation(pendingID, newbie, "pending@example.com", now.Add(ttl)), organizations.ErrInvitationExpired)
+	assertErr(t, o.DeclineInvitation(pendingID, newbie, "pending@example.com", now), nil)
+	if !o.RoleOf(newbie).IsZero() || len(o.Invitations()) != 0 {
+		t.Fatal("declining made a membership or kept the invitation")
+	}
+	if c := o.ClosedInvitations(); len(c) != 1 || c[0].Status() != organizations.StatusDeclined || c[0].ClosedBy() != newbie {
+		t.Fatalf("closed = %+v", c)
+	}
+	if ev, ok := o.PullEvents()[0].(organizations.InvitationDeclined); !ok || ev.Actor != newbie || ev.Invitation != pendingID {
+		t.Fatal("invitation.declined not recorded")
+	}
+	_, err := o.AcceptInvitation(pendingID, newbie, "pending@example.com", now)
+	assertErr(t, err, organizations.ErrInvitationNotFound)
+}
+
+func TestCancelInvitation_ClosesItAndAnUnknownOneIsNotFound(t *testing.T) {
+	o := fixture(t, false)
+	assertErr(t, o.CancelInvitation(admin, uuid.UUID{9: 9}, now), organizations.ErrInvitationNotFound)
+	// Expired invitations may be cancelled too.
+	assertErr(t, o.CancelInvitation(admin, pendingID, now.Add(2*ttl)), nil)
+	if c := o.ClosedInvitations(); len(c) != 1 || c[0].Status() != organizations.StatusCancelled || c[0].ClosedBy() != admin {
+		t.Fatalf("closed = %+v", c)
+	}
+	if ev, ok := o.PullEvents()[0].(organizations.InvitationCancelled); !ok || ev.Actor != admin {
+		t.Fatal("invitation.cancelled not recorded")
+	}
+	assertErr(t, o.CancelInvitation(admin, pendingID, now), organizations.ErrInvitationNotFound)
+}
+
+func TestExpireDueInvitations_ClosesOnlyThoseAtOrPastTheirExpiry(t *testing.T) {
+	o := fixture(t, false)
+	n := invitation(3, "later@example.com", organizations.RoleMember)
+	n.ExpiresAt = now.Add(2 * ttl)
+	_, err := o.Invite(owner, n, now)
+	assertErr(t, err, nil)
+	o.PullEvents()
+	if got := o.ExpireDueInvitations(now.Add(ttl - time.Nanosecond)); got != 0 {
+		t.Fatalf("expired %d before their time", got)
+	}
+	if got := o.ExpireDueInvitations(now.Add(ttl)); got != 1 {
+		t.Fatalf("expired %d, want 1", got)
+	}
+	if inv := o.Invitations(); len(inv) != 1 || inv[0].Email() != "later@example.com" {
+		t.Fatalf("pending = %+v", inv)
+	}
+	ev := o.PullEvents()
+	if e, ok := ev[0].(organizations.InvitationExpired); len(ev) != 1 || !ok || !e.Actor.IsZero() || !e.ExpiresAt.Equal(now.Add(ttl)) {
+		t.Fatalf("events = %#v", ev)
+	}
+}
+
+func TestInvitation_StatusAtTellsAnExpiredPendingInvitation(t *testing.T) {
+	inv, _ := fixture(t, false).Invitation(pendingID)
+	if inv.StatusAt(now) != organizations.StatusPending || inv.StatusAt(now.Add(ttl)) != organizations.StatusExpired {
+		t.Fatal("StatusAt does not follow the expiry")
+	}
+	for st, want := range map[organizations.InvitationStatus]error{
+		organizations.StatusAccepted: organizations.ErrInvitationAccepted, organizations.StatusDeclined: organizations.ErrInvitationDeclined,
+		organizations.StatusCancelled: organizations.ErrInvitationCancelled, organizations.StatusExpired: organizations.ErrInvitationExpired,
+		organizations.StatusPending: organizations.ErrInvitationNotFound,
+	} {
+		assertErr(t, organizations.ClosedInvitationError(st), want)
+		if back, err := organizations.ParseInvitationStatus(st.String()); err != nil || back != st {
+			t.Errorf("status %q does not round-trip", st)
+		}
+	}
+	if _, err := organizations.ParseInvitationStatus("revoked"); err == nil {
+		t.Fatal("unknown status parsed")
+	}
+	if _, err := organizations.NewTokenHash(make([]byte, 31)); err == nil {
+		t.Fatal("short token hash accepted")
+	}
+}
+
+func TestRehydrateOrganization_LoadsOnlyPendingInvitations(t *testing.T) {
+	closed := organizations.RehydrateInvitation(organizations.InvitationState{
+		ID: uuid.UUID{2: 7}, Email: "done@example.com", Role: organizations.RoleMember, InvitedBy: owner,
+		CreatedAt: now, ExpiresAt: now.Add(ttl), Status: organizations.StatusAccepted, ClosedAt: now, ClosedBy: newbie,
+	})
+	o := organizations.RehydrateOrganization(orgID, "Acme", mustSlug(t, "acme"), now, now,
+		[]organizations.Membership{organizations.RehydrateMembership(owner, organizations.RoleOwner, now)}, []organizations.Invitation{closed})
+	if len(o.Invitations()) != 0 {
+		t.Fatal("a closed invitation was loaded as pending")
+	}
+	if _, err := o.Invite(owner, invitation(3, "done@example.com", organizations.RoleMember), now); err != nil {
+		t.Fatalf("a closed invitation blocks a new one: %v", err)
 	}
 }
 
@@ -410,7 +682,7 @@ func TestUpdate_RecordsOnlyChangedFields(t *testing.T) {
 func TestDelete_RemovesMembershipsAndInvitationsAndLocksTheAggregate(t *testing.T) {
 	o := fixture(t, false)
 	assertErr(t, o.Delete(owner, now), nil)
-	if !o.Deleted() || len(o.Members()) != 0 || len(o.Invitations()) != 0 {
+	if !o.Deleted() || len(o.Members()) != 0 || len(o.Invitations()) != 0 || len(o.ClosedInvitations()) != 0 {
 		t.Fatal("deleted organization still holds members or invitations")
 	}
 	if ev, ok := o.PullEvents()[0].(organizations.OrganizationDeleted); !ok || ev.Reason != organizations.ReasonDeletedByOwner {

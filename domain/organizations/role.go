@@ -45,3 +45,16 @@ func AuthorizeRead(role Role) error {
 	}
 	return nil
 }
+
+// AuthorizeListInvitations is the rule for seeing an organization's
+// pending invitations: owners and admins; a member gets ErrForbidden and
+// anyone else ErrNotFound. role is the caller's, zero when not a member.
+func AuthorizeListInvitations(role Role) error {
+	switch role {
+	case RoleOwner, RoleAdmin:
+		return nil
+	case Role{}:
+		return ErrNotFound
+	}
+	return ErrForbidden
+}

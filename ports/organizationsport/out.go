@@ -17,7 +17,7 @@ type MemberKey struct {
 	User     shared.UserID
 }
 
-// InvitationKey is the keyset position of a pending invitation, ordered by
+// InvitationKey is the keyset position of an invitation, ordered by
 // (CreatedAt, ID).
 type InvitationKey struct {
 	CreatedAt time.Time
@@ -43,8 +43,16 @@ type OrganizationSummary struct {
 	JoinedAt  time.Time
 }
 
+// InvitationRecord is one stored invitation, in any status, with the live
+// organization it belongs to.
+type InvitationRecord struct {
+	Organization     shared.OrganizationID
+	OrganizationName string
+	Invitation       organizations.Invitation
+}
+
 // Repository stores Organization aggregates with their memberships and
-// pending invitations.
+// invitations.
 //
 // Contract (checked by organizationsporttest on every backend):
 //   - a deleted or unknown organization is organizations.ErrNotFound for
@@ -57,31 +65,72 @@ type OrganizationSummary struct {
 //     one organization serialize and each closure sees the previous one's
 //     result; an error from fn rolls everything back and is returned as is;
 //     fn does no I/O, so a retry is safe;
+//   - Update loads only pending invitations; an invitation the closure
+//     closed (Organization.ClosedInvitations) keeps its row with its final
+//     status, closing time and closer, and never loads again; at most one
+//     invitation per organization and email is pending (a second one is
+//     organizations.ErrAlreadyInvited), while closed ones do not count;
 //   - when fn deletes the organization, its memberships and invitations go
 //     with it;
+//   - FindInvitation and FindInvitationByToken return an invitation of a
+//     live organization in any status; an unknown one is
+//     organizations.ErrInvitationNotFound;
 //   - lists are keyset-paginated: they return at most limit rows strictly
-//     after the given key (nil = from the start), in the key's order.
+//     after the given key (nil = from the start), in the key's order;
+//     invitation lists hold only pending invitations whose expiry is after
+//     now.
 type Repository interface {
 	Create(ctx context.Context, org *organizations.Organization) error
 	Update(ctx context.Context, id shared.OrganizationID, fn func(*organizations.Organization) error) error
 	// Find returns the organization with viewer's membership.
 	Find(ctx context.Context, id shared.OrganizationID, viewer shared.UserID) (OrganizationSummary, error)
 	ListMembers(ctx context.Context, id shared.OrganizationID, after *MemberKey, limit int) ([]organizations.Membership, error)
-	ListInvitations(ctx context.Context, id shared.OrganizationID, after *InvitationKey, limit int) ([]organizations.Invitation, error)
+	// ListInvitations returns the organization's open invitations.
+	ListInvitations(ctx context.Context, id shared.OrganizationID, now time.Time, after *InvitationKey, limit int) ([]organizations.Invitation, error)
+	// ListInvitationsFor returns the open invitations of the normalized
+	// email across live organizations.
+	ListInvitationsFor(ctx context.Context, email string, now time.Time, after *InvitationKey, limit int) ([]InvitationRecord, error)
+	FindInvitation(ctx context.Context, id uuid.UUID) (InvitationRecord, error)
+	FindInvitationByToken(ctx context.Context, hash organizations.TokenHash) (InvitationRecord, error)
 	// ListForUser returns the organizations user is a member of.
 	ListForUser(ctx context.Context, user shared.UserID, after *MembershipKey, limit int) ([]OrganizationSummary, error)
-	// InvitedOrganizations returns the ids of live organizations holding a
-	// pending invitation for the normalized email, in id order.
-	InvitedOrganizations(ctx context.Context, email string) ([]shared.OrganizationID, error)
 	// OrganizationsOf returns the ids of live organizations user is a member
 	// of, in id order (the order in which a caller should lock them).
 	OrganizationsOf(ctx context.Context, user shared.UserID) ([]shared.OrganizationID, error)
-	// LockInvitee serializes, until the unit of work carried by ctx ends,
-	// every other unit of work that locks the same normalized email: adding
-	// someone by email and the registration of that email take it, so an
-	// invitation can never be stored for an account registered in between.
-	// Outside a unit of work it is an error.
-	LockInvitee(ctx context.Context, email string) error
+}
+
+// InvitationTokens makes and hashes invitation link tokens.
+//
+// Contract: New returns a token of at least 256 random bits in URL-safe
+// base64 and its SHA-256 digest; Hash is deterministic, so Hash(token)
+// equals the hash New returned. Stores only ever see the digest.
+type InvitationTokens interface {
+	New() (token string, hash organizations.TokenHash, err error)
+	Hash(token string) organizations.TokenHash
+}
+
+// InvitationNotice is what the invitee is told about a new invitation. It
+// carries the link token in clear: the only place it ever appears.
+type InvitationNotice struct {
+	Invitation       uuid.UUID
+	Organization     shared.OrganizationID
+	OrganizationName string
+	Email            string
+	Role             string
+	InvitedBy        shared.UserID
+	ExpiresAt        time.Time
+	Token            string
+}
+
+// InvitationNotifier tells an invitee about a new invitation (the mail
+// with the accept link).
+//
+// Contract: InvitationSent runs inside the unit of work that stores the
+// invitation (ctx carries it), so an error rolls the invitation back; it
+// does no network I/O there (it writes an outbox row, or registers an
+// after-commit hook), and it never logs the token.
+type InvitationNotifier interface {
+	InvitationSent(ctx context.Context, n InvitationNotice) error
 }
 
 // TxRepos are the repositories a unit of work hands to its closure.

@@ -1,15 +1,18 @@
 // Package organizationshttp is the inbound HTTP adapter of the
-// organizations context: the routes of organizations, their members and the
-// caller's organizations under /api/v1, with their OpenAPI fragment.
+// organizations context: the routes of organizations, their members and
+// invitations, and the caller's organizations and invitations under /api/v1,
+// with their OpenAPI fragment.
 //
 // Handlers decode, call one organizationsport.Service method and map the
 // result; every rule (who may do what, the last owner, duplicates) is the
-// domain's. A malformed organization or user id answers 404 like an unknown
-// one. It imports Fiber, httpapi and ports, never application/.
+// domain's. A malformed organization, user or invitation id (or token)
+// answers 404 like an unknown one. It imports Fiber, httpapi and ports,
+// never application/.
 package organizationshttp
 
 import (
 	_ "embed"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -45,6 +48,12 @@ func Register(r fiber.Router, svc organizationsport.Service, auth sessionsport.A
 	r.Delete("/organizations/:id/members/:userId", authed, h.removeMember)
 	r.Patch("/organizations/:id/members/:userId/role", authed, h.changeRole)
 	r.Get("/users/me/organizations", authed, h.listMine)
+	r.Get("/organizations/:id/invitations", authed, h.listInvitations)
+	r.Delete("/organizations/:id/invitations/:invitationId", authed, h.cancelInvitation)
+	r.Get("/users/me/invitations", authed, h.listMyInvitations)
+	r.Post("/users/me/invitations/:invitationId/accept", authed, h.acceptMyInvitation)
+	r.Post("/users/me/invitations/:invitationId/decline", authed, h.declineMyInvitation)
+	r.Post("/invitations/:token/accept", hideToken, authed, h.acceptByToken)
 }
 
 type createRequest struct {
@@ -77,14 +86,36 @@ type organizationResponse struct {
 }
 
 type memberResponse struct {
-	Status       string     `json:"status"`
-	UserID       *string    `json:"user_id"`
-	InvitationID *string    `json:"invitation_id"`
-	Email        string     `json:"email"`
-	Name         *string    `json:"name"`
-	Role         string     `json:"role"`
-	JoinedAt     *time.Time `json:"joined_at"`
-	InvitedAt    *time.Time `json:"invited_at"`
+	Status   string    `json:"status"`
+	UserID   string    `json:"user_id"`
+	Email    string    `json:"email"`
+	Name     string    `json:"name"`
+	Role     string    `json:"role"`
+	JoinedAt time.Time `json:"joined_at"`
+}
+
+// invitationResponse is an invitation as AddMember answers it and its
+// organization's owners and admins list it: nothing in it depends on
+// whether the address has an account.
+type invitationResponse struct {
+	ID             string    `json:"id"`
+	OrganizationID string    `json:"organization_id"`
+	Email          string    `json:"email"`
+	Role           string    `json:"role"`
+	Status         string    `json:"status"`
+	InvitedBy      *string   `json:"invited_by"`
+	InvitedAt      time.Time `json:"invited_at"`
+	ExpiresAt      time.Time `json:"expires_at"`
+}
+
+// myInvitationResponse is one of the caller's own invitations.
+type myInvitationResponse struct {
+	ID               string    `json:"id"`
+	OrganizationID   string    `json:"organization_id"`
+	OrganizationName string    `json:"organization_name"`
+	Role             string    `json:"role"`
+	InvitedAt        time.Time `json:"invited_at"`
+	ExpiresAt        time.Time `json:"expires_at"`
 }
 
 func toOrganization(v organizationsport.OrganizationView) organizationResponse {
@@ -95,16 +126,26 @@ func toOrganization(v organizationsport.OrganizationView) organizationResponse {
 }
 
 func toMember(v organizationsport.MemberView) memberResponse {
-	out := memberResponse{Status: v.Status, Email: v.Email, Role: v.Role}
-	if !v.UserID.IsZero() {
-		id, name, at := v.UserID.String(), v.Name, v.JoinedAt
-		out.UserID, out.Name, out.JoinedAt = &id, &name, &at
+	return memberResponse{Status: v.Status, UserID: v.UserID.String(), Email: v.Email, Name: v.Name, Role: v.Role, JoinedAt: v.JoinedAt}
+}
+
+func toInvitation(v organizationsport.InvitationView) invitationResponse {
+	out := invitationResponse{
+		ID: v.ID.String(), OrganizationID: v.OrganizationID.String(), Email: v.Email, Role: v.Role, Status: v.Status,
+		InvitedAt: v.InvitedAt, ExpiresAt: v.ExpiresAt,
 	}
-	if v.InvitationID != uuid.Nil {
-		id, at := v.InvitationID.String(), v.InvitedAt
-		out.InvitationID, out.InvitedAt = &id, &at
+	if !v.InvitedBy.IsZero() {
+		by := v.InvitedBy.String()
+		out.InvitedBy = &by
 	}
 	return out
+}
+
+func toMyInvitation(v organizationsport.InvitationView) myInvitationResponse {
+	return myInvitationResponse{
+		ID: v.ID.String(), OrganizationID: v.OrganizationID.String(), OrganizationName: v.OrganizationName,
+		Role: v.Role, InvitedAt: v.InvitedAt, ExpiresAt: v.ExpiresAt,
+	}
 }
 
 func orgID(c *fiber.Ctx) (shared.OrganizationID, error) {
@@ -119,6 +160,15 @@ func memberID(c *fiber.Ctx) (shared.UserID, error) {
 	id, err := shared.ParseUserID(c.Params("userId"))
 	if err != nil {
 		return shared.UserID{}, organizations.ErrMemberNotFound
+	}
+	return id, nil
+}
+
+func invitationID(c *fiber.Ctx) (uuid.UUID, error) {
+	raw := c.Params("invitationId")
+	id, err := uuid.Parse(raw)
+	if err != nil || len(raw) != 36 {
+		return uuid.UUID{}, organizations.ErrInvitationNotFound
 	}
 	return id, nil
 }
@@ -229,11 +279,7 @@ func (h handlers) addMember(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg := "member added"
-	if v.Status == organizationsport.StatusPending {
-		msg = "invitation pending until this email registers"
-	}
-	return httpapi.Created(c, msg, toMember(v))
+	return httpapi.Created(c, "invitation sent", toInvitation(v))
 }
 
 func (h handlers) removeMember(c *fiber.Ctx) error {
@@ -287,4 +333,102 @@ func (h handlers) listMine(c *fiber.Ctx) error {
 		items = append(items, toOrganization(o))
 	}
 	return httpapi.List(c, "organizations", items, listMeta(p.Limit, res.NextCursor))
+}
+
+func (h handlers) listInvitations(c *fiber.Ctx) error {
+	id, err := orgID(c)
+	if err != nil {
+		return err
+	}
+	p, err := page(c)
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.ListInvitations(c.UserContext(), httpapi.Principal(c).UserID, id, p)
+	if err != nil {
+		return err
+	}
+	items := make([]invitationResponse, 0, len(res.Items))
+	for _, v := range res.Items {
+		items = append(items, toInvitation(v))
+	}
+	return httpapi.List(c, "invitations", items, listMeta(p.Limit, res.NextCursor))
+}
+
+func (h handlers) cancelInvitation(c *fiber.Ctx) error {
+	id, err := orgID(c)
+	if err != nil {
+		return err
+	}
+	inv, err := invitationID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.CancelInvitation(c.UserContext(), httpapi.Principal(c).UserID, id, inv); err != nil {
+		return err
+	}
+	return httpapi.OK(c, "invitation cancelled", nil)
+}
+
+func (h handlers) listMyInvitations(c *fiber.Ctx) error {
+	p, err := page(c)
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.ListMyInvitations(c.UserContext(), httpapi.Principal(c).UserID, p)
+	if err != nil {
+		return err
+	}
+	items := make([]myInvitationResponse, 0, len(res.Items))
+	for _, v := range res.Items {
+		items = append(items, toMyInvitation(v))
+	}
+	return httpapi.List(c, "invitations", items, listMeta(p.Limit, res.NextCursor))
+}
+
+func (h handlers) acceptMyInvitation(c *fiber.Ctx) error {
+	inv, err := invitationID(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.svc.AcceptInvitation(c.UserContext(), httpapi.Principal(c).UserID, inv)
+	if err != nil {
+		return err
+	}
+	return httpapi.OK(c, "invitation accepted", toOrganization(v))
+}
+
+func (h handlers) declineMyInvitation(c *fiber.Ctx) error {
+	inv, err := invitationID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.DeclineInvitation(c.UserContext(), httpapi.Principal(c).UserID, inv); err != nil {
+		return err
+	}
+	return httpapi.OK(c, "invitation declined", nil)
+}
+
+// tokenPath is the path the access and error logs record for the token
+// route: the link token is a credential and must not reach a log.
+const tokenPath = "/api/v1/invitations/{token}/accept"
+
+type tokenKey struct{}
+
+// hideToken runs before authentication (a refused request is logged too):
+// it keeps a copy of the token for the handler and replaces the request
+// path the logs read.
+func hideToken(c *fiber.Ctx) error {
+	c.Locals(tokenKey{}, strings.Clone(c.Params("token")))
+	c.Path(tokenPath)
+	return c.Next()
+}
+
+func (h handlers) acceptByToken(c *fiber.Ctx) error {
+	token, _ := c.Locals(tokenKey{}).(string)
+	v, err := h.svc.AcceptInvitationByToken(c.UserContext(), httpapi.Principal(c).UserID, token)
+	if err != nil {
+		return err
+	}
+	return httpapi.OK(c, "invitation accepted", toOrganization(v))
 }

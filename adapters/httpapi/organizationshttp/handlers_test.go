@@ -20,6 +20,8 @@ import (
 	"github.com/secuird/authy/adapters/httpapi/apidocs/apidocstest"
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
 	"github.com/secuird/authy/adapters/memstore/organizationsmem"
+	"github.com/secuird/authy/adapters/memstore/platformmem"
+	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/organizationsapp"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/auditport"
@@ -54,9 +56,10 @@ var fragment = sync.OnceValues(func() (*apidocstest.Validator, error) {
 // over the in-memory store, and an organization whose members are named by
 // their token.
 type server struct {
-	app   *fiber.App
-	users map[string]shared.UserID
-	org   string
+	app     *fiber.App
+	users   map[string]shared.UserID
+	org     string
+	pending []string // ids of an admin and an owner invitation
 }
 
 var roster = []struct{ name, role string }{
@@ -75,6 +78,7 @@ func newServer(t *testing.T) *server {
 	}
 	svc, err := organizationsapp.New(organizationsapp.Deps{
 		UnitOfWork: store, Organizations: store, Directory: dir, Recorder: recorder{}, Clock: platformport.SystemClock,
+		Tokens: security.InvitationTokens{}, Limiter: platformmem.NewRateLimiter(platformport.SystemClock),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +94,20 @@ func newServer(t *testing.T) *server {
 	for _, m := range roster {
 		res := s.do(t, "POST", "/api/v1/organizations/"+s.org+"/members", map[string]any{"email": m.name + "@example.com", "role": m.role}, "owner")
 		if res.status != 201 {
-			t.Fatalf("add %s: %d %s", m.name, res.status, res.body)
+			t.Fatalf("invite %s: %d %s", m.name, res.status, res.body)
 		}
+		res = s.do(t, "POST", "/api/v1/users/me/invitations/"+res.data(t)["id"].(string)+"/accept", nil, m.name)
+		if res.status != 200 {
+			t.Fatalf("%s accepts: %d %s", m.name, res.status, res.body)
+		}
+	}
+	// Pending invitations: one as admin, one as owner, both by the owner.
+	for _, p := range []struct{ email, role string }{{"pending@example.com", "admin"}, {"boss@example.com", "owner"}} {
+		res := s.do(t, "POST", "/api/v1/organizations/"+s.org+"/members", map[string]any{"email": p.email, "role": p.role}, "owner")
+		if res.status != 201 {
+			t.Fatalf("invite %s: %d %s", p.email, res.status, res.body)
+		}
+		s.pending = append(s.pending, res.data(t)["id"].(string))
 	}
 	return s
 }
@@ -190,6 +206,13 @@ func TestAuthorization_EveryRouteWithEveryRole(t *testing.T) {
 		{"grant owner", "PATCH", "/organizations/{org}/members/{member2}/role", map[string]any{"role": "owner"}, [5]int{200, 403, 403, 404, 401}},
 		{"demote an owner", "PATCH", "/organizations/{org}/members/{owner2}/role", map[string]any{"role": "admin"}, [5]int{200, 403, 403, 404, 401}},
 		{"list my organizations", "GET", "/users/me/organizations", nil, [5]int{200, 200, 200, 200, 401}},
+		{"list invitations", "GET", "/organizations/{org}/invitations", nil, [5]int{200, 200, 403, 404, 401}},
+		{"cancel an admin invitation", "DELETE", "/organizations/{org}/invitations/{pending}", nil, [5]int{200, 200, 403, 404, 401}},
+		{"cancel an owner invitation", "DELETE", "/organizations/{org}/invitations/{ownerInvitation}", nil, [5]int{200, 403, 403, 404, 401}},
+		{"list my invitations", "GET", "/users/me/invitations", nil, [5]int{200, 200, 200, 200, 401}},
+		{"accept someone else's invitation", "POST", "/users/me/invitations/{pending}/accept", nil, [5]int{404, 404, 404, 404, 401}},
+		{"decline someone else's invitation", "POST", "/users/me/invitations/{pending}/decline", nil, [5]int{404, 404, 404, 404, 401}},
+		{"accept by an unknown token", "POST", "/invitations/not-a-real-token/accept", nil, [5]int{404, 404, 404, 404, 401}},
 	}
 	for _, c := range cases {
 		for i, caller := range callers {
@@ -206,13 +229,18 @@ func TestAuthorization_EveryRouteWithEveryRole(t *testing.T) {
 				path := strings.NewReplacer(
 					"{org}", s.org, "{self}", self.String(), "{member2}", s.users["member2"].String(),
 					"{admin2}", s.users["admin2"].String(), "{owner2}", s.users["owner2"].String(),
+					"{pending}", s.pending[0], "{ownerInvitation}", s.pending[1],
 				).Replace("/api/v1" + c.path)
 				res := s.do(t, c.method, path, c.body, caller)
 				if res.status != c.want[i] {
 					t.Fatalf("%s %s as %s: %d, want %d: %s", c.method, c.path, who, res.status, c.want[i], res.body)
 				}
-				if res.status == 404 && (res.env.Error == nil || res.env.Error.Code != "organizations.not_found") {
-					t.Fatalf("a non-member must get the plain not-found: %s", res.body)
+				wantCode := "organizations.not_found"
+				if strings.Contains(c.path, "/accept") || strings.Contains(c.path, "/decline") {
+					wantCode = "organizations.invitation_not_found"
+				}
+				if res.status == 404 && (res.env.Error == nil || res.env.Error.Code != wantCode) {
+					t.Fatalf("404 must be the plain %s: %s", wantCode, res.body)
 				}
 			})
 		}
@@ -234,6 +262,8 @@ func TestNonMember_CannotTellAnOrganizationFromAnUnknownOrMalformedID(t *testing
 			{"POST", "/organizations/" + id + "/members", map[string]any{"email": "x@example.com"}},
 			{"DELETE", "/organizations/" + id + "/members/" + member, nil},
 			{"PATCH", "/organizations/" + id + "/members/" + member + "/role", map[string]any{"role": "admin"}},
+			{"GET", "/organizations/" + id + "/invitations", nil},
+			{"DELETE", "/organizations/" + id + "/invitations/" + s.pending[0], nil},
 		} {
 			res := s.do(t, r.method, "/api/v1"+r.path, r.body, "outsider")
 			if res.status != 404 || res.env.Error == nil || res.env.Error.Code != "organizations.not_found" {
@@ -290,23 +320,33 @@ func TestCreate_SlugRulesAndValidation(t *testing.T) {
 	}
 }
 
-func TestMembers_PendingInvitationIsListedAndPagesFollowTheCursor(t *testing.T) {
+func TestAddMember_AnswersAnInvitationAndListsItForManagersOnly(t *testing.T) {
 	s := newServer(t)
-	res := s.do(t, "POST", "/api/v1/organizations/"+s.org+"/members", map[string]any{"email": "Later@Example.com", "role": "admin"}, "admin")
-	d := res.data(t)
-	if res.status != 201 || d["status"] != "pending" || d["user_id"] != nil || d["email"] != "later@example.com" {
-		t.Fatalf("invite: %d %s", res.status, res.body)
+	base := "/api/v1/organizations/" + s.org
+	known := s.do(t, "POST", base+"/members", map[string]any{"email": "NEWCOMER@example.com", "role": "admin"}, "admin")
+	unknown := s.do(t, "POST", base+"/members", map[string]any{"email": "Later@Example.com", "role": "admin"}, "admin")
+	for _, res := range []response{known, unknown} {
+		d := res.data(t)
+		if res.status != 201 || d["status"] != "pending" || d["invited_by"] != s.users["admin"].String() || d["organization_id"] != s.org {
+			t.Fatalf("invite: %d %s", res.status, res.body)
+		}
+		if _, ok := d["user_id"]; ok {
+			t.Fatalf("the answer names a user: %s", res.body)
+		}
 	}
-	if res := s.do(t, "POST", "/api/v1/organizations/"+s.org+"/members", map[string]any{"email": "later@example.com"}, "owner"); res.status != 409 {
-		t.Fatalf("duplicate invitation: %d", res.status)
+	if known.env.Code != unknown.env.Code || len(known.data(t)) != len(unknown.data(t)) {
+		t.Fatalf("answers differ:\n%s\n%s", known.body, unknown.body)
 	}
-	if res := s.do(t, "POST", "/api/v1/organizations/"+s.org+"/members", map[string]any{"email": "member@example.com"}, "owner"); res.status != 409 {
-		t.Fatalf("existing member: %d", res.status)
+	if res := s.do(t, "POST", base+"/members", map[string]any{"email": "later@example.com"}, "owner"); res.status != 409 || res.env.Error.Code != "organizations.already_invited" {
+		t.Fatalf("duplicate invitation: %d %s", res.status, res.body)
+	}
+	if res := s.do(t, "POST", base+"/members", map[string]any{"email": "member@example.com"}, "owner"); res.status != 409 || res.env.Error.Code != "organizations.already_member" {
+		t.Fatalf("existing member: %d %s", res.status, res.body)
 	}
 	var statuses []string
 	cursor := ""
 	for i := 0; i < 10; i++ {
-		path := "/api/v1/organizations/" + s.org + "/members?limit=4"
+		path := base + "/members?limit=4"
 		if cursor != "" {
 			path += "&cursor=" + cursor
 		}
@@ -329,10 +369,16 @@ func TestMembers_PendingInvitationIsListedAndPagesFollowTheCursor(t *testing.T) 
 		}
 		cursor = *meta.NextCursor
 	}
-	if len(statuses) != 7 || statuses[6] != "pending:later@example.com" || statuses[0] != "active:owner@example.com" {
+	if len(statuses) != 6 || statuses[0] != "active:owner@example.com" {
 		t.Fatalf("listed %v", statuses)
 	}
-	if res := s.do(t, "GET", "/api/v1/organizations/"+s.org+"/members?cursor=bogus", nil, "member"); res.status != 400 {
+	res := s.do(t, "GET", base+"/invitations?limit=2", nil, "admin")
+	var invs []map[string]any
+	_ = json.Unmarshal(res.env.Data, &invs)
+	if res.status != 200 || len(invs) != 2 || !strings.Contains(string(res.env.Meta), "next_cursor\":\"") {
+		t.Fatalf("invitations: %s", res.body)
+	}
+	if res := s.do(t, "GET", base+"/members?cursor=bogus", nil, "member"); res.status != 400 {
 		t.Fatalf("bogus cursor: %d", res.status)
 	}
 	res = s.do(t, "GET", "/api/v1/users/me/organizations?limit=1000", nil, "admin")
@@ -340,5 +386,48 @@ func TestMembers_PendingInvitationIsListedAndPagesFollowTheCursor(t *testing.T) 
 	_ = json.Unmarshal(res.env.Data, &mine)
 	if len(mine) != 1 || mine[0]["role"] != "admin" || !strings.Contains(string(res.env.Meta), `"limit":100`) {
 		t.Fatalf("my organizations: %s", res.body)
+	}
+}
+
+func TestInvitee_ListsAcceptsAndDeclinesTheirInvitations(t *testing.T) {
+	s := newServer(t)
+	base := "/api/v1/organizations/" + s.org
+	res := s.do(t, "POST", base+"/members", map[string]any{"email": "newcomer@example.com"}, "owner")
+	first := res.data(t)["id"].(string)
+	res = s.do(t, "GET", "/api/v1/users/me/invitations", nil, "newcomer")
+	var mine []map[string]any
+	_ = json.Unmarshal(res.env.Data, &mine)
+	if res.status != 200 || len(mine) != 1 || mine[0]["id"] != first || mine[0]["organization_name"] != "Acme" || mine[0]["organization_id"] != s.org {
+		t.Fatalf("my invitations: %s", res.body)
+	}
+	for _, path := range []string{"/api/v1/users/me/invitations/not-a-uuid/accept", "/api/v1/users/me/invitations/" + uuid.NewString() + "/decline"} {
+		if res := s.do(t, "POST", path, nil, "newcomer"); res.status != 404 || res.env.Error.Code != "organizations.invitation_not_found" {
+			t.Fatalf("%s: %d %s", path, res.status, res.body)
+		}
+	}
+	res = s.do(t, "POST", "/api/v1/users/me/invitations/"+first+"/decline", nil, "newcomer")
+	if res.status != 200 {
+		t.Fatalf("decline: %d %s", res.status, res.body)
+	}
+	res = s.do(t, "POST", "/api/v1/users/me/invitations/"+first+"/accept", nil, "newcomer")
+	if res.status != 409 || res.env.Error.Code != "organizations.invitation_declined" {
+		t.Fatalf("accept after declining: %d %s", res.status, res.body)
+	}
+	res = s.do(t, "POST", base+"/members", map[string]any{"email": "newcomer@example.com", "role": "admin"}, "owner")
+	second := res.data(t)["id"].(string)
+	res = s.do(t, "POST", "/api/v1/users/me/invitations/"+second+"/accept", nil, "newcomer")
+	if d := res.data(t); res.status != 200 || d["id"] != s.org || d["role"] != "admin" {
+		t.Fatalf("accept: %d %s", res.status, res.body)
+	}
+	res = s.do(t, "POST", "/api/v1/users/me/invitations/"+second+"/accept", nil, "newcomer")
+	if res.status != 409 || res.env.Error.Code != "organizations.invitation_already_accepted" {
+		t.Fatalf("accept twice: %d %s", res.status, res.body)
+	}
+	res = s.do(t, "DELETE", base+"/invitations/"+second, nil, "owner")
+	if res.status != 409 || res.env.Error.Code != "organizations.invitation_already_accepted" {
+		t.Fatalf("cancel an accepted invitation: %d %s", res.status, res.body)
+	}
+	if res := s.do(t, "DELETE", base+"/invitations/not-a-uuid", nil, "owner"); res.status != 404 {
+		t.Fatalf("malformed invitation id: %d %s", res.status, res.body)
 	}
 }

@@ -5,16 +5,17 @@
 // succeeds, and one mutex serializes writers, which gives the same outcome
 // as the row lock of the SQL store.
 //
-// It imports only ports, the domain and the standard library.
+// It imports only ports, the domain, google/uuid and the standard library.
 package organizationsmem
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/secuird/authy/domain/organizations"
 	"github.com/secuird/authy/domain/shared"
@@ -44,7 +45,8 @@ type record struct {
 	createdAt   time.Time
 	updatedAt   time.Time
 	members     []organizations.Membership
-	invitations []organizations.Invitation
+	invitations []organizations.Invitation // pending, in (created_at, id) order
+	closed      []organizations.Invitation // every other status, as history
 }
 
 type txKey struct{ s *Store }
@@ -58,6 +60,7 @@ func (st *state) clone() *state {
 		cp := *r
 		cp.members = append([]organizations.Membership(nil), r.members...)
 		cp.invitations = append([]organizations.Invitation(nil), r.invitations...)
+		cp.closed = append([]organizations.Invitation(nil), r.closed...)
 		c.orgs[id] = &cp
 	}
 	return c
@@ -122,7 +125,7 @@ func (s *Store) Create(ctx context.Context, org *organizations.Organization) err
 		if _, ok := st.orgs[org.ID()]; ok {
 			return shared.Conflict("organizations.duplicate_id", "organization id already used")
 		}
-		st.orgs[org.ID()] = toRecord(org)
+		st.orgs[org.ID()] = toRecord(org, nil)
 		return nil
 	})
 }
@@ -145,15 +148,16 @@ func (s *Store) Update(ctx context.Context, id shared.OrganizationID, fn func(*o
 		if st.slugTaken(org.Slug(), id) {
 			return organizations.ErrSlugTaken
 		}
-		st.orgs[id] = toRecord(org)
+		st.orgs[id] = toRecord(org, r.closed)
 		return nil
 	})
 }
 
-func toRecord(o *organizations.Organization) *record {
+func toRecord(o *organizations.Organization, closed []organizations.Invitation) *record {
 	return &record{
 		id: o.ID(), name: o.Name(), slug: o.Slug(), createdAt: o.CreatedAt(), updatedAt: o.UpdatedAt(),
 		members: o.Members(), invitations: o.Invitations(),
+		closed: append(append([]organizations.Invitation(nil), closed...), o.ClosedInvitations()...),
 	}
 }
 
@@ -211,7 +215,7 @@ func (s *Store) ListMembers(ctx context.Context, id shared.OrganizationID, key *
 }
 
 // ListInvitations implements organizationsport.Repository.
-func (s *Store) ListInvitations(ctx context.Context, id shared.OrganizationID, key *organizationsport.InvitationKey, limit int) ([]organizations.Invitation, error) {
+func (s *Store) ListInvitations(ctx context.Context, id shared.OrganizationID, now time.Time, key *organizationsport.InvitationKey, limit int) ([]organizations.Invitation, error) {
 	var out []organizations.Invitation
 	s.read(ctx, func(st *state) {
 		r, ok := st.orgs[id]
@@ -219,7 +223,7 @@ func (s *Store) ListInvitations(ctx context.Context, id shared.OrganizationID, k
 			return
 		}
 		for _, inv := range r.invitations { // stored in (created_at, id) order
-			if key != nil && !after(inv.CreatedAt(), inv.ID().String(), key.CreatedAt, key.ID.String()) {
+			if !open(inv, now) || (key != nil && !after(inv.CreatedAt(), inv.ID().String(), key.CreatedAt, key.ID.String())) {
 				continue
 			}
 			if len(out) == limit {
@@ -228,6 +232,75 @@ func (s *Store) ListInvitations(ctx context.Context, id shared.OrganizationID, k
 			out = append(out, inv)
 		}
 	})
+	return out, nil
+}
+
+func open(inv organizations.Invitation, now time.Time) bool {
+	return inv.Status() == organizations.StatusPending && inv.ExpiresAt().After(now)
+}
+
+// ListInvitationsFor implements organizationsport.Repository.
+func (s *Store) ListInvitationsFor(ctx context.Context, email string, now time.Time, key *organizationsport.InvitationKey, limit int) ([]organizationsport.InvitationRecord, error) {
+	var all []organizationsport.InvitationRecord
+	s.read(ctx, func(st *state) {
+		for _, r := range st.orgs {
+			for _, inv := range r.invitations {
+				if inv.Email() == email && open(inv, now) {
+					all = append(all, organizationsport.InvitationRecord{Organization: r.id, OrganizationName: r.name, Invitation: inv})
+				}
+			}
+		}
+	})
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i].Invitation, all[j].Invitation
+		return after(b.CreatedAt(), b.ID().String(), a.CreatedAt(), a.ID().String())
+	})
+	out := []organizationsport.InvitationRecord{}
+	for _, rec := range all {
+		inv := rec.Invitation
+		if key != nil && !after(inv.CreatedAt(), inv.ID().String(), key.CreatedAt, key.ID.String()) {
+			continue
+		}
+		if len(out) == limit {
+			break
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// FindInvitation implements organizationsport.Repository.
+func (s *Store) FindInvitation(ctx context.Context, id uuid.UUID) (organizationsport.InvitationRecord, error) {
+	return s.findInvitation(ctx, func(inv organizations.Invitation) bool { return inv.ID() == id })
+}
+
+// FindInvitationByToken implements organizationsport.Repository.
+func (s *Store) FindInvitationByToken(ctx context.Context, h organizations.TokenHash) (organizationsport.InvitationRecord, error) {
+	if h.IsZero() {
+		return organizationsport.InvitationRecord{}, organizations.ErrInvitationNotFound
+	}
+	return s.findInvitation(ctx, func(inv organizations.Invitation) bool { return inv.TokenHash() == h })
+}
+
+func (s *Store) findInvitation(ctx context.Context, match func(organizations.Invitation) bool) (organizationsport.InvitationRecord, error) {
+	var (
+		out   organizationsport.InvitationRecord
+		found bool
+	)
+	s.read(ctx, func(st *state) {
+		for _, r := range st.orgs {
+			for _, list := range [][]organizations.Invitation{r.invitations, r.closed} {
+				for _, inv := range list {
+					if !found && match(inv) {
+						out, found = organizationsport.InvitationRecord{Organization: r.id, OrganizationName: r.name, Invitation: inv}, true
+					}
+				}
+			}
+		}
+	})
+	if !found {
+		return organizationsport.InvitationRecord{}, organizations.ErrInvitationNotFound
+	}
 	return out, nil
 }
 
@@ -260,23 +333,6 @@ func (s *Store) ListForUser(ctx context.Context, user shared.UserID, key *organi
 	return out, nil
 }
 
-// InvitedOrganizations implements organizationsport.Repository.
-func (s *Store) InvitedOrganizations(ctx context.Context, email string) ([]shared.OrganizationID, error) {
-	var out []shared.OrganizationID
-	s.read(ctx, func(st *state) {
-		for id, r := range st.orgs {
-			for _, inv := range r.invitations {
-				if inv.Email() == email {
-					out = append(out, id)
-					break
-				}
-			}
-		}
-	})
-	sortIDs(out)
-	return out, nil
-}
-
 // OrganizationsOf implements organizationsport.Repository.
 func (s *Store) OrganizationsOf(ctx context.Context, user shared.UserID) ([]shared.OrganizationID, error) {
 	var out []shared.OrganizationID
@@ -289,15 +345,6 @@ func (s *Store) OrganizationsOf(ctx context.Context, user shared.UserID) ([]shar
 	})
 	sortIDs(out)
 	return out, nil
-}
-
-// LockInvitee implements organizationsport.Repository: a unit of work
-// already holds the store's only lock.
-func (s *Store) LockInvitee(ctx context.Context, _ string) error {
-	if _, ok := ctx.Value(txKey{s}).(*state); !ok {
-		return errors.New("organizationsmem: LockInvitee outside a unit of work")
-	}
-	return nil
 }
 
 func sortIDs(ids []shared.OrganizationID) {

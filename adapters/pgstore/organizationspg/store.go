@@ -60,12 +60,41 @@ type membershipRow struct {
 func (membershipRow) TableName() string { return "organization_memberships" }
 
 type invitationRow struct {
-	ID             string    `gorm:"column:id;primaryKey"`
-	OrganizationID string    `gorm:"column:organization_id"`
-	Email          string    `gorm:"column:email"`
-	Role           string    `gorm:"column:role"`
-	InvitedBy      *string   `gorm:"column:invited_by"`
-	CreatedAt      time.Time `gorm:"column:created_at;autoCreateTime:false"`
+	ID             string     `gorm:"column:id;primaryKey"`
+	OrganizationID string     `gorm:"column:organization_id"`
+	Email          string     `gorm:"column:email"`
+	Role           string     `gorm:"column:role"`
+	InvitedBy      *string    `gorm:"column:invited_by"`
+	CreatedAt      time.Time  `gorm:"column:created_at;autoCreateTime:false"`
+	TokenHash      []byte     `gorm:"column:token_hash"`
+	ExpiresAt      time.Time  `gorm:"column:expires_at"`
+	Status         string     `gorm:"column:status"`
+	ClosedAt       *time.Time `gorm:"column:closed_at"`
+	ClosedBy       *string    `gorm:"column:closed_by"`
+}
+
+// invitationRecordRow is an invitation joined with its organization's name
+// (flat: raw scans do not fill embedded structs).
+type invitationRecordRow struct {
+	ID               string
+	OrganizationID   string
+	Email            string
+	Role             string
+	InvitedBy        *string
+	CreatedAt        time.Time
+	TokenHash        []byte
+	ExpiresAt        time.Time
+	Status           string
+	ClosedAt         *time.Time
+	ClosedBy         *string
+	OrganizationName string
+}
+
+func (r invitationRecordRow) invitation() invitationRow {
+	return invitationRow{
+		ID: r.ID, OrganizationID: r.OrganizationID, Email: r.Email, Role: r.Role, InvitedBy: r.InvitedBy, CreatedAt: r.CreatedAt,
+		TokenHash: r.TokenHash, ExpiresAt: r.ExpiresAt, Status: r.Status, ClosedAt: r.ClosedAt, ClosedBy: r.ClosedBy,
+	}
 }
 
 func (invitationRow) TableName() string { return "organization_invitations" }
@@ -122,8 +151,10 @@ func (s *Store) Update(ctx context.Context, id shared.OrganizationID, fn func(*o
 		if err := conn.Where("organization_id = ?", row.ID).Find(&members).Error; err != nil {
 			return fmt.Errorf("load memberships: %w", err)
 		}
+		// Closed invitations are history: never loaded, so a change costs the
+		// same however many there have been.
 		var invitations []invitationRow
-		if err := conn.Where("organization_id = ?", row.ID).Find(&invitations).Error; err != nil {
+		if err := conn.Where("organization_id = ? AND status = ?", row.ID, organizations.StatusPending.String()).Find(&invitations).Error; err != nil {
 			return fmt.Errorf("load invitations: %w", err)
 		}
 		org, err := rehydrate(row, members, invitations)
@@ -209,16 +240,32 @@ func (s *Store) saveChildren(ctx context.Context, id shared.OrganizationID, memb
 	for _, i := range invitations {
 		pending[i.ID] = true
 	}
+	for _, i := range org.ClosedInvitations() {
+		iid := i.ID().String()
+		delete(pending, iid)
+		res := conn.Model(&invitationRow{}).Where("id = ? AND status = ?", iid, organizations.StatusPending.String()).
+			Updates(map[string]any{"status": i.Status().String(), "closed_at": i.ClosedAt().UTC(), "closed_by": optionalID(i.ClosedBy())})
+		if res.Error != nil {
+			return fmt.Errorf("close invitation: %w", res.Error)
+		}
+		if res.RowsAffected != 1 {
+			// Only pending rows load and the organization row is locked, so
+			// this would be an invitation closed behind the lock's back.
+			return fmt.Errorf("close invitation %s: it is no longer pending", iid)
+		}
+	}
 	for _, i := range org.Invitations() {
 		iid := i.ID().String()
 		if pending[iid] {
 			delete(pending, iid)
 			continue
 		}
-		row := invitationRow{ID: iid, OrganizationID: oid, Email: i.Email(), Role: i.Role().String(), CreatedAt: i.CreatedAt().UTC()}
-		if !i.InvitedBy().IsZero() {
-			by := i.InvitedBy().String()
-			row.InvitedBy = &by
+		row := invitationRow{
+			ID: iid, OrganizationID: oid, Email: i.Email(), Role: i.Role().String(), InvitedBy: optionalID(i.InvitedBy()),
+			CreatedAt: i.CreatedAt().UTC(), ExpiresAt: i.ExpiresAt().UTC(), Status: i.Status().String(),
+		}
+		if !i.TokenHash().IsZero() {
+			row.TokenHash = i.TokenHash().Bytes()
 		}
 		if err := conn.Create(&row).Error; err != nil {
 			if pgstore.IsDuplicate(err) {
@@ -233,6 +280,14 @@ func (s *Store) saveChildren(ctx context.Context, id shared.OrganizationID, memb
 		}
 	}
 	return nil
+}
+
+func optionalID(id shared.UserID) *string {
+	if id.IsZero() {
+		return nil
+	}
+	s := id.String()
+	return &s
 }
 
 func rehydrate(row organizationRow, members []membershipRow, invitations []invitationRow) (*organizations.Organization, error) {
@@ -274,26 +329,54 @@ func toMemberships(rows []membershipRow) ([]organizations.Membership, error) {
 
 func toInvitations(rows []invitationRow) ([]organizations.Invitation, error) {
 	out := make([]organizations.Invitation, 0, len(rows))
-	for _, i := range rows {
-		iid, err := uuid.Parse(i.ID)
+	for _, r := range rows {
+		inv, err := toInvitation(r)
 		if err != nil {
-			return nil, fmt.Errorf("stored invitation id %q: %w", i.ID, err)
+			return nil, err
 		}
-		role, err := organizations.ParseRole(i.Role)
-		if err != nil {
-			return nil, fmt.Errorf("stored role %q: %w", i.Role, err)
-		}
-		var by shared.UserID
-		if i.InvitedBy != nil {
-			u, err := uuid.Parse(*i.InvitedBy)
-			if err != nil {
-				return nil, fmt.Errorf("stored inviter %q: %w", *i.InvitedBy, err)
-			}
-			by = shared.UserID(u)
-		}
-		out = append(out, organizations.RehydrateInvitation(iid, i.Email, role, by, i.CreatedAt.UTC()))
+		out = append(out, inv)
 	}
 	return out, nil
+}
+
+func toInvitation(r invitationRow) (organizations.Invitation, error) {
+	st := organizations.InvitationState{CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Email: r.Email}
+	var err error
+	if st.ID, err = uuid.Parse(r.ID); err != nil {
+		return organizations.Invitation{}, fmt.Errorf("stored invitation id %q: %w", r.ID, err)
+	}
+	if st.Role, err = organizations.ParseRole(r.Role); err != nil {
+		return organizations.Invitation{}, fmt.Errorf("stored role %q: %w", r.Role, err)
+	}
+	if st.Status, err = organizations.ParseInvitationStatus(r.Status); err != nil {
+		return organizations.Invitation{}, fmt.Errorf("stored invitation status %q: %w", r.Status, err)
+	}
+	if len(r.TokenHash) > 0 {
+		if st.TokenHash, err = organizations.NewTokenHash(r.TokenHash); err != nil {
+			return organizations.Invitation{}, fmt.Errorf("stored token hash of %s: %w", r.ID, err)
+		}
+	}
+	if st.InvitedBy, err = parseOptionalUser(r.InvitedBy); err != nil {
+		return organizations.Invitation{}, fmt.Errorf("stored inviter of %s: %w", r.ID, err)
+	}
+	if st.ClosedBy, err = parseOptionalUser(r.ClosedBy); err != nil {
+		return organizations.Invitation{}, fmt.Errorf("stored closer of %s: %w", r.ID, err)
+	}
+	if r.ClosedAt != nil {
+		st.ClosedAt = r.ClosedAt.UTC()
+	}
+	return organizations.RehydrateInvitation(st), nil
+}
+
+func parseOptionalUser(s *string) (shared.UserID, error) {
+	if s == nil {
+		return shared.UserID{}, nil
+	}
+	u, err := uuid.Parse(*s)
+	if err != nil {
+		return shared.UserID{}, err
+	}
+	return shared.UserID(u), nil
 }
 
 const summaryColumns = "o.id, o.name, o.slug, o.created_at, o.updated_at, m.role, m.joined_at"
@@ -352,8 +435,8 @@ func (s *Store) ListMembers(ctx context.Context, id shared.OrganizationID, key *
 }
 
 // ListInvitations implements organizationsport.Repository.
-func (s *Store) ListInvitations(ctx context.Context, id shared.OrganizationID, key *organizationsport.InvitationKey, limit int) ([]organizations.Invitation, error) {
-	q := s.db.Conn(ctx).Where("organization_id = ?", id.String())
+func (s *Store) ListInvitations(ctx context.Context, id shared.OrganizationID, now time.Time, key *organizationsport.InvitationKey, limit int) ([]organizations.Invitation, error) {
+	q := s.db.Conn(ctx).Where("organization_id = ? AND status = ? AND expires_at > ?", id.String(), organizations.StatusPending.String(), now.UTC())
 	if key != nil {
 		t := key.CreatedAt.UTC()
 		q = q.Where("(created_at > ? OR (created_at = ? AND id > ?))", t, t, key.ID.String())
@@ -363,6 +446,73 @@ func (s *Store) ListInvitations(ctx context.Context, id shared.OrganizationID, k
 		return nil, fmt.Errorf("list invitations: %w", err)
 	}
 	return toInvitations(rows)
+}
+
+const invitationRecordSelect = `SELECT i.id, i.organization_id, i.email, i.role, i.invited_by, i.created_at, i.token_hash,
+		i.expires_at, i.status, i.closed_at, i.closed_by, o.name AS organization_name
+		FROM organization_invitations i
+		JOIN organizations o ON o.id = i.organization_id AND o.deleted_at IS NULL`
+
+// ListInvitationsFor implements organizationsport.Repository.
+func (s *Store) ListInvitationsFor(ctx context.Context, email string, now time.Time, key *organizationsport.InvitationKey, limit int) ([]organizationsport.InvitationRecord, error) {
+	sql := invitationRecordSelect + ` WHERE i.email = ? AND i.status = ? AND i.expires_at > ?`
+	args := []any{email, organizations.StatusPending.String(), now.UTC()}
+	if key != nil {
+		t := key.CreatedAt.UTC()
+		sql += ` AND (i.created_at > ? OR (i.created_at = ? AND i.id > ?))`
+		args = append(args, t, t, key.ID.String())
+	}
+	sql += ` ORDER BY i.created_at, i.id LIMIT ?`
+	args = append(args, limit)
+	var rows []invitationRecordRow
+	if err := s.db.Conn(ctx).Raw(sql, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list invitations of an address: %w", err)
+	}
+	out := make([]organizationsport.InvitationRecord, 0, len(rows))
+	for _, r := range rows {
+		rec, err := toRecord(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// FindInvitation implements organizationsport.Repository.
+func (s *Store) FindInvitation(ctx context.Context, id uuid.UUID) (organizationsport.InvitationRecord, error) {
+	return s.findInvitation(ctx, "i.id = ?", id.String())
+}
+
+// FindInvitationByToken implements organizationsport.Repository.
+func (s *Store) FindInvitationByToken(ctx context.Context, h organizations.TokenHash) (organizationsport.InvitationRecord, error) {
+	if h.IsZero() {
+		return organizationsport.InvitationRecord{}, organizations.ErrInvitationNotFound
+	}
+	return s.findInvitation(ctx, "i.token_hash = ?", h.Bytes())
+}
+
+func (s *Store) findInvitation(ctx context.Context, where string, arg any) (organizationsport.InvitationRecord, error) {
+	var rows []invitationRecordRow
+	if err := s.db.Conn(ctx).Raw(invitationRecordSelect+` WHERE `+where, arg).Scan(&rows).Error; err != nil {
+		return organizationsport.InvitationRecord{}, fmt.Errorf("find invitation: %w", err)
+	}
+	if len(rows) == 0 {
+		return organizationsport.InvitationRecord{}, organizations.ErrInvitationNotFound
+	}
+	return toRecord(rows[0])
+}
+
+func toRecord(r invitationRecordRow) (organizationsport.InvitationRecord, error) {
+	inv, err := toInvitation(r.invitation())
+	if err != nil {
+		return organizationsport.InvitationRecord{}, err
+	}
+	org, err := uuid.Parse(r.OrganizationID)
+	if err != nil {
+		return organizationsport.InvitationRecord{}, fmt.Errorf("stored organization id %q: %w", r.OrganizationID, err)
+	}
+	return organizationsport.InvitationRecord{Organization: shared.OrganizationID(org), OrganizationName: r.OrganizationName, Invitation: inv}, nil
 }
 
 // ListForUser implements organizationsport.Repository.
@@ -394,37 +544,11 @@ func (s *Store) ListForUser(ctx context.Context, user shared.UserID, key *organi
 	return out, nil
 }
 
-// InvitedOrganizations implements organizationsport.Repository.
-func (s *Store) InvitedOrganizations(ctx context.Context, email string) ([]shared.OrganizationID, error) {
-	return s.ids(ctx, `SELECT DISTINCT i.organization_id FROM organization_invitations i
-		JOIN organizations o ON o.id = i.organization_id
-		WHERE i.email = ? AND o.deleted_at IS NULL ORDER BY i.organization_id`, email)
-}
-
 // OrganizationsOf implements organizationsport.Repository.
 func (s *Store) OrganizationsOf(ctx context.Context, user shared.UserID) ([]shared.OrganizationID, error) {
 	return s.ids(ctx, `SELECT m.organization_id FROM organization_memberships m
 		JOIN organizations o ON o.id = m.organization_id
 		WHERE m.user_id = ? AND o.deleted_at IS NULL ORDER BY m.organization_id`, user.String())
-}
-
-// inviteeLockSpace namespaces the advisory locks of LockInvitee ("org").
-const inviteeLockSpace = 0x6f7267
-
-// LockInvitee implements organizationsport.Repository with a transaction-
-// scoped advisory lock on PostgreSQL; SQLite's immediate transactions
-// already serialize every writer.
-func (s *Store) LockInvitee(ctx context.Context, email string) error {
-	if !s.db.InTx(ctx) {
-		return errors.New("organizationspg: LockInvitee outside a unit of work")
-	}
-	if s.db.Dialect() != pgstore.Postgres {
-		return nil
-	}
-	if err := s.db.Conn(ctx).Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", inviteeLockSpace, email).Error; err != nil {
-		return fmt.Errorf("lock invitee: %w", err)
-	}
-	return nil
 }
 
 func (s *Store) ids(ctx context.Context, sql string, arg any) ([]shared.OrganizationID, error) {

@@ -81,6 +81,43 @@ func (f fixture) load(id shared.OrganizationID) *organizations.Organization {
 	return got
 }
 
+// ttl is the lifetime of the suite's invitations.
+const ttl = 7 * 24 * time.Hour
+
+// invitation is a new invitation of email made at t, with a random token.
+func invitation(email string, role organizations.Role, t time.Time) organizations.NewInvitation {
+	return organizations.NewInvitation{ID: uuid.New(), Email: email, Role: role, TokenHash: randomHash(), ExpiresAt: t.Add(ttl)}
+}
+
+func randomHash() organizations.TokenHash {
+	b := uuid.New()
+	c := uuid.New()
+	h, err := organizations.NewTokenHash(append(b[:], c[:]...))
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// invite stores an invitation of email in org and returns it.
+func (f fixture) invite(org shared.OrganizationID, actor shared.UserID, email string, role organizations.Role, t time.Time) organizations.Invitation {
+	f.t.Helper()
+	var inv organizations.Invitation
+	err := f.h.Repo.Update(context.Background(), org, func(o *organizations.Organization) error {
+		var err error
+		inv, err = o.Invite(actor, invitation(email, role, t), t)
+		return err
+	})
+	if err != nil {
+		f.t.Fatalf("invite %s: %v", email, err)
+	}
+	return inv
+}
+
+func (f fixture) email(label string) string {
+	return fmt.Sprintf("%s-%s@example.com", label, uuid.NewString()[:8])
+}
+
 func sameMembers(a, b []organizations.Membership) bool {
 	if len(a) != len(b) {
 		return false
@@ -98,12 +135,17 @@ func sameInvitations(a, b []organizations.Invitation) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].ID() != b[i].ID() || a[i].Email() != b[i].Email() || a[i].Role() != b[i].Role() ||
-			a[i].InvitedBy() != b[i].InvitedBy() || !a[i].CreatedAt().Equal(b[i].CreatedAt()) {
+		if !sameInvitation(a[i], b[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+func sameInvitation(a, b organizations.Invitation) bool {
+	return a.ID() == b.ID() && a.Email() == b.Email() && a.Role() == b.Role() && a.InvitedBy() == b.InvitedBy() &&
+		a.TokenHash() == b.TokenHash() && a.CreatedAt().Equal(b.CreatedAt()) && a.ExpiresAt().Equal(b.ExpiresAt()) &&
+		a.Status() == b.Status() && a.ClosedAt().Equal(b.ClosedAt()) && a.ClosedBy() == b.ClosedBy()
 }
 
 func isErr(t *testing.T, got, want error) {
@@ -124,11 +166,7 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		f := fixture{t, newHarness(t)}
 		owner, admin := f.h.NewUser(t), f.h.NewUser(t)
 		o := f.create(owner, f.slug("round"), map[shared.UserID]organizations.Role{admin: organizations.RoleAdmin})
-		err := f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
-			_, err := o.Invite(owner, uuid.New(), "Pending@Example.com", organizations.RoleMember, at(5))
-			return err
-		})
-		isErr(t, err, nil)
+		sent := f.invite(o.ID(), owner, "Pending@Example.com", organizations.RoleMember, at(5))
 		got := f.load(o.ID())
 		if got.Name() != o.Name() || got.Slug() != o.Slug() || !got.CreatedAt().Equal(o.CreatedAt()) || !got.UpdatedAt().Equal(o.UpdatedAt()) {
 			t.Fatalf("loaded %q %q %v %v", got.Name(), got.Slug(), got.CreatedAt(), got.UpdatedAt())
@@ -136,8 +174,10 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		if !sameMembers(got.Members(), o.Members()) {
 			t.Fatalf("members %v != %v", got.Members(), o.Members())
 		}
-		if inv := got.Invitations(); len(inv) != 1 || inv[0].Email() != "pending@example.com" || inv[0].InvitedBy() != owner || !inv[0].CreatedAt().Equal(at(5)) {
-			t.Fatalf("invitations %+v", inv)
+		if inv := got.Invitations(); len(inv) != 1 || !sameInvitation(inv[0], sent) || inv[0].Email() != "pending@example.com" ||
+			inv[0].InvitedBy() != owner || !inv[0].CreatedAt().Equal(at(5)) || !inv[0].ExpiresAt().Equal(at(5).Add(ttl)) ||
+			inv[0].Status() != organizations.StatusPending || inv[0].TokenHash().IsZero() {
+			t.Fatalf("invitations %+v, sent %+v", inv, sent)
 		}
 		sum, err := f.h.Repo.Find(ctx, o.ID(), admin)
 		isErr(t, err, nil)
@@ -156,6 +196,7 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		owner, a, b, c := f.h.NewUser(t), f.h.NewUser(t), f.h.NewUser(t), f.h.NewUser(t)
 		o := f.create(owner, f.slug("diff"), map[shared.UserID]organizations.Role{a: organizations.RoleMember, b: organizations.RoleMember})
 		var want *organizations.Organization
+		var invC organizations.Invitation
 		err := f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
 			if _, err := o.ChangeRole(owner, a, organizations.RoleOwner, at(10)); err != nil {
 				return err
@@ -163,10 +204,11 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 			if err := o.RemoveMember(owner, b, at(11)); err != nil {
 				return err
 			}
-			if _, err := o.Invite(owner, uuid.New(), "c@example.com", organizations.RoleAdmin, at(12)); err != nil {
+			var err error
+			if invC, err = o.Invite(owner, invitation("c@example.com", organizations.RoleAdmin, at(12)), at(12)); err != nil {
 				return err
 			}
-			if _, err := o.Invite(owner, uuid.New(), "d@example.com", organizations.RoleMember, at(13)); err != nil {
+			if _, err := o.Invite(owner, invitation("d@example.com", organizations.RoleMember, at(13)), at(13)); err != nil {
 				return err
 			}
 			name := "Renamed"
@@ -178,8 +220,8 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		})
 		isErr(t, err, nil)
 		err = f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
-			if _, ok := o.AcceptInvitation(c, "c@example.com", at(15)); !ok {
-				return errors.New("invitation not found")
+			if _, err := o.AcceptInvitation(invC.ID(), c, "c@example.com", at(15)); err != nil {
+				return err
 			}
 			want = o
 			return nil
@@ -194,6 +236,11 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 		if !sameInvitations(got.Invitations(), want.Invitations()) || len(got.Invitations()) != 1 {
 			t.Fatalf("invitations %v, want %v", got.Invitations(), want.Invitations())
+		}
+		rec, err := f.h.Repo.FindInvitation(ctx, invC.ID())
+		isErr(t, err, nil)
+		if rec.Invitation.Status() != organizations.StatusAccepted || rec.Invitation.ClosedBy() != c || !rec.Invitation.ClosedAt().Equal(at(15)) {
+			t.Fatalf("accepted invitation stored as %+v", rec.Invitation)
 		}
 	})
 
@@ -211,12 +258,8 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 
 		o := f.create(owner, f.slug("gone"), map[shared.UserID]organizations.Role{member: organizations.RoleMember})
-		isErr(t, f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
-			if _, err := o.Invite(owner, uuid.New(), "gone@example.com", organizations.RoleMember, at(3)); err != nil {
-				return err
-			}
-			return o.Delete(owner, at(4))
-		}), nil)
+		gone := f.invite(o.ID(), owner, "gone@example.com", organizations.RoleMember, at(3))
+		isErr(t, f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error { return o.Delete(owner, at(4)) }), nil)
 		_, err = f.h.Repo.Find(ctx, o.ID(), owner)
 		isErr(t, err, organizations.ErrNotFound)
 		isErr(t, f.h.Repo.Update(ctx, o.ID(), func(*organizations.Organization) error { return nil }), organizations.ErrNotFound)
@@ -230,11 +273,15 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 			}
 		}
 		members, _ := f.h.Repo.ListMembers(ctx, o.ID(), nil, 10)
-		invs, _ := f.h.Repo.ListInvitations(ctx, o.ID(), nil, 10)
-		invited, _ := f.h.Repo.InvitedOrganizations(ctx, "gone@example.com")
+		invs, _ := f.h.Repo.ListInvitations(ctx, o.ID(), at(3), nil, 10)
+		invited, _ := f.h.Repo.ListInvitationsFor(ctx, "gone@example.com", at(3), nil, 10)
 		if len(members) != 0 || len(invs) != 0 || len(invited) != 0 {
 			t.Fatalf("memberships or invitations survived: %v %v %v", members, invs, invited)
 		}
+		_, err = f.h.Repo.FindInvitation(ctx, gone.ID())
+		isErr(t, err, organizations.ErrInvitationNotFound)
+		_, err = f.h.Repo.FindInvitationByToken(ctx, gone.TokenHash())
+		isErr(t, err, organizations.ErrInvitationNotFound)
 	})
 
 	t.Run("slugs are unique ignoring case and a deleted organization frees its slug", func(t *testing.T) {
@@ -278,6 +325,21 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		isErr(t, err, boom)
 		if got := f.load(o.ID()); !got.RoleOf(other).IsZero() {
 			t.Fatal("membership saved although the closure failed")
+		}
+		email := f.email("rollback")
+		inv := f.invite(o.ID(), owner, email, organizations.RoleMember, at(1))
+		err = f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
+			if _, err := o.AcceptInvitation(inv.ID(), other, email, at(2)); err != nil {
+				return err
+			}
+			return boom
+		})
+		isErr(t, err, boom)
+		if rec, err := f.h.Repo.FindInvitation(ctx, inv.ID()); err != nil || rec.Invitation.Status() != organizations.StatusPending {
+			t.Fatalf("acceptance kept although the closure failed: %+v %v", rec.Invitation, err)
+		}
+		if got := f.load(o.ID()); !got.RoleOf(other).IsZero() || len(got.Invitations()) != 1 {
+			t.Fatal("acceptance kept although the closure failed")
 		}
 
 		err = f.h.UoW.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
@@ -378,66 +440,157 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		lastOwnerRace(t, f, o.ID(), errs, organizations.ErrLastOwner)
 	})
 
-	t.Run("the invitee lock serializes units of work on one email", func(t *testing.T) {
+	t.Run("closed invitations keep their final state, are found by id and token, and free the address", func(t *testing.T) {
+		f := fixture{t, newHarness(t)}
+		owner, joiner := f.h.NewUser(t), f.h.NewUser(t)
+		o := f.create(owner, f.slug("closed"), nil)
+		email := f.email("closed")
+		first := f.invite(o.ID(), owner, email, organizations.RoleAdmin, at(1))
+		for _, find := range []func() (organizationsport.InvitationRecord, error){
+			func() (organizationsport.InvitationRecord, error) { return f.h.Repo.FindInvitation(ctx, first.ID()) },
+			func() (organizationsport.InvitationRecord, error) {
+				return f.h.Repo.FindInvitationByToken(ctx, first.TokenHash())
+			},
+		} {
+			rec, err := find()
+			isErr(t, err, nil)
+			if rec.Organization != o.ID() || rec.OrganizationName != o.Name() || !sameInvitation(rec.Invitation, first) {
+				t.Fatalf("found %+v, want %+v", rec, first)
+			}
+		}
+		_, err := f.h.Repo.FindInvitation(ctx, uuid.New())
+		isErr(t, err, organizations.ErrInvitationNotFound)
+		_, err = f.h.Repo.FindInvitationByToken(ctx, randomHash())
+		isErr(t, err, organizations.ErrInvitationNotFound)
+
+		isErr(t, f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
+			return o.DeclineInvitation(first.ID(), joiner, email, at(2))
+		}), nil)
+		if got := f.load(o.ID()); len(got.Invitations()) != 0 {
+			t.Fatalf("a declined invitation loads as pending: %+v", got.Invitations())
+		}
+		second := f.invite(o.ID(), owner, email, organizations.RoleMember, at(3))
+		isErr(t, f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
+			_, err := o.AcceptInvitation(second.ID(), joiner, email, at(4))
+			return err
+		}), nil)
+		third := f.invite(o.ID(), owner, f.email("third"), organizations.RoleMember, at(5))
+		isErr(t, f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
+			return o.CancelInvitation(owner, third.ID(), at(6))
+		}), nil)
+		fourth := f.invite(o.ID(), owner, f.email("fourth"), organizations.RoleMember, at(7))
+		isErr(t, f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
+			if n := o.ExpireDueInvitations(at(7).Add(ttl)); n != 1 {
+				return fmt.Errorf("expired %d", n)
+			}
+			return nil
+		}), nil)
+		for _, c := range []struct {
+			inv    organizations.Invitation
+			status organizations.InvitationStatus
+			by     shared.UserID
+			closed time.Time
+		}{
+			{first, organizations.StatusDeclined, joiner, at(2)},
+			{second, organizations.StatusAccepted, joiner, at(4)},
+			{third, organizations.StatusCancelled, owner, at(6)},
+			{fourth, organizations.StatusExpired, shared.UserID{}, at(7).Add(ttl)},
+		} {
+			rec, err := f.h.Repo.FindInvitationByToken(ctx, c.inv.TokenHash())
+			isErr(t, err, nil)
+			got := rec.Invitation
+			if got.ID() != c.inv.ID() || got.Status() != c.status || got.ClosedBy() != c.by || !got.ClosedAt().Equal(c.closed) ||
+				!got.ExpiresAt().Equal(c.inv.ExpiresAt()) || got.Email() != c.inv.Email() {
+				t.Fatalf("stored %+v, want status %v by %v at %v", got, c.status, c.by, c.closed)
+			}
+		}
+		got := f.load(o.ID())
+		if len(got.Invitations()) != 0 || got.RoleOf(joiner) != organizations.RoleMember {
+			t.Fatalf("pending %+v, joiner %v", got.Invitations(), got.RoleOf(joiner))
+		}
+	})
+
+	t.Run("invitation lists hold only open invitations of live organizations", func(t *testing.T) {
 		f := fixture{t, newHarness(t)}
 		owner := f.h.NewUser(t)
-		email := fmt.Sprintf("locked-%s@example.com", uuid.NewString()[:8])
-		if err := f.h.Repo.LockInvitee(ctx, email); err == nil {
-			t.Fatal("LockInvitee outside a unit of work must fail")
+		email := f.email("listed")
+		a := f.create(owner, f.slug("list-a"), nil)
+		b := f.create(owner, f.slug("list-b"), nil)
+		gone := f.create(owner, f.slug("list-gone"), nil)
+		inA := f.invite(a.ID(), owner, email, organizations.RoleAdmin, at(1))
+		inB := f.invite(b.ID(), owner, email, organizations.RoleMember, at(2))
+		f.invite(gone.ID(), owner, email, organizations.RoleMember, at(3))
+		isErr(t, f.h.Repo.Update(ctx, gone.ID(), func(o *organizations.Organization) error { return o.Delete(owner, at(4)) }), nil)
+		other := f.invite(a.ID(), owner, f.email("other"), organizations.RoleMember, at(5))
+		declined := f.invite(b.ID(), owner, f.email("declined"), organizations.RoleMember, at(6))
+		isErr(t, f.h.Repo.Update(ctx, b.ID(), func(o *organizations.Organization) error {
+			return o.CancelInvitation(owner, declined.ID(), at(7))
+		}), nil)
+
+		mine, err := f.h.Repo.ListInvitationsFor(ctx, email, at(10), nil, 10)
+		isErr(t, err, nil)
+		if len(mine) != 2 || mine[0].Organization != a.ID() || mine[0].OrganizationName != a.Name() || !sameInvitation(mine[0].Invitation, inA) ||
+			mine[1].Organization != b.ID() || !sameInvitation(mine[1].Invitation, inB) {
+			t.Fatalf("invitations of %s: %+v", email, mine)
 		}
-		locked, release, firstDone, secondDone := make(chan struct{}), make(chan struct{}), make(chan error, 1), make(chan error, 1)
-		var seen []shared.OrganizationID
-		var org *organizations.Organization
-		go func() {
-			firstDone <- f.h.UoW.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
-				if err := r.Organizations.LockInvitee(ctx, email); err != nil {
-					return err
-				}
-				if err := r.Organizations.LockInvitee(ctx, email); err != nil {
-					return fmt.Errorf("the lock must be re-entrant: %w", err)
-				}
-				o, err := organizations.NewOrganization(shared.OrganizationID(uuid.New()), "Locked", f.slug("locked"), owner, at(1))
-				if err != nil {
-					return err
-				}
-				if _, err := o.Invite(owner, uuid.New(), email, organizations.RoleMember, at(1)); err != nil {
-					return err
-				}
-				org = o
-				if err := r.Organizations.Create(ctx, o); err != nil {
-					return err
-				}
-				close(locked)
-				<-release
-				return nil
-			})
-		}()
-		<-locked
-		go func() {
-			secondDone <- f.h.UoW.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
-				if err := r.Organizations.LockInvitee(ctx, email); err != nil {
-					return err
-				}
-				var err error
-				seen, err = r.Organizations.InvitedOrganizations(ctx, email)
-				return err
-			})
-		}()
-		// A correct lock keeps the second unit of work waiting, so it cannot
-		// finish before the first is released; a missing lock lets it finish
-		// at once and see nothing.
-		var secondErr error
-		select {
-		case secondErr = <-secondDone:
-			close(release)
-		case <-time.After(300 * time.Millisecond):
-			close(release)
-			secondErr = <-secondDone
+		page, err := f.h.Repo.ListInvitationsFor(ctx, email, at(10), &organizationsport.InvitationKey{CreatedAt: inA.CreatedAt(), ID: inA.ID()}, 10)
+		isErr(t, err, nil)
+		if len(page) != 1 || page[0].Invitation.ID() != inB.ID() {
+			t.Fatalf("page after the first: %+v", page)
 		}
-		isErr(t, <-firstDone, nil)
-		isErr(t, secondErr, nil)
-		if len(seen) != 1 || seen[0] != org.ID() {
-			t.Fatalf("the second unit of work ran inside the first one's lock and saw %v", seen)
+		// At inA's expiry it is no longer open; inB (made later) still is.
+		mine, err = f.h.Repo.ListInvitationsFor(ctx, email, inA.ExpiresAt(), nil, 10)
+		isErr(t, err, nil)
+		if len(mine) != 1 || mine[0].Invitation.ID() != inB.ID() {
+			t.Fatalf("expired invitation listed: %+v", mine)
+		}
+		listed, err := f.h.Repo.ListInvitations(ctx, a.ID(), at(10), nil, 10)
+		isErr(t, err, nil)
+		if len(listed) != 2 || listed[0].ID() != inA.ID() || listed[1].ID() != other.ID() {
+			t.Fatalf("invitations of a: %+v", listed)
+		}
+		if listed, _ := f.h.Repo.ListInvitations(ctx, a.ID(), inA.ExpiresAt(), nil, 10); len(listed) != 1 || listed[0].ID() != other.ID() {
+			t.Fatalf("invitations of a at inA's expiry: %+v", listed)
+		}
+		if listed, _ := f.h.Repo.ListInvitations(ctx, b.ID(), at(10), nil, 10); len(listed) != 1 || listed[0].ID() != inB.ID() {
+			t.Fatalf("invitations of b: %+v", listed)
+		}
+	})
+
+	t.Run("concurrent acceptances of one invitation: exactly one wins", func(t *testing.T) {
+		f := fixture{t, newHarness(t)}
+		owner, joiner := f.h.NewUser(t), f.h.NewUser(t)
+		o := f.create(owner, f.slug("accept-race"), nil)
+		email := f.email("racer")
+		inv := f.invite(o.ID(), owner, email, organizations.RoleMember, at(1))
+		const n = 6
+		errs := race(n, func(i int) error {
+			return f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
+				if i%2 == 0 {
+					_, err := o.AcceptInvitation(inv.ID(), joiner, email, at(2))
+					return err
+				}
+				return o.DeclineInvitation(inv.ID(), joiner, email, at(2))
+			})
+		})
+		wins := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				wins++
+			case errors.Is(err, organizations.ErrInvitationNotFound):
+			default:
+				t.Errorf("unexpected error %v", err)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("%d of %d closed the invitation (%v); exactly one may", wins, n, errs)
+		}
+		rec, err := f.h.Repo.FindInvitation(ctx, inv.ID())
+		isErr(t, err, nil)
+		member := !f.load(o.ID()).RoleOf(joiner).IsZero()
+		if (rec.Invitation.Status() == organizations.StatusAccepted) != member {
+			t.Fatalf("status %v but member=%v", rec.Invitation.Status(), member)
 		}
 	})
 
@@ -453,7 +606,7 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		isErr(t, f.h.Repo.Update(ctx, o.ID(), func(o *organizations.Organization) error {
 			for i := 0; i < 3; i++ {
 				// Same timestamp on purpose: the id breaks the tie.
-				if _, err := o.Invite(owner, uuid.New(), fmt.Sprintf("%d-%s", i, email), organizations.RoleMember, at(30)); err != nil {
+				if _, err := o.Invite(owner, invitation(fmt.Sprintf("%d-%s", i, email), organizations.RoleMember, at(30)), at(30)); err != nil {
 					return err
 				}
 			}
@@ -480,7 +633,7 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		var invs []organizations.Invitation
 		var ik *organizationsport.InvitationKey
 		for {
-			page, err := f.h.Repo.ListInvitations(ctx, o.ID(), ik, 2)
+			page, err := f.h.Repo.ListInvitations(ctx, o.ID(), at(31), ik, 2)
 			isErr(t, err, nil)
 			if len(page) == 0 {
 				break
@@ -492,10 +645,10 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		if !sameInvitations(invs, all.Invitations()) {
 			t.Fatalf("paged invitations %v, want %v", invs, all.Invitations())
 		}
-		invited, err := f.h.Repo.InvitedOrganizations(ctx, "1-"+email)
+		invited, err := f.h.Repo.ListInvitationsFor(ctx, "1-"+email, at(31), nil, 10)
 		isErr(t, err, nil)
-		if len(invited) != 1 || invited[0] != o.ID() {
-			t.Fatalf("invited organizations %v", invited)
+		if len(invited) != 1 || invited[0].Organization != o.ID() {
+			t.Fatalf("invitations of the address %v", invited)
 		}
 
 		var orgs []organizations.Slug

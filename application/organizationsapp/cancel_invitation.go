@@ -1,0 +1,25 @@
+package organizationsapp
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/domain/organizations"
+	"github.com/secuird/authy/domain/shared"
+)
+
+// CancelInvitation implements organizationsport.Service. An invitation of
+// this organization that is closed already answers with its state; one of
+// another organization is unknown here.
+func (s *Service) CancelInvitation(ctx context.Context, actor shared.UserID, org shared.OrganizationID, id uuid.UUID) error {
+	now := s.now()
+	err := s.change(ctx, org, func(o *organizations.Organization) error { return o.CancelInvitation(actor, id, now) })
+	if errors.Is(err, organizations.ErrInvitationNotFound) {
+		if rec, ferr := s.repo.FindInvitation(ctx, id); ferr == nil && rec.Organization == org {
+			return organizations.ClosedInvitationError(rec.Invitation.Status())
+		}
+	}
+	return err
+}
