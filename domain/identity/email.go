@@ -20,6 +20,10 @@ type Email = shared.Email
 // validation error's field details.
 func ParseEmail(s string) (Email, string) { return shared.ParseEmail(s) }
 
+// RehydrateEmail is shared.RehydrateEmail, for the user store loading an
+// address that ParseEmail no longer accepts as its key.
+func RehydrateEmail(stored string) Email { return shared.RehydrateEmail(stored) }
+
 // NormalizeEmail returns the account key of s: its canonical form when s is
 // an acceptable address, else s trimmed and lower-cased (no account has
 // such a key, but rate limits still need one). It is empty only for blank

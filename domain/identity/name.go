@@ -42,6 +42,13 @@ func ParseName(s string) (Name, string) {
 	return Name{value: s}, ""
 }
 
+// RehydrateName rebuilds a name the user store saved under an earlier rule
+// that ParseName now refuses (an emoji sequence with a zero-width joiner, a
+// bidi mark), so the account stays readable; the next change of the name is
+// checked as usual. Adapters call it only after ParseName refused a stored
+// value.
+func RehydrateName(stored string) Name { return Name{value: stored} }
+
 // String returns the name.
 func (n Name) String() string { return n.value }
 

@@ -91,6 +91,15 @@ func ParseEmail(s string) (Email, string) {
 	return Email{value: v}, ""
 }
 
+// RehydrateEmail rebuilds an address an adapter stored under an earlier,
+// looser rule that ParseEmail now refuses (a zero-width character, a quoted
+// local part), so the account it belongs to stays readable. It keeps the
+// stored value as it is: no look-up can produce it, since every look-up key
+// comes from ParseEmail, so such an address can neither sign in nor be
+// invited until its owner changes it. Adapters call it only for a stored
+// value, and only after ParseEmail refused it or gave another key.
+func RehydrateEmail(stored string) Email { return Email{value: stored} }
+
 // String returns the canonical address.
 func (e Email) String() string { return e.value }
 

@@ -98,7 +98,7 @@ func TestIdentity_RegisterLoginAndProfileThroughHTTP(t *testing.T) {
 			res := idStatus(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": "  " + email + " ", "password": idPassword, "name": " Bob "}, ""), http.StatusCreated)
 			var u idUser
 			res.Decode(t, &u)
-			if u.Email != email || u.Name != "Bob" || u.ID == "" || u.CreatedAt.IsZero() {
+			if u.Email != strings.ToLower(email) || u.Name != "Bob" || u.ID == "" || u.CreatedAt.IsZero() {
 				t.Fatalf("unexpected user %+v", u)
 			}
 			if bytes.Contains(res.Body, []byte("argon2")) || bytes.Contains(res.Body, []byte("hash")) || bytes.Contains(res.Body, []byte(idPassword)) {
@@ -112,7 +112,7 @@ func TestIdentity_RegisterLoginAndProfileThroughHTTP(t *testing.T) {
 			for _, path := range []string{"/api/v1/auth/me", "/api/v1/users/me"} {
 				var me idUser
 				idStatus(t, srv.Do(t, "GET", path, nil, l.Token), http.StatusOK).Decode(t, &me)
-				if me.ID != u.ID || me.Email != email {
+				if me.ID != u.ID || me.Email != strings.ToLower(email) {
 					t.Fatalf("%s = %+v", path, me)
 				}
 				idStatus(t, srv.Do(t, "GET", path, nil, ""), http.StatusUnauthorized)
@@ -121,7 +121,7 @@ func TestIdentity_RegisterLoginAndProfileThroughHTTP(t *testing.T) {
 			newEmail := idEmail("Robert")
 			var changed idUser
 			idStatus(t, srv.Do(t, "PATCH", "/api/v1/users/me", map[string]any{"name": "Robert", "email": newEmail}, l.Token), http.StatusOK).Decode(t, &changed)
-			if changed.Name != "Robert" || changed.Email != newEmail || changed.UpdatedAt.Before(changed.CreatedAt) {
+			if changed.Name != "Robert" || changed.Email != strings.ToLower(newEmail) || changed.UpdatedAt.Before(changed.CreatedAt) {
 				t.Fatalf("unexpected profile %+v", changed)
 			}
 			idStatus(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": idPassword}, ""), http.StatusUnauthorized)

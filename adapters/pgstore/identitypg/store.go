@@ -53,13 +53,24 @@ func toRow(u *identity.User) userRow {
 }
 
 func (r userRow) user() (*identity.User, error) {
+	// The key column says whose account this is. A row saved under an
+	// earlier rule that the current one refuses, or whose key is not the
+	// canonical form of its address (the later of two accounts migration
+	// 00010 found for one address), keeps its stored key, so it stays
+	// readable and saving it changes nothing.
 	email, reason := identity.ParseEmail(r.Email)
-	if reason != "" {
-		return nil, fmt.Errorf("stored user %s has an unreadable email: %s", r.ID, reason)
+	if reason != "" || email.String() != r.EmailNormalized {
+		if r.EmailNormalized == "" {
+			return nil, fmt.Errorf("stored user %s has no email", r.ID)
+		}
+		email = identity.RehydrateEmail(r.EmailNormalized)
 	}
 	name, reason := identity.ParseName(r.Name)
 	if reason != "" {
-		return nil, fmt.Errorf("stored user %s has an unreadable name: %s", r.ID, reason)
+		if r.Name == "" {
+			return nil, fmt.Errorf("stored user %s has no name", r.ID)
+		}
+		name = identity.RehydrateName(r.Name)
 	}
 	var deleted time.Time
 	if r.DeletedAt != nil {
