@@ -55,6 +55,7 @@ type App struct {
 	registry *prometheus.Registry
 	requests *metricshttp.Requests
 	http     *fiber.App
+	edge     httpapi.Options
 	workers  []Worker
 	closers  []func() error
 }
@@ -200,16 +201,19 @@ func (a *App) buildHTTP() error {
 	if err != nil {
 		return err
 	}
-	a.http = httpapi.New(httpapi.Options{
+	a.edge = httpapi.Options{
 		Production:     a.cfg.Production(),
 		BodyLimit:      a.cfg.BodyLimitBytes,
 		CORSOrigins:    a.cfg.CORSOrigins,
 		TrustedProxies: proxies,
+		MaxHeaderBytes: a.cfg.MaxHeaderBytes,
+		MaxConns:       a.cfg.MaxConns,
+		MaxConnsPerIP:  a.cfg.MaxConnsPerIP,
 		Logger:         a.log,
 		Observe:        a.requests.Observe,
-	})
+	}
+	a.http = httpapi.New(a.edge)
 	httpapi.RegisterHealth(a.http, a.checks)
-	metricshttp.Register(a.http, a.registry)
 	if err := a.mountDocs(); err != nil {
 		return err
 	}
@@ -222,21 +226,36 @@ func (a *App) Handler() *fiber.App { return a.http }
 // Config returns the configuration the app was built with.
 func (a *App) Config() Config { return a.cfg }
 
-// Run listens on HOST:PORT and serves until ctx ends, then shuts down
-// gracefully.
+// Run listens on HOST:PORT (and METRICS_ADDR unless it is empty) and
+// serves until ctx ends, then shuts down gracefully.
 func (a *App) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.cfg.Addr())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr(), err)
 	}
-	return a.Serve(ctx, ln)
+	var metrics net.Listener
+	if a.cfg.MetricsAddr != "" {
+		if metrics, err = net.Listen("tcp", a.cfg.MetricsAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", a.cfg.MetricsAddr, err)
+		}
+	}
+	return a.ServeWithMetrics(ctx, ln, metrics)
 }
 
-// Serve serves on ln and starts the background workers. When ctx ends it
-// stops accepting connections, lets in-flight requests finish (up to
-// SHUTDOWN_TIMEOUT), stops the workers and closes Redis and the database.
+// Serve serves the API on ln, without metrics; see ServeWithMetrics.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	return a.ServeWithMetrics(ctx, ln, nil)
+}
+
+// ServeWithMetrics serves the API on ln and GET /metrics on metrics (nil:
+// none), and starts the background workers. ln is bounded by MAX_CONNS and
+// MAX_CONNS_PER_IP. When ctx ends it stops accepting connections, lets
+// in-flight requests finish (up to SHUTDOWN_TIMEOUT), stops the metrics
+// listener and the workers and closes Redis and the database.
+func (a *App) ServeWithMetrics(ctx context.Context, ln, metrics net.Listener) error {
 	a.log.Info("listening", "addr", ln.Addr().String(), "env", a.cfg.AppEnv, "database", string(a.db.Dialect()), "cache", a.cacheBackend())
+	stopMetrics := a.serveMetrics(metrics)
 	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	for _, w := range a.workers {
@@ -249,7 +268,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}()
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- a.http.Listener(ln) }()
+	go func() { serveErr <- a.http.Listener(httpapi.Listener(ln, a.edge)) }()
 
 	var err error
 	select {
@@ -261,6 +280,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		<-serveErr
 	}
+	stopMetrics()
 	stopWorkers()
 	wg.Wait()
 	if cerr := a.Close(); cerr != nil && err == nil {

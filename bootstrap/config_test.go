@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,5 +159,73 @@ func TestCLI_SeedRefusesProductionUnlessForced(t *testing.T) {
 	err := root.Execute()
 	if err == nil || !strings.Contains(err.Error(), "production") {
 		t.Fatalf("seed must refuse production without --force, got %v", err)
+	}
+}
+
+func TestConfig_AddrJoinsAnIPv6HostWithBrackets(t *testing.T) {
+	for host, want := range map[string]string{
+		"127.0.0.1": "127.0.0.1:5000",
+		"::1":       "[::1]:5000",
+		"[::1]":     "[::1]:5000",
+		"0.0.0.0":   "0.0.0.0:5000",
+		"localhost": "localhost:5000",
+	} {
+		c := DefaultConfig()
+		c.Host = host
+		if got := c.Addr(); got != want {
+			t.Errorf("HOST=%s: Addr() = %q, want %q", host, got, want)
+		}
+	}
+	c := DefaultConfig()
+	c.Host, c.Port = "::1", 0
+	ln, err := net.Listen("tcp", c.Addr())
+	if err != nil {
+		if strings.Contains(err.Error(), "too many colons") {
+			t.Fatalf("HOST=::1 does not start: %v", err)
+		}
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	ln.Close()
+}
+
+func TestConfig_MetricsListenOnLoopbackUnlessSetOrEmptied(t *testing.T) {
+	if got := DefaultConfig().MetricsAddr; got != "127.0.0.1:9464" {
+		t.Fatalf("default METRICS_ADDR = %q", got)
+	}
+	for value, want := range map[string]string{"": "", "0.0.0.0:9100": "0.0.0.0:9100", "[::1]:9464": "[::1]:9464"} {
+		t.Setenv("METRICS_ADDR", value)
+		c, err := LoadConfig()
+		if err != nil {
+			t.Fatalf("METRICS_ADDR=%q: %v", value, err)
+		}
+		if c.MetricsAddr != want {
+			t.Errorf("METRICS_ADDR=%q read as %q", value, c.MetricsAddr)
+		}
+	}
+	for _, bad := range []string{"9464", "127.0.0.1:http-alt", "127.0.0.1:70000"} {
+		c := DefaultConfig()
+		c.MetricsAddr = bad
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") {
+			t.Errorf("METRICS_ADDR=%q: want an error naming it, got %v", bad, err)
+		}
+	}
+}
+
+func TestConfig_RejectsEdgeBoundsOutOfRange(t *testing.T) {
+	for name, mutate := range map[string]func(*Config){
+		"tiny header limit":     func(c *Config) { c.MaxHeaderBytes = 1024 },
+		"huge header limit":     func(c *Config) { c.MaxHeaderBytes = 8 << 20 },
+		"negative MAX_CONNS":    func(c *Config) { c.MaxConns = -1 },
+		"negative per-IP bound": func(c *Config) { c.MaxConnsPerIP = -1 },
+	} {
+		c := DefaultConfig()
+		mutate(&c)
+		if c.Validate() == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+	c := DefaultConfig()
+	if c.MaxHeaderBytes != 16<<10 || c.MaxConnsPerIP != 256 || c.MaxConns != 10000 {
+		t.Fatalf("edge defaults: %d %d %d", c.MaxHeaderBytes, c.MaxConnsPerIP, c.MaxConns)
 	}
 }

@@ -1,6 +1,12 @@
 package bootstrap
 
 import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/secuird/authy/adapters/httpapi/metricshttp"
@@ -37,4 +43,37 @@ func (a *App) setupMetrics() error {
 	}
 	a.registry, a.meter, a.requests = reg, meter, requests
 	return nil
+}
+
+// serveMetrics serves GET /metrics on ln, a listener of its own so the
+// public one never exposes it, and returns what stops it. A nil ln serves
+// nothing.
+func (a *App) serveMetrics(ln net.Listener) (stop func()) {
+	if ln == nil {
+		return func() {}
+	}
+	srv := &http.Server{
+		Handler:           metricshttp.Handler(a.registry),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("metrics listener stopped", "error", err.Error())
+		}
+	}()
+	a.log.Info("metrics listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			_ = srv.Close()
+		}
+		<-done
+	}
 }

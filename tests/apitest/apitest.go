@@ -74,6 +74,7 @@ func ShareWith(other *Server) Option { return func(s *settings) { s.share = othe
 type Server struct {
 	App         *bootstrap.App
 	URL         string
+	MetricsURL  string // the separate metrics listener
 	Backend     Backend
 	DatabaseURL string
 	SQLitePath  string
@@ -141,10 +142,15 @@ func Start(t testing.TB, backend Backend, opts ...Option) *Server {
 		t.Fatal(err)
 	}
 	s.URL = "http://" + ln.Addr().String()
+	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.MetricsURL = "http://" + metricsLn.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.done = make(chan error, 1)
-	go func() { s.done <- app.Serve(ctx, ln) }()
+	go func() { s.done <- app.ServeWithMetrics(ctx, ln, metricsLn) }()
 	s.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	t.Cleanup(func() {
 		s.Stop()
@@ -171,6 +177,25 @@ func (s *Server) Stop() {
 		}
 		s.client.CloseIdleConnections()
 	})
+}
+
+// Metrics scrapes GET /metrics from the metrics listener and returns the
+// exposition; anything but a 200 fails the test.
+func (s *Server) Metrics(t testing.TB) string {
+	t.Helper()
+	res, err := s.client.Get(s.MetricsURL + "/metrics")
+	if err != nil {
+		t.Fatalf("scrape metrics: %v", err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("scrape metrics: %d: %s", res.StatusCode, truncate(raw))
+	}
+	return string(raw)
 }
 
 // Envelope is the response envelope.

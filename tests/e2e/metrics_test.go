@@ -15,8 +15,7 @@ func TestMetrics_ExposeRequestsPoolsAndBuildInfo(t *testing.T) {
 			srv := apitest.Start(t, backend)
 			srv.Do(t, "GET", "/api/health", nil, "")
 			srv.Do(t, "GET", "/api/v1/nope/123", nil, "")
-			res := srv.Do(t, "GET", "/metrics", nil, "")
-			body := string(res.Body)
+			body := srv.Metrics(t)
 			want := []string{
 				`authy_http_requests_total{method="GET",route="/api/health",status="200"} 1`,
 				`authy_http_requests_total{method="GET",route="(unmatched)",status="404"} 1`,

@@ -1,14 +1,16 @@
 // Package metricshttp is the HTTP side of metrics: the request counter and
-// latency histogram fed by the edge's access log, and GET /metrics in the
-// Prometheus text format. It imports Fiber and the Prometheus client.
+// latency histogram fed by the edge's access log, and the handler of
+// GET /metrics in the Prometheus text format, served on its own listener
+// (never on the public one). It imports net/http and the Prometheus client,
+// nothing of the application.
 package metricshttp
 
 import (
+	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -41,15 +43,43 @@ func NewRequests(reg prometheus.Registerer) (*Requests, error) {
 }
 
 // Observe records one finished request. route is the template (never the
-// raw path), so label cardinality stays bounded.
+// raw path), so label cardinality stays bounded. A label lives as long as the
+// process, so neither value may be a view into a request buffer: the method
+// becomes one of a fixed set of constants and the route is copied.
 func (r *Requests) Observe(method, route string, status int, elapsed time.Duration) {
-	s := strconv.Itoa(status)
-	r.count.WithLabelValues(method, route, s).Inc()
-	r.latency.WithLabelValues(method, route, s).Observe(elapsed.Seconds())
+	m, rt, s := methodLabel(method), strings.Clone(route), strconv.Itoa(status)
+	r.count.WithLabelValues(m, rt, s).Inc()
+	r.latency.WithLabelValues(m, rt, s).Observe(elapsed.Seconds())
 }
 
-// Register serves GET /metrics from g.
-func Register(app fiber.Router, g prometheus.Gatherer) {
-	h := adaptor.HTTPHandler(promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
-	app.Get("/metrics", h)
+// methodLabel returns the constant naming method, or OTHER.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet:
+		return http.MethodGet
+	case http.MethodHead:
+		return http.MethodHead
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodPatch:
+		return http.MethodPatch
+	case http.MethodDelete:
+		return http.MethodDelete
+	case http.MethodOptions:
+		return http.MethodOptions
+	case http.MethodConnect:
+		return http.MethodConnect
+	case http.MethodTrace:
+		return http.MethodTrace
+	}
+	return "OTHER"
+}
+
+// Handler serves GET /metrics from g; every other path is a 404.
+func Handler(g prometheus.Gatherer) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	return mux
 }
