@@ -57,6 +57,16 @@ type HasherOptions struct {
 // flight, so an unbounded login flood could exhaust memory. Callers beyond
 // Concurrency queue (at most MaxWaiters of them, each for at most MaxWait)
 // and are otherwise refused with identityport.ErrHasherBusy.
+//
+// Equal work: every verification path (VerifyDummy for an unknown email, a
+// current hash, a legacy or unreadable one) performs exactly one argon2id
+// computation at the current parameters, so login time does not tell which
+// kind of hash an account has. A legacy hash is verified while the dummy
+// current-parameter verification runs alongside, in the same slot, and
+// Verify returns when both are done: its wall time is the slower of the two
+// (a legacy hash dearer than the current parameters stays dearer; it is
+// replaced at the next successful login). While it runs, that slot holds
+// both computations' memory.
 type PasswordHasher struct {
 	params     argon2id.Params
 	slots      chan struct{}
@@ -64,6 +74,10 @@ type PasswordHasher struct {
 	maxWaiters int64
 	maxWait    time.Duration
 	dummy      string
+	// currentWork and legacyWork count the computations verifications
+	// performed at the current parameters and otherwise (the equal-work
+	// tests read them).
+	currentWork, legacyWork atomic.Int64
 }
 
 var _ identityport.PasswordHasher = (*PasswordHasher)(nil)
@@ -162,18 +176,31 @@ func (h *PasswordHasher) Verify(ctx context.Context, plain string, hash identity
 	enc := hash.Encoded()
 	switch {
 	case strings.HasPrefix(enc, "$argon2id$"):
-		match, params, err := argon2id.CheckHash(plain, enc)
+		params, _, _, err := argon2id.DecodeHash(enc)
 		if err != nil {
+			// An unreadable hash matches nothing, but costs the usual work
+			// so that it cannot be told apart from a wrong password.
 			h.burn(plain)
 			return false, false, nil
 		}
-		return match, match && !h.current(params), nil
+		if h.current(params) {
+			h.currentWork.Add(1)
+			match, _, err := argon2id.CheckHash(plain, enc)
+			return err == nil && match, false, nil
+		}
+		var match bool
+		h.alongside(plain, func() {
+			ok, _, err := argon2id.CheckHash(plain, enc)
+			match = err == nil && ok
+		})
+		return match, match, nil
 	case isBcrypt(enc):
-		err := bcrypt.CompareHashAndPassword([]byte(enc), []byte(plain))
-		return err == nil, err == nil, nil
+		var match bool
+		h.alongside(plain, func() {
+			match = bcrypt.CompareHashAndPassword([]byte(enc), []byte(plain)) == nil
+		})
+		return match, match, nil
 	default:
-		// An unreadable hash matches nothing, but costs the usual work so
-		// that it cannot be told apart from a wrong password.
 		h.burn(plain)
 		return false, false, nil
 	}
@@ -189,8 +216,24 @@ func (h *PasswordHasher) VerifyDummy(ctx context.Context, plain string) error {
 	return nil
 }
 
+// burn does one current-parameter verification that matches nothing.
 func (h *PasswordHasher) burn(plain string) {
+	h.currentWork.Add(1)
 	_, _ = argon2id.ComparePasswordAndHash(plain, h.dummy)
+}
+
+// alongside runs a legacy verification and the dummy current-parameter one
+// at the same time and returns when both are done, so the caller's slot is
+// held, and the answer delayed, for the slower of the two.
+func (h *PasswordHasher) alongside(plain string, legacy func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.burn(plain)
+	}()
+	h.legacyWork.Add(1)
+	legacy()
+	<-done
 }
 
 func (h *PasswordHasher) current(p *argon2id.Params) bool {

@@ -165,3 +165,62 @@ func TestPasswordHasher_QueuesWithinBoundsThenRefuses(t *testing.T) {
 		t.Fatal("every slot must be returned")
 	}
 }
+
+func TestPasswordHasher_EveryVerificationPathDoesOneCurrentParameterComputation(t *testing.T) {
+	ctx := context.Background()
+	h := newHasher(t, HasherOptions{})
+	const password = "Authy2 password"
+	current, err := h.Hash(ctx, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bcryptHash := identity.PasswordHashFromEncoded(string(raw))
+	older := newHasher(t, HasherOptions{Params: Argon2Params{MemoryKiB: 32, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}, AllowWeakParams: true})
+	olderHash, err := older.Hash(ctx, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := []struct {
+		name   string
+		legacy int64
+		run    func() (bool, error)
+	}{
+		{"unknown email", 0, func() (bool, error) { return false, h.VerifyDummy(ctx, password) }},
+		{"current hash, wrong password", 0, func() (bool, error) { m, _, err := h.Verify(ctx, "wrong", current); return m, err }},
+		{"current hash, right password", 0, func() (bool, error) { m, _, err := h.Verify(ctx, password, current); return !m, err }},
+		{"bcrypt, wrong password", 1, func() (bool, error) { m, _, err := h.Verify(ctx, "wrong", bcryptHash); return m, err }},
+		{"bcrypt, right password", 1, func() (bool, error) { m, _, err := h.Verify(ctx, password, bcryptHash); return !m, err }},
+		{"older argon2id, wrong password", 1, func() (bool, error) { m, _, err := h.Verify(ctx, "wrong", olderHash); return m, err }},
+		{"older argon2id, right password", 1, func() (bool, error) { m, _, err := h.Verify(ctx, password, olderHash); return !m, err }},
+		{"unreadable argon2id", 0, func() (bool, error) {
+			m, _, err := h.Verify(ctx, password, identity.PasswordHashFromEncoded("$argon2id$garbage"))
+			return m, err
+		}},
+		{"unknown format", 0, func() (bool, error) {
+			m, _, err := h.Verify(ctx, password, identity.PasswordHashFromEncoded("plaintext"))
+			return m, err
+		}},
+	}
+	for _, p := range paths {
+		t.Run(p.name, func(t *testing.T) {
+			cur, leg := h.currentWork.Load(), h.legacyWork.Load()
+			wrongAnswer, err := p.run()
+			if err != nil || wrongAnswer {
+				t.Fatalf("unexpected answer (wrong=%v err=%v)", wrongAnswer, err)
+			}
+			if got := h.currentWork.Load() - cur; got != 1 {
+				t.Fatalf("%d current-parameter computations, want exactly 1 like an unknown email", got)
+			}
+			if got := h.legacyWork.Load() - leg; got != p.legacy {
+				t.Fatalf("%d legacy computations, want %d", got, p.legacy)
+			}
+		})
+	}
+	if len(h.slots) != 0 {
+		t.Fatal("every slot must be returned")
+	}
+}
