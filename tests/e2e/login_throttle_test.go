@@ -1,0 +1,114 @@
+//go:build integration
+
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/secuird/authy/bootstrap"
+	"github.com/secuird/authy/tests/apitest"
+)
+
+// behindProxy starts a server that believes X-Forwarded-For from loopback,
+// so one test can speak as many clients.
+func behindProxy(t *testing.T, backend apitest.Backend, opts ...apitest.Option) *apitest.Server {
+	t.Helper()
+	return apitest.Start(t, backend, append([]apitest.Option{apitest.WithConfig(func(c *bootstrap.Config) {
+		c.TrustedProxies = []string{"127.0.0.1/32", "::1/128"}
+	})}, opts...)...)
+}
+
+func loginAs(t *testing.T, srv *apitest.Server, client, email, password string) *apitest.Response {
+	t.Helper()
+	return srv.DoWithHeaders(t, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}, "",
+		map[string]string{"X-Forwarded-For": client})
+}
+
+func wantLoginRefused(t *testing.T, res *apitest.Response, who string) {
+	t.Helper()
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || res.Env.Error == nil || res.Env.Error.Code != "identity.login_rate_limited" {
+		t.Fatalf("%s: want 429 identity.login_rate_limited with Retry-After, got %d %s", who, res.Status, res.Body)
+	}
+}
+
+func TestLogin_TheOwnerSignsInFromTheirUsualClientWhileABotnetFailsOnEveryInstance(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv := behindProxy(t, backend) // the default limits
+			email := idEmail("owner")
+			idRegister(t, srv, email, idPassword)
+			const home = "192.0.2.20"
+			idStatus(t, loginAs(t, srv, home, email, idPassword), http.StatusOK)
+
+			failed, refused := 0, 0
+			for i := 0; i < 50; i++ {
+				client := fmt.Sprintf("198.51.100.%d", i+1)
+				if i%2 == 1 {
+					client = fmt.Sprintf("2001:db8:%x::7", i)
+				}
+				switch res := loginAs(t, srv, client, email, fmt.Sprintf("guess number %d", i)); res.Status {
+				case http.StatusUnauthorized:
+					failed++
+				case http.StatusTooManyRequests:
+					refused++
+				default:
+					t.Fatalf("attempt %d: %d %s", i, res.Status, res.Body)
+				}
+			}
+			if failed != 20 || refused != 30 {
+				t.Fatalf("401s=%d 429s=%d: want the account-wide budget (20) spent, then unknown clients refused", failed, refused)
+			}
+			servers := []*apitest.Server{srv}
+			if backend == apitest.Production {
+				servers = append(servers, behindProxy(t, backend, apitest.ShareWith(srv)))
+			}
+			for i, s := range servers {
+				idStatus(t, loginAs(t, s, home, email, idPassword), http.StatusOK)
+				wantLoginRefused(t, loginAs(t, s, fmt.Sprintf("203.0.113.%d", i+1), email, idPassword), "a client the account never used")
+				wantLoginRefused(t, loginAs(t, s, "198.51.100.1", email, idPassword), "an attacker's client")
+			}
+		})
+	}
+}
+
+func TestLogin_OneIPv6Slash64IsOneClientWhateverTheAddressOrZone(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv := behindProxy(t, backend, apitest.WithConfig(func(c *bootstrap.Config) { c.LoginRateLimitPerIP = 10 }))
+			email := idEmail("v6")
+			idRegister(t, srv, email, idPassword)
+			for i := 0; i < 10; i++ {
+				client := fmt.Sprintf("2001:db8:42:7:%x::%x", i, i+1)
+				if i%3 == 0 {
+					client = fmt.Sprintf("2001:db8:42:7::%x%%eth%d", i+1, i)
+				}
+				idStatus(t, loginAs(t, srv, client, email, idPassword), http.StatusOK)
+			}
+			wantLoginRefused(t, loginAs(t, srv, "2001:db8:42:7:ffff:ffff:ffff:ffff", email, idPassword), "the 11th login from one /64")
+			idStatus(t, loginAs(t, srv, "2001:db8:42:8::1", email, idPassword), http.StatusOK)
+		})
+	}
+}
+
+func TestUpdateProfile_EmailChangeProbesAre429WithRetryAfter(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv := apitest.Start(t, backend)
+			victim := idEmail("victim")
+			idRegister(t, srv, victim, idPassword)
+			prober := idEmail("prober")
+			idRegister(t, srv, prober, idPassword)
+			l := idLoginAs(t, srv, prober, idPassword)
+			for i := 0; i < 5; i++ {
+				idStatus(t, srv.Do(t, "PATCH", "/api/v1/users/me", map[string]any{"email": victim}, l.Token), http.StatusConflict)
+			}
+			res := idStatus(t, srv.Do(t, "PATCH", "/api/v1/users/me", map[string]any{"email": victim}, l.Token), http.StatusTooManyRequests)
+			if res.Header.Get("Retry-After") == "" || res.Env.Error.Code != "identity.email_change_rate_limited" {
+				t.Fatalf("unexpected 429: %v %s", res.Header, res.Body)
+			}
+			idStatus(t, srv.Do(t, "PATCH", "/api/v1/users/me", map[string]any{"name": "Still Renames"}, l.Token), http.StatusOK)
+		})
+	}
+}
