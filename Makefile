@@ -18,7 +18,7 @@ build: ## Build a static binary into bin/authy
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN) .
 
 .PHONY: test
-test: test-unit test-integration ## Unit tests, then integration tests (Postgres, Redis, SQLite) with the race detector
+test: test-unit test-integration test-browser ## Unit tests, integration tests (Postgres, Redis, SQLite) with the race detector, then browser tests
 
 .PHONY: test-unit
 test-unit: ## Unit tests: domain, application, HTTP with fakes, architecture (no I/O)
@@ -27,6 +27,10 @@ test-unit: ## Unit tests: domain, application, HTTP with fakes, architecture (no
 .PHONY: test-integration
 test-integration: ## Integration tests against TEST_DATABASE_URL/TEST_REDIS_URL (else testcontainers) and SQLite, with -race
 	$(GO) test -count=1 -race -tags integration -timeout 20m $(PKGS_INTEGRATION)
+
+.PHONY: test-browser
+test-browser: ## Browser tests: headless Debian chromium against the booted server (chromedp)
+	$(GO) test -count=1 -tags browser -timeout 10m ./tests/browser/
 
 .PHONY: bench
 bench: ## Benchmarks (ratios against baselines measured in the same run)
