@@ -3,11 +3,17 @@
 package e2e
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/secuird/authy/adapters/pgstore/auditpg"
 	"github.com/secuird/authy/bootstrap"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/platformport/platformporttest"
 	"github.com/secuird/authy/tests/apitest"
 )
 
@@ -110,5 +116,56 @@ func TestUpdateProfile_EmailChangeProbesAre429WithRetryAfter(t *testing.T) {
 			}
 			idStatus(t, srv.Do(t, "PATCH", "/api/v1/users/me", map[string]any{"name": "Still Renames"}, l.Token), http.StatusOK)
 		})
+	}
+}
+
+func TestLogin_RefusedAttemptsAreAuditedAsOneRecordPerClientAndMinuteWithTheCount(t *testing.T) {
+	clock := platformporttest.NewClock(time.Now().UTC().Truncate(time.Minute))
+	srv := apitest.Start(t, apitest.Embedded, apitest.WithClock(clock),
+		apitest.WithConfig(func(c *bootstrap.Config) { c.LoginRateLimitPerIP = 2 }))
+	email := idEmail("flood")
+	idRegister(t, srv, email, idPassword)
+	for i := 0; i < 2; i++ {
+		idStatus(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": "Wrong guess 1"}, ""), http.StatusUnauthorized)
+	}
+	for i := 0; i < 7; i++ {
+		idStatus(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": idPassword}, ""), http.StatusTooManyRequests)
+	}
+	clock.Advance(time.Minute)
+	if err := srv.App.RunJob(context.Background(), "record_refusals", 0); err != nil {
+		t.Fatal(err)
+	}
+	store := auditpg.New(idDB(t, srv))
+	var summaries, failed []map[string]any
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		records, err := store.List(context.Background(), auditport.Query{Limit: 100, Order: auditport.OldestFirst})
+		if err != nil {
+			t.Fatal(err)
+		}
+		summaries, failed = nil, nil
+		for _, r := range records {
+			s := r.State()
+			var d map[string]any
+			if err := json.Unmarshal(s.Details, &d); err != nil {
+				t.Fatal(err)
+			}
+			switch s.Action {
+			case "auth.login.rate_limited":
+				summaries = append(summaries, d)
+			case "auth.login.failed":
+				failed = append(failed, d)
+			}
+		}
+		if len(summaries) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval, not a wait for an event
+	}
+	if len(failed) != 2 {
+		t.Fatalf("want the two wrong passwords audited one by one, got %v", failed)
+	}
+	if len(summaries) != 1 || summaries[0]["refused"] != float64(7) || summaries[0]["client"] != "127.0.0.1" || summaries[0]["limit"] != "login_client" {
+		t.Fatalf("want one summary of 7 refusals from 127.0.0.1, got %v", summaries)
 	}
 }
