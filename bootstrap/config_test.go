@@ -72,6 +72,10 @@ func TestConfig_RejectsSettingsThatWouldFailLate(t *testing.T) {
 		"bad log level":          func(c *Config) { c.LogLevel = "loud" },
 		"zero body limit":        func(c *Config) { c.BodyLimitBytes = 0 },
 		"negative session limit": func(c *Config) { c.SessionAbsoluteTimeout = -1 },
+		"zero login failures per account and client": func(c *Config) { c.LoginFailuresPerAccountClient = 0 },
+		"zero password changes per session":          func(c *Config) { c.PasswordChangeRateLimitPerSession = 0 },
+		"zero email changes per user":                func(c *Config) { c.EmailChangeRateLimitPerUser = 0 },
+		"zero email changes per client":              func(c *Config) { c.EmailChangeRateLimitPerIP = 0 },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
