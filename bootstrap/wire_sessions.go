@@ -16,6 +16,7 @@ import (
 	"github.com/secuird/authy/application/sessionsapp"
 	"github.com/secuird/authy/domain/sessions"
 	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
@@ -72,6 +73,8 @@ func (a *App) wireSessions(api fiber.Router, rec auditport.Recorder) (sessionspo
 		Policy: policy,
 		Log:    a.log.With("component", "sessions"),
 
+		Limiter:        a.limiter,
+		UnknownTokens:  platformport.Limit{Max: a.cfg.AuthUnknownTokensPerIP, Window: time.Minute},
 		RevocationPoll: poll,
 	})
 	if err != nil {

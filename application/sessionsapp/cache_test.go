@@ -14,7 +14,7 @@ func TestNew_StartsWithTheCacheSuspectUntilReconciled(t *testing.T) {
 	f := newFixture(t)
 	svc, err := sessionsapp.New(sessionsapp.Deps{
 		Store: f.store, UoW: f.store, Cache: sessionsmem.NewCache(), Tokens: f.tokens, Audit: f.audit,
-		Clock: f.clock, Policy: f.policy,
+		Clock: f.clock, Policy: f.policy, Limiter: f.limiter, UnknownTokens: unknownLimit,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/secuird/authy/adapters/memstore/platformmem"
 	"github.com/secuird/authy/adapters/memstore/sessionsmem"
 	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/sessionsapp"
@@ -26,6 +27,9 @@ const (
 	idle     = 15 * time.Minute
 	absolute = 8 * time.Hour
 )
+
+// unknownLimit is the fixture's throttle of unknown tokens per client.
+var unknownLimit = platformport.Limit{Max: 20, Window: time.Minute}
 
 // clock is a fixed clock tests move by hand.
 type clock struct {
@@ -135,6 +139,13 @@ func (f *flakyCache) Purge(ctx context.Context, ps []sessionsport.Purge, now tim
 	return f.inner.Load().Purge(ctx, ps, now)
 }
 
+func (f *flakyCache) MarkUnknown(ctx context.Context, h sessions.TokenHash, until, now time.Time) error {
+	if f.down.Load() {
+		return errCacheDown
+	}
+	return f.inner.Load().MarkUnknown(ctx, h, until, now)
+}
+
 func (f *flakyCache) Ping(ctx context.Context) error {
 	if f.onPing != nil {
 		f.onPing()
@@ -163,15 +174,16 @@ func (c *countingStore) PendingPurges(ctx context.Context, limit int) ([]session
 }
 
 type fixture struct {
-	svc    *sessionsapp.Service
-	store  *sessionsmem.Store
-	reads  *countingStore
-	cache  *flakyCache
-	clock  *clock
-	audit  *recorder
-	meter  *meter
-	policy sessions.Policy
-	tokens security.SessionTokens
+	svc     *sessionsapp.Service
+	store   *sessionsmem.Store
+	reads   *countingStore
+	limiter *platformmem.RateLimiter
+	cache   *flakyCache
+	clock   *clock
+	audit   *recorder
+	meter   *meter
+	policy  sessions.Policy
+	tokens  security.SessionTokens
 }
 
 // newFixture builds a service on an in-process store and cache; opts
@@ -187,6 +199,7 @@ func newFixture(t *testing.T, opts ...func(*sessionsapp.Deps)) *fixture {
 		store: store, reads: &countingStore{Store: store}, cache: &flakyCache{}, clock: &clock{now: t0},
 		audit: &recorder{uow: store}, meter: &meter{}, policy: p,
 	}
+	f.limiter = platformmem.NewRateLimiter(f.clock)
 	f.cache.inner.Store(sessionsmem.NewCache())
 	f.svc = f.instance(t, f.cache, opts...)
 	return f
@@ -199,6 +212,7 @@ func (f *fixture) instance(t *testing.T, cache sessionsport.Cache, opts ...func(
 	d := sessionsapp.Deps{
 		Store: f.reads, UoW: f.store, Cache: cache, Tokens: f.tokens, Audit: f.audit,
 		Clock: f.clock, Meter: f.meter, Policy: f.policy,
+		Limiter: f.limiter, UnknownTokens: unknownLimit,
 	}
 	for _, o := range opts {
 		o(&d)

@@ -21,9 +21,16 @@ const maxTokenLength = 512
 // cacheStep is the least movement of a cached expiry worth a cache write.
 const cacheStep = time.Second
 
+// unknownFor is how long the cache remembers a token hash the store did not
+// know (or found ended): long enough that repeating a token costs no store
+// read, short enough to keep the cache small.
+const unknownFor = 5 * time.Second
+
 var (
-	errStoreUnavailable = shared.Unavailable("sessions.store_unavailable", "sessions cannot be checked right now")
-	errInvalidCursor    = shared.Invalid("sessions.invalid_cursor", "the request has invalid fields",
+	errStoreUnavailable     = shared.Unavailable("sessions.store_unavailable", "sessions cannot be checked right now")
+	errTooManyUnknownTokens = shared.RateLimited("auth.too_many_unknown_tokens",
+		"too many requests with unknown tokens from this address; retry later", 0)
+	errInvalidCursor = shared.Invalid("sessions.invalid_cursor", "the request has invalid fields",
 		map[string][]string{"cursor": {"is not a cursor from a previous page"}})
 )
 
@@ -38,6 +45,11 @@ type Deps struct {
 	Meter  platformport.Meter
 	Policy sessions.Policy
 	Log    *slog.Logger
+	// Limiter and UnknownTokens throttle, per client (shared.ClientKey),
+	// the tokens the store does not know: beyond UnknownTokens a client's
+	// cache misses get 429 without a store read.
+	Limiter       platformport.RateLimiter
+	UnknownTokens platformport.Limit
 	// RevocationPoll is how often the instance reads the pending purges of
 	// the store into its deny set (see PollRevocations). Zero disables it:
 	// right for a single instance whose cache never fails (in-process).
@@ -57,6 +69,9 @@ type Service struct {
 	log    *slog.Logger
 	trust  trust
 
+	limiter      platformport.RateLimiter
+	unknownLimit platformport.Limit
+
 	pollEvery time.Duration
 	deny      atomic.Pointer[denySnapshot]
 	polls     atomic.Uint64
@@ -70,8 +85,11 @@ var (
 // New checks d and returns the service. The cache starts suspect: call
 // Reconcile (or run RunReconciler) to start using it.
 func New(d Deps) (*Service, error) {
-	if d.Store == nil || d.UoW == nil || d.Cache == nil || d.Tokens == nil || d.Audit == nil || d.Clock == nil {
-		return nil, errors.New("sessionsapp: store, unit of work, cache, tokens, audit and clock are required")
+	if d.Store == nil || d.UoW == nil || d.Cache == nil || d.Tokens == nil || d.Audit == nil || d.Clock == nil || d.Limiter == nil {
+		return nil, errors.New("sessionsapp: store, unit of work, cache, tokens, audit, clock and limiter are required")
+	}
+	if d.UnknownTokens.Max < 1 || d.UnknownTokens.Window <= 0 {
+		return nil, errors.New("sessionsapp: a limit of unknown tokens per client is required")
 	}
 	if d.Policy.Idle() <= 0 {
 		return nil, errors.New("sessionsapp: a session policy is required")
@@ -88,6 +106,7 @@ func New(d Deps) (*Service, error) {
 	return &Service{
 		store: d.Store, uow: d.UoW, cache: d.Cache, tokens: d.Tokens, audit: d.Audit,
 		clock: d.Clock, meter: d.Meter, policy: d.Policy, log: d.Log, pollEvery: d.RevocationPoll,
+		limiter: d.Limiter, unknownLimit: d.UnknownTokens,
 	}, nil
 }
 

@@ -105,6 +105,9 @@ const (
 	// CacheRevoked: a purge tombstone exists; the token must be refused
 	// without asking the Store.
 	CacheRevoked
+	// CacheUnknown: the Store recently found no usable session for the
+	// hash (MarkUnknown); the token is refused without asking it again.
+	CacheUnknown
 )
 
 // Cache holds CachedSessions by token hash, shared by every instance that
@@ -122,6 +125,14 @@ const (
 //     once e.ExpiresAt has passed at now. Puts of expired entries are no-ops.
 //   - Purge removes the entries of ps and leaves a tombstone for each until
 //     its Until; it is idempotent.
+//   - MarkUnknown remembers that h names no usable session: Get reports
+//     CacheUnknown for it (CacheRevoked when a tombstone exists too). It
+//     never replaces an entry already stored for h, and a later Put
+//     replaces it, so a marker can never hide a session that is cached —
+//     a session's first Put (right after its creation commits) always
+//     wins. The marker may be dropped once until has passed at now (the
+//     caller keeps it to seconds); an until not after now is a no-op.
+//     GetMany ignores markers.
 //   - Ping reports whether the cache answers.
 //   - Every method returns an error when the cache does not answer; callers
 //     then fall back to the Store.
@@ -130,6 +141,7 @@ type Cache interface {
 	GetMany(ctx context.Context, hs []sessions.TokenHash) (map[sessions.TokenHash]CachedSession, error)
 	Put(ctx context.Context, e CachedSession, now time.Time) error
 	Purge(ctx context.Context, ps []Purge, now time.Time) error
+	MarkUnknown(ctx context.Context, h sessions.TokenHash, until, now time.Time) error
 	Ping(ctx context.Context) error
 }
 

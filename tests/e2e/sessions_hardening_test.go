@@ -3,11 +3,14 @@
 package e2e
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -247,4 +250,67 @@ func TestSessions_AnotherInstanceRefusesATokenRevokedWhileTheRevokingInstanceCan
 		sessRefused(t, b, victim.Token)
 		return sessCacheStatus(t, a) == "up"
 	})
+}
+
+// A client presenting random bearer tokens gets 429 (envelope, Retry-After)
+// once it has shown AUTH_UNKNOWN_TOKENS_PER_IP unknown ones in a minute,
+// without a database look-up for the rest; valid sessions, its own cached
+// one included, keep working, and other clients are not affected.
+func TestSessions_RandomBearerTokensFromOneClientAreThrottledWhileValidSessionsWork(t *testing.T) {
+	const limit = 5
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv := sessStart(t, backend, nil, apitest.WithConfig(func(c *bootstrap.Config) {
+				c.TrustedProxies = []string{"127.0.0.1", "::1"}
+				c.AuthUnknownTokensPerIP = limit
+			}))
+			from := func(ip string) map[string]string { return map[string]string{"X-Forwarded-For": ip} }
+			email := sessSignup(t, srv)
+			own := sessLoginAs(t, srv, email, "attacker's own")
+			victim := sessLoginAs(t, srv, email, "victim")
+			sessExpect(t, srv.DoWithHeaders(t, "GET", "/api/v1/auth/me", nil, own.Token, from("203.0.113.9")), http.StatusOK)
+
+			for i := 0; i < 60; i++ {
+				res := srv.DoWithHeaders(t, "GET", "/api/v1/users/me", nil, sessRandomToken(t), from("203.0.113.9"))
+				want := http.StatusUnauthorized
+				if i >= limit {
+					want = http.StatusTooManyRequests
+				}
+				sessExpect(t, res, want)
+				if want == http.StatusTooManyRequests {
+					if res.Env.Error == nil || res.Env.Error.Type != "RATE_LIMIT_EXCEEDED" || res.Env.Error.Code != "auth.too_many_unknown_tokens" {
+						t.Fatalf("429 envelope %s", res.Body)
+					}
+					if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 60 {
+						t.Fatalf("Retry-After %q", res.Header.Get("Retry-After"))
+					}
+				}
+			}
+			sessExpect(t, srv.DoWithHeaders(t, "GET", "/api/v1/auth/me", nil, own.Token, from("203.0.113.9")), http.StatusOK)
+			sessExpect(t, srv.DoWithHeaders(t, "GET", "/api/v1/auth/me", nil, victim.Token, from("198.51.100.20")), http.StatusOK)
+			sessExpect(t, srv.DoWithHeaders(t, "GET", "/api/v1/auth/me", nil, sessRandomToken(t), from("198.51.100.20")), http.StatusUnauthorized)
+
+			// An IPv6 client is its /64: rotating addresses inside it does
+			// not buy more look-ups.
+			for i := 0; i < limit; i++ {
+				ip := fmt.Sprintf("2001:db8:7:7::%x", i+1)
+				sessExpect(t, srv.DoWithHeaders(t, "GET", "/api/v1/auth/me", nil, sessRandomToken(t), from(ip)), http.StatusUnauthorized)
+			}
+			sessExpect(t, srv.DoWithHeaders(t, "GET", "/api/v1/auth/me", nil, sessRandomToken(t), from("2001:db8:7:7:ffff::1")), http.StatusTooManyRequests)
+			sessExpect(t, srv.DoWithHeaders(t, "GET", "/api/v1/auth/me", nil, sessRandomToken(t), from("2001:db8:7:8::1")), http.StatusUnauthorized)
+
+			// A fresh login is served at once, whatever was looked up before.
+			fresh := sessLoginAs(t, srv, email, "fresh")
+			sessExpect(t, srv.DoWithHeaders(t, "GET", "/api/v1/auth/me", nil, fresh.Token, from("203.0.113.9")), http.StatusOK)
+		})
+	}
+}
+
+func sessRandomToken(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
 }

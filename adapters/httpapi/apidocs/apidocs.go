@@ -30,7 +30,8 @@ type Document struct {
 
 // Build merges the fragments' paths, tags and component schemas into the
 // base document. Every operation also gets the responses any route can give
-// (500, and 413/415 when it takes a body) unless it declares them. A path
+// (500; 413/415 when it takes a body; 429 when it reads a bearer token)
+// unless it declares them. A path
 // or schema defined twice is an error, and so is a document that does not
 // validate.
 func Build(fragments ...[]byte) (*Document, error) {
@@ -91,6 +92,11 @@ func addCommonResponses(paths map[string]any) {
 			}
 			responses := child(o, "responses")
 			setDefault(responses, "500", "InternalError")
+			if _, authed := o["security"]; authed {
+				// A client presenting too many unknown tokens gets 429
+				// on any route that reads a bearer token.
+				setDefault(responses, "429", "RateLimited")
+			}
 			if _, hasBody := o["requestBody"]; hasBody {
 				setDefault(responses, "413", "PayloadTooLarge")
 				setDefault(responses, "415", "UnsupportedMediaType")

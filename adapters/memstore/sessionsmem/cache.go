@@ -18,6 +18,7 @@ type Cache struct {
 	mu      sync.RWMutex
 	entries map[sessions.TokenHash]sessionsport.CachedSession
 	tombs   map[sessions.TokenHash]time.Time
+	unknown map[sessions.TokenHash]time.Time
 	writes  int
 }
 
@@ -25,7 +26,11 @@ var _ sessionsport.Cache = (*Cache)(nil)
 
 // NewCache returns an empty cache.
 func NewCache() *Cache {
-	return &Cache{entries: map[sessions.TokenHash]sessionsport.CachedSession{}, tombs: map[sessions.TokenHash]time.Time{}}
+	return &Cache{
+		entries: map[sessions.TokenHash]sessionsport.CachedSession{},
+		tombs:   map[sessions.TokenHash]time.Time{},
+		unknown: map[sessions.TokenHash]time.Time{},
+	}
 }
 
 // Get implements sessionsport.Cache.
@@ -37,6 +42,9 @@ func (c *Cache) Get(_ context.Context, h sessions.TokenHash) (sessionsport.Cache
 	}
 	if e, ok := c.entries[h]; ok {
 		return e, sessionsport.CacheHit, nil
+	}
+	if _, ok := c.unknown[h]; ok {
+		return sessionsport.CachedSession{}, sessionsport.CacheUnknown, nil
 	}
 	return sessionsport.CachedSession{}, sessionsport.CacheMiss, nil
 }
@@ -65,6 +73,7 @@ func (c *Cache) Put(_ context.Context, e sessionsport.CachedSession, now time.Ti
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entries[e.Hash] = e
+	delete(c.unknown, e.Hash)
 	c.wrote(now)
 	return nil
 }
@@ -75,6 +84,7 @@ func (c *Cache) Purge(_ context.Context, ps []sessionsport.Purge, now time.Time)
 	defer c.mu.Unlock()
 	for _, p := range ps {
 		delete(c.entries, p.Hash)
+		delete(c.unknown, p.Hash)
 		if p.Until.After(now) {
 			c.tombs[p.Hash] = p.Until
 		}
@@ -83,10 +93,27 @@ func (c *Cache) Purge(_ context.Context, ps []sessionsport.Purge, now time.Time)
 	return nil
 }
 
+// MarkUnknown implements sessionsport.Cache. A marker is never stored
+// beside an entry: Get would report the entry anyway, and Put drops it.
+func (c *Cache) MarkUnknown(_ context.Context, h sessions.TokenHash, until, now time.Time) error {
+	if !until.After(now) {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[h]; ok {
+		return nil
+	}
+	c.unknown[h] = until
+	c.wrote(now)
+	return nil
+}
+
 // Ping implements sessionsport.Cache.
 func (c *Cache) Ping(context.Context) error { return nil }
 
-// Len reports how many entries and tombstones are held (for tests).
+// Len reports how many entries and tombstones are held (for tests);
+// unknown markers are not counted.
 func (c *Cache) Len() (entries, tombstones int) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -109,6 +136,11 @@ func (c *Cache) wrote(now time.Time) {
 	for h, until := range c.tombs {
 		if !until.After(now) {
 			delete(c.tombs, h)
+		}
+	}
+	for h, until := range c.unknown {
+		if !until.After(now) {
+			delete(c.unknown, h)
 		}
 	}
 }

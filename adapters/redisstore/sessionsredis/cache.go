@@ -4,7 +4,10 @@
 //
 // Keys, under the configured prefix:
 //
-//	sess:<hex sha-256>      the cached session, expiring with its idle window
+//	sess:<hex sha-256>      the cached session, expiring with its idle window,
+//	                        or "u" for a hash the database recently did not
+//	                        know (written with NX, so it never replaces an
+//	                        entry; a Put replaces it)
 //	sess:rev:<hex sha-256>  a revocation tombstone, kept until the session's
 //	                        absolute expiry
 //
@@ -60,6 +63,9 @@ func (c *Cache) Get(ctx context.Context, h sessions.TokenHash) (sessionsport.Cac
 	}
 	if vals[0] == nil {
 		return sessionsport.CachedSession{}, sessionsport.CacheMiss, nil
+	}
+	if v, ok := vals[0].(string); ok && v == unknownMark {
+		return sessionsport.CachedSession{}, sessionsport.CacheUnknown, nil
 	}
 	e, err := decode(h, vals[0])
 	if err != nil {
@@ -124,6 +130,22 @@ func (c *Cache) Purge(ctx context.Context, ps []sessionsport.Purge, now time.Tim
 	})
 	if err != nil {
 		return fmt.Errorf("purge session cache: %w", err)
+	}
+	return nil
+}
+
+// unknownMark is the value of an entry key that marks an unknown hash.
+const unknownMark = "u"
+
+// MarkUnknown implements sessionsport.Cache. SET NX: a session cached
+// meanwhile keeps its entry.
+func (c *Cache) MarkUnknown(ctx context.Context, h sessions.TokenHash, until, now time.Time) error {
+	ttl := until.Sub(now)
+	if ttl <= 0 {
+		return nil
+	}
+	if err := c.rdb.SetNX(ctx, c.entryKey(h), unknownMark, ttl).Err(); err != nil {
+		return fmt.Errorf("mark unknown session token: %w", err)
 	}
 	return nil
 }

@@ -121,6 +121,58 @@ func CacheContract(t *testing.T, open func(t *testing.T) sessionsport.Cache, now
 		}
 	})
 
+	t.Run("an unknown mark refuses a hash until a put replaces it and never hides a cached entry", func(t *testing.T) {
+		c := open(t)
+		h := RandomHash(t)
+		if err := c.MarkUnknown(ctx, h, now.Add(5*time.Second), now); err != nil {
+			t.Fatal(err)
+		}
+		if _, state, err := c.Get(ctx, h); state != sessionsport.CacheUnknown || err != nil {
+			t.Fatalf("after the mark: %v, %v", state, err)
+		}
+		if m, err := c.GetMany(ctx, []sessions.TokenHash{h}); err != nil || len(m) != 0 {
+			t.Fatalf("GetMany must ignore a mark: %v, %v", m, err)
+		}
+		// A session created with that hash: its first put wins.
+		e := cached(t, now)
+		e.Hash = h
+		if err := c.Put(ctx, e, now); err != nil {
+			t.Fatal(err)
+		}
+		got, state, err := c.Get(ctx, h)
+		if err != nil || state != sessionsport.CacheHit {
+			t.Fatalf("a put after the mark: %v, %v", state, err)
+		}
+		sameEntry(t, got, e)
+		// A late mark (a request that read the store before the session
+		// existed) does not replace the entry.
+		if err := c.MarkUnknown(ctx, h, now.Add(5*time.Second), now); err != nil {
+			t.Fatal(err)
+		}
+		if _, state, _ := c.Get(ctx, h); state != sessionsport.CacheHit {
+			t.Fatalf("a mark replaced a cached entry: %v", state)
+		}
+		// A tombstone wins over a mark.
+		marked := RandomHash(t)
+		if err := c.MarkUnknown(ctx, marked, now.Add(5*time.Second), now); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Purge(ctx, []sessionsport.Purge{{Hash: marked, Until: now.Add(time.Hour)}}, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, state, _ := c.Get(ctx, marked); state != sessionsport.CacheRevoked {
+			t.Fatalf("purge after a mark: %v", state)
+		}
+		// A mark already over is not stored.
+		past := RandomHash(t)
+		if err := c.MarkUnknown(ctx, past, now, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, state, _ := c.Get(ctx, past); state != sessionsport.CacheMiss {
+			t.Fatalf("an expired mark: %v", state)
+		}
+	})
+
 	t.Run("get many returns live entries only", func(t *testing.T) {
 		c := open(t)
 		a, b, gone := cached(t, now), cached(t, now), cached(t, now)
