@@ -57,6 +57,7 @@ type settings struct {
 	mutate []func(*bootstrap.Config)
 	clock  platformport.Clock
 	share  *Server
+	extra  []bootstrap.Option
 }
 
 // WithConfig changes the configuration before the server is built.
@@ -66,6 +67,11 @@ func WithConfig(f func(*bootstrap.Config)) Option {
 
 // WithClock replaces the server's clock.
 func WithClock(c platformport.Clock) Option { return func(s *settings) { s.clock = c } }
+
+// WithBootstrap passes o to bootstrap.New (other outbound adapters).
+func WithBootstrap(o bootstrap.Option) Option {
+	return func(s *settings) { s.extra = append(s.extra, o) }
+}
 
 // ShareWith makes the new server use other's database and Redis prefix.
 func ShareWith(other *Server) Option { return func(s *settings) { s.share = other } }
@@ -126,6 +132,7 @@ func Start(t testing.TB, backend Backend, opts ...Option) *Server {
 	if st.clock != nil {
 		bopts = append(bopts, bootstrap.WithClock(st.clock))
 	}
+	bopts = append(bopts, st.extra...)
 	app, err := bootstrap.New(context.Background(), cfg, bopts...)
 	if err != nil {
 		t.Fatalf("boot server on %s: %v", backend, err)

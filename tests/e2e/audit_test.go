@@ -611,14 +611,31 @@ func TestAudit_EveryActionIsRecordedAndFoundThroughTheReadAPI(t *testing.T) {
 
 			bob, _ := auditSignUp(t, srv, "bob")
 			bob, _ = auditLogin(t, srv, bob, auditPassword)
-			rid = auditCall(t, srv, 201, "POST", "/api/v1/organizations/"+org.ID+"/members", map[string]any{"email": bob.email, "role": "member"}, alice.token)
+			res = srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/members", map[string]any{"email": bob.email, "role": "member"}, alice.token)
+			if res.Status != http.StatusCreated {
+				t.Fatalf("invite bob: %d %s", res.Status, res.Body)
+			}
+			var bobInvitation struct {
+				ID string `json:"id"`
+			}
+			res.Decode(t, &bobInvitation)
+			orgWide = append(orgWide, expectation{"organization.invitation.created", res.Env.RequestID, inOrg("invitation", func() string { return bobInvitation.ID })})
+			rid = auditCall(t, srv, 200, "POST", "/api/v1/users/me/invitations/"+bobInvitation.ID+"/accept", nil, bob.token)
+			orgWide = append(orgWide, expectation{"organization.invitation.accepted", rid, inOrg("invitation", func() string { return bobInvitation.ID })})
 			orgWide = append(orgWide, expectation{"organization.member.added", rid, inOrg("user", func() string { return bob.id })})
 			rid = auditCall(t, srv, 200, "PATCH", "/api/v1/organizations/"+org.ID+"/members/"+bob.id+"/role", map[string]any{"role": "admin"}, alice.token)
 			orgWide = append(orgWide, expectation{"organization.member.role_changed", rid, inOrg("user", func() string { return bob.id })})
 
 			carolEmail := fmt.Sprintf("audit-carol-%s@example.com", testenv.Unique())
-			rid = auditCall(t, srv, 201, "POST", "/api/v1/organizations/"+org.ID+"/members", map[string]any{"email": carolEmail}, bob.token)
-			orgWide = append(orgWide, expectation{"organization.invitation.created", rid, inOrg("invitation", nil)})
+			res = srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/members", map[string]any{"email": carolEmail}, bob.token)
+			if res.Status != http.StatusCreated {
+				t.Fatalf("invite carol: %d %s", res.Status, res.Body)
+			}
+			var carolInvitation struct {
+				ID string `json:"id"`
+			}
+			res.Decode(t, &carolInvitation)
+			orgWide = append(orgWide, expectation{"organization.invitation.created", res.Env.RequestID, inOrg("invitation", nil)})
 			carol := auditUser{email: carolEmail}
 			res = srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": carolEmail, "password": auditPassword, "name": "Carol"}, "")
 			if res.Status != http.StatusCreated {
@@ -629,8 +646,11 @@ func TestAudit_EveryActionIsRecordedAndFoundThroughTheReadAPI(t *testing.T) {
 			}
 			res.Decode(t, &carolView)
 			carol.id = carolView.ID
-			orgWide = append(orgWide, expectation{"organization.invitation.accepted", res.Env.RequestID, inOrg("user", func() string { return carol.id })})
 			carol, _ = auditLogin(t, srv, carol, auditPassword)
+			// Registering joins nothing; carol joins when she accepts.
+			rid = auditCall(t, srv, 200, "POST", "/api/v1/users/me/invitations/"+carolInvitation.ID+"/accept", nil, carol.token)
+			orgWide = append(orgWide, expectation{"organization.invitation.accepted", rid, inOrg("invitation", func() string { return carolInvitation.ID })})
+			orgWide = append(orgWide, expectation{"organization.member.added", rid, inOrg("user", func() string { return carol.id })})
 			rid = auditCall(t, srv, 200, "DELETE", "/api/v1/organizations/"+org.ID+"/members/"+carol.id, nil, alice.token)
 			orgWide = append(orgWide, expectation{"organization.member.removed", rid, inOrg("user", func() string { return carol.id })})
 
@@ -638,7 +658,12 @@ func TestAudit_EveryActionIsRecordedAndFoundThroughTheReadAPI(t *testing.T) {
 			// member is 403, a non-member and a malformed id 404.
 			dave, _ := auditSignUp(t, srv, "dave")
 			dave, _ = auditLogin(t, srv, dave, auditPassword)
-			auditCall(t, srv, 201, "POST", "/api/v1/organizations/"+org.ID+"/members", map[string]any{"email": dave.email}, alice.token)
+			res = srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/members", map[string]any{"email": dave.email}, alice.token)
+			var daveInvitation struct {
+				ID string `json:"id"`
+			}
+			res.Decode(t, &daveInvitation)
+			auditCall(t, srv, 200, "POST", "/api/v1/users/me/invitations/"+daveInvitation.ID+"/accept", nil, dave.token)
 			orgPath := "/api/v1/organizations/" + org.ID + "/audit-logs"
 			for _, c := range []struct {
 				who   string
@@ -705,7 +730,7 @@ func TestAudit_EveryActionIsRecordedAndFoundThroughTheReadAPI(t *testing.T) {
 				}
 			}
 			bobsFeed := auditPages(t, srv, "/api/v1/users/me/audit-logs?action=organization.", bob.token)
-			findAudit(t, bobsFeed, "organization.member.added", orgWide[2].requestID)
+			findAudit(t, bobsFeed, "organization.member.added", orgWide[4].requestID) // bob's acceptance
 			if got := auditPages(t, srv, "/api/v1/users/me/audit-logs?action=auth.login.failed", alice.token); len(got) != 1 {
 				t.Fatalf("alice's failed logins: %d", len(got))
 			}

@@ -21,14 +21,49 @@ type orgAccount struct {
 
 const orgPassword = "correct horse battery staple 42"
 
-// startOrgServer starts a server whose sign-up and login limits do not get
-// in the way: these tests sign many users up from one address.
-func startOrgServer(t *testing.T, backend apitest.Backend) *apitest.Server {
+// startOrgServer starts a server whose sign-up, login and invitation
+// limits do not get in the way: these tests sign many users up and invite
+// many from one address.
+func startOrgServer(t *testing.T, backend apitest.Backend, opts ...apitest.Option) *apitest.Server {
 	t.Helper()
-	return apitest.Start(t, backend, apitest.WithConfig(func(c *bootstrap.Config) {
+	return apitest.Start(t, backend, append([]apitest.Option{apitest.WithConfig(func(c *bootstrap.Config) {
 		c.LoginRateLimitPerIP = 1000
 		c.RegisterRateLimitPerIP = 1000
-	}))
+		c.InvitationRateLimitPerUser = 100000
+		c.InvitationRateLimitPerIP = 100000
+	})}, opts...)...)
+}
+
+// invitationView is an invitation as AddMember and the organization's list
+// answer it.
+type invitationView struct {
+	ID             string  `json:"id"`
+	OrganizationID string  `json:"organization_id"`
+	Email          string  `json:"email"`
+	Role           string  `json:"role"`
+	Status         string  `json:"status"`
+	InvitedBy      *string `json:"invited_by"`
+	InvitedAt      string  `json:"invited_at"`
+	ExpiresAt      string  `json:"expires_at"`
+}
+
+// invite adds a member by email and returns the invitation.
+func invite(t *testing.T, srv *apitest.Server, org string, inviter orgAccount, email, role string) invitationView {
+	t.Helper()
+	body := map[string]any{"email": email}
+	if role != "" {
+		body["role"] = role
+	}
+	var v invitationView
+	expect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org+"/members", body, inviter.token), http.StatusCreated).Decode(t, &v)
+	return v
+}
+
+// join invites a signed-in user and has them accept.
+func join(t *testing.T, srv *apitest.Server, org string, inviter, who orgAccount, role string) {
+	t.Helper()
+	v := invite(t, srv, org, inviter, who.email, role)
+	expect(t, srv.Do(t, "POST", "/api/v1/users/me/invitations/"+v.ID+"/accept", nil, who.token), http.StatusOK)
 }
 
 // signUp registers a user through identity's API and signs them in.
@@ -67,12 +102,11 @@ type orgView struct {
 }
 
 type memberView struct {
-	Status       string  `json:"status"`
-	UserID       *string `json:"user_id"`
-	InvitationID *string `json:"invitation_id"`
-	Email        string  `json:"email"`
-	Name         *string `json:"name"`
-	Role         string  `json:"role"`
+	Status string `json:"status"`
+	UserID string `json:"user_id"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+	Role   string `json:"role"`
 }
 
 func expect(t *testing.T, res *apitest.Response, status int) *apitest.Response {
@@ -183,12 +217,19 @@ func TestOrganizations_MembersAddListRemoveAndChangeRole(t *testing.T) {
 			org := createOrg(t, srv, owner, map[string]any{"name": "Team"})
 			base := "/api/v1/organizations/" + org.ID + "/members"
 
-			var added memberView
-			expect(t, srv.Do(t, "POST", base, map[string]any{"email": strings.ToUpper(admin.email), "role": "admin"}, owner.token), http.StatusCreated).Decode(t, &added)
-			if added.Status != "active" || added.UserID == nil || *added.UserID != admin.id || added.Role != "admin" || added.Name == nil || *added.Name != admin.name {
-				t.Fatalf("added %+v", added)
+			inv := invite(t, srv, org.ID, owner, strings.ToUpper(admin.email), "admin")
+			if inv.Status != "pending" || inv.Email != admin.email || inv.Role != "admin" || inv.InvitedBy == nil || *inv.InvitedBy != owner.id {
+				t.Fatalf("invited %+v", inv)
 			}
-			expect(t, srv.Do(t, "POST", base, map[string]any{"email": member.email}, admin.token), http.StatusCreated)
+			if got := roleOf(members(t, srv, org.ID, owner), admin.email); got != "" {
+				t.Fatalf("invited user listed as %q before accepting", got)
+			}
+			var joined orgView
+			expect(t, srv.Do(t, "POST", "/api/v1/users/me/invitations/"+inv.ID+"/accept", nil, admin.token), http.StatusOK).Decode(t, &joined)
+			if joined.ID != org.ID || joined.Role != "admin" {
+				t.Fatalf("joined %+v", joined)
+			}
+			join(t, srv, org.ID, admin, member, "")
 			expect(t, srv.Do(t, "POST", base, map[string]any{"email": member.email}, owner.token), http.StatusConflict)
 			expect(t, srv.Do(t, "POST", base, map[string]any{"email": "x@example.com"}, member.token), http.StatusForbidden)
 
@@ -218,7 +259,7 @@ func TestOrganizations_MembersAddListRemoveAndChangeRole(t *testing.T) {
 	}
 }
 
-func TestOrganizations_PendingInvitationBecomesAMembershipOnRegistration(t *testing.T) {
+func TestOrganizations_RegisteringAnInvitedAddressJoinsNothingUntilTheInvitationIsAccepted(t *testing.T) {
 	for _, backend := range apitest.Backends {
 		t.Run(backend.String(), func(t *testing.T) {
 			srv := startOrgServer(t, backend)
@@ -227,30 +268,35 @@ func TestOrganizations_PendingInvitationBecomesAMembershipOnRegistration(t *test
 			base := "/api/v1/organizations/" + org.ID + "/members"
 			email := "future-" + testenv.Unique() + "@example.com"
 
-			var pending memberView
-			expect(t, srv.Do(t, "POST", base, map[string]any{"email": strings.ToUpper(email), "role": "admin"}, owner.token), http.StatusCreated).Decode(t, &pending)
-			if pending.Status != "pending" || pending.UserID != nil || pending.InvitationID == nil || pending.Email != email {
+			pending := invite(t, srv, org.ID, owner, strings.ToUpper(email), "owner")
+			if pending.Status != "pending" || pending.Email != email || pending.Role != "owner" {
 				t.Fatalf("pending %+v", pending)
 			}
 			expect(t, srv.Do(t, "POST", base, map[string]any{"email": email}, owner.token), http.StatusConflict)
-			if got := roleOf(members(t, srv, org.ID, owner), email); got != "pending:admin" {
-				t.Fatalf("listed as %q", got)
-			}
 
-			res := expect(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": email, "password": orgPassword, "name": "Future"}, ""), http.StatusCreated)
-			var user struct {
-				ID string `json:"id"`
-			}
-			res.Decode(t, &user)
+			expect(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": email, "password": orgPassword, "name": "Future"}, ""), http.StatusCreated)
 			newcomer := login(t, srv, orgAccount{email: email})
-
-			if got := roleOf(members(t, srv, org.ID, owner), email); got != "active:admin" {
-				t.Fatalf("after registration listed as %q", got)
+			if got := roleOf(members(t, srv, org.ID, owner), email); got != "" {
+				t.Fatalf("registration alone made the newcomer %q", got)
 			}
 			var mine []orgView
 			expect(t, srv.Do(t, "GET", "/api/v1/users/me/organizations", nil, newcomer.token), http.StatusOK).Decode(t, &mine)
-			if len(mine) != 1 || mine[0].ID != org.ID || mine[0].Role != "admin" || newcomer.id != user.ID {
-				t.Fatalf("newcomer's organizations %+v", mine)
+			if len(mine) != 0 {
+				t.Fatalf("newcomer's organizations before accepting %+v", mine)
+			}
+			var invs []struct {
+				ID               string `json:"id"`
+				OrganizationID   string `json:"organization_id"`
+				OrganizationName string `json:"organization_name"`
+				Role             string `json:"role"`
+			}
+			expect(t, srv.Do(t, "GET", "/api/v1/users/me/invitations", nil, newcomer.token), http.StatusOK).Decode(t, &invs)
+			if len(invs) != 1 || invs[0].ID != pending.ID || invs[0].OrganizationID != org.ID || invs[0].OrganizationName != "Inviting" || invs[0].Role != "owner" {
+				t.Fatalf("newcomer's invitations %+v", invs)
+			}
+			expect(t, srv.Do(t, "POST", "/api/v1/users/me/invitations/"+pending.ID+"/accept", nil, newcomer.token), http.StatusOK)
+			if got := roleOf(members(t, srv, org.ID, owner), email); got != "active:owner" {
+				t.Fatalf("after accepting listed as %q", got)
 			}
 		})
 	}
@@ -264,7 +310,7 @@ func TestOrganizations_SoleOwnerCannotDeleteTheAccountUntilOwnershipIsHandedOver
 			team := createOrg(t, srv, owner, map[string]any{"name": "Team"})
 			solo := createOrg(t, srv, owner, map[string]any{"name": "Solo"})
 			base := "/api/v1/organizations/" + team.ID + "/members"
-			expect(t, srv.Do(t, "POST", base, map[string]any{"email": colleague.email}, owner.token), http.StatusCreated)
+			join(t, srv, team.ID, owner, colleague, "")
 
 			res := expect(t, srv.Do(t, "DELETE", "/api/v1/users/me", nil, owner.token), http.StatusConflict)
 			if res.Env.Error == nil || res.Env.Error.Code != "organizations.sole_owner" {
@@ -298,7 +344,7 @@ func TestOrganizations_TwoOwnersDemotingEachOtherAtOnceLeaveAnOwner(t *testing.T
 			for round := 0; round < 5; round++ {
 				org := createOrg(t, srv, a, map[string]any{"name": fmt.Sprintf("Race %d", round)})
 				base := "/api/v1/organizations/" + org.ID + "/members"
-				expect(t, srv.Do(t, "POST", base, map[string]any{"email": b.email, "role": "owner"}, a.token), http.StatusCreated)
+				join(t, srv, org.ID, a, b, "owner")
 
 				pairs := [][2]orgAccount{{a, b}, {b, a}}
 				statuses := make([]int, 2)
@@ -366,6 +412,12 @@ func TestOrganizations_AuthorizationMatrix(t *testing.T) {
 		{"grant owner", "PATCH", "/organizations/{org}/members/{member2}/role", map[string]any{"role": "owner"}, [5]int{200, 403, 403, 404, 401}},
 		{"demote an owner", "PATCH", "/organizations/{org}/members/{owner2}/role", map[string]any{"role": "admin"}, [5]int{200, 403, 403, 404, 401}},
 		{"list my organizations", "GET", "/users/me/organizations", nil, [5]int{200, 200, 200, 200, 401}},
+		{"list invitations", "GET", "/organizations/{org}/invitations", nil, [5]int{200, 200, 403, 404, 401}},
+		{"cancel an invitation", "DELETE", "/organizations/{org}/invitations/{pending}", nil, [5]int{200, 200, 403, 404, 401}},
+		{"cancel an owner invitation", "DELETE", "/organizations/{org}/invitations/{ownerInvitation}", nil, [5]int{200, 403, 403, 404, 401}},
+		{"list my invitations", "GET", "/users/me/invitations", nil, [5]int{200, 200, 200, 200, 401}},
+		{"accept another's invitation", "POST", "/users/me/invitations/{pending}/accept", nil, [5]int{404, 404, 404, 404, 401}},
+		{"decline another's invitation", "POST", "/users/me/invitations/{pending}/decline", nil, [5]int{404, 404, 404, 404, 401}},
 	}
 	for _, backend := range apitest.Backends {
 		t.Run(backend.String(), func(t *testing.T) {
@@ -386,15 +438,17 @@ func TestOrganizations_AuthorizationMatrix(t *testing.T) {
 						for _, m := range []struct{ name, role string }{
 							{"owner2", "owner"}, {"admin", "admin"}, {"admin2", "admin"}, {"member", "member"}, {"member2", "member"},
 						} {
-							expect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/members",
-								map[string]any{"email": users[m.name].email, "role": m.role}, users["owner"].token), http.StatusCreated)
+							join(t, srv, org.ID, users["owner"], users[m.name], m.role)
 						}
+						pending := invite(t, srv, org.ID, users["owner"], "pending-"+testenv.Unique()+"@example.com", "admin")
+						ownerInv := invite(t, srv, org.ID, users["owner"], "boss-"+testenv.Unique()+"@example.com", "owner")
 						self := users[caller].id
 						if caller == "" {
 							self = users["member"].id
 						}
 						path := strings.NewReplacer("{org}", org.ID, "{self}", self, "{member2}", users["member2"].id,
-							"{admin2}", users["admin2"].id, "{owner2}", users["owner2"].id).Replace("/api/v1" + c.path)
+							"{admin2}", users["admin2"].id, "{owner2}", users["owner2"].id,
+							"{pending}", pending.ID, "{ownerInvitation}", ownerInv.ID).Replace("/api/v1" + c.path)
 						var body map[string]any
 						if c.body != nil {
 							body = map[string]any{}

@@ -60,7 +60,6 @@ func TestSeed_IsIdempotentAndBobCanSignIn(t *testing.T) {
 			want := map[string]string{
 				"alice@acme-corp.com": "owner/active", "bob@acme-corp.com": "member/active",
 				"carol@acme-corp.com": "admin/active", "dave@acme-corp.com": "member/active",
-				"erin@acme-corp.com": "member/pending",
 			}
 			if len(got) != len(want) {
 				t.Fatalf("members = %v", got)
@@ -69,6 +68,23 @@ func TestSeed_IsIdempotentAndBobCanSignIn(t *testing.T) {
 				if got[k] != v {
 					t.Errorf("%s = %q, want %q", k, got[k], v)
 				}
+			}
+			// Erin has an invitation and no account; the owner sees it.
+			alice := srv.Do(t, "POST", "/api/v1/auth/login", map[string]string{
+				"email": "alice@acme-corp.com", "password": "OwnerPass123!",
+			}, "")
+			var owner struct {
+				Token string `json:"token"`
+			}
+			alice.Decode(t, &owner)
+			var invs []struct {
+				Email  string `json:"email"`
+				Role   string `json:"role"`
+				Status string `json:"status"`
+			}
+			srv.Do(t, "GET", "/api/v1/organizations/"+list[0].ID+"/invitations", nil, owner.Token).Decode(t, &invs)
+			if len(invs) != 1 || invs[0].Email != "erin@acme-corp.com" || invs[0].Role != "member" || invs[0].Status != "pending" {
+				t.Fatalf("invitations = %+v", invs)
 			}
 		})
 	}
