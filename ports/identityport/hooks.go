@@ -25,9 +25,9 @@ type Directory interface {
 }
 
 // RegistrationListener reacts to a new account inside the registration's
-// transaction (ctx carries it): an error aborts the registration. The
-// organizations context uses it to turn pending invitations into
-// memberships.
+// transaction (ctx carries it): an error aborts the registration. No
+// context listens today: organizations no longer turns invitations into
+// memberships at registration (an invitation is accepted by its invitee).
 type RegistrationListener interface {
 	UserRegistered(ctx context.Context, user UserSummary) error
 }

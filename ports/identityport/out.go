@@ -44,7 +44,7 @@ type TxRepos struct {
 
 // UnitOfWork runs fn in one transaction carried by the ctx fn receives, so
 // the repositories in TxRepos and every other port that joins through ctx
-// (audit records, sessions revoked, organizations' listeners) commit or
+// (audit records, sessions revoked, the deletion guard) commit or
 // roll back together. An error from fn rolls everything back; a ctx that
 // already carries a transaction is joined.
 type UnitOfWork interface {
