@@ -103,9 +103,9 @@ func TestAddMember_IsRateLimitedPerInvitingUserAndPerClient(t *testing.T) {
 	wantErr(t, probe(tm.admin.ID, tm.org.ID, a), nil)
 	wantErr(t, probe(tm.admin.ID, tm.org.ID, a), nil)
 	wantErr(t, probe(tm.outsider.ID, other.ID, a), nil)
-	limited(probe(tm.outsider.ID, other.ID, a)) // the client's fifth
+	limited(probe(tm.outsider.ID, other.ID, a))                     // the client's fifth
 	wantErr(t, probe(tm.outsider.ID, other.ID, "2001:db8::2"), nil) // a second client
-	limited(probe(tm.outsider.ID, other.ID, b)) // the outsider's fourth
+	limited(probe(tm.outsider.ID, other.ID, b))                     // the outsider's fourth
 
 	for org, want := range map[shared.OrganizationID]int{tm.org.ID: 3, other.ID: 2} {
 		actor := tm.owner.ID
