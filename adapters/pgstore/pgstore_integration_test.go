@@ -6,15 +6,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/migrations"
 	"github.com/secuird/authy/tests/testenv"
 )
@@ -275,5 +282,111 @@ func TestPostgres_PoolIsSizedFromOptions(t *testing.T) {
 	sqlDB, _ := db.Gorm().DB()
 	if got := sqlDB.Stats().MaxOpenConnections; got != 7 {
 		t.Fatalf("max open connections = %d, want 7", got)
+	}
+}
+
+func TestPostgres_AStatementOverTheStatementTimeoutFailsAsUnavailable(t *testing.T) {
+	db := open(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t), StatementTimeout: 100 * time.Millisecond, IdleInTransactionTimeout: 3 * time.Second})
+	var st, idle string
+	db.Gorm().Raw("SHOW statement_timeout").Scan(&st)
+	db.Gorm().Raw("SHOW idle_in_transaction_session_timeout").Scan(&idle)
+	if st != "100ms" || idle != "3s" {
+		t.Fatalf("statement_timeout=%q idle_in_transaction_session_timeout=%q", st, idle)
+	}
+	err := db.Conn(context.Background()).Exec("SELECT pg_sleep(5)").Error
+	var pgErr *pgconn.PgError
+	if shared.KindOf(err) != shared.KindUnavailable || !errors.As(err, &pgErr) || pgErr.Code != "57014" {
+		t.Fatalf("a statement over statement_timeout: %v, want ErrUnavailable wrapping 57014", err)
+	}
+}
+
+func TestPostgres_AStatementWithoutADeadlineEndsAtTheDefaultBound(t *testing.T) {
+	db := open(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t), DefaultTimeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	var n int
+	checks := map[string]error{
+		"exec": db.Conn(ctx).Exec("SELECT pg_sleep(30)").Error,
+		"scan": db.Conn(ctx).Raw("SELECT 1 FROM pg_sleep(30)").Scan(&n).Error,
+		"transaction": db.Transaction(ctx, func(ctx context.Context) error {
+			return db.Conn(ctx).Exec("SELECT pg_sleep(30)").Error
+		}),
+	}
+	for name, err := range checks {
+		if shared.KindOf(err) != shared.KindUnavailable {
+			t.Errorf("%s of 30 s without a deadline: %v, want ErrUnavailable", name, err)
+		}
+	}
+	if err := db.Ping(ctx); err != nil {
+		t.Fatalf("the pool does not recover: %v", err)
+	}
+}
+
+func TestPostgres_ARefusedConnectionIsUnavailable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	_, err = pgstore.Open(pgstore.Options{URL: "postgres://postgres@" + addr + "/authy?sslmode=disable"})
+	if shared.KindOf(err) != shared.KindUnavailable {
+		t.Fatalf("open against a closed port: %v, want ErrUnavailable", err)
+	}
+}
+
+func TestPostgres_AServerThatNeverAnswersFailsWithinTheConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(io.Discard, c) }() // accepts, reads, never answers
+		}
+	}()
+	done := make(chan error, 1)
+	go func() {
+		_, err := pgstore.Open(pgstore.Options{URL: "postgres://postgres@" + ln.Addr().String() + "/authy?sslmode=disable", ConnectTimeout: 200 * time.Millisecond})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if shared.KindOf(err) != shared.KindUnavailable {
+			t.Fatalf("open against a silent server: %v, want ErrUnavailable", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("open against a silent server did not return")
+	}
+}
+
+func TestMigrations_RunWithoutTheApplicationsStatementTimeout(t *testing.T) {
+	fsys := fstest.MapFS{}
+	entries, err := fs.ReadDir(migrations.FS, "postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		raw, err := fs.ReadFile(migrations.FS, "postgres/"+e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys["postgres/"+e.Name()] = &fstest.MapFile{Data: raw}
+	}
+	fsys["postgres/09999_slow.sql"] = &fstest.MapFile{Data: []byte("-- +goose Up\nSELECT pg_sleep(0.5);\n-- +goose Down\nSELECT 1;\n")}
+	db := open(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t), StatementTimeout: 100 * time.Millisecond})
+	m, err := pgstore.NewMigrator(db, fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(context.Background()); err != nil {
+		t.Fatalf("a migration longer than statement_timeout: %v", err)
+	}
+	if err := db.Conn(context.Background()).Exec("SELECT pg_sleep(0.5)").Error; shared.KindOf(err) != shared.KindUnavailable {
+		t.Fatalf("the application's statements keep the timeout: %v", err)
 	}
 }

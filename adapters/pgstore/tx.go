@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/secuird/authy/domain/shared"
 )
 
 type txKey struct{ db *DB }
@@ -37,15 +39,20 @@ func (d *DB) InTx(ctx context.Context) bool {
 // caller owns commit and rollback. An error from fn rolls back. On
 // PostgreSQL a serialization failure or deadlock retries the whole fn up to
 // three times, which is safe because transaction closures do no other I/O.
-func (d *DB) Transaction(ctx context.Context, fn func(ctx context.Context) error) error {
+// A transaction whose ctx has no deadline gets the DB's default bound, and
+// one the database did not serve (or that outlived its deadline) fails with
+// ErrUnavailable.
+func (d *DB) Transaction(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if d.InTx(ctx) {
 		return fn(ctx)
 	}
-	var err error
+	bctx, cancel := withBound(ctx, d.bound)
+	defer cancel()
+	defer func() { err = settleTx(bctx, err) }()
 	for attempt := 0; attempt < 3; attempt++ {
 		queue := &afterCommitQueue{}
-		err = d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			txCtx := context.WithValue(context.WithValue(ctx, txKey{d}, tx), afterCommitKey{d}, queue)
+		err = d.gorm.WithContext(bctx).Transaction(func(tx *gorm.DB) error {
+			txCtx := context.WithValue(context.WithValue(bctx, txKey{d}, tx), afterCommitKey{d}, queue)
 			return fn(txCtx)
 		})
 		if err == nil {
@@ -89,6 +96,19 @@ func (d *DB) SkipLocked(q *gorm.DB) *gorm.DB {
 		return q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 	}
 	return q
+}
+
+// settleTx translates a failed transaction: the database did not serve it,
+// or its deadline passed (database/sql then rolls back and later statements
+// fail with sql.ErrTxDone), so it failed for want of the database.
+func settleTx(ctx context.Context, err error) error {
+	if err == nil || shared.KindOf(err) != shared.KindUnknown {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ErrUnavailable.WithCause(err)
+	}
+	return AsUnavailable(err)
 }
 
 func isRetryable(err error) bool {
