@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -70,7 +71,7 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		var se *shared.Error
 		if errors.As(err, &se) {
 			if row, ok := kindTable[se.Kind()]; ok {
-				if se.Kind() == shared.KindRateLimited {
+				if se.Kind() == shared.KindRateLimited || se.Kind() == shared.KindUnavailable {
 					c.Set(fiber.HeaderRetryAfter, retryAfterSeconds(se))
 				}
 				if row.status >= 500 {
@@ -106,8 +107,17 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	}
 }
 
+// unavailableRetryAfter is the hint of a 503 whose error names no delay: a
+// dependency that failed is rarely back within a second, and clients that
+// retry at once only add load to it.
+const unavailableRetryAfter = 5 * time.Second
+
 func retryAfterSeconds(e *shared.Error) string {
-	secs := int64((e.RetryAfter() + 999_999_999) / 1_000_000_000)
+	d := e.RetryAfter()
+	if d <= 0 && e.Kind() == shared.KindUnavailable {
+		d = unavailableRetryAfter
+	}
+	secs := int64((d + 999_999_999) / 1_000_000_000)
 	if secs < 1 {
 		secs = 1
 	}

@@ -20,6 +20,8 @@ type Options struct {
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
+	// RequestTimeout bounds each request's context (0: DefaultRequestTimeout).
+	RequestTimeout time.Duration
 	// MaxHeaderBytes bounds the request line and headers together (larger:
 	// 431); 0 is DefaultMaxHeaderBytes.
 	MaxHeaderBytes int
@@ -41,8 +43,8 @@ const DefaultMaxHeaderBytes = 16 << 10
 // reads the (streamed) body within the limit; it also renders fasthttp's own
 // refusals (431, 408, unreadable requests). Then the middleware, in this
 // order: request id and client IP, access log (which also runs the error
-// handler so the logged status is the one sent), panic recovery, security
-// headers and CORS. Routes are added by the caller.
+// handler so the logged status is the one sent), panic recovery, the request
+// deadline, security headers and CORS. Routes are added by the caller.
 func New(o Options) *fiber.App {
 	log := o.Logger
 	if log == nil {
@@ -88,6 +90,7 @@ func New(o Options) *fiber.App {
 	app.Use(requestMeta(o.TrustedProxies))
 	app.Use(accessLog(log, eh, o.Observe))
 	app.Use(recoverPanics(log))
+	app.Use(deadline(o.RequestTimeout))
 	app.Use(securityHeaders(o.Production))
 	if len(o.CORSOrigins) > 0 {
 		app.Use(cors.New(cors.Config{

@@ -208,7 +208,7 @@ func TestLogin_ServiceErrorsGoThroughTheOneErrorTable(t *testing.T) {
 	}{
 		{"bad credentials", identity.ErrInvalidCredentials, 401, "AUTHENTICATION_ERROR", ""},
 		{"rate limited", shared.RateLimited("identity.login_rate_limited", "too many", 42*time.Second), 429, "RATE_LIMIT_EXCEEDED", "42"},
-		{"hasher busy", identityport.ErrHasherBusy, 503, "SERVICE_UNAVAILABLE", ""},
+		{"hasher busy", identityport.ErrHasherBusy, 503, "SERVICE_UNAVAILABLE", "5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
