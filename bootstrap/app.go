@@ -134,12 +134,15 @@ func New(ctx context.Context, cfg Config, opts ...Option) (app *App, err error) 
 
 func (a *App) openDatabase(ctx context.Context) error {
 	db, err := pgstore.Open(pgstore.Options{
-		URL:             a.cfg.DatabaseURL,
-		SQLitePath:      a.cfg.SQLitePath,
-		MaxOpenConns:    a.cfg.DBMaxOpenConns,
-		MaxIdleConns:    a.cfg.DBMaxIdleConns,
-		ConnMaxLifetime: a.cfg.DBConnMaxLifetime,
-		Logger:          a.log,
+		URL:                      a.cfg.DatabaseURL,
+		SQLitePath:               a.cfg.SQLitePath,
+		MaxOpenConns:             a.cfg.DBMaxOpenConns,
+		MaxIdleConns:             a.cfg.DBMaxIdleConns,
+		ConnMaxLifetime:          a.cfg.DBConnMaxLifetime,
+		ConnectTimeout:           a.cfg.DBConnectTimeout,
+		StatementTimeout:         a.cfg.DBStatementTimeout,
+		IdleInTransactionTimeout: a.cfg.DBIdleInTransactionTimeout,
+		Logger:                   a.log,
 	})
 	if err != nil {
 		return err
@@ -164,11 +167,22 @@ func (a *App) openDatabase(ctx context.Context) error {
 			a.log.Info("migrations applied", "count", n, "dialect", string(db.Dialect()))
 		}
 	}
+	// The health and readiness checks give up quickly: a database that hangs
+	// makes readiness answer 503 within healthPingTimeout.
+	ping := func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, healthPingTimeout)
+		defer cancel()
+		return db.Ping(ctx)
+	}
 	a.checks = append(a.checks, platformport.HealthCheck{
-		Name: "database", Backend: string(db.Dialect()), Required: true, Check: db.Ping,
+		Name: "database", Backend: string(db.Dialect()), Required: true, Check: ping,
 	})
 	return nil
 }
+
+// healthPingTimeout bounds the database check of /api/health and
+// /api/health/ready.
+const healthPingTimeout = 1500 * time.Millisecond
 
 func (a *App) openCache() error {
 	if a.cfg.RedisURL == "" {
@@ -209,6 +223,7 @@ func (a *App) buildHTTP() error {
 		MaxHeaderBytes: a.cfg.MaxHeaderBytes,
 		MaxConns:       a.cfg.MaxConns,
 		MaxConnsPerIP:  a.cfg.MaxConnsPerIP,
+		RequestTimeout: a.cfg.RequestTimeout,
 		Logger:         a.log,
 		Observe:        a.requests.Observe,
 	}

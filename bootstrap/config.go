@@ -211,6 +211,12 @@ func (c Config) Validate() error {
 	if c.BodyLimitBytes <= 0 {
 		problems = append(problems, "BODY_LIMIT_BYTES must be positive")
 	}
+	if c.RequestTimeout <= 0 || c.DBConnectTimeout <= 0 {
+		problems = append(problems, "REQUEST_TIMEOUT and DB_CONNECT_TIMEOUT must be positive")
+	}
+	if c.DBStatementTimeout < 0 || c.DBIdleInTransactionTimeout < 0 {
+		problems = append(problems, "DB_STATEMENT_TIMEOUT and DB_IDLE_IN_TRANSACTION_TIMEOUT must not be negative (0 leaves the server's setting)")
+	}
 	if c.MaxHeaderBytes < 4096 || c.MaxHeaderBytes > 1<<20 {
 		problems = append(problems, "MAX_HEADER_BYTES must be between 4096 and 1048576")
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfig_DefaultsMatchTheSpec(t *testing.T) {
@@ -231,5 +232,29 @@ func TestConfig_RejectsEdgeBoundsOutOfRange(t *testing.T) {
 	c := DefaultConfig()
 	if c.MaxHeaderBytes != 16<<10 || c.MaxConnsPerIP != 256 || c.MaxConns != 10000 {
 		t.Fatalf("edge defaults: %d %d %d", c.MaxHeaderBytes, c.MaxConnsPerIP, c.MaxConns)
+	}
+}
+
+func TestConfig_BoundsEveryWaitForTheDatabaseByDefaultAndRefusesNoBound(t *testing.T) {
+	c := DefaultConfig()
+	if c.RequestTimeout != 10*time.Second || c.DBConnectTimeout != 5*time.Second ||
+		c.DBStatementTimeout != 5*time.Second || c.DBIdleInTransactionTimeout != 15*time.Second {
+		t.Fatalf("timeouts %s %s %s %s", c.RequestTimeout, c.DBConnectTimeout, c.DBStatementTimeout, c.DBIdleInTransactionTimeout)
+	}
+	for name, mutate := range map[string]func(*Config){
+		"REQUEST_TIMEOUT":                func(c *Config) { c.RequestTimeout = 0 },
+		"DB_CONNECT_TIMEOUT":             func(c *Config) { c.DBConnectTimeout = 0 },
+		"DB_STATEMENT_TIMEOUT":           func(c *Config) { c.DBStatementTimeout = -time.Second },
+		"DB_IDLE_IN_TRANSACTION_TIMEOUT": func(c *Config) { c.DBIdleInTransactionTimeout = -time.Second },
+	} {
+		c := DefaultConfig()
+		mutate(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	c.DBStatementTimeout, c.DBIdleInTransactionTimeout = 0, 0
+	if err := c.Validate(); err != nil {
+		t.Fatalf("0 leaves the server's setting: %v", err)
 	}
 }
