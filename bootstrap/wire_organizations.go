@@ -52,6 +52,7 @@ func (a *App) wireOrganizations(api fiber.Router, rec auditport.Recorder, id ide
 			InvitePerUser:   platformport.Limit{Max: a.cfg.InvitationRateLimitPerUser, Window: time.Hour},
 			InvitePerClient: platformport.Limit{Max: a.cfg.InvitationRateLimitPerIP, Window: time.Hour},
 		},
+		Meter:         a.meter,
 		Notifier:      a.invitations,
 		InvitationTTL: a.cfg.InvitationTTL,
 	})

@@ -99,6 +99,7 @@ func (s *Service) limitInvitations(ctx context.Context, actor shared.UserID) err
 			return errLimiterUnavailable.WithCause(err)
 		}
 		if !d.Allowed {
+			s.meter.Add(platformport.MetricRateLimited, "invitation", 1)
 			return errInvitationRateLimited.WithRetryAfter(d.RetryAfter)
 		}
 	}

@@ -100,6 +100,27 @@ func (l *limiter) Take(ctx context.Context, key string, limit platformport.Limit
 	return l.RateLimiter.Take(ctx, key, limit)
 }
 
+// meter counts what it is told.
+type meter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (m *meter) Add(metric platformport.Metric, outcome string, n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.counts == nil {
+		m.counts = map[string]int{}
+	}
+	m.counts[string(metric)+"/"+outcome] += n
+}
+
+func (m *meter) count(key string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.counts[key]
+}
+
 type env struct {
 	svc      *organizationsapp.Service
 	store    *organizationsmem.Store
@@ -108,6 +129,7 @@ type env struct {
 	clock    *clock
 	notifier *notifier
 	limiter  *limiter
+	meter    *meter
 }
 
 // ttl is the invitation lifetime of the tests.
@@ -118,11 +140,11 @@ func newEnv(t *testing.T, opts ...func(*organizationsapp.Deps)) *env {
 	c := &clock{now: t0}
 	e := &env{
 		store: organizationsmem.New(), dir: identityporttest.NewDirectory(), rec: &auditporttest.Recorder{},
-		clock: c, notifier: &notifier{}, limiter: &limiter{RateLimiter: platformmem.NewRateLimiter(c)},
+		clock: c, notifier: &notifier{}, limiter: &limiter{RateLimiter: platformmem.NewRateLimiter(c)}, meter: &meter{},
 	}
 	d := organizationsapp.Deps{
 		UnitOfWork: e.store, Organizations: e.store, Directory: e.dir, Recorder: e.rec, Clock: c,
-		Tokens: security.InvitationTokens{}, Limiter: e.limiter, Notifier: e.notifier, InvitationTTL: ttl,
+		Tokens: security.InvitationTokens{}, Limiter: e.limiter, Notifier: e.notifier, InvitationTTL: ttl, Meter: e.meter,
 	}
 	for _, o := range opts {
 		o(&d)

@@ -107,6 +107,9 @@ func TestAddMember_IsRateLimitedPerInvitingUserAndPerClient(t *testing.T) {
 	wantErr(t, probe(tm.outsider.ID, other.ID, "2001:db8::2"), nil) // a second client
 	limited(probe(tm.outsider.ID, other.ID, b))                     // the outsider's fourth
 
+	if n := e.meter.count("rate_limited/invitation"); n != 3 {
+		t.Fatalf("%d refusals counted, want 3", n)
+	}
 	for org, want := range map[shared.OrganizationID]int{tm.org.ID: 3, other.ID: 2} {
 		actor := tm.owner.ID
 		if org == other.ID {

@@ -66,6 +66,9 @@ type Deps struct {
 	// Limiter counts invitations against Limits.
 	Limiter platformport.RateLimiter
 	Limits  Limits
+	// Meter counts refused invitations (rate_limited, "invitation"); nil
+	// counts nothing.
+	Meter platformport.Meter
 	// Notifier tells invitees (the invitation mail); nil sends nothing,
 	// and invitees find their invitations in their own list.
 	Notifier organizationsport.InvitationNotifier
@@ -88,6 +91,7 @@ type Service struct {
 	limiter  platformport.RateLimiter
 	limits   Limits
 	notifier organizationsport.InvitationNotifier
+	meter    platformport.Meter
 	ttl      time.Duration
 	newID    func() uuid.UUID
 }
@@ -117,6 +121,9 @@ func New(d Deps) (*Service, error) {
 	if d.NewID == nil {
 		d.NewID = uuid.New
 	}
+	if d.Meter == nil {
+		d.Meter = platformport.NopMeter{}
+	}
 	if d.InvitationTTL == 0 {
 		d.InvitationTTL = DefaultInvitationTTL
 	}
@@ -131,7 +138,7 @@ func New(d Deps) (*Service, error) {
 	}
 	return &Service{
 		uow: d.UnitOfWork, repo: d.Organizations, dir: d.Directory, rec: d.Recorder, clock: d.Clock,
-		tokens: d.Tokens, limiter: d.Limiter, limits: d.Limits, notifier: d.Notifier, ttl: d.InvitationTTL, newID: d.NewID,
+		tokens: d.Tokens, limiter: d.Limiter, limits: d.Limits, notifier: d.Notifier, meter: d.Meter, ttl: d.InvitationTTL, newID: d.NewID,
 	}, nil
 }
 
