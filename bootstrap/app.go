@@ -228,7 +228,9 @@ func (a *App) buildHTTP() error {
 		Observe:        a.requests.Observe,
 	}
 	a.http = httpapi.New(a.edge)
-	httpapi.RegisterHealth(a.http, a.checks)
+	// Contexts wired below add their checks (mail), so health reads the list
+	// when asked.
+	httpapi.RegisterHealth(a.http, func() []platformport.HealthCheck { return a.checks })
 	if err := a.mountDocs(); err != nil {
 		return err
 	}

@@ -14,11 +14,13 @@ import (
 
 // Job is a named unit of background work that `authy jobs run NAME` runs
 // once or on an interval. RunOnce must be safe to run concurrently on
-// several instances.
+// several instances. Refusal, when set, is why the job must not run with
+// this configuration: RunJob returns it at once instead of running.
 type Job struct {
 	Name        string
 	Description string
 	RunOnce     func(ctx context.Context) error
+	Refusal     error
 }
 
 func (a *App) addJob(j Job) {
@@ -50,6 +52,9 @@ func (a *App) RunJob(ctx context.Context, name string, interval time.Duration) e
 	j, ok := a.jobs[name]
 	if !ok {
 		return fmt.Errorf("unknown job %q (known: %s)", name, strings.Join(a.JobNames(), ", "))
+	}
+	if j.Refusal != nil {
+		return fmt.Errorf("job %s refused: %w", name, j.Refusal)
 	}
 	if interval <= 0 {
 		return j.RunOnce(ctx)

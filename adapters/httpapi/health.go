@@ -12,21 +12,24 @@ import (
 )
 
 // RegisterHealth adds GET /api/health (liveness: always 200, with each
-// dependency's state) and GET /api/health/ready (503 while a required
+// dependency's state; "degraded" when one is not up, a dependency left
+// unconfigured included) and GET /api/health/ready (503 while a required
 // dependency, the database, does not answer).
-func RegisterHealth(app fiber.Router, checks []platformport.HealthCheck) {
+// checks is read on every probe, so checks registered after the routes
+// (by contexts wired later) are included.
+func RegisterHealth(app fiber.Router, checks func() []platformport.HealthCheck) {
 	app.Get("/api/health", func(c *fiber.Ctx) error {
-		states, _ := runChecks(c.UserContext(), checks)
+		states, _ := runChecks(c.UserContext(), checks())
 		status := "ok"
 		for _, s := range states {
-			if s.Status != "up" {
+			if s.Status != platformport.HealthUp {
 				status = "degraded"
 			}
 		}
 		return OK(c, "alive", fiber.Map{"status": status, "checks": states})
 	})
 	app.Get("/api/health/ready", func(c *fiber.Ctx) error {
-		states, ready := runChecks(c.UserContext(), checks)
+		states, ready := runChecks(c.UserContext(), checks())
 		if !ready {
 			return shared.Unavailable("health.not_ready", "a required dependency does not answer")
 		}
@@ -37,6 +40,7 @@ func RegisterHealth(app fiber.Router, checks []platformport.HealthCheck) {
 type checkState struct {
 	Status  string `json:"status"`
 	Backend string `json:"backend"`
+	Queued  *int   `json:"queued,omitempty"`
 }
 
 func runChecks(ctx context.Context, checks []platformport.HealthCheck) (map[string]checkState, bool) {
@@ -50,13 +54,16 @@ func runChecks(ctx context.Context, checks []platformport.HealthCheck) (map[stri
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			state := "up"
-			if err := hc.Check(ctx); err != nil {
-				state = "down"
+			rep := platformport.HealthReport{Status: platformport.HealthUp}
+			switch {
+			case hc.Report != nil:
+				rep = hc.Report(ctx)
+			case hc.Check(ctx) != nil:
+				rep.Status = platformport.HealthDown
 			}
 			mu.Lock()
-			states[hc.Name] = checkState{Status: state, Backend: hc.Backend}
-			if state != "up" && hc.Required {
+			states[hc.Name] = checkState{Status: rep.Status, Backend: hc.Backend, Queued: rep.Queued}
+			if rep.Status != platformport.HealthUp && hc.Required {
 				ready = false
 			}
 			mu.Unlock()

@@ -50,12 +50,30 @@ type RateLimiter interface {
 // HealthCheck probes one dependency. Name and Backend (for example
 // "postgres", "sqlite", "redis", "in-process") are reported in the health
 // payload; Check returns nil when the dependency answers. A Required
-// dependency that does not answer makes the server not ready.
+// dependency that does not answer makes the server not ready. Report, when
+// set, is asked instead of Check, for a dependency whose state is more than
+// up or down.
 type HealthCheck struct {
 	Name     string
 	Backend  string
 	Required bool
 	Check    func(ctx context.Context) error
+	Report   func(ctx context.Context) HealthReport
+}
+
+// The states a health check reports.
+const (
+	HealthUp            = "up"
+	HealthDown          = "down"
+	HealthNotConfigured = "not_configured" // deliberately absent; the server runs without it
+)
+
+// HealthReport is a dependency's state (HealthUp, HealthDown or
+// HealthNotConfigured) and, when Queued is set, how much work waits on it
+// (mail held in the outbox).
+type HealthReport struct {
+	Status string
+	Queued *int
 }
 
 // Metric names an operational counter exported to Prometheus.

@@ -14,6 +14,7 @@ package contactpg
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/secuird/authy/adapters/pgstore"
@@ -43,6 +44,16 @@ func (s *Store) Enquiries() contactport.EnquiryRepository { return enquiries{s.d
 
 // Outbox implements contactport.Store.
 func (s *Store) Outbox() contactport.Outbox { return outbox{s.db} }
+
+// Queued counts the deliveries not sent yet, due or waiting for a retry
+// (the health report of a server that delivers no mail).
+func (s *Store) Queued(ctx context.Context) (int, error) {
+	var n int64
+	if err := s.db.Conn(ctx).Model(&deliveryRow{}).Where("sent_at IS NULL").Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count queued deliveries: %w", err)
+	}
+	return int(n), nil
+}
 
 type enquiryRow struct {
 	ID         string    `gorm:"column:id;primaryKey"`
