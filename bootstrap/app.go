@@ -285,7 +285,8 @@ func (a *App) ServeWithMetrics(ctx context.Context, ln, metrics net.Listener) er
 		}()
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- a.http.Listener(httpapi.Listener(ln, a.edge)) }()
+	edge := httpapi.Listener(ln, a.edge)
+	go func() { serveErr <- a.http.Listener(edge) }()
 
 	var err error
 	select {
@@ -295,6 +296,10 @@ func (a *App) ServeWithMetrics(ctx context.Context, ln, metrics net.Listener) er
 		if serr := a.http.ShutdownWithTimeout(a.cfg.ShutdownTimeout); serr != nil {
 			a.log.Error("shutdown", "error", serr.Error())
 		}
+		// Shutdown does nothing when the server has not begun to accept
+		// yet (a signal right after start); closing the listener ends the
+		// accept loop either way.
+		_ = edge.Close()
 		<-serveErr
 	}
 	stopMetrics()
