@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -17,9 +18,11 @@ import (
 	"github.com/secuird/authy/adapters/memstore/platformmem"
 	"github.com/secuird/authy/application/identityapp"
 	"github.com/secuird/authy/domain/identity"
+	"github.com/secuird/authy/domain/mail"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/mailport"
 	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
@@ -85,7 +88,8 @@ func (fakePolicy) Check(plain string) []string {
 }
 
 type startCall struct {
-	User shared.UserID
+	User   shared.UserID
+	Method sessionsport.AuthMethod
 }
 
 type revokeCall struct {
@@ -103,15 +107,16 @@ type fakeSessions struct {
 	revoked int
 	fail    error
 	now     func() time.Time
+	open    []sessionsport.SessionView
 }
 
-func (f *fakeSessions) Start(_ context.Context, user shared.UserID) (sessionsport.IssuedSession, error) {
+func (f *fakeSessions) Start(_ context.Context, user shared.UserID, method sessionsport.AuthMethod) (sessionsport.IssuedSession, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
 		return sessionsport.IssuedSession{}, f.fail
 	}
-	f.starts = append(f.starts, startCall{User: user})
+	f.starts = append(f.starts, startCall{User: user, Method: method})
 	now := f.now()
 	return sessionsport.IssuedSession{
 		Token: "token-" + uuid.NewString(),
@@ -122,10 +127,43 @@ func (f *fakeSessions) Start(_ context.Context, user shared.UserID) (sessionspor
 	}, nil
 }
 
+// List answers the sessions Start opened and RevokeAllOf has not ended,
+// with their creation times (signedIn overrides them).
+func (f *fakeSessions) List(_ context.Context, p sessionsport.Principal) ([]sessionsport.SessionView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []sessionsport.SessionView
+	for _, v := range f.open {
+		if v.UserID == p.UserID {
+			v.Current = v.ID == p.SessionID
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// signedIn moves the creation (sign-in) time of session id.
+func (f *fakeSessions) signedIn(id uuid.UUID, at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.open {
+		if f.open[i].ID == id {
+			f.open[i].CreatedAt = at
+		}
+	}
+}
+
 func (f *fakeSessions) RevokeAllOf(_ context.Context, user shared.UserID, keep uuid.UUID, reason string) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.revokes = append(f.revokes, revokeCall{User: user, Keep: keep, Reason: reason})
+	kept := f.open[:0]
+	for _, v := range f.open {
+		if v.UserID != user || v.ID == keep {
+			kept = append(kept, v)
+		}
+	}
+	f.open = kept
 	return f.revoked, nil
 }
 
@@ -183,9 +221,87 @@ func (m *fakeMeter) get(metric platformport.Metric, outcome string) int {
 	return m.counts[string(metric)+":"+outcome]
 }
 
+// fakeLinks makes predictable link tokens ("link-1", "link-2", …) hashed
+// with SHA-256 like the real adapter.
+type fakeLinks struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (l *fakeLinks) New() (string, identity.TokenHash, error) {
+	l.mu.Lock()
+	l.n++
+	secret := fmt.Sprintf("link-%d", l.n)
+	l.mu.Unlock()
+	return secret, l.Hash(secret), nil
+}
+
+func (*fakeLinks) Hash(token string) identity.TokenHash {
+	sum := sha256.Sum256([]byte(token))
+	h, _ := identity.NewTokenHash(sum[:])
+	return h
+}
+
+// fakeMail records enqueued mail (the unit-of-work rollback of a mail is
+// the outbox's business, tested in the SQLite application tests); fail
+// makes Enqueue fail.
+type fakeMail struct {
+	mu    sync.Mutex
+	mails []mailport.Mail
+	fail  error
+}
+
+func (m *fakeMail) Enqueue(_ context.Context, msg mailport.Mail) (mailport.Queued, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return mailport.Queued{}, m.fail
+	}
+	m.mails = append(m.mails, msg)
+	return mailport.Queued{ID: uuid.NewString()}, nil
+}
+
+func (m *fakeMail) all() []mailport.Mail {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]mailport.Mail(nil), m.mails...)
+}
+
+// to returns the mail of template tpl sent to addr, in order.
+func (m *fakeMail) to(addr string, tpl mail.Template) []mailport.Mail {
+	var out []mailport.Mail
+	for _, x := range m.all() {
+		if x.To.String() == addr && x.Data.Template() == tpl {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// token returns the link token of the last mail of template tpl to addr.
+func (m *fakeMail) token(t *testing.T, addr string, tpl mail.Template) string {
+	t.Helper()
+	mails := m.to(addr, tpl)
+	if len(mails) == 0 {
+		t.Fatalf("no %s mail to %s among %d", tpl, addr, len(m.all()))
+	}
+	switch d := mails[len(mails)-1].Data.(type) {
+	case mailport.EmailVerification:
+		return d.Token
+	case mailport.PasswordReset:
+		return d.Token
+	case mailport.EmailChangeConfirmation:
+		return d.Token
+	}
+	t.Fatalf("a %s mail carries no token", tpl)
+	return ""
+}
+
 type fixture struct {
 	svc      *identityapp.Service
 	store    *identitymem.Store
+	mail     *fakeMail
+	links    *fakeLinks
 	hasher   *fakeHasher
 	sessions *fakeSessions
 	audit    *fakeAudit
@@ -202,14 +318,16 @@ func newFixture(t *testing.T, mutate ...func(*identityapp.Deps)) *fixture {
 	t.Helper()
 	f := &fixture{
 		store: identitymem.New(), hasher: &fakeHasher{}, audit: &fakeAudit{}, meter: &fakeMeter{}, now: t0,
+		links: &fakeLinks{},
 	}
+	f.mail = &fakeMail{}
 	clock := platformport.ClockFunc(func() time.Time { return f.now })
 	f.sessions = &fakeSessions{now: clock.Now}
 	f.limiter = platformmem.NewRateLimiter(clock)
 	f.known = platformmem.NewRecentSet(clock)
 	f.refusals = platformmem.NewTally(clock)
 	d := identityapp.Deps{
-		Users: f.store, UoW: f.store, Hasher: f.hasher, Policy: fakePolicy{}, Sessions: f.sessions,
+		Users: f.store, Tokens: f.store.Tokens(), UoW: f.store, LinkTokens: f.links, Mail: f.mail, Hasher: f.hasher, Policy: fakePolicy{}, Sessions: f.sessions,
 		Audit: f.audit, Limiter: f.limiter, KnownClients: f.known, Refusals: f.refusals, Meter: f.meter, Clock: clock,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/ports/sessionsport"
 )
 
 // maxLoginPasswordBytes bounds what a login hashes. It is generous (legacy
@@ -26,6 +27,7 @@ var errLoginRateLimited = shared.RateLimited("identity.login_rate_limited",
 const (
 	reasonUnknownEmail  = "unknown_email"
 	reasonWrongPassword = "wrong_password"
+	reasonNoPassword    = "no_password"
 )
 
 // Names of the login limits in refusal records.
@@ -37,8 +39,8 @@ const (
 
 // Login implements identityport.Service.
 //
-// The unknown-email and wrong-password paths do the same work in the same
-// order (one look-up, one verification doing one current-parameter argon2id
+// The unknown-email, no-password and wrong-password paths do the same work
+// in the same order (one look-up, one verification doing one current-parameter argon2id
 // computation, one limiter update, one audit record) and return the same
 // error, so neither the answer nor its timing tells whether an account
 // exists.
@@ -85,6 +87,14 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 		}
 		return identityport.LoginResult{}, s.loginFailed(ctx, account, client, nil, reasonUnknownEmail)
 	}
+	if !u.HasPassword() {
+		// An account without a password answers like a wrong password,
+		// after the same work: no password matches it.
+		if err := s.hasher.VerifyDummy(ctx, cmd.Password); err != nil {
+			return identityport.LoginResult{}, fmt.Errorf("login: %w", err)
+		}
+		return identityport.LoginResult{}, s.loginFailed(ctx, account, client, u, reasonNoPassword)
+	}
 	verified := u.PasswordHash()
 	match, rehash, err := s.hasher.Verify(ctx, cmd.Password, verified)
 	if err != nil {
@@ -124,7 +134,7 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 			// The upgrade moves updated_at, which Me shows.
 			s.holdProfile(ctx, cur.ID())
 		}
-		issued, err := s.sessions.Start(ctx, cur.ID())
+		issued, err := s.sessions.Start(ctx, cur.ID(), sessionsport.MethodPassword)
 		if err != nil {
 			return fmt.Errorf("start session: %w", err)
 		}

@@ -46,7 +46,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (sessionsport.
 }
 
 func (s *Service) fromCache(ctx context.Context, e sessionsport.CachedSession, now time.Time) (sessionsport.Principal, error) {
-	sess := sessions.Rehydrate(e.ID, e.User, e.Hash, e.CreatedAt, e.LastSeenAt, e.ExpiresAt, e.AbsoluteExpiresAt,
+	sess := sessions.Rehydrate(e.ID, e.User, e.Hash, e.Method, e.AuthTime, e.CreatedAt, e.LastSeenAt, e.ExpiresAt, e.AbsoluteExpiresAt,
 		"", "", sessions.StatusActive, time.Time{}, "")
 	if err := sess.Touch(now, s.policy); err != nil {
 		return sessionsport.Principal{}, sessions.ErrInvalidToken
@@ -187,5 +187,6 @@ func (s *Service) fromStore(ctx context.Context, sess *sessions.Session, now tim
 }
 
 func principal(x *sessions.Session) sessionsport.Principal {
-	return sessionsport.Principal{UserID: x.User(), SessionID: x.ID(), ExpiresAt: x.ExpiresAt()}
+	return sessionsport.Principal{UserID: x.User(), SessionID: x.ID(), ExpiresAt: x.ExpiresAt(),
+		Method: x.Method(), AuthTime: x.AuthTime()}
 }

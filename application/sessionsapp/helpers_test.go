@@ -235,7 +235,7 @@ func newUser() shared.UserID { return shared.UserID(uuid.New()) }
 
 func (f *fixture) start(t *testing.T, user shared.UserID) sessionsport.IssuedSession {
 	t.Helper()
-	is, err := f.svc.Start(ctxFrom("198.51.100.7", "test-agent"), user)
+	is, err := f.svc.Start(ctxFrom("198.51.100.7", "test-agent"), user, sessions.MethodPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,6 +167,7 @@ func view(x *sessions.Session, current bool) sessionsport.SessionView {
 		ID: x.ID(), UserID: x.User(), CreatedAt: x.CreatedAt(), LastSeenAt: x.LastSeenAt(),
 		ExpiresAt: x.ExpiresAt(), AbsoluteExpiresAt: x.AbsoluteExpiresAt(),
 		IP: x.IP(), UserAgent: x.UserAgent(), Current: current,
+		Method: x.Method(), AuthTime: x.AuthTime(),
 	}
 }
 
@@ -174,7 +175,7 @@ func entry(x *sessions.Session, syncedAt time.Time) sessionsport.CachedSession {
 	return sessionsport.CachedSession{
 		ID: x.ID(), User: x.User(), Hash: x.TokenHash(), CreatedAt: x.CreatedAt(),
 		LastSeenAt: x.LastSeenAt(), ExpiresAt: x.ExpiresAt(), AbsoluteExpiresAt: x.AbsoluteExpiresAt(),
-		SyncedAt: syncedAt,
+		SyncedAt: syncedAt, Method: x.Method(), AuthTime: x.AuthTime(),
 	}
 }
 

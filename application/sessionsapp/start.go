@@ -12,10 +12,11 @@ import (
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
-// Start opens a session for user with a fresh token, joining the
-// transaction in ctx when there is one (identity's login). The cache is
-// filled after the commit, so the first request with the token is a hit.
-func (s *Service) Start(ctx context.Context, user shared.UserID) (sessionsport.IssuedSession, error) {
+// Start opens a session for user, who authenticated with method, with a
+// fresh token, joining the transaction in ctx when there is one (identity's
+// login). The cache is filled after the commit, so the first request with
+// the token is a hit.
+func (s *Service) Start(ctx context.Context, user shared.UserID, method sessions.AuthMethod) (sessionsport.IssuedSession, error) {
 	token, hash, err := s.tokens.New()
 	if err != nil {
 		return sessionsport.IssuedSession{}, fmt.Errorf("start session: %w", err)
@@ -26,7 +27,7 @@ func (s *Service) Start(ctx context.Context, user shared.UserID) (sessionsport.I
 	}
 	meta := shared.RequestMetaFrom(ctx)
 	now := s.now()
-	sess, err := sessions.New(id, user, hash, meta.ClientIP, meta.UserAgent, now, s.policy)
+	sess, err := sessions.New(id, user, hash, method, meta.ClientIP, meta.UserAgent, now, s.policy)
 	if err != nil {
 		return sessionsport.IssuedSession{}, err
 	}

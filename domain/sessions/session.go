@@ -26,11 +26,15 @@ const (
 //   - expiresAt = min(last activity + idle, absoluteExpiresAt);
 //   - a session ends once (revoked or expired) and no verb changes it
 //     afterwards;
+//   - it records how its user authenticated (a non-zero AuthMethod) and
+//     when (authTime; a new session's is its createdAt);
 //   - times are kept to the microsecond, the precision every store keeps.
 type Session struct {
 	id                uuid.UUID
 	user              shared.UserID
 	tokenHash         TokenHash
+	method            AuthMethod
+	authTime          time.Time
 	createdAt         time.Time
 	lastSeenAt        time.Time
 	expiresAt         time.Time
@@ -44,10 +48,14 @@ type Session struct {
 }
 
 // New opens a session at now for user, identified by the hash of its bearer
-// token. ip and userAgent describe the client (trimmed to their bounds).
-func New(id uuid.UUID, user shared.UserID, hash TokenHash, ip, userAgent string, now time.Time, p Policy) (*Session, error) {
+// token, who authenticated with method at now. ip and userAgent describe the
+// client (trimmed to their bounds).
+func New(id uuid.UUID, user shared.UserID, hash TokenHash, method AuthMethod, ip, userAgent string, now time.Time, p Policy) (*Session, error) {
 	if id == uuid.Nil || user.IsZero() || hash.IsZero() {
 		return nil, shared.Invalid(CodeInvalid, "a session needs an id, a user and a token hash", nil)
+	}
+	if method.IsZero() {
+		return nil, shared.Invalid(CodeInvalid, "a session needs an authentication method", nil)
 	}
 	if p.idle <= 0 {
 		return nil, shared.Invalid(CodeInvalid, "a session needs a policy", nil)
@@ -55,7 +63,7 @@ func New(id uuid.UUID, user shared.UserID, hash TokenHash, ip, userAgent string,
 	now = norm(now)
 	abs := now.Add(p.absolute)
 	s := &Session{
-		id: id, user: user, tokenHash: hash,
+		id: id, user: user, tokenHash: hash, method: method, authTime: now,
 		createdAt: now, lastSeenAt: now,
 		expiresAt: p.window(now, abs), absoluteExpiresAt: abs,
 		ip: clip(ip, MaxIPLength), userAgent: clip(userAgent, MaxUserAgentLength),
@@ -66,14 +74,23 @@ func New(id uuid.UUID, user shared.UserID, hash TokenHash, ip, userAgent string,
 }
 
 // Rehydrate rebuilds a stored session (adapters only). endedAt and
-// endReason are zero for an active session.
-func Rehydrate(id uuid.UUID, user shared.UserID, hash TokenHash, createdAt, lastSeenAt, expiresAt, absoluteExpiresAt time.Time,
+// endReason are zero for an active session. A zero method is
+// MethodPassword and a zero authTime is createdAt: sessions stored before
+// methods were recorded were all password sign-ins.
+func Rehydrate(id uuid.UUID, user shared.UserID, hash TokenHash, method AuthMethod, authTime time.Time,
+	createdAt, lastSeenAt, expiresAt, absoluteExpiresAt time.Time,
 	ip, userAgent string, status Status, endedAt time.Time, endReason string) *Session {
 	if status.IsZero() {
 		status = StatusActive
 	}
+	if method.IsZero() {
+		method = MethodPassword
+	}
+	if authTime.IsZero() {
+		authTime = createdAt
+	}
 	return &Session{
-		id: id, user: user, tokenHash: hash,
+		id: id, user: user, tokenHash: hash, method: method, authTime: norm(authTime),
 		createdAt: norm(createdAt), lastSeenAt: norm(lastSeenAt), expiresAt: norm(expiresAt),
 		absoluteExpiresAt: norm(absoluteExpiresAt), ip: ip, userAgent: userAgent,
 		status: status, endedAt: normZero(endedAt), endReason: endReason,
@@ -88,6 +105,13 @@ func (s *Session) User() shared.UserID { return s.user }
 
 // TokenHash is the digest of the session's bearer token.
 func (s *Session) TokenHash() TokenHash { return s.tokenHash }
+
+// Method is how the session's user authenticated.
+func (s *Session) Method() AuthMethod { return s.method }
+
+// AuthTime is when the session's user authenticated (OpenID Connect's
+// auth_time).
+func (s *Session) AuthTime() time.Time { return s.authTime }
 
 // CreatedAt is when the session was opened.
 func (s *Session) CreatedAt() time.Time { return s.createdAt }

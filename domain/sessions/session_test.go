@@ -34,7 +34,7 @@ func hash(t *testing.T) sessions.TokenHash {
 
 func newSession(t *testing.T, p sessions.Policy) *sessions.Session {
 	t.Helper()
-	s, err := sessions.New(uuid.New(), shared.UserID(uuid.New()), hash(t), " 203.0.113.9 ", "agent", t0, p)
+	s, err := sessions.New(uuid.New(), shared.UserID(uuid.New()), hash(t), sessions.MethodPassword, " 203.0.113.9 ", "agent", t0, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,17 +93,17 @@ func TestNew_OpensAnActiveSessionWithBothLimits(t *testing.T) {
 
 func TestNew_RequiresIDUserAndHashAndClipsClientFields(t *testing.T) {
 	p := policy(t, time.Minute, time.Hour)
-	if _, err := sessions.New(uuid.Nil, shared.UserID(uuid.New()), hash(t), "", "", t0, p); err == nil {
+	if _, err := sessions.New(uuid.Nil, shared.UserID(uuid.New()), hash(t), sessions.MethodPassword, "", "", t0, p); err == nil {
 		t.Fatal("nil id accepted")
 	}
-	if _, err := sessions.New(uuid.New(), shared.UserID{}, hash(t), "", "", t0, p); err == nil {
+	if _, err := sessions.New(uuid.New(), shared.UserID{}, hash(t), sessions.MethodPassword, "", "", t0, p); err == nil {
 		t.Fatal("zero user accepted")
 	}
-	if _, err := sessions.New(uuid.New(), shared.UserID(uuid.New()), sessions.TokenHash{}, "", "", t0, p); err == nil {
+	if _, err := sessions.New(uuid.New(), shared.UserID(uuid.New()), sessions.TokenHash{}, sessions.MethodPassword, "", "", t0, p); err == nil {
 		t.Fatal("zero hash accepted")
 	}
 	long := strings.Repeat("é", sessions.MaxUserAgentLength)
-	s, err := sessions.New(uuid.New(), shared.UserID(uuid.New()), hash(t), "", long, t0, p)
+	s, err := sessions.New(uuid.New(), shared.UserID(uuid.New()), hash(t), sessions.MethodPassword, "", long, t0, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func TestExpire_MarksOnlyAfterTheGraceAndOnlyOnce(t *testing.T) {
 func TestRehydrate_KeepsStoredStateToTheMicrosecond(t *testing.T) {
 	id, user := uuid.New(), shared.UserID(uuid.New())
 	at := t0.Add(123456789 * time.Nanosecond)
-	s := sessions.Rehydrate(id, user, hash(t), at, at, at.Add(time.Minute), at.Add(time.Hour), "ip", "ua",
+	s := sessions.Rehydrate(id, user, hash(t), sessions.AuthMethod{}, time.Time{}, at, at, at.Add(time.Minute), at.Add(time.Hour), "ip", "ua",
 		sessions.StatusRevoked, at, "user")
 	if s.ID() != id || s.User() != user || s.Status() != sessions.StatusRevoked || s.EndReason() != "user" {
 		t.Fatal("fields lost")

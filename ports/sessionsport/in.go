@@ -6,14 +6,33 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/secuird/authy/domain/sessions"
 	"github.com/secuird/authy/domain/shared"
 )
 
-// Principal is the caller behind a valid bearer token.
+// AuthMethod is how a session's user authenticated: a method name
+// ("password", "social:github", ...) and its RFC 8176 amr values. Other
+// contexts name it through this port, never through the sessions domain.
+type AuthMethod = sessions.AuthMethod
+
+// MethodPassword is a sign-in with an email and a password (amr "pwd").
+var MethodPassword = sessions.MethodPassword
+
+// ParseAuthMethod checks and builds a method; see sessions.AuthMethod for
+// the forms accepted. A malformed one is Invalid.
+func ParseAuthMethod(name string, amr []string) (AuthMethod, error) {
+	return sessions.ParseAuthMethod(name, amr)
+}
+
+// Principal is the caller behind a valid session token. Method and AuthTime
+// say how and when the user authenticated for this session (re-
+// authentication windows and ID tokens' amr and auth_time read them).
 type Principal struct {
 	UserID    shared.UserID
 	SessionID uuid.UUID
 	ExpiresAt time.Time
+	Method    AuthMethod
+	AuthTime  time.Time
 }
 
 // Authenticator resolves a bearer token to its principal, sliding the
@@ -34,6 +53,9 @@ type SessionView struct {
 	IP                string
 	UserAgent         string
 	Current           bool
+	// Method and AuthTime say how and when the user authenticated.
+	Method   AuthMethod
+	AuthTime time.Time
 }
 
 // IssuedSession is a new session with its bearer token, shown only once.
@@ -53,9 +75,10 @@ type IssuedSession struct {
 // instance cannot reach the cache.
 type Service interface {
 	Authenticator
-	// Start opens a session for a user whose credentials identity has
-	// verified; IP and user agent come from the RequestMeta in ctx.
-	Start(ctx context.Context, user shared.UserID) (IssuedSession, error)
+	// Start opens a session for a user whose credentials the caller has
+	// verified with method (at the time of the call); IP and user agent
+	// come from the RequestMeta in ctx. A zero method is Invalid.
+	Start(ctx context.Context, user shared.UserID, method AuthMethod) (IssuedSession, error)
 	// List returns the user's active sessions, newest first, marking p's.
 	List(ctx context.Context, p Principal) ([]SessionView, error)
 	// Refresh slides p's idle window (never past the absolute limit).

@@ -81,11 +81,14 @@ type Store interface {
 
 // CachedSession is what authenticating a token needs, kept in the cache so
 // that a valid request costs no database round trip. SyncedAt is when its
-// idle clock (LastSeenAt, ExpiresAt) was last written to the Store.
+// idle clock (LastSeenAt, ExpiresAt) was last written to the Store. Method
+// and AuthTime are how and when the user authenticated.
 type CachedSession struct {
 	ID                uuid.UUID
 	User              shared.UserID
 	Hash              sessions.TokenHash
+	Method            sessions.AuthMethod
+	AuthTime          time.Time
 	CreatedAt         time.Time
 	LastSeenAt        time.Time
 	ExpiresAt         time.Time

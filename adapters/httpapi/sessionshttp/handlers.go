@@ -60,14 +60,22 @@ type sessionResponse struct {
 	IP                string    `json:"ip"`
 	UserAgent         string    `json:"user_agent"`
 	Current           bool      `json:"current"`
+	AuthMethod        string    `json:"auth_method"`
+	AMR               []string  `json:"amr"`
+	AuthTime          time.Time `json:"auth_time"`
 }
 
 func toResponse(v sessionsport.SessionView) sessionResponse {
-	return sessionResponse{
+	r := sessionResponse{
 		ID: v.ID.String(), CreatedAt: v.CreatedAt.UTC(), LastSeenAt: v.LastSeenAt.UTC(),
 		ExpiresAt: v.ExpiresAt.UTC(), AbsoluteExpiresAt: v.AbsoluteExpiresAt.UTC(),
 		IP: v.IP, UserAgent: v.UserAgent, Current: v.Current,
+		AuthMethod: v.Method.Name(), AMR: v.Method.AMR(), AuthTime: v.AuthTime.UTC(),
 	}
+	if r.AMR == nil {
+		r.AMR = []string{}
+	}
+	return r
 }
 
 func (h handlers) logout(c *fiber.Ctx) error {

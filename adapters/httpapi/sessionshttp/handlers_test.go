@@ -3,6 +3,7 @@ package sessionshttp_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -41,7 +42,7 @@ func (f *fakeService) Authenticate(_ context.Context, token string) (sessionspor
 	return f.principal, nil
 }
 
-func (f *fakeService) Start(context.Context, shared.UserID) (sessionsport.IssuedSession, error) {
+func (f *fakeService) Start(context.Context, shared.UserID, sessionsport.AuthMethod) (sessionsport.IssuedSession, error) {
 	panic("not used over HTTP")
 }
 
@@ -81,6 +82,7 @@ func view(id uuid.UUID, current bool) sessionsport.SessionView {
 	return sessionsport.SessionView{
 		ID: id, CreatedAt: t0, LastSeenAt: t0.Add(time.Minute), ExpiresAt: t0.Add(16 * time.Minute),
 		AbsoluteExpiresAt: t0.Add(8 * time.Hour), IP: "203.0.113.9", UserAgent: "ua", Current: current,
+		Method: sessionsport.MethodPassword, AuthTime: t0,
 	}
 }
 
@@ -174,6 +176,9 @@ func TestList_SendsTheLimitAndCursorAndReturnsThePage(t *testing.T) {
 		if _, ok := items[0][k]; !ok {
 			t.Errorf("missing %s", k)
 		}
+	}
+	if items[0]["auth_method"] != "password" || fmt.Sprint(items[0]["amr"]) != "[pwd]" || items[0]["auth_time"] != t0.Format(time.RFC3339) {
+		t.Errorf("the session's sign-in is not shown: %v %v %v", items[0]["auth_method"], items[0]["amr"], items[0]["auth_time"])
 	}
 	var meta struct {
 		Limit      int     `json:"limit"`

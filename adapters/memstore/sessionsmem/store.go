@@ -19,6 +19,8 @@ type row struct {
 	id                uuid.UUID
 	user              shared.UserID
 	hash              sessions.TokenHash
+	method            sessions.AuthMethod
+	authTime          time.Time
 	createdAt         time.Time
 	lastSeenAt        time.Time
 	expiresAt         time.Time
@@ -31,14 +33,14 @@ type row struct {
 
 func toRow(x *sessions.Session) row {
 	return row{
-		id: x.ID(), user: x.User(), hash: x.TokenHash(), createdAt: x.CreatedAt(), lastSeenAt: x.LastSeenAt(),
+		id: x.ID(), user: x.User(), hash: x.TokenHash(), method: x.Method(), authTime: x.AuthTime(), createdAt: x.CreatedAt(), lastSeenAt: x.LastSeenAt(),
 		expiresAt: x.ExpiresAt(), absoluteExpiresAt: x.AbsoluteExpiresAt(), ip: x.IP(), userAgent: x.UserAgent(),
 		status: x.Status(), endedAt: x.EndedAt(), endReason: x.EndReason(),
 	}
 }
 
 func (r row) session() *sessions.Session {
-	return sessions.Rehydrate(r.id, r.user, r.hash, r.createdAt, r.lastSeenAt, r.expiresAt, r.absoluteExpiresAt,
+	return sessions.Rehydrate(r.id, r.user, r.hash, r.method, r.authTime, r.createdAt, r.lastSeenAt, r.expiresAt, r.absoluteExpiresAt,
 		r.ip, r.userAgent, r.status, r.endedAt, r.endReason)
 }
 

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,6 +43,12 @@ type sessionRow struct {
 	Status            string     `gorm:"column:status"`
 	EndedAt           *time.Time `gorm:"column:ended_at"`
 	EndReason         string     `gorm:"column:end_reason"`
+	// AuthMethod, AMR (space-separated) and AuthTime: how and when the
+	// user authenticated; a NULL auth_time (rows older than migration
+	// 00014) reads as created_at.
+	AuthMethod string     `gorm:"column:auth_method"`
+	AMR        string     `gorm:"column:amr"`
+	AuthTime   *time.Time `gorm:"column:auth_time"`
 }
 
 func (sessionRow) TableName() string { return "sessions" }
@@ -59,7 +66,10 @@ func toRow(x *sessions.Session) sessionRow {
 		CreatedAt: x.CreatedAt(), LastSeenAt: x.LastSeenAt(), ExpiresAt: x.ExpiresAt(),
 		AbsoluteExpiresAt: x.AbsoluteExpiresAt(), IP: x.IP(), UserAgent: x.UserAgent(),
 		Status: x.Status().String(), EndReason: x.EndReason(),
+		AuthMethod: x.Method().Name(), AMR: strings.Join(x.Method().AMR(), " "),
 	}
+	at := x.AuthTime()
+	r.AuthTime = &at
 	if !x.EndedAt().IsZero() {
 		e := x.EndedAt()
 		r.EndedAt = &e
@@ -76,11 +86,18 @@ func (r sessionRow) session() (*sessions.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stored session %s: %w", r.ID, err)
 	}
-	var ended time.Time
+	method, err := sessions.ParseAuthMethod(r.AuthMethod, strings.Fields(r.AMR))
+	if err != nil {
+		return nil, fmt.Errorf("stored session %s: %w", r.ID, err)
+	}
+	var ended, authTime time.Time
 	if r.EndedAt != nil {
 		ended = *r.EndedAt
 	}
-	return sessions.Rehydrate(r.ID, shared.UserID(r.UserID), h, r.CreatedAt, r.LastSeenAt, r.ExpiresAt,
+	if r.AuthTime != nil {
+		authTime = *r.AuthTime
+	}
+	return sessions.Rehydrate(r.ID, shared.UserID(r.UserID), h, method, authTime, r.CreatedAt, r.LastSeenAt, r.ExpiresAt,
 		r.AbsoluteExpiresAt, r.IP, r.UserAgent, st, ended, r.EndReason), nil
 }
 

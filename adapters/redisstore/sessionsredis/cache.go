@@ -155,32 +155,44 @@ func (c *Cache) Ping(ctx context.Context) error {
 	return c.rdb.Ping(ctx).Err()
 }
 
-// encode writes an entry as "v1|id|user|created|last_seen|expires|absolute|synced"
-// with times in Unix microseconds: compact and cheap to parse on every
-// request.
+// encode writes an entry as
+// "v2|id|user|created|last_seen|expires|absolute|synced|auth_time|method|amr"
+// with times in Unix microseconds and amr values joined by commas (neither a
+// method name nor an amr value can hold "|" or ","): compact and cheap to
+// parse on every request.
 func encode(e sessionsport.CachedSession) string {
 	var b strings.Builder
-	b.Grow(128)
-	b.WriteString("v1|")
+	b.Grow(160)
+	b.WriteString("v2|")
 	b.WriteString(e.ID.String())
 	b.WriteByte('|')
 	b.WriteString(e.User.String())
-	for _, t := range []time.Time{e.CreatedAt, e.LastSeenAt, e.ExpiresAt, e.AbsoluteExpiresAt, e.SyncedAt} {
+	for _, t := range []time.Time{e.CreatedAt, e.LastSeenAt, e.ExpiresAt, e.AbsoluteExpiresAt, e.SyncedAt, e.AuthTime} {
 		b.WriteByte('|')
 		b.WriteString(strconv.FormatInt(t.UnixMicro(), 10))
 	}
+	b.WriteByte('|')
+	b.WriteString(e.Method.Name())
+	b.WriteByte('|')
+	b.WriteString(strings.Join(e.Method.AMR(), ","))
 	return b.String()
 }
 
 var errFormat = errors.New("unreadable session cache entry")
 
+// decode reads a v2 entry, and a v1 entry (written before sessions recorded
+// their method, "v1|id|user|created|last_seen|expires|absolute|synced") as
+// a password sign-in at creation, which every v1 session was.
 func decode(h sessions.TokenHash, v any) (sessionsport.CachedSession, error) {
 	s, ok := v.(string)
 	if !ok {
 		return sessionsport.CachedSession{}, errFormat
 	}
 	f := strings.Split(s, "|")
-	if len(f) != 8 || f[0] != "v1" {
+	switch {
+	case len(f) == 8 && f[0] == "v1":
+	case len(f) == 11 && f[0] == "v2":
+	default:
 		return sessionsport.CachedSession{}, errFormat
 	}
 	id, err := uuid.Parse(f[1])
@@ -191,7 +203,10 @@ func decode(h sessions.TokenHash, v any) (sessionsport.CachedSession, error) {
 	if err != nil {
 		return sessionsport.CachedSession{}, errFormat
 	}
-	var ts [5]time.Time
+	ts := make([]time.Time, len(f)-3)
+	if f[0] == "v2" {
+		ts = ts[:6]
+	}
 	for i := range ts {
 		n, err := strconv.ParseInt(f[3+i], 10, 64)
 		if err != nil {
@@ -199,8 +214,17 @@ func decode(h sessions.TokenHash, v any) (sessionsport.CachedSession, error) {
 		}
 		ts[i] = time.UnixMicro(n).UTC()
 	}
-	return sessionsport.CachedSession{
+	e := sessionsport.CachedSession{
 		ID: id, User: shared.UserID(user), Hash: h, CreatedAt: ts[0], LastSeenAt: ts[1],
 		ExpiresAt: ts[2], AbsoluteExpiresAt: ts[3], SyncedAt: ts[4],
-	}, nil
+		Method: sessions.MethodPassword, AuthTime: ts[0],
+	}
+	if f[0] == "v2" {
+		m, err := sessions.ParseAuthMethod(f[9], strings.Split(f[10], ","))
+		if err != nil {
+			return sessionsport.CachedSession{}, errFormat
+		}
+		e.Method, e.AuthTime = m, ts[5]
+	}
+	return e, nil
 }

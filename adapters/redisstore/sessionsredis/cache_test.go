@@ -2,13 +2,16 @@ package sessionsredis_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/secuird/authy/adapters/redisstore/sessionsredis"
+	"github.com/secuird/authy/domain/sessions"
 	"github.com/secuird/authy/ports/sessionsport"
 	"github.com/secuird/authy/ports/sessionsport/sessionsporttest"
 )
@@ -67,5 +70,28 @@ func TestCache_TombstonesLastUntilTheAbsoluteExpiryAndEntriesUntilTheIdleOne(t *
 	mr.FastForward(15*time.Minute + time.Second)
 	if _, state, _ := c.Get(ctx, h); state != sessionsport.CacheRevoked {
 		t.Fatalf("state %v", state)
+	}
+}
+
+func TestCache_ReadsAnEntryWrittenBeforeMethodsAsAPasswordSignInAtCreation(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	c := sessionsredis.New(rdb, "v1:")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	h := sessionsporttest.RandomHash(t)
+	id, user := uuid.New(), uuid.New()
+	created := now.Add(-time.Hour)
+	old := fmt.Sprintf("v1|%s|%s|%d|%d|%d|%d|%d", id, user, created.UnixMicro(), now.UnixMicro(),
+		now.Add(15*time.Minute).UnixMicro(), created.Add(8*time.Hour).UnixMicro(), now.UnixMicro())
+	if err := mr.Set("v1:sess:"+h.String(), old); err != nil {
+		t.Fatal(err)
+	}
+	e, state, err := c.Get(context.Background(), h)
+	if err != nil || state != sessionsport.CacheHit {
+		t.Fatalf("Get = %v, %v", state, err)
+	}
+	if e.ID != id || e.Method != sessions.MethodPassword || !e.AuthTime.Equal(created) || !e.ExpiresAt.Equal(now.Add(15*time.Minute)) {
+		t.Fatalf("v1 entry read as %+v", e)
 	}
 }

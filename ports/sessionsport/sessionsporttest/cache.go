@@ -16,6 +16,7 @@ func cached(t *testing.T, now time.Time) sessionsport.CachedSession {
 	t.Helper()
 	return sessionsport.CachedSession{
 		ID: uuid.New(), User: shared.UserID(uuid.New()), Hash: RandomHash(t),
+		Method: method, AuthTime: now.Add(-2 * time.Minute),
 		CreatedAt: now.Add(-time.Minute), LastSeenAt: now, ExpiresAt: now.Add(15 * time.Minute),
 		AbsoluteExpiresAt: now.Add(8 * time.Hour), SyncedAt: now.Add(-30 * time.Second),
 	}
@@ -25,7 +26,8 @@ func sameEntry(t *testing.T, got, want sessionsport.CachedSession) {
 	t.Helper()
 	if got.ID != want.ID || got.User != want.User || got.Hash != want.Hash || !got.CreatedAt.Equal(want.CreatedAt) ||
 		!got.LastSeenAt.Equal(want.LastSeenAt) || !got.ExpiresAt.Equal(want.ExpiresAt) ||
-		!got.AbsoluteExpiresAt.Equal(want.AbsoluteExpiresAt) || !got.SyncedAt.Equal(want.SyncedAt) {
+		!got.AbsoluteExpiresAt.Equal(want.AbsoluteExpiresAt) || !got.SyncedAt.Equal(want.SyncedAt) ||
+		got.Method != want.Method || !got.AuthTime.Equal(want.AuthTime) {
 		t.Fatalf("cached entry differs:\n got  %+v\n want %+v", got, want)
 	}
 }

@@ -33,7 +33,18 @@ type StoreOptions struct {
 var (
 	t0     = time.Date(2025, 3, 1, 9, 0, 0, 123456000, time.UTC)
 	policy = mustPolicy(15*time.Minute, 8*time.Hour)
+	// method is not the password one, so a store that drops the method
+	// (reading back the default) fails the round trips.
+	method = mustMethod("oidc:Contract-IdP.1", "pwd", "otp", "mfa")
 )
+
+func mustMethod(name string, amr ...string) sessions.AuthMethod {
+	m, err := sessions.ParseAuthMethod(name, amr)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
 
 func mustPolicy(idle, abs time.Duration) sessions.Policy {
 	p, err := sessions.NewPolicy(idle, abs)
@@ -59,7 +70,7 @@ func RandomHash(t testing.TB) sessions.TokenHash {
 
 func newSession(t *testing.T, user shared.UserID, at time.Time) *sessions.Session {
 	t.Helper()
-	s, err := sessions.New(uuid.Must(uuid.NewV7()), user, RandomHash(t), "192.0.2.1", "contract/1.0 (é)", at, policy)
+	s, err := sessions.New(uuid.Must(uuid.NewV7()), user, RandomHash(t), method, "192.0.2.1", "contract/1.0 (é)", at, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,15 +85,19 @@ func same(t *testing.T, got, want *sessions.Session) {
 		Hash                                    string
 		Created, Seen, Expires, Absolute, Ended time.Time
 		IP, UA, Status, Reason                  string
+		Method                                  sessions.AuthMethod
+		AuthTime                                time.Time
 	}
 	f := func(s *sessions.Session) flat {
 		return flat{s.ID(), s.User(), s.TokenHash().String(), s.CreatedAt(), s.LastSeenAt(), s.ExpiresAt(),
-			s.AbsoluteExpiresAt(), s.EndedAt(), s.IP(), s.UserAgent(), s.Status().String(), s.EndReason()}
+			s.AbsoluteExpiresAt(), s.EndedAt(), s.IP(), s.UserAgent(), s.Status().String(), s.EndReason(),
+			s.Method(), s.AuthTime()}
 	}
 	g, w := f(got), f(want)
 	if g.ID != w.ID || g.User != w.User || g.Hash != w.Hash || !g.Created.Equal(w.Created) || !g.Seen.Equal(w.Seen) ||
 		!g.Expires.Equal(w.Expires) || !g.Absolute.Equal(w.Absolute) || !g.Ended.Equal(w.Ended) ||
-		g.IP != w.IP || g.UA != w.UA || g.Status != w.Status || g.Reason != w.Reason {
+		g.IP != w.IP || g.UA != w.UA || g.Status != w.Status || g.Reason != w.Reason ||
+		g.Method != w.Method || !g.AuthTime.Equal(w.AuthTime) {
 		t.Fatalf("stored session differs:\n got  %+v\n want %+v", g, w)
 	}
 }
@@ -138,11 +153,11 @@ func StoreContract(t *testing.T, open func(t *testing.T) StoreHarness, o StoreOp
 		if err := h.Store.Create(ctx, s); err != nil {
 			t.Fatal(err)
 		}
-		sameHash, _ := sessions.New(uuid.New(), user, s.TokenHash(), "", "", t0, policy)
+		sameHash, _ := sessions.New(uuid.New(), user, s.TokenHash(), method, "", "", t0, policy)
 		if err := h.Store.Create(ctx, sameHash); !errors.Is(err, sessions.ErrDuplicate) {
 			t.Fatalf("same hash: %v", err)
 		}
-		sameID, _ := sessions.New(s.ID(), user, RandomHash(t), "", "", t0, policy)
+		sameID, _ := sessions.New(s.ID(), user, RandomHash(t), method, "", "", t0, policy)
 		if err := h.Store.Create(ctx, sameID); !errors.Is(err, sessions.ErrDuplicate) {
 			t.Fatalf("same id: %v", err)
 		}
