@@ -2,8 +2,10 @@ package bootstrap
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,7 +25,7 @@ func healthcheckCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				url = "http://127.0.0.1:" + strconv.Itoa(cfg.Port) + "/api/health/ready"
+				url = "http://" + net.JoinHostPort(probeHost(cfg.Host), strconv.Itoa(cfg.Port)) + "/api/health/ready"
 			}
 			client := &http.Client{Timeout: 3 * time.Second}
 			res, err := client.Get(url)
@@ -38,4 +40,17 @@ func healthcheckCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// probeHost is where a probe on this machine reaches a server listening on
+// HOST: loopback for the wildcard addresses, else HOST itself.
+func probeHost(host string) string {
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	switch host {
+	case "", "0.0.0.0":
+		return "127.0.0.1"
+	case "::":
+		return "::1"
+	}
+	return host
 }

@@ -258,3 +258,14 @@ func TestConfig_BoundsEveryWaitForTheDatabaseByDefaultAndRefusesNoBound(t *testi
 		t.Fatalf("0 leaves the server's setting: %v", err)
 	}
 }
+
+func TestHealthcheck_ProbesTheHostTheServerListensOn(t *testing.T) {
+	for host, want := range map[string]string{
+		"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "127.0.0.1": "127.0.0.1",
+		"::": "::1", "[::]": "::1", "::1": "::1", "[::1]": "::1", "10.1.2.3": "10.1.2.3",
+	} {
+		if got := probeHost(host); got != want {
+			t.Errorf("HOST=%q: probe %q, want %q", host, got, want)
+		}
+	}
+}
