@@ -22,11 +22,15 @@ type identityWiring struct {
 
 // mountContexts wires each bounded context's outbound adapters, application
 // service and routes under /api/v1, one explicit call per context, in
-// dependency order: audit's recorder first (every context records), then
-// identity and sessions, organizations, contact, and the routes that need
-// several of them.
+// dependency order: audit's recorder first (every context records), the
+// mail outbox (every context may mail), then identity and sessions,
+// organizations, contact, and the routes that need several of them.
 func (a *App) mountContexts(api fiber.Router) error {
 	rec, err := a.wireAuditRecorder()
+	if err != nil {
+		return err
+	}
+	mailer, err := a.wireMail()
 	if err != nil {
 		return err
 	}
@@ -43,7 +47,7 @@ func (a *App) mountContexts(api fiber.Router) error {
 		return err
 	}
 	a.identity, a.organizations = idw.Service, orgs
-	if err := a.wireContact(api, rec); err != nil {
+	if err := a.wireContact(api, rec, mailer); err != nil {
 		return err
 	}
 	return a.mountAudit(api, idw.Auth, orgs)

@@ -4,18 +4,20 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/secuird/authy/domain/contact"
-	"github.com/secuird/authy/ports/contactport"
+	"github.com/secuird/authy/domain/mail"
+	"github.com/secuird/authy/ports/mailport"
 )
 
-// LogSender writes each mail to the log instead of sending it: the mailer of
+// LogSender writes each mail to the log instead of sending it: the sender of
 // development, when SMTP_URL is empty. Structured logging escapes line
-// breaks, so the body cannot forge log lines.
+// breaks, so the body cannot forge log lines. The text part is logged (it
+// holds the links a developer follows); the HTML part, the same content
+// marked up, is not.
 type LogSender struct {
 	log *slog.Logger
 }
 
-var _ contactport.Mailer = (*LogSender)(nil)
+var _ mailport.Sender = (*LogSender)(nil)
 
 // NewLogSender logs to l (slog.Default when nil).
 func NewLogSender(l *slog.Logger) *LogSender {
@@ -25,16 +27,20 @@ func NewLogSender(l *slog.Logger) *LogSender {
 	return &LogSender{log: l}
 }
 
-// Channel implements contactport.Mailer.
-func (s *LogSender) Channel() string { return contact.ChannelLog }
+// Channel implements mailport.Sender.
+func (s *LogSender) Channel() mail.Channel { return mail.ChannelLog }
 
-// Send implements contactport.Mailer; it never fails.
-func (s *LogSender) Send(ctx context.Context, m contactport.Mail) error {
-	s.log.InfoContext(ctx, "mail written to the log (SMTP_URL is not set)",
+// Send implements mailport.Sender; it never fails.
+func (s *LogSender) Send(ctx context.Context, m mailport.Outgoing) error {
+	attrs := []any{
 		"to", m.To,
-		"reply_to", m.ReplyToName+" <"+m.ReplyToAddress+">",
 		"subject", m.Subject,
 		"message_id", m.MessageID,
-		"body", m.Body)
+		"body", m.Text,
+	}
+	if m.ReplyToAddress != "" {
+		attrs = append(attrs, "reply_to", m.ReplyToName+" <"+m.ReplyToAddress+">")
+	}
+	s.log.InfoContext(ctx, "mail written to the log (SMTP_URL is not set)", attrs...)
 	return nil
 }

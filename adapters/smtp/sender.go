@@ -5,15 +5,15 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net/mail"
+	netmail "net/mail"
 	"strings"
 	"time"
 	"unicode"
 
 	gomail "github.com/wneessen/go-mail"
 
-	"github.com/secuird/authy/domain/contact"
-	"github.com/secuird/authy/ports/contactport"
+	"github.com/secuird/authy/domain/mail"
+	"github.com/secuird/authy/ports/mailport"
 )
 
 // Config configures a Sender.
@@ -29,17 +29,17 @@ type Config struct {
 	TLSConfig *tls.Config
 }
 
-// Sender submits mail over SMTP. It opens one connection per mail: the
-// contact form sends a handful a day, and a fresh connection never fails on
-// a server that dropped an idle one.
+// Sender submits mail over SMTP. It opens one connection per mail: Authy
+// sends a few mails per sign-up or enquiry, not bulk, and a fresh connection
+// never fails on a server that dropped an idle one.
 type Sender struct {
 	settings Settings
-	from     *mail.Address
+	from     *netmail.Address
 	timeout  time.Duration
 	tls      *tls.Config
 }
 
-var _ contactport.Mailer = (*Sender)(nil)
+var _ mailport.Sender = (*Sender)(nil)
 
 // NewSender checks the URL and the From address.
 func NewSender(c Config) (*Sender, error) {
@@ -68,12 +68,12 @@ func NewSender(c Config) (*Sender, error) {
 // Server names the server for logs, without credentials.
 func (s *Sender) Server() string { return s.settings.Redacted() }
 
-// Channel implements contactport.Mailer.
-func (s *Sender) Channel() string { return contact.ChannelSMTP }
+// Channel implements mailport.Sender.
+func (s *Sender) Channel() mail.Channel { return mail.ChannelSMTP }
 
-// Send implements contactport.Mailer: nil only after the server accepted
-// the message.
-func (s *Sender) Send(ctx context.Context, m contactport.Mail) error {
+// Send implements mailport.Sender: nil only after the server accepted the
+// message.
+func (s *Sender) Send(ctx context.Context, m mailport.Outgoing) error {
 	msg, err := s.message(m)
 	if err != nil {
 		return err
@@ -104,14 +104,14 @@ func (s *Sender) Send(ctx context.Context, m contactport.Mail) error {
 	return nil
 }
 
-func (s *Sender) message(m contactport.Mail) (*gomail.Msg, error) {
-	to, err := mail.ParseAddressList(m.To)
-	if err != nil || len(to) == 0 {
-		return nil, errors.New("mail: invalid recipient address")
+func (s *Sender) message(m mailport.Outgoing) (*gomail.Msg, error) {
+	to, err := ParseSingleAddress(m.To)
+	if err != nil || to.Name != "" {
+		return nil, errors.New("mail: the recipient must be one bare address")
 	}
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(s.from)
-	msg.ToMailAddress(to...)
+	msg.ToMailAddress(to)
 	if m.ReplyToAddress != "" {
 		addr, err := ParseSingleAddress(m.ReplyToAddress)
 		if err != nil || addr.Name != "" {
@@ -132,17 +132,25 @@ func (s *Sender) message(m contactport.Mail) (*gomail.Msg, error) {
 	} else {
 		msg.SetDateWithValue(m.Date)
 	}
-	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	// RFC 3834: an automatic mail, so auto-responders do not answer it.
+	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	if m.Text == "" {
+		return nil, errors.New("mail: a message needs its text part")
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
 	return msg, nil
 }
 
 // ParseSingleAddress parses exactly one address ("a@b.c" or
 // "Name <a@b.c>").
-func ParseSingleAddress(s string) (*mail.Address, error) {
+func ParseSingleAddress(s string) (*netmail.Address, error) {
 	if strings.ContainsAny(s, "\r\n") {
 		return nil, errors.New("an address must be one line")
 	}
-	a, err := mail.ParseAddress(s)
+	a, err := netmail.ParseAddress(s)
 	if err != nil {
 		return nil, errors.New("not a valid email address")
 	}

@@ -5,8 +5,10 @@ package mailsmtp_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
 	"os"
@@ -16,7 +18,7 @@ import (
 
 	mailsmtp "github.com/secuird/authy/adapters/smtp"
 	"github.com/secuird/authy/adapters/smtp/smtptest"
-	"github.com/secuird/authy/ports/contactport"
+	"github.com/secuird/authy/ports/mailport"
 	"github.com/secuird/authy/tests/testenv"
 )
 
@@ -24,11 +26,12 @@ func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
 var date = time.Date(2025, 5, 6, 9, 0, 0, 0, time.UTC)
 
-func sampleMail() contactport.Mail {
-	return contactport.Mail{
+func sampleMail() mailport.Outgoing {
+	return mailport.Outgoing{
 		To: "team@example.net", ReplyToName: "Zoë \"the\" Tester", ReplyToAddress: "zoe@example.com",
-		Subject: "[Contact] Demo request from Zoë", Body: "Hello,\nplease call.\n.\nA line with a dot above.",
-		MessageID: "enquiry-123@authy.contact", Date: date,
+		Subject: "[Contact] Demo request from Zoë", Text: "Hello,\nplease call.\n.\nA line with a dot above.",
+		HTML:      "<p>Hello,</p><p>please call.</p>",
+		MessageID: "mail-123@authy.test", Date: date,
 	}
 }
 
@@ -76,15 +79,50 @@ func TestSender_DeliversTheMailWithItsHeadersAndBody(t *testing.T) {
 	if err != nil || len(rt) != 1 || rt[0].Address != "zoe@example.com" || rt[0].Name != "Zoë \"the\" Tester" {
 		t.Fatalf("reply-to %v %v (raw %q)", rt, err, msg.Header.Get("Reply-To"))
 	}
-	if msg.Header.Get("Message-Id") != "<enquiry-123@authy.contact>" {
+	if msg.Header.Get("Message-Id") != "<mail-123@authy.test>" || msg.Header.Get("Auto-Submitted") != "auto-generated" {
 		t.Fatalf("message id %q", msg.Header.Get("Message-Id"))
 	}
 	if d, err := msg.Header.Date(); err != nil || !d.Equal(date) {
 		t.Fatalf("date %v %v", d, err)
 	}
-	body := decodeBody(t, msg)
-	if !strings.Contains(body, "please call.\n.\nA line with a dot above.") {
-		t.Fatalf("body %q", body)
+	p := parts(t, msg)
+	if len(p) != 2 || !strings.Contains(p["text/plain"], "please call.\n.\nA line with a dot above.") || p["text/html"] != "<p>Hello,</p><p>please call.</p>" {
+		t.Fatalf("parts %q", p)
+	}
+}
+
+func TestSender_AMailWithoutHTMLIsPlainText(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	m := sampleMail()
+	m.HTML = ""
+	if err := newSender(t, srv.URL()).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	msg := parse(t, srv.Messages()[0])
+	if p := parts(t, msg); len(p) != 1 || !strings.Contains(p["text/plain"], "please call.") {
+		t.Fatalf("parts %q", p)
+	}
+}
+
+func TestSender_RefusesAMailWithoutItsRecipientOrText(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	for name, edit := range map[string]func(*mailport.Outgoing){
+		"no text":               func(m *mailport.Outgoing) { m.Text = "" },
+		"no recipient":          func(m *mailport.Outgoing) { m.To = "" },
+		"two recipients":        func(m *mailport.Outgoing) { m.To = "a@example.com, b@example.com" },
+		"a named recipient":     func(m *mailport.Outgoing) { m.To = "Eve <eve@example.com>" },
+		"an injected recipient": func(m *mailport.Outgoing) { m.To = "team@example.net\r\nBcc: victim@example.org" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := sampleMail()
+			edit(&m)
+			if err := newSender(t, srv.URL()).Send(context.Background(), m); err == nil {
+				t.Fatal("want an error")
+			}
+		})
+	}
+	if srv.Attempts() != 0 {
+		t.Fatal("nothing may be sent")
 	}
 }
 
@@ -94,7 +132,8 @@ func TestSender_NoFieldCanAddAHeader(t *testing.T) {
 	m.ReplyToName = "Eve\r\nBcc: victim@example.org"
 	m.Subject = "Hi\r\nX-Injected: subject"
 	m.MessageID = "id@x\r\nX-Injected: id"
-	m.Body = "Body\r\n\r\nX-Injected: body-is-not-a-header"
+	m.Text = "Body\r\n\r\nX-Injected: body-is-not-a-header"
+	m.HTML = "<p>Body</p>\r\n\r\nX-Injected: html-is-not-a-header"
 	if err := newSender(t, srv.URL()).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -212,11 +251,46 @@ func headerBlock(data []byte) string {
 	return s
 }
 
-func decodeBody(t *testing.T, msg *mail.Message) string {
+// parts returns the decoded body of each part by content type (one entry
+// for a message that is not multipart).
+func parts(t *testing.T, msg *mail.Message) map[string]string {
 	t.Helper()
-	var r io.Reader = msg.Body
-	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatalf("content type %q: %v", msg.Header.Get("Content-Type"), err)
+	}
+	out := map[string]string{}
+	if !strings.HasPrefix(mediaType, "multipart/") {
+		out[mediaType] = decode(t, msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+		return out
+	}
+	if mediaType != "multipart/alternative" {
+		t.Fatalf("want multipart/alternative, got %s", mediaType)
+	}
+	r := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := r.NextRawPart()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _, err := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[ct] = decode(t, p.Header.Get("Content-Transfer-Encoding"), p)
+	}
+}
+
+func decode(t *testing.T, encoding string, r io.Reader) string {
+	t.Helper()
+	switch strings.ToLower(encoding) {
+	case "quoted-printable":
 		r = quotedprintable.NewReader(r)
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, r)
 	}
 	b, err := io.ReadAll(r)
 	if err != nil {

@@ -1,30 +1,21 @@
-// Package contactapp implements the contact context's use cases on its
-// ports: Submit (the public contact form) and the delivery of notification
-// mails from the outbox. It imports only the contact domain, domain/shared,
-// ports and the standard library (plus uuid for new ids) — never a
-// framework, driver or adapter.
+// Package contactapp implements the contact context's use case on its
+// ports: Submit, the public contact form. It imports only the contact
+// domain, domain/shared, ports and the standard library (plus uuid for new
+// ids) — never a framework, driver or adapter.
 //
-// # Durable delivery
+// # The notification mail
 //
-// Submit stores the enquiry, its pending Delivery and its audit record in
-// one transaction (an outbox), so an accepted enquiry is never lost and a
-// mail is never announced for an enquiry that did not commit. The
-// Dispatcher then delivers in three steps: claim due deliveries under a
-// lease in a short transaction, send each mail outside any transaction, and
-// settle it — sent, or rescheduled with exponential backoff (RetryPolicy)
-// when the mail server is down or refuses. A worker that crashes leaves its
-// lease to expire, and another worker (or instance) retries.
+// Submit stores the enquiry, its notification mail (through the mail
+// context's Enqueue, one per team address, which joins the transaction
+// through ctx) and its audit record in one transaction, so an accepted
+// enquiry is never lost and a mail is never sent for an enquiry that did
+// not commit. The mail context delivers it: retried with backoff while the
+// mail server is down or refuses, never sent twice by racing workers.
 //
-// Delivery is at least once, not exactly once: exactly-once over SMTP is
-// impossible in general. If a worker dies, or its database write fails,
-// after the server accepted the mail (the 250 reply to DATA) but before the
-// delivery is marked sent, the lease expires and the mail is sent again.
-// The window is that one round trip; the same Message-ID is used on every
-// attempt so the duplicate can be recognised. Settling runs on a context
-// detached from shutdown so a stopping server still records a mail it just
-// sent. Outside that window a delivery is sent by one worker only: claims
-// use FOR UPDATE SKIP LOCKED on PostgreSQL and SQLite's single writer, and
-// settling is refused to a worker whose lease was taken over.
+// HandOverLegacyMail moves the mail of enquiries accepted by releases
+// before the mail context, still pending in the contact context's old
+// outbox, onto the mail outbox addressed to today's team addresses, each row
+// removed in the transaction that enqueues its mail.
 //
 // # Rate limit
 //

@@ -9,6 +9,7 @@ import (
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/contactport"
+	"github.com/secuird/authy/ports/mailport"
 	"github.com/secuird/authy/ports/platformport"
 )
 
@@ -26,17 +27,17 @@ var (
 // Deps are the ports the Service uses.
 type Deps struct {
 	Store   contactport.Store
+	Mail    mailport.Enqueuer
 	Audit   auditport.Recorder
 	Limiter platformport.RateLimiter
 	Clock   platformport.Clock
 	Meter   platformport.Meter
+	// Team are the addresses every enquiry is mailed to (CONTACT_EMAIL_TO).
+	Team []shared.Email
 	// Limit defaults to DefaultLimit.
 	Limit platformport.Limit
 	// NewID generates ids; defaults to random UUIDs.
 	NewID func() uuid.UUID
-	// OnAccepted is called after an enquiry committed, to wake the mail
-	// worker at once instead of at its next poll. Optional.
-	OnAccepted func()
 }
 
 // Service implements contactport.Service.
@@ -48,8 +49,16 @@ var _ contactport.Service = (*Service)(nil)
 
 // NewService checks that every required port is present.
 func NewService(d Deps) (*Service, error) {
-	if d.Store == nil || d.Audit == nil || d.Limiter == nil || d.Clock == nil {
-		return nil, errors.New("contactapp: Store, Audit, Limiter and Clock are required")
+	if d.Store == nil || d.Mail == nil || d.Audit == nil || d.Limiter == nil || d.Clock == nil {
+		return nil, errors.New("contactapp: Store, Mail, Audit, Limiter and Clock are required")
+	}
+	if len(d.Team) == 0 {
+		return nil, errors.New("contactapp: at least one team address is required")
+	}
+	for _, e := range d.Team {
+		if e.IsZero() {
+			return nil, errors.New("contactapp: a team address is empty")
+		}
 	}
 	if d.Meter == nil {
 		d.Meter = platformport.NopMeter{}

@@ -28,10 +28,6 @@ func (s *Service) Submit(ctx context.Context, cmd contactport.SubmitEnquiry) (co
 	if err != nil {
 		return contactport.EnquiryReceipt{}, err
 	}
-	delivery, err := contact.NewDelivery(contact.DeliveryID(s.d.NewID()), e.ID(), now)
-	if err != nil {
-		return contactport.EnquiryReceipt{}, fmt.Errorf("submit enquiry: %w", err)
-	}
 	if err := s.checkLimit(ctx, key, true); err != nil {
 		return contactport.EnquiryReceipt{}, err
 	}
@@ -42,16 +38,13 @@ func (s *Service) Submit(ctx context.Context, cmd contactport.SubmitEnquiry) (co
 		if err := r.Enquiries.Add(ctx, e); err != nil {
 			return err
 		}
-		if err := r.Outbox.Enqueue(ctx, delivery); err != nil {
+		if err := s.enqueueMail(ctx, e); err != nil {
 			return err
 		}
 		return s.d.Audit.Record(ctx, events...)
 	})
 	if err != nil {
 		return contactport.EnquiryReceipt{}, fmt.Errorf("submit enquiry: %w", err)
-	}
-	if s.d.OnAccepted != nil {
-		s.d.OnAccepted()
 	}
 	return contactport.EnquiryReceipt{ID: e.ID().String(), Type: e.Type().String(), ReceivedAt: e.ReceivedAt()}, nil
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/secuird/authy/ports/platformport"
 )
 
-func TestSubmit_StoresTheEnquiryWithAPendingDeliveryAndAnAuditEvent(t *testing.T) {
+func TestSubmit_StoresTheEnquiryItsMailToTheTeamAndAnAuditEventTogether(t *testing.T) {
 	f := newFixture(t)
 	ctx := fromIP("203.0.113.7")
 	r := f.submit(t, ctx)
@@ -30,9 +30,19 @@ func TestSubmit_StoresTheEnquiryWithAPendingDeliveryAndAnAuditEvent(t *testing.T
 	if err != nil || e.Name() != "Ada Lovelace" || e.Email() != "ada@example.com" {
 		t.Fatalf("stored enquiry %+v %v", e, err)
 	}
-	d, err := f.store.Outbox().ByEnquiry(ctx, id)
-	if err != nil || d.Sent() || !d.Due(t0) {
-		t.Fatalf("delivery %+v %v", d, err)
+	mails := f.queued(t)
+	if len(mails) != 1 {
+		t.Fatalf("queued %+v", mails)
+	}
+	m := mails[0]
+	if m.To != "team@example.net" || m.Template != "contact_enquiry" || m.Key != "contact-enquiry:"+r.ID+":0" {
+		t.Fatalf("queued %+v", m)
+	}
+	for _, want := range []string{`"enquiry_id":"` + r.ID + `"`, `"type":"demo"`, `"name":"Ada Lovelace"`, `"email":"ada@example.com"`,
+		`"company":"Engines Ltd"`, `"phone":"+44 20 7946 0958"`, `"message":"Please show us the product.\nThanks!"`} {
+		if !strings.Contains(m.Data, want) {
+			t.Fatalf("mail data lacks %s: %s", want, m.Data)
+		}
 	}
 	evs := f.audit.Events()
 	if len(evs) != 1 {
@@ -46,8 +56,31 @@ func TestSubmit_StoresTheEnquiryWithAPendingDeliveryAndAnAuditEvent(t *testing.T
 	if len(ev.Details) != 2 || ev.Details["type"] != "demo" || ev.Details["email_domain"] != "example.com" {
 		t.Fatalf("details must hold only type and email domain: %+v", ev.Details)
 	}
-	if f.nudges != 1 {
-		t.Fatalf("the worker must be nudged once, got %d", f.nudges)
+}
+
+func TestSubmit_MailsEveryTeamAddressOnce(t *testing.T) {
+	f := newFixture(t, func(d *contactapp.Deps) {
+		d.Team = []shared.Email{email(t, "sales@example.net"), email(t, "Founder@Example.net")}
+	})
+	r := f.submit(t, fromIP("203.0.113.70"))
+	mails := f.queued(t)
+	if len(mails) != 2 || mails[0].To != "sales@example.net" || mails[1].To != "founder@example.net" ||
+		mails[0].Key != "contact-enquiry:"+r.ID+":0" || mails[1].Key != "contact-enquiry:"+r.ID+":1" {
+		t.Fatalf("queued %+v", mails)
+	}
+}
+
+func TestSubmit_AMailOutboxThatRefusesRollsTheEnquiryBack(t *testing.T) {
+	f := newFixture(t, func(d *contactapp.Deps) { d.Mail = failingMail{} })
+	if _, err := f.svc.Submit(fromIP("203.0.113.71"), validCmd()); err == nil {
+		t.Fatal("want an error")
+	}
+	var n int64
+	if err := f.db.Gorm().Table("contact_enquiries").Count(&n).Error; err != nil || n != 0 {
+		t.Fatalf("%d enquiries survived (%v)", n, err)
+	}
+	if len(f.audit.Events()) != 0 {
+		t.Fatal("a rolled-back enquiry was audited")
 	}
 }
 
@@ -60,7 +93,7 @@ func TestSubmit_ABadFieldIsRefusedByNameAndStoresNothing(t *testing.T) {
 	if !errors.As(err, &se) || se.Kind() != shared.KindInvalid || len(se.Fields()["name"]) == 0 {
 		t.Fatalf("want a validation error naming name, got %v", err)
 	}
-	if len(f.audit.Events()) != 0 || f.nudges != 0 {
+	if len(f.audit.Events()) != 0 || len(f.queued(t)) != 0 {
 		t.Fatal("a refused enquiry must leave no trace")
 	}
 }
@@ -125,12 +158,12 @@ func TestSubmit_AnAuditFailureRollsTheEnquiryBack(t *testing.T) {
 	if err == nil || shared.KindOf(err) != shared.KindUnknown {
 		t.Fatalf("want an internal error, got %v", err)
 	}
-	if f.nudges != 0 {
-		t.Fatal("no nudge for a rolled-back enquiry")
+	if got := f.queued(t); len(got) != 0 {
+		t.Fatalf("a rolled-back enquiry left a mail: %+v", got)
 	}
-	got, err := f.store.Outbox().Claim(ctx, claimAll(t0.Add(time.Hour)))
-	if err != nil || len(got) != 0 {
-		t.Fatalf("a rolled-back enquiry left a delivery: %v %v", got, err)
+	var n int64
+	if err := f.db.Gorm().Table("contact_enquiries").Count(&n).Error; err != nil || n != 0 {
+		t.Fatalf("%d enquiries survived the rollback (%v)", n, err)
 	}
 }
 

@@ -1,6 +1,6 @@
-// Package contact is the domain of the public contact form: an Enquiry that
-// a visitor submits, and the Delivery of the notification mail that tells the
-// team about it.
+// Package contact is the domain of the public contact form: the Enquiry a
+// visitor submits. The notification mail that tells the team about it is the
+// mail context's.
 //
 // It sits at the centre of the hexagon and imports only the standard library,
 // google/uuid and domain/shared. It never reads the clock or generates ids:

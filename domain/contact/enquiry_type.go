@@ -31,17 +31,3 @@ func (t EnquiryType) String() string { return t.v }
 
 // IsZero reports the zero value.
 func (t EnquiryType) IsZero() bool { return t.v == "" }
-
-// Label is the human form used in the notification mail.
-func (t EnquiryType) Label() string {
-	switch t {
-	case TypeDemo:
-		return "Demo request"
-	case TypeSales:
-		return "Sales enquiry"
-	case TypeSupport:
-		return "Support request"
-	default:
-		return "General enquiry"
-	}
-}

@@ -12,13 +12,4 @@ var (
 	// ErrEnquiryExists is returned when an enquiry with the same id is
 	// already stored.
 	ErrEnquiryExists = shared.Conflict("contact.enquiry_exists", "an enquiry with this id already exists")
-	// ErrDeliveryExists is returned when a delivery with the same id, or a
-	// second delivery for the same enquiry, is enqueued.
-	ErrDeliveryExists = shared.Conflict("contact.delivery_exists", "a delivery for this enquiry already exists")
-	// ErrAlreadySent is returned when a delivery that was sent is changed
-	// again.
-	ErrAlreadySent = shared.Conflict("contact.delivery_already_sent", "the delivery was already sent")
-	// ErrLeaseLost is returned when a worker settles a delivery whose claim
-	// it no longer holds (its lease expired and another worker took it).
-	ErrLeaseLost = shared.Conflict("contact.delivery_lease_lost", "the delivery is no longer claimed by this worker")
 )

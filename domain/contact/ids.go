@@ -23,21 +23,3 @@ func (id EnquiryID) String() string { return uuid.UUID(id).String() }
 
 // IsZero reports the zero id.
 func (id EnquiryID) IsZero() bool { return id == EnquiryID{} }
-
-// DeliveryID identifies one notification mail in the outbox.
-type DeliveryID uuid.UUID
-
-// ParseDeliveryID parses a canonical UUID string.
-func ParseDeliveryID(s string) (DeliveryID, error) {
-	u, err := uuid.Parse(s)
-	if err != nil || len(s) != 36 {
-		return DeliveryID{}, shared.Invalid("shared.invalid_id", "not a valid id", map[string][]string{"id": {"must be a UUID"}})
-	}
-	return DeliveryID(u), nil
-}
-
-// String returns the canonical form.
-func (id DeliveryID) String() string { return uuid.UUID(id).String() }
-
-// IsZero reports the zero id.
-func (id DeliveryID) IsZero() bool { return id == DeliveryID{} }

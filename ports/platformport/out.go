@@ -85,7 +85,7 @@ const (
 	MetricLogins         Metric = "logins"          // succeeded | failed
 	MetricSessions       Metric = "sessions"        // created | revoked | expired
 	MetricRateLimited    Metric = "rate_limited"    // the limit's name: login | register | password | contact …
-	MetricMailDeliveries Metric = "mail_deliveries" // sent | failed
+	MetricMailDeliveries Metric = "mail_deliveries" // sent | failed | expired
 	MetricAuditRecords   Metric = "audit_records"   // written
 	MetricRegistrations  Metric = "registrations"   // succeeded | failed
 )

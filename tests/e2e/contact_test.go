@@ -49,6 +49,20 @@ func openStore(t *testing.T, srv *apitest.Server) *pgstore.DB {
 	return db
 }
 
+// contactMailKey is the outbox key of an enquiry's mail to the first
+// CONTACT_EMAIL_TO address.
+func contactMailKey(enquiryID string) string { return "contact-enquiry:" + enquiryID + ":0" }
+
+// contactMailID returns the id of an enquiry's mail in the outbox.
+func contactMailID(t *testing.T, db *pgstore.DB, enquiryID string) string {
+	t.Helper()
+	var id string
+	if err := db.Gorm().Raw(`SELECT id FROM mail_outbox WHERE dedup_key = ?`, contactMailKey(enquiryID)).Row().Scan(&id); err != nil {
+		t.Fatalf("the mail of enquiry %s: %v", enquiryID, err)
+	}
+	return id
+}
+
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -77,10 +91,10 @@ func TestContact_AnEnquiryIsStoredAuditedAndMailedToTheLogWithoutSMTP(t *testing
 			db := openStore(t, srv)
 			var channel string
 			waitFor(t, "the mail to be marked delivered to the log", func() bool {
-				row := db.Gorm().Raw(`SELECT COALESCE(channel, '') FROM contact_mail_outbox WHERE enquiry_id = ? AND sent_at IS NOT NULL`, r.ID).Row()
+				row := db.Gorm().Raw(`SELECT COALESCE(channel, '') FROM mail_outbox WHERE dedup_key = ? AND status = 'sent'`, contactMailKey(r.ID)).Row()
 				return row.Scan(&channel) == nil && channel == "log"
 			})
-			if !strings.Contains(srv.Logs(), "enquiry-"+r.ID) {
+			if !strings.Contains(srv.Logs(), `"message_id":"`+contactMailID(t, db, r.ID)+`@localhost"`) || !strings.Contains(srv.Logs(), "Enquiry:  "+r.ID) {
 				t.Fatal("the mail must be written to the log")
 			}
 
@@ -127,7 +141,9 @@ func TestContact_TheMailReachesTheTeamOverSMTP(t *testing.T) {
 			if err != nil || len(rt) != 1 || rt[0].Address != "buyer@example.com" || rt[0].Name != "Grace Hopper" {
 				t.Fatalf("reply-to %v %v", rt, err)
 			}
-			if !strings.Contains(msg.Header.Get("Subject"), "Grace Hopper (Buyer Inc)") || !strings.Contains(msg.Header.Get("Message-Id"), r.ID) {
+			mid := contactMailID(t, openStore(t, srv), r.ID)
+			if !strings.Contains(msg.Header.Get("Subject"), "Grace Hopper (Buyer Inc)") || msg.Header.Get("Message-Id") != "<"+mid+"@authy.test>" ||
+				!strings.HasPrefix(msg.Header.Get("Content-Type"), "multipart/alternative") {
 				t.Fatalf("headers %v", msg.Header)
 			}
 		})

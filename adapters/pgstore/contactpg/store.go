@@ -1,20 +1,18 @@
 // Package contactpg implements contactport.Store with GORM on PostgreSQL and
-// the embedded SQLite file: the contact_enquiries table and the
-// contact_mail_outbox it feeds. It imports GORM, adapters/pgstore, the
-// contact domain and its ports, never application/ or another adapter
-// family.
+// the embedded SQLite file: the contact_enquiries table, and the hand-over
+// of the rows left in contact_mail_outbox by releases before the mail
+// context. It imports GORM, adapters/pgstore, the contact domain and its
+// ports, never application/ or another adapter family.
 //
 // Every query goes through pgstore.DB.Conn(ctx), so the repositories (and
-// the audit recorder) join the unit of work Do opens. Claims lock rows with
-// FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite the immediate write
-// transaction already makes claims one at a time across processes. Times are
-// stored in UTC, truncated to the microsecond: PostgreSQL keeps no more, and
-// SQLite compares the stored text, which orders correctly only in one zone.
+// the mail outbox and audit recorder) join the unit of work Do opens. Times
+// are stored in UTC, truncated to the microsecond: PostgreSQL keeps no
+// more, and SQLite compares the stored text, which orders correctly only in
+// one zone.
 package contactpg
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/secuird/authy/adapters/pgstore"
@@ -35,25 +33,12 @@ func New(db *pgstore.DB) *Store { return &Store{db: db} }
 // Do implements contactport.Store with pgstore's transaction in ctx.
 func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, r contactport.TxRepos) error) error {
 	return s.db.Transaction(ctx, func(ctx context.Context) error {
-		return fn(ctx, contactport.TxRepos{Enquiries: s.Enquiries(), Outbox: s.Outbox()})
+		return fn(ctx, contactport.TxRepos{Enquiries: s.Enquiries(), Legacy: legacyMail{s.db}})
 	})
 }
 
 // Enquiries implements contactport.Store.
 func (s *Store) Enquiries() contactport.EnquiryRepository { return enquiries{s.db} }
-
-// Outbox implements contactport.Store.
-func (s *Store) Outbox() contactport.Outbox { return outbox{s.db} }
-
-// Queued counts the deliveries not sent yet, due or waiting for a retry
-// (the health report of a server that delivers no mail).
-func (s *Store) Queued(ctx context.Context) (int, error) {
-	var n int64
-	if err := s.db.Conn(ctx).Model(&deliveryRow{}).Where("sent_at IS NULL").Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("count queued deliveries: %w", err)
-	}
-	return int(n), nil
-}
 
 type enquiryRow struct {
 	ID         string    `gorm:"column:id;primaryKey"`
@@ -69,14 +54,6 @@ type enquiryRow struct {
 func (enquiryRow) TableName() string { return "contact_enquiries" }
 
 func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-func stampPtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	s := stamp(t)
-	return &s
-}
 
 type enquiries struct{ db *pgstore.DB }
 

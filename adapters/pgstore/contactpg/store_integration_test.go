@@ -15,14 +15,12 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
-func TestStore_MeetsTheContractOnSQLite(t *testing.T) {
-	contactporttest.StoreContract(t, func(t *testing.T) contactport.Store {
-		return contactpg.New(testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
-	})
+func postgres(t *testing.T) *pgstore.DB {
+	return testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
 }
 
 func TestStore_MeetsTheContractOnPostgres(t *testing.T) {
-	contactporttest.StoreContract(t, func(t *testing.T) contactport.Store {
-		return contactpg.New(testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)}))
-	})
+	contactporttest.StoreContract(t, func(t *testing.T) contactport.Store { return contactpg.New(postgres(t)) })
 }
+
+func TestLegacyMail_HandsOverPendingRowsOnceOnPostgres(t *testing.T) { legacyMailCases(t, postgres) }

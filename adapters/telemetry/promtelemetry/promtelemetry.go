@@ -27,7 +27,7 @@ var help = map[platformport.Metric]string{
 	platformport.MetricLogins:         "Login attempts by outcome (succeeded, failed).",
 	platformport.MetricSessions:       "Session lifecycle events (created, revoked, expired).",
 	platformport.MetricRateLimited:    "Requests refused by a rate limit, by limit name.",
-	platformport.MetricMailDeliveries: "Mail delivery attempts by outcome (sent, failed).",
+	platformport.MetricMailDeliveries: "Mail delivery attempts by outcome (sent, failed, expired: given up past its deadline).",
 	platformport.MetricAuditRecords:   "Audit records written.",
 	platformport.MetricRegistrations:  "Registrations by outcome.",
 }
@@ -37,7 +37,7 @@ var outcomes = map[platformport.Metric][]string{
 	platformport.MetricLogins:         {"succeeded", "failed"},
 	platformport.MetricSessions:       {"created", "revoked", "expired"},
 	platformport.MetricRateLimited:    {"login", "register", "password", "contact"},
-	platformport.MetricMailDeliveries: {"sent", "failed"},
+	platformport.MetricMailDeliveries: {"sent", "failed", "expired"},
 	platformport.MetricAuditRecords:   {"written"},
 	platformport.MetricRegistrations:  {"succeeded", "failed"},
 }
