@@ -517,7 +517,7 @@ func takeSnapshot(t *testing.T, db *pgstore.DB) snapshot {
 		"invitations":   "SELECT * FROM organization_invitations ORDER BY id",
 		"sessions":      "SELECT id, user_id, status, end_reason FROM sessions ORDER BY id",
 		"enquiries":     "SELECT COUNT(*) AS n FROM contact_enquiries",
-		"mail outbox":   "SELECT COUNT(*) AS n FROM contact_mail_outbox",
+		"mail outbox":   "SELECT COUNT(*) AS n FROM mail_outbox",
 		"audit":         "SELECT action, COUNT(*) AS n FROM audit_logs GROUP BY action ORDER BY action",
 	}
 	out := snapshot{}
