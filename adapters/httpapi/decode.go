@@ -19,10 +19,14 @@ import (
 var ErrUnsupportedMediaType = fiber.NewError(fiber.StatusUnsupportedMediaType)
 
 // Decode reads a JSON request body into dst strictly: the content type must
-// be JSON (415), the body must be one well-formed JSON object (400
+// be JSON (415), the body must be one well-formed JSON object in UTF-8 (400
 // BAD_REQUEST), and a field that dst does not declare or of the wrong type
 // is a 400 VALIDATION_ERROR naming it, so unknown fields can never grant
-// anything.
+// anything. Keys match dst's JSON names exactly ({"EMAIL": …} is an unknown
+// field, not "email"), and a key twice in one object, at any depth, is a
+// 400 VALIDATION_ERROR naming it: encoding/json would take the last and
+// fold case, where a gateway or WAF in front may have read the first or
+// none (see scanKeys).
 func Decode(c *fiber.Ctx, dst any) error {
 	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
@@ -36,6 +40,9 @@ func Decode(c *fiber.Ctx, dst any) error {
 	// into U+FFFD without a word, storing something the client never sent.
 	if !utf8.Valid(body) || loneSurrogate(body) {
 		return shared.BadRequest("request.malformed_json", "the request body must be JSON in UTF-8")
+	}
+	if err := scanKeys(body, dst); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

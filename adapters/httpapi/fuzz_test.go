@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"unicode/utf8"
 
@@ -30,6 +32,8 @@ func FuzzDecode(f *testing.F) {
 		`{"name":"a","count":2}`, `{"name":"\ud83d\ude00"}`, `{"name":"\ud800"}`, "{\"name\":\"\xff\"}",
 		`{"tags":["x"],"meta":{"k":"v"},"opt":null}`, `{"is_admin":true}`, `[1]`, `null`, `{}{}`, ``,
 		`{"count":1e400}`, `{"name":"\\\\ud800"}`,
+		`{"name":"a","name":"b"}`, `{"name":"a","n\u0061me":"b"}`, `{"NAME":"a"}`, `{"meta":{"k":"1","k":"2"}}`,
+		`{"meta":{"k":"1","K":"2"}}`, `{"tags":[[[["x"]]]]}`,
 	} {
 		f.Add("application/json", []byte(seed))
 	}
@@ -58,6 +62,7 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("decoded invalid UTF-8 %q from %q", s, body)
 			}
 		}
+		checkKeysExact(t, body)
 		again, err := json.Marshal(got)
 		if err != nil {
 			t.Fatal(err)
@@ -67,6 +72,39 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("%q decoded to %+v, which does not round-trip (%v)", body, got, err)
 		}
 	})
+}
+
+// checkKeysExact asserts an accepted body names each top-level field once,
+// spelled exactly as its tag.
+func checkKeysExact(t *testing.T, body []byte) {
+	t.Helper()
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		t.Fatalf("accepted %q, which is not an object: %v", body, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return // null: nothing decoded
+	}
+	keys := 0
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("accepted %q: %v", body, err)
+		}
+		k, _ := tok.(string)
+		if !slices.Contains([]string{"name", "count", "tags", "opt", "meta"}, k) {
+			t.Fatalf("accepted %q with the key %q", body, k)
+		}
+		keys++
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatalf("accepted %q: %v", body, err)
+		}
+	}
+	if keys != len(top) {
+		t.Fatalf("accepted %q with %d keys for %d fields: a key came twice", body, keys, len(top))
+	}
 }
 
 func normalize(p fuzzPayload) fuzzPayload {
