@@ -15,15 +15,33 @@ var errMissingToken = shared.Unauthenticated("auth.missing_token", "a bearer tok
 
 // RequireAuth admits a request only with a valid "Authorization: Bearer"
 // token, and makes its principal available to handlers via Principal.
+// Below the cookie transport's middleware (Browser.Middleware), a request
+// without an Authorization header may present the session cookie instead;
+// a state-changing one must then carry its session's CSRF token in the
+// X-CSRF-Token header (403 otherwise).
 func RequireAuth(a sessionsport.Authenticator) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		token, ok := BearerToken(c)
+		b := browserOf(c)
+		viaCookie := false
+		if !ok && b != nil && len(c.Request().Header.Peek(fiber.HeaderAuthorization)) == 0 {
+			token, ok = b.SessionToken(c)
+			viaCookie = ok
+		}
 		if !ok {
 			return errMissingToken
 		}
 		p, err := a.Authenticate(c.UserContext(), token)
 		if err != nil {
 			return err
+		}
+		if viaCookie {
+			if unsafeMethod(c.Method()) {
+				if err := b.CheckCSRF(p, c.Get(HeaderCSRFToken)); err != nil {
+					return err
+				}
+			}
+			c.SetUserContext(WithCookieTransport(c.UserContext()))
 		}
 		c.Locals(localPrincipal, p)
 		return c.Next()

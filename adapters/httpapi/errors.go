@@ -63,7 +63,8 @@ var statusTable = map[int]struct {
 
 // ErrorHandler is Fiber's ErrorHandler: every error any handler or
 // middleware returns, and Fiber's own routing errors, leave through here as
-// an envelope. Unknown errors are a 500 with a generic message; the real
+// an envelope, or in the format of the request's route group (see
+// Renderer). Unknown errors are a 500 with a generic message; the real
 // error is logged with the request id.
 func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
@@ -82,20 +83,20 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 				if f := se.Fields(); f != nil {
 					details = f
 				}
-				return writeError(c, row.status, row.typ, se.Code(), se.Message(), details)
+				return renderError(c, row.status, row.typ, se.Code(), se.Message(), details)
 			}
 		}
 		var re *refusal
 		if errors.As(err, &re) {
-			return writeError(c, re.status, re.typ, re.code, re.message, nil)
+			return renderError(c, re.status, re.typ, re.code, re.message, nil)
 		}
 		var fe *fiber.Error
 		if errors.As(err, &fe) {
 			if row, ok := statusTable[fe.Code]; ok {
-				return writeError(c, fe.Code, row.typ, row.code, row.message, nil)
+				return renderError(c, fe.Code, row.typ, row.code, row.message, nil)
 			}
 			if fe.Code >= 400 && fe.Code < 500 {
-				return writeError(c, fe.Code, TypeBadRequest, "request.bad_request", "the request could not be served", nil)
+				return renderError(c, fe.Code, TypeBadRequest, "request.bad_request", "the request could not be served", nil)
 			}
 		}
 		log.LogAttrs(c.UserContext(), slog.LevelError, "internal error",
@@ -103,7 +104,7 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			slog.String("method", strings.Clone(c.Method())),
 			slog.String("path", strings.Clone(c.Path())),
 			slog.String("error", err.Error()))
-		return writeError(c, fiber.StatusInternalServerError, TypeInternal, "internal", "an internal error occurred", nil)
+		return renderError(c, fiber.StatusInternalServerError, TypeInternal, "internal", "an internal error occurred", nil)
 	}
 }
 

@@ -32,6 +32,9 @@ type Options struct {
 	Logger        *slog.Logger
 	// Observe, when set, is told of every finished request (metrics).
 	Observe func(method, route string, status int, elapsed time.Duration)
+	// Groups are the route groups that answer errors in their own format
+	// (pages, protocol endpoints); every other path answers the envelope.
+	Groups []RouteGroup
 }
 
 // DefaultMaxHeaderBytes is the default bound of the request line and
@@ -56,7 +59,7 @@ func New(o Options) *fiber.App {
 	if o.MaxHeaderBytes <= 0 {
 		o.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
-	eh := ErrorHandler(log)
+	eh := groupErrors(ErrorHandler(log), o.Groups)
 	app := fiber.New(fiber.Config{
 		AppName:        "authy",
 		BodyLimit:      o.BodyLimit,
