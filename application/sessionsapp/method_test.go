@@ -9,6 +9,7 @@ import (
 	"github.com/secuird/authy/adapters/memstore/sessionsmem"
 	"github.com/secuird/authy/domain/sessions"
 	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/sessionsport"
 )
 
 func TestStart_RecordsTheMethodAndSignInTimeEveryReadShows(t *testing.T) {
@@ -51,5 +52,30 @@ func TestStart_RefusesASessionWithoutAMethod(t *testing.T) {
 	f := newFixture(t)
 	if _, err := f.svc.Start(ctxFrom("198.51.100.7", "ua"), newUser(), sessions.AuthMethod{}); shared.KindOf(err) != shared.KindInvalid {
 		t.Fatalf("Start without a method = %v, want invalid", err)
+	}
+}
+
+func TestLogout_RecordsTheTransportOfASignOutThroughThePages(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		transport sessionsport.Transport
+		want      any
+	}{
+		{sessionsport.TransportCookie, "cookie"},
+		{"", nil},
+	} {
+		is := f.start(t, newUser())
+		p := f.auth(t, is.Token)
+		ctx := context.Background()
+		if c.transport != "" {
+			ctx = sessionsport.WithTransport(ctx, c.transport)
+		}
+		if err := f.svc.Logout(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		last := f.audit.last()
+		if last.Action != "auth.logout" || last.Details["transport"] != c.want {
+			t.Fatalf("transport %q: recorded %+v", c.transport, last)
+		}
 	}
 }

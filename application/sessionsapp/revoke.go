@@ -111,6 +111,14 @@ func (s *Service) ended(ctx context.Context, list []*sessions.Session, now time.
 		events = append(events, auditEvents(x.PullEvents())...)
 		purges = append(purges, sessionsport.Purge{Hash: x.TokenHash(), Until: x.AbsoluteExpiresAt()})
 	}
+	if t := sessionsport.TransportFrom(ctx); t != "" {
+		// A sign-out through the pages says "cookie".
+		for i := range events {
+			if events[i].Action == "auth.logout" {
+				events[i].Details = map[string]any{"transport": string(t)}
+			}
+		}
+	}
 	if err := s.audit.Record(ctx, events...); err != nil {
 		return fmt.Errorf("record audit: %w", err)
 	}
