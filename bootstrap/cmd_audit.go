@@ -129,6 +129,7 @@ type exportedRecord struct {
 	IP             *string         `json:"ip"`
 	UserAgent      *string         `json:"user_agent"`
 	RequestID      *string         `json:"request_id"`
+	CorrelationID  *string         `json:"correlation_id"`
 	Details        json.RawMessage `json:"details"`
 	PrevHash       string          `json:"prev_hash"`
 	Hash           string          `json:"hash"`
@@ -149,7 +150,7 @@ func toExported(v auditport.RecordView) exportedRecord {
 		ID: v.ID.String(), Sequence: v.Sequence, OccurredAt: v.OccurredAt.UTC(),
 		ActorType: v.ActorType, ActorID: opt(v.ActorID), Action: v.Action,
 		TargetType: opt(v.TargetType), TargetID: opt(v.TargetID), OrganizationID: opt(v.OrganizationID),
-		IP: opt(v.ClientIP), UserAgent: opt(v.UserAgent), RequestID: opt(v.RequestID),
+		IP: opt(v.ClientIP), UserAgent: opt(v.UserAgent), RequestID: opt(v.RequestID), CorrelationID: opt(v.CorrelationID),
 		Details: details, PrevHash: v.PrevHash, Hash: v.Hash,
 	}
 }

@@ -16,10 +16,17 @@ import (
 )
 
 const (
-	// HeaderRequestID carries the request id both ways.
+	// HeaderRequestID carries the request id both ways: the client may send
+	// one (kept as the correlation id), the response carries the server's.
 	HeaderRequestID = "X-Request-ID"
-	localRequestID  = "authy.request_id"
-	localClientIP   = "authy.client_ip"
+	// HeaderCorrelationID echoes the client's X-Request-ID back when it was
+	// well-formed, so a client can match a response to what it sent.
+	HeaderCorrelationID = "X-Correlation-ID"
+	localRequestID      = "authy.request_id"
+	localCorrelationID  = "authy.correlation_id"
+	localClientIP       = "authy.client_ip"
+	// maxCorrelationID bounds a client's X-Request-ID kept for correlation.
+	maxCorrelationID = 64
 )
 
 // RequestID returns the id of the request being served.
@@ -30,6 +37,14 @@ func RequestID(c *fiber.Ctx) string {
 	return ensureRequestID(c)
 }
 
+// CorrelationID returns the well-formed X-Request-ID the client sent, or ""
+// when it sent none or a malformed one.
+func CorrelationID(c *fiber.Ctx) string {
+	ensureRequestID(c)
+	id, _ := c.Locals(localCorrelationID).(string)
+	return id
+}
+
 // ClientIP returns the client address chosen by the trusted-proxy rule.
 func ClientIP(c *fiber.Ctx) string {
 	if ip, ok := c.Locals(localClientIP).(string); ok {
@@ -38,40 +53,62 @@ func ClientIP(c *fiber.Ctx) string {
 	return c.Context().RemoteIP().String()
 }
 
+// ensureRequestID gives the request its id, always a new server-side v4
+// UUID: a client-chosen id would let two requests share one in the logs and
+// the audit trail, or let a client pose as another request. The client's own
+// X-Request-ID, when well-formed, is kept apart as the correlation id and
+// echoed as X-Correlation-ID.
 func ensureRequestID(c *fiber.Ctx) string {
 	if id, ok := c.Locals(localRequestID).(string); ok {
 		return id
 	}
-	id := acceptRequestID(c.Get(HeaderRequestID))
+	id := uuid.NewString()
 	c.Locals(localRequestID, id)
 	c.Set(HeaderRequestID, id)
+	if corr := acceptRequestID(c.Get(HeaderRequestID)); corr != "" {
+		c.Locals(localCorrelationID, corr)
+		c.Set(HeaderCorrelationID, corr)
+	}
 	return id
 }
 
-// acceptRequestID keeps a well-formed UUID and replaces anything else (which
-// could be a log-injection attempt or an unbounded string) with a new v4.
+// acceptRequestID returns a client's X-Request-ID fit to keep as its
+// correlation id: 1 to 64 of A-Z a-z 0-9 . _ : - (every UUID, and the
+// tokens tracing proxies send); anything else (which could be a
+// log-injection attempt or an unbounded string) gives "". The result is a
+// copy, never a view into Fiber's buffer: it outlives the request in the
+// context and the audit record.
 func acceptRequestID(in string) string {
-	if len(in) == 36 {
-		if u, err := uuid.Parse(in); err == nil {
-			return u.String()
+	if in == "" || len(in) > maxCorrelationID {
+		return ""
+	}
+	for i := 0; i < len(in); i++ {
+		switch b := in[i]; {
+		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9', b == '-', b == '_', b == '.', b == ':':
+		default:
+			return ""
 		}
 	}
-	return uuid.NewString()
+	return strings.Clone(in)
 }
 
-// requestMeta assigns the request id, resolves the client IP and puts both,
-// with the user agent, into the request's context for the layers below.
+// requestMeta assigns the request id, keeps the client's correlation id,
+// resolves the client IP and puts them, with the user agent, into the
+// request's context for the layers below.
 func requestMeta(proxies []netip.Prefix) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := ensureRequestID(c)
 		ip := clientIP(c, proxies)
 		c.Locals(localClientIP, ip)
+		// A copy: the context outlives Fiber's reused header buffer (audit
+		// records written after the response, background work).
 		ua := c.Get(fiber.HeaderUserAgent)
 		if len(ua) > 512 {
 			ua = ua[:512]
 		}
+		ua = strings.Clone(ua)
 		c.SetUserContext(shared.WithRequestMeta(c.UserContext(), shared.RequestMeta{
-			RequestID: id, ClientIP: ip, UserAgent: ua,
+			RequestID: id, CorrelationID: CorrelationID(c), ClientIP: ip, UserAgent: ua,
 		}))
 		return c.Next()
 	}
@@ -225,6 +262,7 @@ func finishRequest(c *fiber.Ctx, log *slog.Logger, observe func(string, string, 
 	}
 	log.LogAttrs(c.UserContext(), level, "request",
 		slog.String("request_id", RequestID(c)),
+		slog.String("correlation_id", CorrelationID(c)),
 		slog.String("method", method),
 		slog.String("route", route),
 		slog.String("path", strings.Clone(c.Path())),

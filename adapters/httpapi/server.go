@@ -100,7 +100,7 @@ func New(o Options) *fiber.App {
 			AllowOrigins:  strings.Join(o.CORSOrigins, ","),
 			AllowMethods:  "GET,POST,PATCH,PUT,DELETE,OPTIONS",
 			AllowHeaders:  "Authorization,Content-Type,X-Request-ID",
-			ExposeHeaders: "X-Request-ID,Retry-After",
+			ExposeHeaders: "X-Request-ID,X-Correlation-ID,Retry-After",
 			MaxAge:        600,
 		}))
 	}

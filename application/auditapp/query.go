@@ -94,7 +94,7 @@ func view(r audit.Record) auditport.RecordView {
 		ID: s.ID, Sequence: s.Sequence, OccurredAt: s.OccurredAt,
 		ActorType: s.ActorType, ActorID: s.ActorID, Action: s.Action,
 		TargetType: s.TargetType, TargetID: s.TargetID, OrganizationID: s.OrganizationID,
-		ClientIP: s.ClientIP, UserAgent: s.UserAgent, RequestID: s.RequestID,
+		ClientIP: s.ClientIP, UserAgent: s.UserAgent, RequestID: s.RequestID, CorrelationID: s.CorrelationID,
 		Details: s.Details, PrevHash: s.PrevHash, Hash: s.Hash,
 	}
 }

@@ -36,8 +36,8 @@ var _ auditport.Recorder = (*Recorder)(nil)
 
 // Record validates every event and appends them, in order, in the
 // transaction ctx carries (else in a new one), so a change and its records
-// commit or roll back together. Client IP, user agent and request id come
-// from the RequestMeta in ctx; an event without OccurredAt gets the clock's
+// commit or roll back together. Client IP, user agent, request id and the
+// client's correlation id come from the RequestMeta in ctx; an event without OccurredAt gets the clock's
 // time; an empty ActorType means a user when ActorID is set, else an
 // anonymous caller. Details keys that name secrets are dropped (see
 // audit.NewDetails). An invalid event (malformed action, unknown actor type,
@@ -51,7 +51,7 @@ func (r *Recorder) Record(ctx context.Context, events ...auditport.Event) error 
 		return nil
 	}
 	meta := shared.RequestMetaFrom(ctx)
-	origin := audit.NewOrigin(meta.ClientIP, meta.UserAgent, meta.RequestID)
+	origin := audit.NewOrigin(meta.ClientIP, meta.UserAgent, meta.RequestID, meta.CorrelationID)
 	entries := make([]audit.Entry, 0, len(events))
 	for i, ev := range events {
 		e, err := r.entry(ev, origin)

@@ -97,12 +97,15 @@ func TestNewOrigin_CutsHostileHeadersInsteadOfFailing(t *testing.T) {
 	for len(long) < 2000 {
 		long += "é"
 	}
-	o := audit.NewOrigin("203.0.113.9", long+"\x00", "req\n1")
+	o := audit.NewOrigin("203.0.113.9", long+"\x00", "req\n1", "corr\r\n"+long)
 	if len(o.UserAgent()) > audit.MaxUserAgentLength {
 		t.Fatalf("user agent is %d bytes", len(o.UserAgent()))
 	}
 	if o.UserAgent()[len(o.UserAgent())-2:] != "é" {
 		t.Fatal("cut split a character")
+	}
+	if len(o.CorrelationID()) > audit.MaxCorrelationIDLength || o.CorrelationID()[:4] != "corr" || o.CorrelationID()[4] == '\r' {
+		t.Fatalf("correlation id %q", o.CorrelationID())
 	}
 	if o.RequestID() != "req1" || o.ClientIP() != "203.0.113.9" {
 		t.Fatalf("%q %q", o.RequestID(), o.ClientIP())

@@ -12,6 +12,8 @@ const (
 	MaxClientIPLength  = 64
 	MaxUserAgentLength = 512
 	MaxRequestIDLength = 128
+	// MaxCorrelationIDLength bounds the client's own id for a request.
+	MaxCorrelationIDLength = 64
 )
 
 // The actor types.
@@ -98,17 +100,22 @@ func (t Target) ID() string { return t.id }
 // edge saw it, so over-long values are cut rather than refused: a hostile
 // client must not be able to make a change fail by sending a huge header.
 type Origin struct {
-	clientIP  string
-	userAgent string
-	requestID string
+	clientIP      string
+	userAgent     string
+	requestID     string
+	correlationID string
 }
 
-// NewOrigin cleans and cuts the request facts to their limits.
-func NewOrigin(clientIP, userAgent, requestID string) Origin {
+// NewOrigin cleans and cuts the request facts to their limits. requestID is
+// the server's id of the request, unique per request; correlationID is the
+// id the client chose for it ("" when none), which any number of requests
+// may share.
+func NewOrigin(clientIP, userAgent, requestID, correlationID string) Origin {
 	return Origin{
-		clientIP:  cut(clientIP, MaxClientIPLength),
-		userAgent: cut(userAgent, MaxUserAgentLength),
-		requestID: cut(requestID, MaxRequestIDLength),
+		clientIP:      cut(clientIP, MaxClientIPLength),
+		userAgent:     cut(userAgent, MaxUserAgentLength),
+		requestID:     cut(requestID, MaxRequestIDLength),
+		correlationID: cut(correlationID, MaxCorrelationIDLength),
 	}
 }
 
@@ -120,6 +127,9 @@ func (o Origin) UserAgent() string { return o.userAgent }
 
 // RequestID is the request's id (also in logs and the response).
 func (o Origin) RequestID() string { return o.requestID }
+
+// CorrelationID is the id the client sent for the request ("" when none).
+func (o Origin) CorrelationID() string { return o.correlationID }
 
 func validID(s string) bool {
 	if len(s) > MaxIDLength || !utf8.ValidString(s) {

@@ -15,8 +15,15 @@ import (
 // GenesisHash is the previous hash of the first record.
 var GenesisHash = strings.Repeat("0", 64)
 
-// hashVersion starts every hashed encoding, so the encoding can evolve.
-const hashVersion = "authy.audit.v1"
+// The hash versions start every hashed encoding, so the encoding can
+// evolve without breaking stored chains: v1 is every field up to the
+// request id; v2 adds the correlation id after it and is used exactly when
+// a record has one, so a record stored before correlation ids existed (or
+// without one) still hashes as v1.
+const (
+	hashVersion1 = "authy.audit.v1"
+	hashVersion2 = "authy.audit.v2"
+)
 
 // ChainHead is the last link of the chain: its sequence and hash. The zero
 // sequence with GenesisHash is the empty chain.
@@ -76,11 +83,16 @@ func HeadOf(head ChainHead, recs []Record) ChainHead {
 
 // computeHash is SHA-256 over a length-prefixed encoding of the version,
 // sequence, previous hash and every field, so no two different records
-// share an encoding (no field can bleed into its neighbour).
+// share an encoding (no field can bleed into its neighbour, and the version
+// says how many fields follow).
 func computeHash(s RecordState) string {
+	version := hashVersion1
+	if s.CorrelationID != "" {
+		version = hashVersion2
+	}
 	h := sha256.New()
 	for _, f := range []string{
-		hashVersion,
+		version,
 		strconv.FormatInt(s.Sequence, 10),
 		s.PrevHash,
 		s.ID.String(),
@@ -96,6 +108,9 @@ func computeHash(s RecordState) string {
 		s.RequestID,
 	} {
 		writeField(h, []byte(f))
+	}
+	if version == hashVersion2 {
+		writeField(h, []byte(s.CorrelationID))
 	}
 	writeField(h, s.Details)
 	return hex.EncodeToString(h.Sum(nil))

@@ -25,7 +25,7 @@ func entry(t *testing.T, action string, i int) audit.Entry {
 	e, err := audit.NewEntry(audit.EntryParams{
 		ID: uuid.New(), OccurredAt: t0.Add(time.Duration(i) * time.Second), Actor: actor, Action: act,
 		Target: target, Organization: shared.OrganizationID(uuid.New()),
-		Origin: audit.NewOrigin("198.51.100.1", "test-agent", "req-1"), Details: details,
+		Origin: audit.NewOrigin("198.51.100.1", "test-agent", "req-1", ""), Details: details,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -111,9 +111,12 @@ type RecordState struct {
 	ClientIP       string
 	UserAgent      string
 	RequestID      string
-	Details        []byte
-	PrevHash       string
-	Hash           string
+	// CorrelationID is the client's id of the request ("" when none). It
+	// is hashed only when set, so records from before it existed verify.
+	CorrelationID string
+	Details       []byte
+	PrevHash      string
+	Hash          string
 }
 
 // RehydrateRecord builds a Record from stored state without validating it.
@@ -174,6 +177,7 @@ func sealEntry(e Entry, seq int64, prev string) Record {
 		ClientIP:       e.origin.clientIP,
 		UserAgent:      e.origin.userAgent,
 		RequestID:      e.origin.requestID,
+		CorrelationID:  e.origin.correlationID,
 		Details:        e.details.JSON(),
 		PrevHash:       prev,
 	}

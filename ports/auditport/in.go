@@ -47,7 +47,10 @@ type RecordView struct {
 	OrganizationID string
 	ClientIP       string
 	UserAgent      string
-	RequestID      string
+	// RequestID is the server's id of the request; CorrelationID the id
+	// the client sent with it (X-Request-ID), which requests may share.
+	RequestID     string
+	CorrelationID string
 	// Details is a JSON object.
 	Details  []byte
 	PrevHash string

@@ -13,8 +13,9 @@ const (
 )
 
 // Event is one security-relevant fact another context reports. Client IP,
-// user agent and request id are taken from the shared.RequestMeta in the
-// context passed to Record, so callers never copy them by hand.
+// user agent, request id and correlation id are taken from the
+// shared.RequestMeta in the context passed to Record, so callers never copy
+// them by hand.
 //
 // Details must never hold a password, token or hash.
 type Event struct {

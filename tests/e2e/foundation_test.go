@@ -126,20 +126,27 @@ func TestEdge_BodiesOverTheLimitAre413InTheEnvelope(t *testing.T) {
 	}
 }
 
-func TestEdge_RequestIDIsKeptWhenWellFormedAndReplacedOtherwise(t *testing.T) {
+// TestEdge_RequestIDIsTheServersOwnAndTheClientsIsKeptForCorrelation: the
+// request id is always generated (two requests never share one); a
+// well-formed X-Request-ID the client sends comes back as X-Correlation-ID
+// and is logged beside it, anything else is dropped.
+func TestEdge_RequestIDIsTheServersOwnAndTheClientsIsKeptForCorrelation(t *testing.T) {
 	srv := apitest.Start(t, apitest.Embedded)
 	const good = "0b5e6f7c-1111-4222-8333-944445555666"
 	res := srv.DoWithHeaders(t, "GET", "/api/health", nil, "", map[string]string{"X-Request-ID": good})
-	if res.Env.RequestID != good || res.Header.Get("X-Request-ID") != good {
-		t.Fatalf("a well-formed id must be kept: %q", res.Env.RequestID)
+	if res.Env.RequestID == good || len(res.Env.RequestID) != 36 || res.Header.Get("X-Request-ID") != res.Env.RequestID {
+		t.Fatalf("the request id must be the server's own: %q", res.Env.RequestID)
 	}
-	if !strings.Contains(srv.Logs(), good) {
-		t.Fatal("the request id must appear in the request's log line")
+	if res.Header.Get("X-Correlation-ID") != good {
+		t.Fatalf("a well-formed client id must come back as X-Correlation-ID: %q", res.Header.Get("X-Correlation-ID"))
 	}
-	for _, bad := range []string{"not-a-uuid", "x\" injected", strings.Repeat("a", 36)} {
+	if !strings.Contains(srv.Logs(), good) || !strings.Contains(srv.Logs(), res.Env.RequestID) {
+		t.Fatal("the request id and the client's id must appear in the request's log line")
+	}
+	for _, bad := range []string{"x\" injected", strings.Repeat("a", 65), "two words"} {
 		res = srv.DoWithHeaders(t, "GET", "/api/health", nil, "", map[string]string{"X-Request-ID": bad})
-		if res.Env.RequestID == bad || len(res.Env.RequestID) != 36 {
-			t.Fatalf("a malformed id %q must be replaced, got %q", bad, res.Env.RequestID)
+		if res.Env.RequestID == bad || len(res.Env.RequestID) != 36 || res.Header.Get("X-Correlation-ID") != "" {
+			t.Fatalf("a malformed id %q must be dropped, got %q and X-Correlation-ID %q", bad, res.Env.RequestID, res.Header.Get("X-Correlation-ID"))
 		}
 	}
 }

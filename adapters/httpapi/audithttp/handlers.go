@@ -55,6 +55,7 @@ type recordResponse struct {
 	IP             *string         `json:"ip"`
 	UserAgent      *string         `json:"user_agent"`
 	RequestID      *string         `json:"request_id"`
+	CorrelationID  *string         `json:"correlation_id"`
 	Details        json.RawMessage `json:"details"`
 }
 
@@ -124,7 +125,7 @@ func toResponse(v auditport.RecordView) recordResponse {
 		ActorType: v.ActorType, ActorID: nullable(v.ActorID), Action: v.Action,
 		TargetType: nullable(v.TargetType), TargetID: nullable(v.TargetID),
 		OrganizationID: nullable(v.OrganizationID), IP: nullable(v.ClientIP),
-		UserAgent: nullable(v.UserAgent), RequestID: nullable(v.RequestID),
+		UserAgent: nullable(v.UserAgent), RequestID: nullable(v.RequestID), CorrelationID: nullable(v.CorrelationID),
 		Details: details,
 	}
 }

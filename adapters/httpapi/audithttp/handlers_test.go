@@ -133,7 +133,7 @@ func samplePage() auditport.Page {
 			{
 				ID: uuid.New(), Sequence: 7, OccurredAt: time.Date(2025, 3, 1, 12, 0, 0, 123456000, time.UTC),
 				ActorType: "anonymous", Action: "auth.login.failed", TargetType: "user", TargetID: alice.String(),
-				ClientIP: "203.0.113.7", UserAgent: "Mozilla/5.0", RequestID: uuid.NewString(),
+				ClientIP: "203.0.113.7", UserAgent: "Mozilla/5.0", RequestID: uuid.NewString(), CorrelationID: "checkout-7f3a",
 				Details: []byte(`{"reason":"wrong_password"}`), PrevHash: "p", Hash: "h",
 			},
 			{
@@ -169,7 +169,10 @@ func TestListMine_PassesFiltersAndMapsThePage(t *testing.T) {
 	if _, leaked := first["hash"]; leaked {
 		t.Fatal("the chain hash is not part of the API")
 	}
-	if items[1]["ip"] != nil || items[1]["organization_id"] != orgID.String() {
+	if first["correlation_id"] != "checkout-7f3a" || first["request_id"] == first["correlation_id"] {
+		t.Fatalf("first = %v", first)
+	}
+	if items[1]["ip"] != nil || items[1]["correlation_id"] != nil || items[1]["organization_id"] != orgID.String() {
 		t.Fatalf("second = %v", items[1])
 	}
 	if env.Meta.Limit != 2 || env.Meta.NextCursor == nil || *env.Meta.NextCursor != "next-page" {

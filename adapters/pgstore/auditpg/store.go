@@ -53,6 +53,7 @@ type recordRow struct {
 	ClientIP       *string   `gorm:"column:client_ip"`
 	UserAgent      *string   `gorm:"column:user_agent"`
 	RequestID      *string   `gorm:"column:request_id"`
+	CorrelationID  *string   `gorm:"column:correlation_id"`
 	Details        string    `gorm:"column:details"`
 	PrevHash       string    `gorm:"column:prev_hash"`
 	Hash           string    `gorm:"column:hash"`
@@ -71,7 +72,7 @@ func (headRow) TableName() string { return "audit_chain_head" }
 // The columns a listing reads, in one place so both branches of a subject
 // query select the same.
 const columns = "sequence, id, occurred_at, actor_type, actor_id, action, target_type, target_id, " +
-	"organization_id, client_ip, user_agent, request_id, details, prev_hash, hash"
+	"organization_id, client_ip, user_agent, request_id, correlation_id, details, prev_hash, hash"
 
 // Append implements auditport.Store.
 func (s *Store) Append(ctx context.Context, seal func(head audit.ChainHead) ([]audit.Record, error)) error {
@@ -235,7 +236,7 @@ func toRow(r audit.Record) recordRow {
 		ActorType: s.ActorType, ActorID: nullable(s.ActorID), Action: s.Action,
 		TargetType: nullable(s.TargetType), TargetID: nullable(s.TargetID),
 		OrganizationID: nullable(s.OrganizationID), ClientIP: nullable(s.ClientIP),
-		UserAgent: nullable(s.UserAgent), RequestID: nullable(s.RequestID),
+		UserAgent: nullable(s.UserAgent), RequestID: nullable(s.RequestID), CorrelationID: nullable(s.CorrelationID),
 		Details: string(s.Details), PrevHash: s.PrevHash, Hash: s.Hash,
 	}
 }
@@ -254,7 +255,7 @@ func fromRows(rows []recordRow) []audit.Record {
 			ActorType: row.ActorType, ActorID: deref(row.ActorID), Action: row.Action,
 			TargetType: deref(row.TargetType), TargetID: deref(row.TargetID),
 			OrganizationID: deref(row.OrganizationID), ClientIP: deref(row.ClientIP),
-			UserAgent: deref(row.UserAgent), RequestID: deref(row.RequestID),
+			UserAgent: deref(row.UserAgent), RequestID: deref(row.RequestID), CorrelationID: deref(row.CorrelationID),
 			Details: []byte(row.Details), PrevHash: row.PrevHash, Hash: row.Hash,
 		}))
 	}

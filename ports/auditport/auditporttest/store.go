@@ -68,6 +68,8 @@ type spec struct {
 	target string // target user id
 	org    shared.OrganizationID
 	at     time.Time
+	// correlation is the client's id of the request ("" for none).
+	correlation string
 }
 
 func newEntry(t *testing.T, s spec) audit.Entry {
@@ -99,7 +101,7 @@ func newEntry(t *testing.T, s spec) audit.Entry {
 	}
 	e, err := audit.NewEntry(audit.EntryParams{
 		ID: uuid.New(), OccurredAt: at, Actor: actor, Action: act, Target: target,
-		Organization: s.org, Origin: audit.NewOrigin("2001:db8::1", "Mozilla/5.0 (X11) ‘quoted’", uuid.NewString()),
+		Organization: s.org, Origin: audit.NewOrigin("2001:db8::1", "Mozilla/5.0 (X11) ‘quoted’", uuid.NewString(), s.correlation),
 		Details: details,
 	})
 	if err != nil {
@@ -187,9 +189,13 @@ func testEmpty(t *testing.T, h Harness) {
 func testRoundTrip(t *testing.T, h Harness) {
 	org := shared.OrganizationID(uuid.New())
 	sealed := mustAppend(t, h,
-		spec{action: "auth.login.succeeded", actor: "u-1", target: "u-1", org: org, at: base.Add(123456789 * time.Nanosecond)},
+		spec{action: "auth.login.succeeded", actor: "u-1", target: "u-1", org: org, at: base.Add(123456789 * time.Nanosecond),
+			correlation: "client-trace:1"},
 		spec{action: "sessions.expired"},
 	)
+	if sealed[0].State().CorrelationID != "client-trace:1" {
+		t.Fatalf("correlation id %q was not sealed", sealed[0].State().CorrelationID)
+	}
 	got := verifyChain(t, h)
 	if len(got) != 2 {
 		t.Fatalf("%d records, want 2", len(got))
