@@ -14,6 +14,9 @@ type identityWiring struct {
 	Directory identityport.Directory
 	// Service is the identity use-case API (the seed command uses it).
 	Service identityport.Service
+	// Operator is what operator commands may do besides (the seed command
+	// vouches for its demo addresses).
+	Operator identityport.Operator
 	// AddRegistrationListener and SetDeletionGuard let later contexts hook
 	// into registration and account deletion before the server starts.
 	AddRegistrationListener func(identityport.RegistrationListener)
@@ -38,11 +41,11 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err != nil {
 		return err
 	}
-	idw, err := a.wireIdentity(api, rec, sessions)
+	idw, err := a.wireIdentity(api, rec, sessions, mailer)
 	if err != nil {
 		return err
 	}
-	orgs, err := a.wireOrganizations(api, rec, idw)
+	orgs, err := a.wireOrganizations(api, rec, idw, mailer)
 	if err != nil {
 		return err
 	}

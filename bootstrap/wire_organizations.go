@@ -17,9 +17,9 @@ import (
 )
 
 // WithInvitationNotifier hands every new invitation, with its link token,
-// to n inside the transaction that stores it (the invitation mail hooks in
-// here; tests capture the token). Without it nothing is sent and invitees
-// find their invitations in GET /users/me/invitations.
+// to n inside the transaction that stores it, in place of the invitation
+// mail (tests capture the token this way). Without it the invitation mail
+// is queued in the mail outbox.
 func WithInvitationNotifier(n organizationsport.InvitationNotifier) Option {
 	return func(o *buildOptions) { o.invitations = n }
 }
@@ -30,7 +30,7 @@ func WithInvitationNotifier(n organizationsport.InvitationNotifier) Option {
 // its routes. Registration no longer touches organizations: an invitation
 // becomes a membership only when its invitee accepts it. It returns the
 // service (whose Access the audit read API uses).
-func (a *App) wireOrganizations(api fiber.Router, rec auditport.Recorder, id identityWiring) (organizationsport.Service, error) {
+func (a *App) wireOrganizations(api fiber.Router, rec auditport.Recorder, id identityWiring, mailer *mailWiring) (organizationsport.Service, error) {
 	switch {
 	case rec == nil:
 		return nil, errors.New("wire organizations: the audit recorder is required")
@@ -38,6 +38,10 @@ func (a *App) wireOrganizations(api fiber.Router, rec auditport.Recorder, id ide
 		return nil, errors.New("wire organizations: identity's authenticator, directory and deletion hook are required")
 	case a.limiter == nil:
 		return nil, errors.New("wire organizations: the rate limiter is required")
+	}
+	notifier := a.invitations
+	if notifier == nil && mailer != nil {
+		notifier = invitationMailer{mail: mailer, directory: id.Directory}
 	}
 	store := organizationspg.New(a.db)
 	svc, err := organizationsapp.New(organizationsapp.Deps{
@@ -53,7 +57,7 @@ func (a *App) wireOrganizations(api fiber.Router, rec auditport.Recorder, id ide
 			InvitePerClient: platformport.Limit{Max: a.cfg.InvitationRateLimitPerIP, Window: time.Hour},
 		},
 		Meter:         a.meter,
-		Notifier:      a.invitations,
+		Notifier:      notifier,
 		InvitationTTL: a.cfg.InvitationTTL,
 	})
 	if err != nil {
