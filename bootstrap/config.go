@@ -93,6 +93,14 @@ type Config struct {
 	EmailChangeRateLimitPerUser       int `env:"EMAIL_CHANGE_RATE_LIMIT_PER_USER" envDefault:"5"`       // attempts per hour
 	EmailChangeRateLimitPerIP         int `env:"EMAIL_CHANGE_RATE_LIMIT_PER_IP" envDefault:"20"`        // attempts per hour
 
+	// Mailed account links (README, "Accounts"): verification mails asked
+	// for again, reset requests, and links opened.
+	VerificationResendRateLimitPerUser int `env:"VERIFICATION_RESEND_RATE_LIMIT_PER_USER" envDefault:"3"` // requests per hour
+	VerificationResendRateLimitPerIP   int `env:"VERIFICATION_RESEND_RATE_LIMIT_PER_IP" envDefault:"10"`  // requests per hour
+	PasswordResetRateLimitPerIP        int `env:"PASSWORD_RESET_RATE_LIMIT_PER_IP" envDefault:"10"`       // reset requests per hour
+	PasswordResetRateLimitPerAccount   int `env:"PASSWORD_RESET_RATE_LIMIT_PER_ACCOUNT" envDefault:"3"`   // reset requests per hour for one email, known or not
+	LinkTokenRateLimitPerIP            int `env:"LINK_TOKEN_RATE_LIMIT_PER_IP" envDefault:"30"`           // verification and reset tokens presented per hour
+
 	// Organization invitations: how long one stays usable, and how many one
 	// user and one client (IPv4 address or IPv6 /64) may send per hour.
 	InvitationTTL              time.Duration `env:"INVITATION_TTL" envDefault:"168h"`
@@ -198,6 +206,10 @@ func (c Config) Validate() error {
 	}
 	if c.LoginFailuresPerAccountClient < 1 || c.PasswordChangeRateLimitPerSession < 1 || c.EmailChangeRateLimitPerUser < 1 || c.EmailChangeRateLimitPerIP < 1 {
 		problems = append(problems, "LOGIN_FAILURES_PER_ACCOUNT_CLIENT, PASSWORD_CHANGE_RATE_LIMIT_PER_SESSION, EMAIL_CHANGE_RATE_LIMIT_PER_USER and EMAIL_CHANGE_RATE_LIMIT_PER_IP must be at least 1")
+	}
+	if c.VerificationResendRateLimitPerUser < 1 || c.VerificationResendRateLimitPerIP < 1 || c.PasswordResetRateLimitPerIP < 1 ||
+		c.PasswordResetRateLimitPerAccount < 1 || c.LinkTokenRateLimitPerIP < 1 {
+		problems = append(problems, "VERIFICATION_RESEND_RATE_LIMIT_PER_USER, VERIFICATION_RESEND_RATE_LIMIT_PER_IP, PASSWORD_RESET_RATE_LIMIT_PER_IP, PASSWORD_RESET_RATE_LIMIT_PER_ACCOUNT and LINK_TOKEN_RATE_LIMIT_PER_IP must be at least 1")
 	}
 	if c.InvitationTTL < time.Minute || c.InvitationTTL > 90*24*time.Hour {
 		problems = append(problems, "INVITATION_TTL must be between 1m and 2160h (90 days)")

@@ -77,6 +77,11 @@ func TestConfig_RejectsSettingsThatWouldFailLate(t *testing.T) {
 		"zero password changes per session":          func(c *Config) { c.PasswordChangeRateLimitPerSession = 0 },
 		"zero email changes per user":                func(c *Config) { c.EmailChangeRateLimitPerUser = 0 },
 		"zero email changes per client":              func(c *Config) { c.EmailChangeRateLimitPerIP = 0 },
+		"zero verification resends per user":         func(c *Config) { c.VerificationResendRateLimitPerUser = 0 },
+		"zero verification resends per client":       func(c *Config) { c.VerificationResendRateLimitPerIP = 0 },
+		"zero password resets per client":            func(c *Config) { c.PasswordResetRateLimitPerIP = 0 },
+		"zero password resets per account":           func(c *Config) { c.PasswordResetRateLimitPerAccount = 0 },
+		"zero link tokens per client":                func(c *Config) { c.LinkTokenRateLimitPerIP = 0 },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {

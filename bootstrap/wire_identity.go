@@ -18,6 +18,7 @@ import (
 	"github.com/secuird/authy/application/identityapp"
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/mailport"
 	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
@@ -31,6 +32,9 @@ const (
 
 // jobRecordRefusals names the worker and job that write refusal records.
 const jobRecordRefusals = "record_refusals"
+
+// workerPasswordResets names the worker that mails password reset links.
+const workerPasswordResets = "password_resets"
 
 // refusalDrainInterval is how often serve writes the refusal records of
 // ended windows, so a record appears within seconds of its minute.
@@ -65,13 +69,17 @@ const profileCacheTTL = time.Minute
 // cache (Redis when REDIS_URL is set, else in-process), with the
 // bounded argon2id hasher, the common-password policy and the shared rate
 // limiter, and mounts its routes. sessions is both the authenticator of the
-// protected routes and the service logins start sessions with.
-func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions sessionsport.Service) (identityWiring, error) {
+// protected routes and the service logins start sessions with; mail is the
+// outbox the account links (verification, email change, reset) are
+// enqueued into, in the transaction of the change.
+func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions sessionsport.Service, mail mailport.Enqueuer) (identityWiring, error) {
 	switch {
 	case rec == nil:
 		return identityWiring{}, errors.New("wire identity: the audit recorder is required")
 	case sessions == nil:
 		return identityWiring{}, errors.New("wire identity: the sessions service is required")
+	case mail == nil:
+		return identityWiring{}, errors.New("wire identity: the mail outbox is required")
 	}
 	hasher, err := security.NewPasswordHasher(security.HasherOptions{
 		Params: security.Argon2Params{
@@ -107,7 +115,10 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 	}
 	svc, err := identityapp.New(identityapp.Deps{
 		Users:        store,
+		Tokens:       store.Tokens(),
 		UoW:          store,
+		LinkTokens:   security.AccountTokens{},
+		Mail:         mail,
 		Hasher:       hasher,
 		Policy:       security.NewCommonPasswordPolicy(),
 		Sessions:     sessions,
@@ -128,6 +139,11 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 			PasswordChangePerUser:         platformport.Limit{Max: a.cfg.PasswordChangeRateLimitPerUser, Window: time.Hour},
 			EmailChangePerUser:            platformport.Limit{Max: a.cfg.EmailChangeRateLimitPerUser, Window: time.Hour},
 			EmailChangePerClient:          platformport.Limit{Max: a.cfg.EmailChangeRateLimitPerIP, Window: time.Hour},
+			VerificationResendPerUser:     platformport.Limit{Max: a.cfg.VerificationResendRateLimitPerUser, Window: time.Hour},
+			VerificationResendPerClient:   platformport.Limit{Max: a.cfg.VerificationResendRateLimitPerIP, Window: time.Hour},
+			PasswordForgotPerClient:       platformport.Limit{Max: a.cfg.PasswordResetRateLimitPerIP, Window: time.Hour},
+			PasswordForgotPerAccount:      platformport.Limit{Max: a.cfg.PasswordResetRateLimitPerAccount, Window: time.Hour},
+			LinkTokensPerClient:           platformport.Limit{Max: a.cfg.LinkTokenRateLimitPerIP, Window: time.Hour},
 		},
 	})
 	if err != nil {
@@ -150,8 +166,12 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 			return err
 		},
 	})
+	// The background step of password reset requests (see
+	// identityapp.ForgotPassword): each instance handles what it accepted.
+	a.workers = append(a.workers, Worker{Name: workerPasswordResets, Run: svc.RunPasswordResets})
 	identityhttp.Register(api, svc, sessions)
 	return identityWiring{
+		Operator:                svc,
 		Auth:                    sessions,
 		Directory:               svc,
 		Service:                 svc,

@@ -14,19 +14,45 @@ import (
 // Reason given to sessions when an account deletion ends them.
 const revokeReasonAccountDeleted = "account_deleted"
 
-// DeleteAccount implements identityport.Service. In one unit of work: the
+// DeleteAccount implements identityport.Service. A bearer token alone does
+// not delete an account: the request carries the current password, or for
+// an account without one p's session signed in within
+// identityport.ReauthWindow. Attempts count against the password change
+// limits (each checks a password). Then, in one unit of work: the
 // DeletionGuard (organizations) may refuse or clean up, the user is
 // soft-deleted without a password hash, every session ends, and the
 // deletion is audited.
-func (s *Service) DeleteAccount(ctx context.Context, p sessionsport.Principal) error {
+func (s *Service) DeleteAccount(ctx context.Context, p sessionsport.Principal, cmd identityport.DeleteAccountCommand) error {
+	client := clientOf(ctx)
+	if name, d := s.takeAll(ctx, []limitCheck{
+		{limitPasswordSession, passwordSessionKey(p.SessionID), s.limits.PasswordChangePerSession},
+		{limitPasswordUserClient, passwordUserClientKey(p.UserID, client), s.limits.PasswordChangePerSession},
+		{limitPasswordUser, passwordUserKey(p.UserID), s.limits.PasswordChangePerUser},
+	}); !d.Allowed {
+		s.refuse(ctx, refusal{action: actionPasswordRateLimited, limit: name, client: client, user: p.UserID}, "password")
+		return errPasswordRateLimited.WithRetryAfter(d.RetryAfter)
+	}
+	u, err := s.users.Get(ctx, p.UserID)
+	if err != nil {
+		return fmt.Errorf("delete account: %w", err)
+	}
+	verified, err := s.reauthenticate(ctx, p, u, cmd.CurrentPassword)
+	if err != nil {
+		return fmt.Errorf("delete account: %w", err)
+	}
 	_, guard := s.hooks()
-	err := s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+	err = s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
 		if guard != nil {
 			if err := guard.BeforeAccountDeletion(ctx, p.UserID); err != nil {
 				return err
 			}
 		}
 		u, err := r.Users.Update(ctx, p.UserID, func(u *identity.User) error {
+			// The password was verified against this hash; if another
+			// request changed it meanwhile, that one won.
+			if !u.PasswordHash().Equal(verified) {
+				return identity.ErrPasswordChangedConcurrently
+			}
 			return u.Delete(s.now())
 		})
 		if err != nil {

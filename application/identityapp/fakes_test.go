@@ -107,7 +107,6 @@ type fakeSessions struct {
 	revoked int
 	fail    error
 	now     func() time.Time
-	open    []sessionsport.SessionView
 }
 
 func (f *fakeSessions) Start(_ context.Context, user shared.UserID, method sessionsport.AuthMethod) (sessionsport.IssuedSession, error) {
@@ -123,47 +122,15 @@ func (f *fakeSessions) Start(_ context.Context, user shared.UserID, method sessi
 		Session: sessionsport.SessionView{
 			ID: uuid.New(), UserID: user, CreatedAt: now, LastSeenAt: now,
 			ExpiresAt: now.Add(15 * time.Minute), AbsoluteExpiresAt: now.Add(8 * time.Hour), Current: true,
+			Method: method, AuthTime: now,
 		},
 	}, nil
-}
-
-// List answers the sessions Start opened and RevokeAllOf has not ended,
-// with their creation times (signedIn overrides them).
-func (f *fakeSessions) List(_ context.Context, p sessionsport.Principal) ([]sessionsport.SessionView, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []sessionsport.SessionView
-	for _, v := range f.open {
-		if v.UserID == p.UserID {
-			v.Current = v.ID == p.SessionID
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
-// signedIn moves the creation (sign-in) time of session id.
-func (f *fakeSessions) signedIn(id uuid.UUID, at time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i := range f.open {
-		if f.open[i].ID == id {
-			f.open[i].CreatedAt = at
-		}
-	}
 }
 
 func (f *fakeSessions) RevokeAllOf(_ context.Context, user shared.UserID, keep uuid.UUID, reason string) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.revokes = append(f.revokes, revokeCall{User: user, Keep: keep, Reason: reason})
-	kept := f.open[:0]
-	for _, v := range f.open {
-		if v.UserID != user || v.ID == keep {
-			kept = append(kept, v)
-		}
-	}
-	f.open = kept
 	return f.revoked, nil
 }
 
@@ -365,7 +332,8 @@ func (f *fixture) login(t *testing.T, email, password string) identityport.Login
 }
 
 func principal(res identityport.LoginResult) sessionsport.Principal {
-	return sessionsport.Principal{UserID: res.User.ID, SessionID: res.Session.Session.ID, ExpiresAt: res.Session.Session.ExpiresAt}
+	v := res.Session.Session
+	return sessionsport.Principal{UserID: res.User.ID, SessionID: v.ID, ExpiresAt: v.ExpiresAt, Method: v.Method, AuthTime: v.AuthTime}
 }
 
 func fieldsOf(t *testing.T, err error) map[string][]string {

@@ -139,6 +139,9 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 			return fmt.Errorf("start session: %w", err)
 		}
 		details := map[string]any{"session_id": issued.Session.ID.String()}
+		if t := sessionsport.TransportFrom(ctx); t != "" {
+			details["transport"] = string(t) // a sign-in through the pages says "cookie"
+		}
 		if !upgraded.IsZero() {
 			details["password_rehashed"] = true
 		}

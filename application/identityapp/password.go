@@ -30,7 +30,8 @@ const (
 // ChangePassword implements identityport.Service.
 //
 // A wrong current password is a 400 naming current_password (not a 401,
-// which clients take for an expired session). Attempts are limited per
+// which clients take for an expired session); an account without a
+// password is identity.ErrNoPassword (409), pointing to the reset flow. Attempts are limited per
 // session, per user and client, and per user across sessions (a higher
 // ceiling), so a stolen session can guess the password only so often, and
 // spending its budget does not stop the owner's other sessions on other
@@ -48,6 +49,11 @@ func (s *Service) ChangePassword(ctx context.Context, p sessionsport.Principal, 
 	u, err := s.users.Get(ctx, p.UserID)
 	if err != nil {
 		return identityport.PasswordChanged{}, fmt.Errorf("change password: %w", err)
+	}
+	if !u.HasPassword() {
+		// Nothing to verify the request against: the account sets a
+		// password through the reset flow, which proves its mailbox.
+		return identityport.PasswordChanged{}, identity.ErrNoPassword
 	}
 	f := shared.FieldErrors{}
 	switch {
@@ -91,6 +97,10 @@ func (s *Service) ChangePassword(ctx context.Context, p sessionsport.Principal, 
 			return err
 		}
 		s.holdProfile(ctx, p.UserID)
+		// A reset link mailed earlier would undo the change.
+		if _, err := r.Tokens.Retire(ctx, p.UserID, s.now(), identity.PurposeResetPassword); err != nil {
+			return fmt.Errorf("retire reset links: %w", err)
+		}
 		n, err := s.sessions.RevokeAllOf(ctx, p.UserID, p.SessionID, revokeReasonPasswordChanged)
 		if err != nil {
 			return fmt.Errorf("revoke other sessions: %w", err)

@@ -2,12 +2,12 @@ package identityapp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/secuird/authy/domain/identity"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/mailport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
@@ -20,18 +20,30 @@ const (
 	limitEmailClient = "email_client"
 )
 
-// UpdateProfile implements identityport.Service. Changing the email is
-// limited per user and per client (EmailChangePerUser, EmailChangePerClient):
-// each attempt tells whether an address has an account.
-func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, cmd identityport.UpdateProfileCommand) (identityport.UserView, error) {
+// UpdateProfile implements identityport.Service.
+//
+// The name changes at once. A new email does not: the change needs
+// re-authentication (the current password, or a recent sign-in for an
+// account without one), then a confirmation link goes to the new address
+// (identity.PurposeChangeEmail, replacing any earlier one) and a notice to
+// the current one, and the account keeps its address until the link is
+// opened (VerifyEmail). The answer is the same whether or not the new
+// address has an account: nothing is looked up here, the link is mailed
+// either way, and confirming an address another account has by then fails
+// with identity.ErrEmailTaken, which only the owner of that mailbox can
+// see. Attempts are still limited per user and per client
+// (EmailChangePerUser, EmailChangePerClient): each one mails two people
+// and, for a password account, checks a password.
+func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, cmd identityport.UpdateProfileCommand) (identityport.ProfileUpdated, error) {
 	var change identity.ProfileChange
+	var newEmail *identity.Email
 	f := shared.FieldErrors{}
 	if cmd.Email != nil {
 		e, reason := identity.ParseEmail(*cmd.Email)
 		if reason != "" {
 			f.Add("email", reason)
 		}
-		change.Email = &e
+		newEmail = &e
 	}
 	if cmd.Name != nil {
 		n, reason := identity.ParseName(*cmd.Name)
@@ -41,28 +53,34 @@ func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, c
 		change.Name = &n
 	}
 	if err := f.Err(identity.CodeInvalidInput); err != nil {
-		return identityport.UserView{}, err
+		return identityport.ProfileUpdated{}, err
 	}
-	if change.Email != nil {
-		// Every email change tells whether the address is taken, so the
-		// attempts are limited per user and per client before the look-up.
+	var pending *link
+	if newEmail != nil {
 		client := clientOf(ctx)
 		if name, d := s.takeAll(ctx, []limitCheck{
 			{limitEmailUser, emailUserKey(p.UserID), s.limits.EmailChangePerUser},
 			{limitEmailClient, emailClientKey(client), s.limits.EmailChangePerClient},
 		}); !d.Allowed {
 			s.refuse(ctx, refusal{action: actionEmailRateLimited, limit: name, client: client, user: p.UserID}, "email_change")
-			return identityport.UserView{}, errEmailChangeRateLimited.WithRetryAfter(d.RetryAfter)
+			return identityport.ProfileUpdated{}, errEmailChangeRateLimited.WithRetryAfter(d.RetryAfter)
 		}
-		other, err := s.users.FindByEmail(ctx, *change.Email)
-		switch {
-		case err == nil && other.ID() != p.UserID:
-			return identityport.UserView{}, identity.ErrEmailTaken
-		case err != nil && !errors.Is(err, identity.ErrUserNotFound):
-			return identityport.UserView{}, fmt.Errorf("update profile: %w", err)
+		u, err := s.users.Get(ctx, p.UserID)
+		if err != nil {
+			return identityport.ProfileUpdated{}, fmt.Errorf("update profile: %w", err)
+		}
+		if !newEmail.Equal(u.Email()) {
+			if _, err := s.reauthenticate(ctx, p, u, cmd.CurrentPassword); err != nil {
+				return identityport.ProfileUpdated{}, fmt.Errorf("update profile: %w", err)
+			}
+			l, err := s.newLink(u.ID(), identity.PurposeChangeEmail, *newEmail, p.SessionID, s.now())
+			if err != nil {
+				return identityport.ProfileUpdated{}, fmt.Errorf("update profile: %w", err)
+			}
+			pending = &l
 		}
 	}
-	var out identityport.UserView
+	var out identityport.ProfileUpdated
 	err := s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
 		u, err := r.Users.Update(ctx, p.UserID, func(u *identity.User) error {
 			_, err := u.UpdateProfile(change, s.now())
@@ -71,18 +89,53 @@ func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, c
 		if err != nil {
 			return err
 		}
-		s.holdProfile(ctx, p.UserID)
 		if ev := auditEvents(u.PullEvents(), nil); len(ev) > 0 {
+			s.holdProfile(ctx, p.UserID)
 			if err := s.audit.Record(ctx, ev...); err != nil {
 				return fmt.Errorf("audit: %w", err)
 			}
 		}
-		out = view(u)
+		out = identityport.ProfileUpdated{User: view(u)}
+		if pending != nil {
+			if err := s.requestEmailChange(ctx, r, u, *pending); err != nil {
+				return err
+			}
+			out.PendingEmail, out.PendingExpiresAt = pending.token.Email().String(), pending.token.ExpiresAt()
+		}
 		return nil
 	})
 	if err != nil {
-		return identityport.UserView{}, fmt.Errorf("update profile: %w", err)
+		return identityport.ProfileUpdated{}, fmt.Errorf("update profile: %w", err)
 	}
 	s.holdProfile(context.WithoutCancel(ctx), p.UserID)
 	return out, nil
+}
+
+// requestEmailChange stores l (a confirmation link for the new address),
+// mails it there and tells the current address, inside r's unit of work.
+func (s *Service) requestEmailChange(ctx context.Context, r identityport.TxRepos, u *identity.User, l link) error {
+	if err := s.store(ctx, r, l); err != nil {
+		return err
+	}
+	t := l.token
+	name := u.Name().String()
+	if _, err := s.mail.Enqueue(ctx, mailport.Mail{
+		To: t.Email(),
+		Data: mailport.EmailChangeConfirmation{
+			Name: name, NewEmail: t.Email().String(), Token: l.secret, ExpiresAt: t.ExpiresAt(),
+		},
+		DiscardAfter: t.ExpiresAt(),
+	}); err != nil {
+		return fmt.Errorf("enqueue email change confirmation: %w", err)
+	}
+	if _, err := s.mail.Enqueue(ctx, mailport.Mail{
+		To:   u.Email(),
+		Data: mailport.EmailChangeNotice{Name: name, NewEmail: t.Email().String(), RequestedAt: t.CreatedAt()},
+	}); err != nil {
+		return fmt.Errorf("enqueue email change notice: %w", err)
+	}
+	if err := s.audit.Record(ctx, userEvent(actionEmailChangeRequested, u.ID(), nil, t.CreatedAt())); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
 }

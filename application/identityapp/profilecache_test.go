@@ -162,7 +162,7 @@ func TestMe_OfADeletedAccountIsNotFoundEvenWhenItWasCached(t *testing.T) {
 	c := newCachedPair(t, identitymem.NewProfileCache(time.Minute))
 	me(t, c.svc, c.p)
 	me(t, c.second, c.p)
-	if err := c.svc.DeleteAccount(context.Background(), c.p); err != nil {
+	if err := c.svc.DeleteAccount(context.Background(), c.p, identityport.DeleteAccountCommand{CurrentPassword: "UserPass123!"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, svc := range []*identityapp.Service{c.second, c.svc} {
@@ -220,7 +220,7 @@ func TestUpdateProfile_SucceedsWhenTheProfileCacheIsDown(t *testing.T) {
 	c := newCachedPair(t, profiles)
 	name := "Still Saved"
 	v, err := c.svc.UpdateProfile(context.Background(), c.p, identityport.UpdateProfileCommand{Name: &name})
-	if err != nil || v.Name != name {
+	if err != nil || v.User.Name != name {
 		t.Fatalf("UpdateProfile = %+v, %v", v, err)
 	}
 	if got := me(t, c.second, c.p); got.Name != name {

@@ -25,6 +25,11 @@ const (
 	actionRegisterRateLimited = "auth.register.rate_limited"
 	actionPasswordRateLimited = "user.password.rate_limited"
 	actionEmailRateLimited    = "user.email.rate_limited"
+	actionResendRateLimited   = "auth.email.verification_rate_limited"
+	actionForgotRateLimited   = "auth.password.reset_rate_limited"
+	// actionLinkTokenRateLimited summarises refused verification, email
+	// change and password reset links.
+	actionLinkTokenRateLimited = "auth.link_token.rate_limited"
 )
 
 // refusal names what refused an attempt. It is the tally key, so its parts
@@ -73,7 +78,9 @@ func (s *Service) refuse(ctx context.Context, r refusal, metric string) {
 
 // RecordRefusals writes one audit record for every limited key and ended
 // window (action auth.login.rate_limited, auth.register.rate_limited,
-// user.password.rate_limited or user.email.rate_limited) with the number of
+// user.password.rate_limited, user.email.rate_limited,
+// auth.email.verification_rate_limited, auth.password.reset_rate_limited or
+// auth.link_token.rate_limited) with the number of
 // attempts refused, and returns how many records it wrote. Every instance
 // may run it: each window is handed to exactly one caller. Windows that
 // could not be written are logged with their counts, not retried.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"github.com/secuird/authy/domain/identity"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/identityport"
@@ -63,9 +65,14 @@ func (s *Service) register(ctx context.Context, cmd identityport.RegisterCommand
 		return identityport.UserView{}, fmt.Errorf("register: %w", err)
 	}
 	listeners, _ := s.hooks()
+	id, now := s.newID(), s.now()
+	verification, err := s.newLink(id, identity.PurposeVerifyEmail, email, uuid.Nil, now)
+	if err != nil {
+		return identityport.UserView{}, fmt.Errorf("register: %w", err)
+	}
 	var out identityport.UserView
 	err = s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		u, err := identity.NewUser(s.newID(), email, name, hash, s.now())
+		u, err := identity.NewUser(id, email, name, hash, now)
 		if err != nil {
 			return err
 		}
@@ -79,6 +86,10 @@ func (s *Service) register(ctx context.Context, cmd identityport.RegisterCommand
 		}
 		if err := s.audit.Record(ctx, auditEvents(u.PullEvents(), nil)...); err != nil {
 			return fmt.Errorf("audit: %w", err)
+		}
+		// The verification mail commits with the account or not at all.
+		if err := s.sendVerification(ctx, r, u, verification, "registration"); err != nil {
+			return err
 		}
 		out = view(u)
 		return nil

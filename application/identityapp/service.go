@@ -1,9 +1,10 @@
 // Package identityapp implements identityport.Service: registration, login,
-// the profile, password changes and account deletion, plus the Directory
-// other contexts use to look users up.
+// the profile, password changes and account deletion, the mailed links
+// (email verification, email change confirmation, password reset), plus the
+// Directory other contexts use to look users up.
 //
 // It imports only the identity domain, domain/shared and ports: storage,
-// hashing, sessions, audit, rate limits and metrics all arrive as ports, so
+// hashing, sessions, audit, mail, rate limits and metrics all arrive as ports, so
 // the package runs unchanged on memstore in unit tests and on GORM in
 // production. It never imports Fiber, GORM, go-redis, net/http or an adapter.
 package identityapp
@@ -24,6 +25,7 @@ import (
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/mailport"
 	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
@@ -66,6 +68,18 @@ type Limits struct {
 	// the account's email, each of which tells whether an address is taken.
 	EmailChangePerUser   platformport.Limit
 	EmailChangePerClient platformport.Limit
+	// VerificationResendPerUser and VerificationResendPerClient count
+	// requests for another verification mail.
+	VerificationResendPerUser   platformport.Limit
+	VerificationResendPerClient platformport.Limit
+	// PasswordForgotPerClient and PasswordForgotPerAccount count reset
+	// requests from one client, and for one email (known or not, so the
+	// limit reveals nothing): each may mail the account.
+	PasswordForgotPerClient  platformport.Limit
+	PasswordForgotPerAccount platformport.Limit
+	// LinkTokensPerClient counts the mailed links' tokens one client
+	// presents (verification, email change confirmation, password reset).
+	LinkTokensPerClient platformport.Limit
 }
 
 // DefaultLimits are the limits used when the configuration sets none.
@@ -80,6 +94,11 @@ func DefaultLimits() Limits {
 		PasswordChangePerUser:         platformport.Limit{Max: 20, Window: time.Hour},
 		EmailChangePerUser:            platformport.Limit{Max: 5, Window: time.Hour},
 		EmailChangePerClient:          platformport.Limit{Max: 20, Window: time.Hour},
+		VerificationResendPerUser:     platformport.Limit{Max: 3, Window: time.Hour},
+		VerificationResendPerClient:   platformport.Limit{Max: 10, Window: time.Hour},
+		PasswordForgotPerClient:       platformport.Limit{Max: 10, Window: time.Hour},
+		PasswordForgotPerAccount:      platformport.Limit{Max: 3, Window: time.Hour},
+		LinkTokensPerClient:           platformport.Limit{Max: 30, Window: time.Hour},
 	}
 }
 
@@ -87,11 +106,17 @@ func DefaultLimits() Limits {
 // sign-in is forgotten first.
 const knownClientsKept = 16
 
-// Deps are the ports the service needs. Every field but NewID, Log,
-// Profiles and Limits is required; zero Limits fall back to DefaultLimits one by one.
+// Deps are the ports the service needs. Every field but NewID, NewTokenID,
+// Log, Profiles, ResetQueue and Limits is required; zero Limits fall back to
+// DefaultLimits one by one.
 type Deps struct {
-	Users    identityport.UserRepository
-	UoW      identityport.UnitOfWork
+	Users  identityport.UserRepository
+	Tokens identityport.TokenRepository
+	UoW    identityport.UnitOfWork
+	// LinkTokens makes the secrets of mailed links.
+	LinkTokens identityport.AccountTokens
+	// Mail enqueues mail inside the unit of work of the change it is about.
+	Mail     mailport.Enqueuer
 	Hasher   identityport.PasswordHasher
 	Policy   identityport.PasswordPolicy
 	Sessions sessionsport.Service
@@ -110,6 +135,11 @@ type Deps struct {
 	Profiles identityport.ProfileCache
 	// NewID returns ids for new users (random UUIDs by default).
 	NewID func() shared.UserID
+	// NewTokenID returns ids for new link tokens (random UUIDs by default).
+	NewTokenID func() uuid.UUID
+	// ResetQueue bounds the password reset requests waiting for the
+	// background step (DefaultResetQueue when zero).
+	ResetQueue int
 	// Log receives what the service deliberately does not fail on (a rate
 	// limiter or audit store that cannot answer for a failed attempt).
 	Log *slog.Logger
@@ -118,7 +148,10 @@ type Deps struct {
 // Service implements identityport.Service.
 type Service struct {
 	users    identityport.UserRepository
+	tokens   identityport.TokenRepository
 	uow      identityport.UnitOfWork
+	links    identityport.AccountTokens
+	mail     mailport.Enqueuer
 	hasher   identityport.PasswordHasher
 	policy   identityport.PasswordPolicy
 	sessions sessionsport.Service
@@ -130,7 +163,11 @@ type Service struct {
 	clock    platformport.Clock
 	limits   Limits
 	newID    func() shared.UserID
+	newTokID func() uuid.UUID
 	log      *slog.Logger
+	// resets holds the password reset requests the background step
+	// (RunPasswordResets) has yet to handle; see ForgotPassword.
+	resets   chan resetRequest
 	profiles identityport.ProfileCache
 	// profilesSuspectUntil is when Me may read the profile cache again
 	// after a failure (Unix nanoseconds).
@@ -146,12 +183,13 @@ var _ identityport.Service = (*Service)(nil)
 // New checks d and returns the service.
 func New(d Deps) (*Service, error) {
 	missing := map[string]bool{
-		"Users": d.Users == nil, "UoW": d.UoW == nil, "Hasher": d.Hasher == nil,
+		"Users": d.Users == nil, "Tokens": d.Tokens == nil, "UoW": d.UoW == nil, "LinkTokens": d.LinkTokens == nil,
+		"Mail": d.Mail == nil, "Hasher": d.Hasher == nil,
 		"Policy": d.Policy == nil, "Sessions": d.Sessions == nil, "Audit": d.Audit == nil,
 		"Limiter": d.Limiter == nil, "KnownClients": d.KnownClients == nil, "Refusals": d.Refusals == nil,
 		"Meter": d.Meter == nil, "Clock": d.Clock == nil,
 	}
-	for _, name := range []string{"Users", "UoW", "Hasher", "Policy", "Sessions", "Audit", "Limiter", "KnownClients", "Refusals", "Meter", "Clock"} {
+	for _, name := range []string{"Users", "Tokens", "UoW", "LinkTokens", "Mail", "Hasher", "Policy", "Sessions", "Audit", "Limiter", "KnownClients", "Refusals", "Meter", "Clock"} {
 		if missing[name] {
 			return nil, errors.New("identityapp: missing dependency " + name)
 		}
@@ -167,6 +205,11 @@ func New(d Deps) (*Service, error) {
 		{&l.PasswordChangePerUser, &def.PasswordChangePerUser},
 		{&l.EmailChangePerUser, &def.EmailChangePerUser},
 		{&l.EmailChangePerClient, &def.EmailChangePerClient},
+		{&l.VerificationResendPerUser, &def.VerificationResendPerUser},
+		{&l.VerificationResendPerClient, &def.VerificationResendPerClient},
+		{&l.PasswordForgotPerClient, &def.PasswordForgotPerClient},
+		{&l.PasswordForgotPerAccount, &def.PasswordForgotPerAccount},
+		{&l.LinkTokensPerClient, &def.LinkTokensPerClient},
 	} {
 		if p.got.Max <= 0 || p.got.Window <= 0 {
 			*p.got = *p.def
@@ -175,13 +218,20 @@ func New(d Deps) (*Service, error) {
 	if l.KnownClientTTL <= 0 {
 		l.KnownClientTTL = def.KnownClientTTL
 	}
+	queue := d.ResetQueue
+	if queue <= 0 {
+		queue = DefaultResetQueue
+	}
 	s := &Service{
-		users: d.Users, uow: d.UoW, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
+		users: d.Users, tokens: d.Tokens, uow: d.UoW, links: d.LinkTokens, mail: d.Mail, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		audit: d.Audit, limiter: d.Limiter, known: d.KnownClients, refusals: d.Refusals, meter: d.Meter, clock: d.Clock, limits: l,
-		newID: d.NewID, log: d.Log, profiles: d.Profiles,
+		newID: d.NewID, newTokID: d.NewTokenID, log: d.Log, profiles: d.Profiles, resets: make(chan resetRequest, queue),
 	}
 	if s.newID == nil {
 		s.newID = func() shared.UserID { return shared.UserID(uuid.New()) }
+	}
+	if s.newTokID == nil {
+		s.newTokID = uuid.New
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -234,6 +284,11 @@ func passwordUserClientKey(id shared.UserID, client string) string {
 func passwordUserKey(id shared.UserID) string { return "identity:password:user:" + id.String() }
 func emailUserKey(id shared.UserID) string    { return "identity:email-change:user:" + id.String() }
 func emailClientKey(client string) string     { return "identity:email-change:ip:" + client }
+func resendUserKey(id shared.UserID) string   { return "identity:verify-resend:user:" + id.String() }
+func resendClientKey(client string) string    { return "identity:verify-resend:ip:" + client }
+func forgotClientKey(client string) string    { return "identity:password-forgot:ip:" + client }
+func forgotAccountKey(account string) string  { return "identity:password-forgot:account:" + account }
+func linkTokenClientKey(client string) string { return "identity:link-token:ip:" + client }
 
 // accountOf names an account in limiter keys and refusal records without
 // the address: the first 16 bytes of SHA-256 of the normalized email, hex.
@@ -305,13 +360,13 @@ func (s *Service) recordAttempt(ctx context.Context, ev auditport.Event) {
 
 func view(u *identity.User) identityport.UserView {
 	return identityport.UserView{
-		ID: u.ID(), Email: u.Email().String(), Name: u.Name().String(),
-		CreatedAt: u.CreatedAt(), UpdatedAt: u.UpdatedAt(),
+		ID: u.ID(), Email: u.Email().String(), EmailVerified: u.EmailVerified(), EmailVerifiedAt: u.EmailVerifiedAt(),
+		Name: u.Name().String(), CreatedAt: u.CreatedAt(), UpdatedAt: u.UpdatedAt(),
 	}
 }
 
 func summary(u *identity.User) identityport.UserSummary {
-	return identityport.UserSummary{ID: u.ID(), Email: u.Email().String(), Name: u.Name().String()}
+	return identityport.UserSummary{ID: u.ID(), Email: u.Email().String(), Name: u.Name().String(), EmailVerified: u.EmailVerified()}
 }
 
 // auditEvents turns the aggregate's domain events into audit records by the
@@ -334,6 +389,13 @@ func auditEvents(events []identity.Event, extra map[string]any) []auditport.Even
 			ev.Action = "user.password.changed"
 		case identity.UserDeleted:
 			ev.Action = "user.deleted"
+		case identity.EmailVerified:
+			ev.Action = actionEmailVerified
+		case identity.EmailChanged:
+			ev.Action = actionEmailChanged
+		case identity.PasswordReset:
+			ev.Action = actionPasswordResetCompleted
+			ev.Details = map[string]any{"email_verified": e.EmailVerified}
 		default:
 			continue
 		}

@@ -13,11 +13,16 @@ import (
 	"github.com/secuird/authy/ports/organizationsport"
 )
 
+// errEmailUnverified answers an invitee whose account has not proven its
+// address: whoever registers an invited address without owning it must
+// neither join nor see, accept or decline what was sent to it.
+var errEmailUnverified = shared.Forbidden("organizations.email_unverified",
+	"verify your email address to see and accept invitations")
+
 // acceptingEmail is the address under which actor may accept, decline and
-// list invitations: their account's email, as identity reports it. It is
-// the one place that decides whose an invitation is, so requiring the
-// address to be verified is one more condition here once identity's
-// summary carries it.
+// list invitations: their account's email, as identity reports it, and
+// only once identity reports it verified. It is the one place that decides
+// whose an invitation is.
 func (s *Service) acceptingEmail(ctx context.Context, actor shared.UserID) (string, error) {
 	users, err := s.dir.GetMany(ctx, []shared.UserID{actor})
 	if err != nil {
@@ -26,6 +31,9 @@ func (s *Service) acceptingEmail(ctx context.Context, actor shared.UserID) (stri
 	u, ok := users[actor]
 	if !ok {
 		return "", organizations.ErrInvitationNotFound
+	}
+	if !u.EmailVerified {
+		return "", errEmailUnverified
 	}
 	email, ok := parseEmail(u.Email)
 	if !ok {

@@ -26,8 +26,8 @@ func (e eventBase) OccurredAt() time.Time { return e.at }
 // UserRegistered is recorded by NewUser.
 type UserRegistered struct{ eventBase }
 
-// ProfileUpdated is recorded when the name or the email changed; Fields
-// lists the changed fields ("email", "name") in that order.
+// ProfileUpdated is recorded when the profile changed; Fields lists the
+// changed fields ("name").
 type ProfileUpdated struct {
 	eventBase
 	Fields []string
@@ -39,3 +39,17 @@ type PasswordChanged struct{ eventBase }
 
 // UserDeleted is recorded when the account is deleted.
 type UserDeleted struct{ eventBase }
+
+// EmailVerified is recorded when the account proved it owns its email.
+type EmailVerified struct{ eventBase }
+
+// EmailChanged is recorded when the account switched to a new address its
+// owner confirmed (the new one is verified with it).
+type EmailChanged struct{ eventBase }
+
+// PasswordReset is recorded when a password was set through a mailed reset
+// link; EmailVerified tells whether that also verified the email.
+type PasswordReset struct {
+	eventBase
+	EmailVerified bool
+}

@@ -73,31 +73,35 @@ func TestNewUser_RefusesMissingParts(t *testing.T) {
 	if !errors.As(err, &se) || se.Kind() != shared.KindInvalid {
 		t.Fatalf("want a validation error, got %v", err)
 	}
-	for _, f := range []string{"id", "email", "name", "password", "created_at"} {
+	for _, f := range []string{"id", "email", "name", "created_at"} {
 		if len(se.Fields()[f]) == 0 {
 			t.Errorf("no reason for %s", f)
 		}
 	}
 }
 
+func TestNewUser_WithoutAPasswordIsAValidAccountWithAnUnverifiedEmail(t *testing.T) {
+	u, err := identity.NewUser(userID, mustEmail(t, "sso@acme-corp.com"), mustName(t, "Sso"), identity.PasswordHash{}, t0)
+	if err != nil {
+		t.Fatalf("a user without a password must be valid: %v", err)
+	}
+	if u.HasPassword() || u.EmailVerified() || !u.EmailVerifiedAt().IsZero() {
+		t.Fatalf("has password %v, verified %v", u.HasPassword(), u.EmailVerified())
+	}
+}
+
 func TestUpdateProfile_ChangesOnlyWhatDiffersAndNamesTheFields(t *testing.T) {
-	newEmail := mustEmail(t, "robert@acme-corp.com")
 	sameName := mustName(t, "Bob")
 	newName := mustName(t, "Robert")
-	sameEmailOtherSpelling := mustEmail(t, "BOB@ACME-CORP.COM")
 	tests := []struct {
-		name      string
-		change    identity.ProfileChange
-		fields    []string
-		wantEmail string
-		wantName  string
+		name     string
+		change   identity.ProfileChange
+		fields   []string
+		wantName string
 	}{
-		{"nothing", identity.ProfileChange{}, nil, "bob@acme-corp.com", "Bob"},
-		{"same name", identity.ProfileChange{Name: &sameName}, nil, "bob@acme-corp.com", "Bob"},
-		{"new name", identity.ProfileChange{Name: &newName}, []string{"name"}, "bob@acme-corp.com", "Robert"},
-		{"new email", identity.ProfileChange{Email: &newEmail}, []string{"email"}, "robert@acme-corp.com", "Bob"},
-		{"both", identity.ProfileChange{Email: &newEmail, Name: &newName}, []string{"email", "name"}, "robert@acme-corp.com", "Robert"},
-		{"the same email in another case", identity.ProfileChange{Email: &sameEmailOtherSpelling}, nil, "bob@acme-corp.com", "Bob"},
+		{"nothing", identity.ProfileChange{}, nil, "Bob"},
+		{"same name", identity.ProfileChange{Name: &sameName}, nil, "Bob"},
+		{"new name", identity.ProfileChange{Name: &newName}, []string{"name"}, "Robert"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,7 +114,7 @@ func TestUpdateProfile_ChangesOnlyWhatDiffersAndNamesTheFields(t *testing.T) {
 			if !reflect.DeepEqual(fields, tt.fields) {
 				t.Fatalf("fields = %v, want %v", fields, tt.fields)
 			}
-			if u.Email().String() != tt.wantEmail || u.Name().String() != tt.wantName {
+			if u.Email().String() != "bob@acme-corp.com" || u.Name().String() != tt.wantName {
 				t.Fatalf("got %q %q", u.Email(), u.Name())
 			}
 			ev := u.PullEvents()
@@ -130,12 +134,127 @@ func TestUpdateProfile_ChangesOnlyWhatDiffersAndNamesTheFields(t *testing.T) {
 
 func TestUpdateProfile_RefusesZeroValuesAndLeavesTheUserUnchanged(t *testing.T) {
 	u := newUser(t)
-	var zeroEmail identity.Email
-	if _, err := u.UpdateProfile(identity.ProfileChange{Email: &zeroEmail}, t0.Add(time.Minute)); shared.KindOf(err) != shared.KindInvalid {
+	var zeroName identity.Name
+	if _, err := u.UpdateProfile(identity.ProfileChange{Name: &zeroName}, t0.Add(time.Minute)); shared.KindOf(err) != shared.KindInvalid {
 		t.Fatalf("want invalid, got %v", err)
 	}
-	if u.Email().String() != "bob@acme-corp.com" || len(u.PullEvents()) != 0 {
+	if u.Name().String() != "Bob" || len(u.PullEvents()) != 0 {
 		t.Fatal("a refused change must leave the aggregate unchanged")
+	}
+}
+
+func TestVerifyEmail_ProvesOnlyTheAddressTheAccountHasNow(t *testing.T) {
+	u := newUser(t)
+	if err := u.VerifyEmail(mustEmail(t, "old-bob@acme-corp.com"), t0.Add(time.Minute)); !errors.Is(err, identity.ErrTokenInvalid) {
+		t.Fatalf("a link mailed to another address: want ErrTokenInvalid, got %v", err)
+	}
+	if u.EmailVerified() || len(u.PullEvents()) != 0 {
+		t.Fatal("a refused verification must leave the aggregate unchanged")
+	}
+	at := t0.Add(time.Hour)
+	if err := u.VerifyEmail(mustEmail(t, "BOB@acme-corp.com"), at); err != nil {
+		t.Fatal(err)
+	}
+	if !u.EmailVerified() || !u.EmailVerifiedAt().Equal(at) || !u.UpdatedAt().Equal(at) {
+		t.Fatalf("verified %v at %v", u.EmailVerified(), u.EmailVerifiedAt())
+	}
+	if ev := u.PullEvents(); len(ev) != 1 {
+		t.Fatalf("events %#v", ev)
+	} else if _, ok := ev[0].(identity.EmailVerified); !ok {
+		t.Fatalf("events %#v", ev)
+	}
+	if err := u.VerifyEmail(mustEmail(t, "bob@acme-corp.com"), at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if !u.EmailVerifiedAt().Equal(at) || len(u.PullEvents()) != 0 {
+		t.Fatal("verifying a verified email again must change and record nothing")
+	}
+}
+
+func TestChangeEmail_SwitchesToTheConfirmedAddressAndVerifiesIt(t *testing.T) {
+	u := newUser(t)
+	at := t0.Add(time.Hour)
+	if err := u.ChangeEmail(mustEmail(t, "robert@acme-corp.com"), at); err != nil {
+		t.Fatal(err)
+	}
+	if u.Email().String() != "robert@acme-corp.com" || !u.EmailVerifiedAt().Equal(at) {
+		t.Fatalf("email %s verified at %v", u.Email(), u.EmailVerifiedAt())
+	}
+	if ev := u.PullEvents(); len(ev) != 1 {
+		t.Fatalf("events %#v", ev)
+	} else if _, ok := ev[0].(identity.EmailChanged); !ok {
+		t.Fatalf("events %#v", ev)
+	}
+	if err := u.VerifyEmail(mustEmail(t, "bob@acme-corp.com"), at); !errors.Is(err, identity.ErrTokenInvalid) {
+		t.Fatalf("a verification link of the old address must not apply: %v", err)
+	}
+	var zero identity.Email
+	if err := u.ChangeEmail(zero, at); shared.KindOf(err) != shared.KindInvalid || u.Email().String() != "robert@acme-corp.com" {
+		t.Fatalf("a zero address must be refused: %v", err)
+	}
+}
+
+func TestChangeEmail_ToTheSameAddressOnlyVerifiesIt(t *testing.T) {
+	u := newUser(t)
+	if err := u.ChangeEmail(mustEmail(t, "Bob@ACME-corp.com"), t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	ev := u.PullEvents()
+	if _, ok := ev[0].(identity.EmailVerified); len(ev) != 1 || !ok || !u.EmailVerified() {
+		t.Fatalf("events %#v", ev)
+	}
+}
+
+func TestResetPassword_SetsAPasswordEvenWithoutOneAndVerifiesTheEmail(t *testing.T) {
+	u, err := identity.NewUser(userID, mustEmail(t, "bob@acme-corp.com"), mustName(t, "Bob"), identity.PasswordHash{}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.PullEvents()
+	at := t0.Add(time.Minute)
+	if err := u.ResetPassword(hash2, mustEmail(t, "bob@acme-corp.com"), at); err != nil {
+		t.Fatal(err)
+	}
+	if !u.HasPassword() || !u.PasswordHash().Equal(hash2) || !u.EmailVerifiedAt().Equal(at) {
+		t.Fatal("the reset must set the password and verify the email")
+	}
+	ev := u.PullEvents()
+	if pr, ok := ev[0].(identity.PasswordReset); len(ev) != 1 || !ok || !pr.EmailVerified {
+		t.Fatalf("events %#v", ev)
+	}
+	if err := u.ResetPassword(hash1, mustEmail(t, "bob@acme-corp.com"), at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if pr := u.PullEvents()[0].(identity.PasswordReset); pr.EmailVerified || !u.EmailVerifiedAt().Equal(at) {
+		t.Fatal("a second reset must not verify again")
+	}
+}
+
+func TestResetPassword_ByALinkMailedToAnotherAddressIsRefused(t *testing.T) {
+	u := newUser(t)
+	if err := u.ResetPassword(hash2, mustEmail(t, "old-bob@acme-corp.com"), t0.Add(time.Minute)); !errors.Is(err, identity.ErrTokenInvalid) {
+		t.Fatalf("want ErrTokenInvalid, got %v", err)
+	}
+	if !u.PasswordHash().Equal(hash1) || u.EmailVerified() || len(u.PullEvents()) != 0 {
+		t.Fatal("a refused reset must leave the aggregate unchanged")
+	}
+}
+
+func TestChangePassword_WithoutAPasswordPointsToTheResetFlow(t *testing.T) {
+	u, err := identity.NewUser(userID, mustEmail(t, "bob@acme-corp.com"), mustName(t, "Bob"), identity.PasswordHash{}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, verb := range map[string]func() error{
+		"change":  func() error { return u.ChangePassword(hash2, t0.Add(time.Minute)) },
+		"upgrade": func() error { return u.UpgradePasswordHash(hash2, t0.Add(time.Minute)) },
+	} {
+		if err := verb(); !errors.Is(err, identity.ErrNoPassword) || shared.KindOf(err) != shared.KindConflict {
+			t.Fatalf("%s: want ErrNoPassword, got %v", name, err)
+		}
+	}
+	if u.HasPassword() {
+		t.Fatal("a refused change must not set a password")
 	}
 }
 
@@ -191,6 +310,9 @@ func TestDelete_DropsTheHashRecordsItAndFreezesTheAccount(t *testing.T) {
 			_, err := u.UpdateProfile(identity.ProfileChange{Name: &name}, at)
 			return err
 		}},
+		{"verify email", func() error { return u.VerifyEmail(u.Email(), at) }},
+		{"change email", func() error { return u.ChangeEmail(mustEmail(t, "mallory@example.com"), at) }},
+		{"reset password", func() error { return u.ResetPassword(hash2, u.Email(), at) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,12 +339,18 @@ func TestUpdatedAt_NeverMovesBackwards(t *testing.T) {
 
 func TestRehydrateUser_RestoresStateWithoutEvents(t *testing.T) {
 	del := t0.Add(time.Hour)
-	u := identity.RehydrateUser(userID, mustEmail(t, "bob@acme-corp.com"), mustName(t, "Bob"), identity.PasswordHash{}, t0, del, del)
+	u := identity.RehydrateUser(identity.UserState{ID: userID, Email: mustEmail(t, "bob@acme-corp.com"), Name: mustName(t, "Bob"),
+		CreatedAt: t0, UpdatedAt: del, DeletedAt: del})
 	if !u.Deleted() || len(u.PullEvents()) != 0 {
 		t.Fatal("rehydration must restore deletion and record nothing")
 	}
-	live := identity.RehydrateUser(userID, mustEmail(t, "bob@acme-corp.com"), mustName(t, "Bob"), hash1, t0, t0, time.Time{})
-	if live.Deleted() {
-		t.Fatal("a zero deleted_at is a live account")
+	st := identity.UserState{ID: userID, Email: mustEmail(t, "bob@acme-corp.com"), EmailVerifiedAt: t0, Name: mustName(t, "Bob"),
+		PasswordHash: hash1, CreatedAt: t0, UpdatedAt: t0}
+	live := identity.RehydrateUser(st)
+	if live.Deleted() || !live.EmailVerified() || !live.HasPassword() {
+		t.Fatal("a zero deleted_at is a live account, and the verification and hash are restored")
+	}
+	if !reflect.DeepEqual(live.State(), st) {
+		t.Fatalf("State() = %+v, want %+v", live.State(), st)
 	}
 }

@@ -11,6 +11,10 @@ type UserSummary struct {
 	ID    shared.UserID
 	Email string
 	Name  string
+	// EmailVerified tells whether the user proved it owns Email: only then
+	// may another context treat the address as the user's (accepting an
+	// invitation sent to it, linking an external identity by it).
+	EmailVerified bool
 }
 
 // Directory lets other contexts look users up through identity's inbound

@@ -37,9 +37,45 @@ type UserRepository interface {
 	Update(ctx context.Context, id shared.UserID, fn func(u *identity.User) error) (*identity.User, error)
 }
 
+// TokenRepository stores the single-use tokens of mailed links
+// (identity.Token), by their hash.
+//
+// Contract (checked by identityporttest.RunTokenRepository on every
+// backend):
+//   - Add stores a new token; a second token with the same hash or id is
+//     refused (an error, never a silent overwrite).
+//   - Find returns the token with hash h as stored, used or not; an
+//     unknown hash is identity.ErrTokenInvalid. It locks nothing.
+//   - Use locks the token with hash h (FOR UPDATE on PostgreSQL), rehydrates
+//     it, runs fn, saves what fn changed and returns the token as saved; an
+//     error from fn rolls back and is returned unchanged. An unknown hash is
+//     identity.ErrTokenInvalid and fn is not called. Concurrent Uses of one
+//     token run one after the other, so of two callers spending it exactly
+//     one sees it unused.
+//   - Retire marks every unused token of user with one of purposes used at
+//     now (a newer link replaced them, or what they would do is done) and
+//     returns how many it marked; used tokens keep their time.
+//   - Every method joins the unit of work carried by ctx when there is one.
+type TokenRepository interface {
+	Add(ctx context.Context, t *identity.Token) error
+	Find(ctx context.Context, h identity.TokenHash) (*identity.Token, error)
+	Use(ctx context.Context, h identity.TokenHash, fn func(t *identity.Token) error) (*identity.Token, error)
+	Retire(ctx context.Context, user shared.UserID, now time.Time, purposes ...identity.TokenPurpose) (int, error)
+}
+
+// AccountTokens makes the secrets of mailed links: New returns a fresh
+// token of 256 random bits (URL-safe text) and its hash; Hash returns the
+// hash of a token a client sent back (SHA-256, so a stored hash never
+// yields the link).
+type AccountTokens interface {
+	New() (string, identity.TokenHash, error)
+	Hash(token string) identity.TokenHash
+}
+
 // TxRepos is what a use case may change inside one unit of work.
 type TxRepos struct {
-	Users UserRepository
+	Users  UserRepository
+	Tokens TokenRepository
 }
 
 // UnitOfWork runs fn in one transaction carried by the ctx fn receives, so

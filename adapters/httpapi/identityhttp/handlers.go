@@ -1,6 +1,7 @@
 // Package identityhttp is the inbound HTTP adapter of the identity context:
-// registration, login, the current user's profile, password and account
-// under /api/v1, with their OpenAPI fragment.
+// registration, login, email verification, password reset, the current
+// user's profile, password and account under /api/v1, with their OpenAPI
+// fragment.
 //
 // Handlers decode strictly (an unknown or mistyped field is a 400), call one
 // identityport.Service method and map the result; validation, credentials,
@@ -36,6 +37,10 @@ func Register(r fiber.Router, svc identityport.Service, auth sessionsport.Authen
 	authed := httpapi.RequireAuth(auth)
 	r.Post("/auth/register", h.register)
 	r.Post("/auth/login", h.login)
+	r.Post("/auth/verify-email", h.verifyEmail)
+	r.Post("/auth/verify-email/resend", authed, h.resendVerification)
+	r.Post("/auth/password/forgot", h.forgotPassword)
+	r.Post("/auth/password/reset", h.resetPassword)
 	r.Get("/auth/me", authed, h.me)
 	r.Get("/users/me", authed, h.me)
 	r.Patch("/users/me", authed, h.updateProfile)
@@ -55,8 +60,26 @@ type loginRequest struct {
 }
 
 type updateProfileRequest struct {
-	Name  *string `json:"name"`
-	Email *string `json:"email"`
+	Name            *string `json:"name"`
+	Email           *string `json:"email"`
+	CurrentPassword string  `json:"current_password"`
+}
+
+type deleteAccountRequest struct {
+	CurrentPassword string `json:"current_password"`
+}
+
+type tokenRequest struct {
+	Token string `json:"token"`
+}
+
+type forgotPasswordRequest struct {
+	Email string `json:"email"`
+}
+
+type resetPasswordRequest struct {
+	Token       string `json:"token"`
+	NewPassword string `json:"new_password"`
 }
 
 type changePasswordRequest struct {
@@ -65,11 +88,38 @@ type changePasswordRequest struct {
 }
 
 type userResponse struct {
-	ID        string    `json:"id"`
+	ID              string     `json:"id"`
+	Email           string     `json:"email"`
+	EmailVerified   bool       `json:"email_verified"`
+	EmailVerifiedAt *time.Time `json:"email_verified_at"`
+	Name            string     `json:"name"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+// profileUpdatedResponse is the user, with the address a confirmation link
+// was mailed to while an email change waits for it.
+type profileUpdatedResponse struct {
+	userResponse
+	PendingEmail          string     `json:"pending_email,omitempty"`
+	PendingEmailExpiresAt *time.Time `json:"pending_email_expires_at,omitempty"`
+}
+
+type emailConfirmedResponse struct {
+	UserID          string `json:"user_id"`
+	Email           string `json:"email"`
+	EmailVerified   bool   `json:"email_verified"`
+	EmailChanged    bool   `json:"email_changed"`
+	SessionsRevoked int    `json:"sessions_revoked"`
+}
+
+type verificationSentResponse struct {
 	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+type passwordResetResponse struct {
+	SessionsRevoked int `json:"sessions_revoked"`
 }
 
 type sessionResponse struct {
@@ -96,10 +146,15 @@ type passwordChangedResponse struct {
 }
 
 func toUser(v identityport.UserView) userResponse {
-	return userResponse{
-		ID: v.ID.String(), Email: v.Email, Name: v.Name,
+	r := userResponse{
+		ID: v.ID.String(), Email: v.Email, EmailVerified: v.EmailVerified, Name: v.Name,
 		CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
 	}
+	if v.EmailVerified {
+		at := v.EmailVerifiedAt.UTC()
+		r.EmailVerifiedAt = &at
+	}
+	return r
 }
 
 func toSession(s sessionsport.SessionView) sessionResponse {
@@ -152,13 +207,20 @@ func (h handlers) updateProfile(c *fiber.Ctx) error {
 	if err := httpapi.Decode(c, &req); err != nil {
 		return err
 	}
-	v, err := h.svc.UpdateProfile(c.UserContext(), httpapi.Principal(c), identityport.UpdateProfileCommand{
-		Name: req.Name, Email: req.Email,
+	out, err := h.svc.UpdateProfile(c.UserContext(), httpapi.Principal(c), identityport.UpdateProfileCommand{
+		Name: req.Name, Email: req.Email, CurrentPassword: req.CurrentPassword,
 	})
 	if err != nil {
 		return err
 	}
-	return httpapi.OK(c, "profile updated", toUser(v))
+	res := profileUpdatedResponse{userResponse: toUser(out.User)}
+	if out.PendingEmail == "" {
+		return httpapi.OK(c, "profile updated", res)
+	}
+	at := out.PendingExpiresAt.UTC()
+	res.PendingEmail, res.PendingEmailExpiresAt = out.PendingEmail, &at
+	return httpapi.Respond(c, fiber.StatusAccepted,
+		"a confirmation link was mailed to the new address; the email changes once it is opened", res)
 }
 
 func (h handlers) changePassword(c *fiber.Ctx) error {
@@ -176,8 +238,72 @@ func (h handlers) changePassword(c *fiber.Ctx) error {
 }
 
 func (h handlers) deleteAccount(c *fiber.Ctx) error {
-	if err := h.svc.DeleteAccount(c.UserContext(), httpapi.Principal(c)); err != nil {
+	// The body is optional: an account without a password re-authenticates
+	// by a recent sign-in and has nothing to send.
+	var req deleteAccountRequest
+	if len(c.Body()) > 0 || len(c.Get(fiber.HeaderContentType)) > 0 {
+		if err := httpapi.Decode(c, &req); err != nil {
+			return err
+		}
+	}
+	if err := h.svc.DeleteAccount(c.UserContext(), httpapi.Principal(c), identityport.DeleteAccountCommand{
+		CurrentPassword: req.CurrentPassword,
+	}); err != nil {
 		return err
 	}
 	return httpapi.OK(c, "account deleted", nil)
+}
+
+func (h handlers) verifyEmail(c *fiber.Ctx) error {
+	var req tokenRequest
+	if err := httpapi.Decode(c, &req); err != nil {
+		return err
+	}
+	out, err := h.svc.VerifyEmail(c.UserContext(), identityport.VerifyEmailCommand{Token: req.Token})
+	if err != nil {
+		return err
+	}
+	msg := "email verified"
+	if out.Changed {
+		msg = "email changed and verified; other sessions were signed out"
+	}
+	return httpapi.OK(c, msg, emailConfirmedResponse{
+		UserID: out.UserID.String(), Email: out.Email, EmailVerified: true, EmailChanged: out.Changed,
+		SessionsRevoked: out.SessionsRevoked,
+	})
+}
+
+func (h handlers) resendVerification(c *fiber.Ctx) error {
+	out, err := h.svc.ResendVerification(c.UserContext(), httpapi.Principal(c))
+	if err != nil {
+		return err
+	}
+	return httpapi.Respond(c, fiber.StatusAccepted, "a verification link was mailed",
+		verificationSentResponse{Email: out.Email, ExpiresAt: out.ExpiresAt.UTC()})
+}
+
+func (h handlers) forgotPassword(c *fiber.Ctx) error {
+	var req forgotPasswordRequest
+	if err := httpapi.Decode(c, &req); err != nil {
+		return err
+	}
+	if err := h.svc.ForgotPassword(c.UserContext(), identityport.ForgotPasswordCommand{Email: req.Email}); err != nil {
+		return err
+	}
+	return httpapi.Respond(c, fiber.StatusAccepted,
+		"if an account has this address, a link to reset its password is on its way", nil)
+}
+
+func (h handlers) resetPassword(c *fiber.Ctx) error {
+	var req resetPasswordRequest
+	if err := httpapi.Decode(c, &req); err != nil {
+		return err
+	}
+	out, err := h.svc.ResetPassword(c.UserContext(), identityport.ResetPasswordCommand{
+		Token: req.Token, NewPassword: req.NewPassword,
+	})
+	if err != nil {
+		return err
+	}
+	return httpapi.OK(c, "password reset; every session was signed out", passwordResetResponse{SessionsRevoked: out.SessionsRevoked})
 }

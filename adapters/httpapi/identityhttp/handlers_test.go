@@ -41,8 +41,14 @@ type fakeService struct {
 	profile    []identityport.UpdateProfileCommand
 	password   []identityport.ChangePasswordCommand
 	deleted    []sessionsport.Principal
+	deletes    []identityport.DeleteAccountCommand
 	principals []sessionsport.Principal
-	err        error
+	verify     []identityport.VerifyEmailCommand
+	forgot     []identityport.ForgotPasswordCommand
+	reset      []identityport.ResetPasswordCommand
+	// updated is what UpdateProfile answers (bobView when zero).
+	updated identityport.ProfileUpdated
+	err     error
 }
 
 func (f *fakeService) Register(_ context.Context, cmd identityport.RegisterCommand) (identityport.UserView, error) {
@@ -67,10 +73,14 @@ func (f *fakeService) Me(_ context.Context, p sessionsport.Principal) (identityp
 	return bobView, f.err
 }
 
-func (f *fakeService) UpdateProfile(_ context.Context, p sessionsport.Principal, cmd identityport.UpdateProfileCommand) (identityport.UserView, error) {
+func (f *fakeService) UpdateProfile(_ context.Context, p sessionsport.Principal, cmd identityport.UpdateProfileCommand) (identityport.ProfileUpdated, error) {
 	f.principals = append(f.principals, p)
 	f.profile = append(f.profile, cmd)
-	return bobView, f.err
+	out := f.updated
+	if out.User.ID.IsZero() {
+		out.User = bobView
+	}
+	return out, f.err
 }
 
 func (f *fakeService) ChangePassword(_ context.Context, p sessionsport.Principal, cmd identityport.ChangePasswordCommand) (identityport.PasswordChanged, error) {
@@ -79,9 +89,30 @@ func (f *fakeService) ChangePassword(_ context.Context, p sessionsport.Principal
 	return identityport.PasswordChanged{SessionsRevoked: 2}, f.err
 }
 
-func (f *fakeService) DeleteAccount(_ context.Context, p sessionsport.Principal) error {
+func (f *fakeService) DeleteAccount(_ context.Context, p sessionsport.Principal, cmd identityport.DeleteAccountCommand) error {
 	f.deleted = append(f.deleted, p)
+	f.deletes = append(f.deletes, cmd)
 	return f.err
+}
+
+func (f *fakeService) VerifyEmail(_ context.Context, cmd identityport.VerifyEmailCommand) (identityport.EmailConfirmed, error) {
+	f.verify = append(f.verify, cmd)
+	return identityport.EmailConfirmed{UserID: bobID, Email: "bob@acme-corp.com"}, f.err
+}
+
+func (f *fakeService) ResendVerification(_ context.Context, p sessionsport.Principal) (identityport.VerificationSent, error) {
+	f.principals = append(f.principals, p)
+	return identityport.VerificationSent{Email: "bob@acme-corp.com", ExpiresAt: t0.Add(24 * time.Hour)}, f.err
+}
+
+func (f *fakeService) ForgotPassword(_ context.Context, cmd identityport.ForgotPasswordCommand) error {
+	f.forgot = append(f.forgot, cmd)
+	return f.err
+}
+
+func (f *fakeService) ResetPassword(_ context.Context, cmd identityport.ResetPasswordCommand) (identityport.PasswordReset, error) {
+	f.reset = append(f.reset, cmd)
+	return identityport.PasswordReset{SessionsRevoked: 4}, f.err
 }
 
 type fakeAuth struct{}
@@ -149,7 +180,8 @@ func TestRegister_DecodesTheBodyAndAnswers201WithTheUser(t *testing.T) {
 	}
 	var u map[string]any
 	_ = json.Unmarshal(env.Data, &u)
-	if u["id"] != bobID.String() || u["email"] != "bob@acme-corp.com" || u["created_at"] != "2025-03-01T12:00:00Z" || len(u) != 5 {
+	if u["id"] != bobID.String() || u["email"] != "bob@acme-corp.com" || u["created_at"] != "2025-03-01T12:00:00Z" ||
+		u["email_verified"] != false || u["email_verified_at"] != nil || len(u) != 7 {
 		t.Fatalf("data = %v", u)
 	}
 }
@@ -229,6 +261,7 @@ func TestProtectedRoutes_RequireABearerTokenAndPassThePrincipal(t *testing.T) {
 		{"PATCH", "/api/v1/users/me", `{"name":"Robert"}`},
 		{"DELETE", "/api/v1/users/me", ""},
 		{"POST", "/api/v1/users/me/password", `{"current_password":"UserPass123!","new_password":"Fresh passphrase 1"}`},
+		{"POST", "/api/v1/auth/verify-email/resend", ""},
 	}
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
@@ -243,7 +276,7 @@ func TestProtectedRoutes_RequireABearerTokenAndPassThePrincipal(t *testing.T) {
 				t.Fatal("the service must not be called without a valid token")
 			}
 			res, env := call(t, svc, r.method, r.path, r.body, bobToken)
-			if res.StatusCode != 200 || !env.Success {
+			if res.StatusCode/100 != 2 || !env.Success {
 				t.Fatalf("status %d %+v", res.StatusCode, env.Error)
 			}
 			got := append(svc.principals, svc.deleted...)
@@ -256,11 +289,11 @@ func TestProtectedRoutes_RequireABearerTokenAndPassThePrincipal(t *testing.T) {
 
 func TestUpdateProfile_PassesOnlyTheFieldsThatWereSent(t *testing.T) {
 	svc := &fakeService{}
-	if res, _ := call(t, svc, "PATCH", "/api/v1/users/me", `{"email":"new@acme-corp.com"}`, bobToken); res.StatusCode != 200 {
+	if res, _ := call(t, svc, "PATCH", "/api/v1/users/me", `{"email":"new@acme-corp.com","current_password":"UserPass123!"}`, bobToken); res.StatusCode != 200 {
 		t.Fatalf("status %d", res.StatusCode)
 	}
 	cmd := svc.profile[0]
-	if cmd.Name != nil || cmd.Email == nil || *cmd.Email != "new@acme-corp.com" {
+	if cmd.Name != nil || cmd.Email == nil || *cmd.Email != "new@acme-corp.com" || cmd.CurrentPassword != "UserPass123!" {
 		t.Fatalf("command = %+v", cmd)
 	}
 }
@@ -293,6 +326,8 @@ func TestOpenAPI_FragmentDocumentsEveryRouteAndMergesWithTheBase(t *testing.T) {
 	for _, want := range []string{
 		"POST /api/v1/auth/register", "POST /api/v1/auth/login", "GET /api/v1/auth/me",
 		"GET /api/v1/users/me", "PATCH /api/v1/users/me", "DELETE /api/v1/users/me", "POST /api/v1/users/me/password",
+		"POST /api/v1/auth/verify-email", "POST /api/v1/auth/verify-email/resend",
+		"POST /api/v1/auth/password/forgot", "POST /api/v1/auth/password/reset",
 	} {
 		if !strings.Contains(ops, want) {
 			t.Errorf("%s is not documented", want)

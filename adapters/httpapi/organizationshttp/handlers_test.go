@@ -74,7 +74,7 @@ func newServer(t *testing.T) *server {
 	for _, name := range []string{"owner", "owner2", "admin", "admin2", "member", "member2", "outsider", "newcomer"} {
 		id := shared.UserID(uuid.New())
 		s.users[name] = id
-		dir.Put(identityport.UserSummary{ID: id, Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:]})
+		dir.Put(identityport.UserSummary{ID: id, Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], EmailVerified: true})
 	}
 	svc, err := organizationsapp.New(organizationsapp.Deps{
 		UnitOfWork: store, Organizations: store, Directory: dir, Recorder: recorder{}, Clock: platformport.SystemClock,

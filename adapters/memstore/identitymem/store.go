@@ -1,7 +1,7 @@
-// Package identitymem implements identityport's user repository and unit of
-// work in process memory: the store of fast tests, held to the same
-// contract suite (identityporttest) as the GORM adapter, and the in-process
-// profile cache of the single embedded instance.
+// Package identitymem implements identityport's user and token repositories
+// and unit of work in process memory: the store of fast tests, held to the
+// same contract suites (identityporttest) as the GORM adapter, and the
+// in-process profile cache of the single embedded instance.
 //
 // A unit of work takes the store's single lock for its whole duration (like
 // SQLite's one writer) and restores a snapshot when its closure fails, so
@@ -12,7 +12,6 @@ package identitymem
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/secuird/authy/domain/identity"
 	"github.com/secuird/authy/domain/shared"
@@ -21,31 +20,18 @@ import (
 
 // record is the stored state of one user: values only, so no caller can
 // change the store through an aggregate it holds.
-type record struct {
-	id        shared.UserID
-	email     identity.Email
-	name      identity.Name
-	hash      identity.PasswordHash
-	createdAt time.Time
-	updatedAt time.Time
-	deletedAt time.Time
-}
+type record struct{ identity.UserState }
 
-func toRecord(u *identity.User) record {
-	return record{
-		id: u.ID(), email: u.Email(), name: u.Name(), hash: u.PasswordHash(),
-		createdAt: u.CreatedAt(), updatedAt: u.UpdatedAt(), deletedAt: u.DeletedAt(),
-	}
-}
+func toRecord(u *identity.User) record { return record{u.State()} }
 
-func (r record) user() *identity.User {
-	return identity.RehydrateUser(r.id, r.email, r.name, r.hash, r.createdAt, r.updatedAt, r.deletedAt)
-}
+func (r record) user() *identity.User { return identity.RehydrateUser(r.UserState) }
 
-// Store holds users; it is both the UserRepository and the UnitOfWork.
+// Store holds users and their tokens; it is the UserRepository and the
+// UnitOfWork, and Tokens returns its TokenRepository.
 type Store struct {
-	mu    sync.Mutex
-	users map[shared.UserID]record
+	mu     sync.Mutex
+	users  map[shared.UserID]record
+	tokens map[string]identity.TokenState // by hash
 }
 
 var (
@@ -54,7 +40,13 @@ var (
 )
 
 // New returns an empty store.
-func New() *Store { return &Store{users: map[shared.UserID]record{}} }
+func New() *Store {
+	return &Store{users: map[shared.UserID]record{}, tokens: map[string]identity.TokenState{}}
+}
+
+// Tokens returns the store's token repository, which shares its lock and
+// its units of work.
+func (s *Store) Tokens() identityport.TokenRepository { return tokenRepo{s} }
 
 type txKey struct{ s *Store }
 
@@ -75,25 +67,35 @@ func (s *Store) lock(ctx context.Context) func() {
 
 // Do implements identityport.UnitOfWork.
 func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, r identityport.TxRepos) error) error {
+	repos := identityport.TxRepos{Users: s, Tokens: tokenRepo{s}}
 	if s.inTx(ctx) {
-		return fn(ctx, identityport.TxRepos{Users: s})
+		return fn(ctx, repos)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	snapshot := make(map[shared.UserID]record, len(s.users))
-	for k, v := range s.users {
-		snapshot[k] = v
-	}
-	if err := fn(context.WithValue(ctx, txKey{s}, true), identityport.TxRepos{Users: s}); err != nil {
-		s.users = snapshot
+	users, tokens := s.snapshot()
+	if err := fn(context.WithValue(ctx, txKey{s}, true), repos); err != nil {
+		s.users, s.tokens = users, tokens
 		return err
 	}
 	return nil
 }
 
+func (s *Store) snapshot() (map[shared.UserID]record, map[string]identity.TokenState) {
+	users := make(map[shared.UserID]record, len(s.users))
+	for k, v := range s.users {
+		users[k] = v
+	}
+	tokens := make(map[string]identity.TokenState, len(s.tokens))
+	for k, v := range s.tokens {
+		tokens[k] = v
+	}
+	return users, tokens
+}
+
 func (s *Store) emailTaken(email identity.Email, except shared.UserID) bool {
 	for _, r := range s.users {
-		if r.deletedAt.IsZero() && r.id != except && r.email.Equal(email) {
+		if r.DeletedAt.IsZero() && r.ID != except && r.Email.Equal(email) {
 			return true
 		}
 	}
@@ -123,7 +125,7 @@ func (s *Store) Get(ctx context.Context, id shared.UserID) (*identity.User, erro
 	}
 	defer s.lock(ctx)()
 	r, ok := s.users[id]
-	if !ok || !r.deletedAt.IsZero() {
+	if !ok || !r.DeletedAt.IsZero() {
 		return nil, identity.ErrUserNotFound
 	}
 	return r.user(), nil
@@ -136,7 +138,7 @@ func (s *Store) FindByEmail(ctx context.Context, email identity.Email) (*identit
 	}
 	defer s.lock(ctx)()
 	for _, r := range s.users {
-		if r.deletedAt.IsZero() && r.email.Equal(email) {
+		if r.DeletedAt.IsZero() && r.Email.Equal(email) {
 			return r.user(), nil
 		}
 	}
@@ -152,7 +154,7 @@ func (s *Store) GetMany(ctx context.Context, ids []shared.UserID) ([]*identity.U
 	out := make([]*identity.User, 0, len(ids))
 	seen := map[shared.UserID]bool{}
 	for _, id := range ids {
-		if r, ok := s.users[id]; ok && r.deletedAt.IsZero() && !seen[id] {
+		if r, ok := s.users[id]; ok && r.DeletedAt.IsZero() && !seen[id] {
 			seen[id] = true
 			out = append(out, r.user())
 		}
@@ -167,7 +169,7 @@ func (s *Store) Update(ctx context.Context, id shared.UserID, fn func(u *identit
 	}
 	defer s.lock(ctx)()
 	r, ok := s.users[id]
-	if !ok || !r.deletedAt.IsZero() {
+	if !ok || !r.DeletedAt.IsZero() {
 		return nil, identity.ErrUserNotFound
 	}
 	u := r.user()

@@ -14,3 +14,10 @@ func TestStore_KeepsTheUserRepositoryContract(t *testing.T) {
 		return s, s
 	})
 }
+
+func TestStore_KeepsTheTokenRepositoryContract(t *testing.T) {
+	identityporttest.RunTokenRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.TokenRepository, identityport.UnitOfWork) {
+		s := identitymem.New()
+		return s, s.Tokens(), s
+	})
+}

@@ -1,6 +1,7 @@
-// Package identitypg is the GORM adapter of identityport's user repository
-// and unit of work, on PostgreSQL and on the embedded SQLite file alike
-// (migrations/*/00001_create_users.sql). Every query goes through
+// Package identitypg is the GORM adapter of identityport's user and token
+// repositories and unit of work, on PostgreSQL and on the embedded SQLite
+// file alike (migrations/*/00001_create_users.sql, 00013_account_tokens.sql).
+// Every query goes through
 // pgstore.DB.Conn(ctx), so the repository joins the unit of work its caller
 // opened, together with other contexts' repositories and the audit recorder.
 //
@@ -30,8 +31,9 @@ type userRow struct {
 	ID              uuid.UUID  `gorm:"column:id;primaryKey"`
 	Email           string     `gorm:"column:email"`
 	EmailNormalized string     `gorm:"column:email_normalized"`
+	EmailVerifiedAt *time.Time `gorm:"column:email_verified_at"`
 	Name            string     `gorm:"column:name"`
-	PasswordHash    string     `gorm:"column:password_hash"`
+	PasswordHash    *string    `gorm:"column:password_hash"` // NULL: no password
 	CreatedAt       time.Time  `gorm:"column:created_at;autoCreateTime:false"`
 	UpdatedAt       time.Time  `gorm:"column:updated_at;autoUpdateTime:false"`
 	DeletedAt       *time.Time `gorm:"column:deleted_at"`
@@ -42,14 +44,29 @@ func (userRow) TableName() string { return "users" }
 func toRow(u *identity.User) userRow {
 	r := userRow{
 		ID: uuid.UUID(u.ID()), Email: u.Email().String(), EmailNormalized: u.Email().String(),
-		Name: u.Name().String(), PasswordHash: u.PasswordHash().Encoded(),
-		CreatedAt: u.CreatedAt().UTC(), UpdatedAt: u.UpdatedAt().UTC(),
+		EmailVerifiedAt: timeOrNil(u.EmailVerifiedAt()), Name: u.Name().String(),
+		CreatedAt: u.CreatedAt().UTC(), UpdatedAt: u.UpdatedAt().UTC(), DeletedAt: timeOrNil(u.DeletedAt()),
 	}
-	if u.Deleted() {
-		d := u.DeletedAt().UTC()
-		r.DeletedAt = &d
+	if u.HasPassword() {
+		h := u.PasswordHash().Encoded()
+		r.PasswordHash = &h
 	}
 	return r
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+func timeOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 func (r userRow) user() (*identity.User, error) {
@@ -72,24 +89,35 @@ func (r userRow) user() (*identity.User, error) {
 		}
 		name = identity.RehydrateName(r.Name)
 	}
-	var deleted time.Time
-	if r.DeletedAt != nil {
-		deleted = *r.DeletedAt
+	var hash identity.PasswordHash
+	if r.PasswordHash != nil {
+		hash = identity.PasswordHashFromEncoded(*r.PasswordHash)
 	}
-	return identity.RehydrateUser(shared.UserID(r.ID), email, name, identity.PasswordHashFromEncoded(r.PasswordHash),
-		r.CreatedAt, r.UpdatedAt, deleted), nil
+	return identity.RehydrateUser(identity.UserState{
+		ID: shared.UserID(r.ID), Email: email, EmailVerifiedAt: timeOrZero(r.EmailVerifiedAt), Name: name,
+		PasswordHash: hash, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DeletedAt: timeOrZero(r.DeletedAt),
+	}), nil
+}
+
+func sameTime(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
+}
+
+func sameString(a, b *string) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
 
 func (r userRow) same(o userRow) bool {
-	sameDeleted := (r.DeletedAt == nil) == (o.DeletedAt == nil) &&
-		(r.DeletedAt == nil || r.DeletedAt.Equal(*o.DeletedAt))
 	return r.ID == o.ID && r.Email == o.Email && r.EmailNormalized == o.EmailNormalized && r.Name == o.Name &&
-		r.PasswordHash == o.PasswordHash && r.CreatedAt.Equal(o.CreatedAt) && r.UpdatedAt.Equal(o.UpdatedAt) && sameDeleted
+		sameString(r.PasswordHash, o.PasswordHash) && sameTime(r.EmailVerifiedAt, o.EmailVerifiedAt) &&
+		r.CreatedAt.Equal(o.CreatedAt) && r.UpdatedAt.Equal(o.UpdatedAt) && sameTime(r.DeletedAt, o.DeletedAt)
 }
 
-// Store is the GORM user repository and the identity unit of work.
+// Store is the GORM user repository and the identity unit of work; Tokens
+// returns its token repository.
 type Store struct {
-	db *pgstore.DB
+	db     *pgstore.DB
+	tokens *TokenStore
 }
 
 var (
@@ -98,12 +126,15 @@ var (
 )
 
 // New returns a store on db.
-func New(db *pgstore.DB) *Store { return &Store{db: db} }
+func New(db *pgstore.DB) *Store { return &Store{db: db, tokens: &TokenStore{db: db}} }
+
+// Tokens returns the token repository on the same database.
+func (s *Store) Tokens() *TokenStore { return s.tokens }
 
 // Do implements identityport.UnitOfWork.
 func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, r identityport.TxRepos) error) error {
 	return s.db.Transaction(ctx, func(ctx context.Context) error {
-		return fn(ctx, identityport.TxRepos{Users: s})
+		return fn(ctx, identityport.TxRepos{Users: s, Tokens: s.tokens})
 	})
 }
 
@@ -206,7 +237,8 @@ func (s *Store) Update(ctx context.Context, id shared.UserID, fn func(u *identit
 		if !after.same(before) {
 			err := s.db.Conn(ctx).Model(&userRow{}).Where("id = ?", after.ID).Updates(map[string]any{
 				"email": after.Email, "email_normalized": after.EmailNormalized, "name": after.Name,
-				"password_hash": after.PasswordHash, "updated_at": after.UpdatedAt, "deleted_at": after.DeletedAt,
+				"email_verified_at": after.EmailVerifiedAt, "password_hash": after.PasswordHash,
+				"updated_at": after.UpdatedAt, "deleted_at": after.DeletedAt,
 			}).Error
 			if err != nil {
 				return translate(err)

@@ -25,6 +25,21 @@ func TestStore_KeepsTheUserRepositoryContractOnSQLite(t *testing.T) {
 	})
 }
 
+func TestTokenStore_KeepsTheTokenRepositoryContractOnSQLite(t *testing.T) {
+	identityporttest.RunTokenRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.TokenRepository, identityport.UnitOfWork) {
+		s := identitypg.New(testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
+		return s, s.Tokens(), s
+	})
+}
+
+func TestTokenStore_KeepsTheTokenRepositoryContractOnPostgres(t *testing.T) {
+	db := testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
+	identityporttest.RunTokenRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.TokenRepository, identityport.UnitOfWork) {
+		s := identitypg.New(db)
+		return s, s.Tokens(), s
+	})
+}
+
 func TestStore_KeepsTheUserRepositoryContractOnPostgres(t *testing.T) {
 	// One migrated database for the whole suite: every contract test uses
 	// unique emails, so the tests do not see each other.

@@ -4,8 +4,12 @@
 //
 // One key per user, under the configured prefix:
 //
-//	profile:<user id>   "v1|<created µs>|<updated µs>|<len(email)>|<email><name>"
+//	profile:<user id>   "v2|<created µs>|<updated µs>|<email verified µs, or ->|<len(email)>|<email><name>"
 //	                    a cached view, or "x" while a change holds it
+//
+// An entry in another version's format (an instance of another release
+// sharing the Redis) is answered like a hold: read from the database, not
+// filled over.
 //
 // Fill is SET NX, so it never writes over a hold: a view read from the
 // database before a change committed cannot replace the hold the change
@@ -91,11 +95,17 @@ func (c *ProfileCache) Invalidate(ctx context.Context, id shared.UserID, _ time.
 // from the name, so neither needs escaping.
 func encodeProfile(v identityport.UserView) string {
 	var b strings.Builder
-	b.Grow(48 + len(v.Email) + len(v.Name))
-	b.WriteString("v1|")
+	b.Grow(72 + len(v.Email) + len(v.Name))
+	b.WriteString("v2|")
 	b.WriteString(strconv.FormatInt(v.CreatedAt.UnixMicro(), 10))
 	b.WriteByte('|')
 	b.WriteString(strconv.FormatInt(v.UpdatedAt.UnixMicro(), 10))
+	b.WriteByte('|')
+	if v.EmailVerified {
+		b.WriteString(strconv.FormatInt(v.EmailVerifiedAt.UnixMicro(), 10))
+	} else {
+		b.WriteByte('-')
+	}
 	b.WriteByte('|')
 	b.WriteString(strconv.Itoa(len(v.Email)))
 	b.WriteByte('|')
@@ -107,18 +117,26 @@ func encodeProfile(v identityport.UserView) string {
 var errProfileFormat = errors.New("unreadable profile cache entry")
 
 func decodeProfile(id shared.UserID, s string) (identityport.UserView, error) {
-	f := strings.SplitN(s, "|", 5)
-	if len(f) != 5 || f[0] != "v1" {
+	f := strings.SplitN(s, "|", 6)
+	if len(f) != 6 || f[0] != "v2" {
 		return identityport.UserView{}, errProfileFormat
 	}
 	created, err1 := strconv.ParseInt(f[1], 10, 64)
 	updated, err2 := strconv.ParseInt(f[2], 10, 64)
-	n, err3 := strconv.Atoi(f[3])
-	if err1 != nil || err2 != nil || err3 != nil || n < 0 || n > len(f[4]) {
+	n, err3 := strconv.Atoi(f[4])
+	if err1 != nil || err2 != nil || err3 != nil || n < 0 || n > len(f[5]) {
 		return identityport.UserView{}, errProfileFormat
 	}
-	return identityport.UserView{
-		ID: id, Email: f[4][:n], Name: f[4][n:],
+	v := identityport.UserView{
+		ID: id, Email: f[5][:n], Name: f[5][n:],
 		CreatedAt: time.UnixMicro(created).UTC(), UpdatedAt: time.UnixMicro(updated).UTC(),
-	}, nil
+	}
+	if f[3] != "-" {
+		verified, err := strconv.ParseInt(f[3], 10, 64)
+		if err != nil {
+			return identityport.UserView{}, errProfileFormat
+		}
+		v.EmailVerified, v.EmailVerifiedAt = true, time.UnixMicro(verified).UTC()
+	}
+	return v, nil
 }

@@ -53,7 +53,7 @@ func TestProfileCache_AnEntryInAnotherFormatIsAnsweredFromTheDatabaseWithoutFill
 	t.Cleanup(func() { _ = rdb.Close() })
 	c := identityredis.NewProfileCache(rdb, "fmt:", time.Minute)
 	id := shared.UserID(uuid.New())
-	for _, raw := range []string{"v0|1|2|3|abc", "v1|1|2|9|abc", "v1|x|2|1|abc", "garbage"} {
+	for _, raw := range []string{"v0|1|2|3|abc", "v1|1|2|1|abc", "v2|1|2|-|9|abc", "v2|x|2|-|1|abc", "v2|1|2|x|1|abc", "garbage"} {
 		if err := mr.Set("fmt:profile:"+id.String(), raw); err != nil {
 			t.Fatal(err)
 		}

@@ -23,8 +23,13 @@ func NewDirectory() *Directory {
 	return &Directory{users: map[shared.UserID]identityport.UserSummary{}}
 }
 
-// Add registers a user with a new id and returns it.
+// Add registers a user with a new id and a verified email, and returns it.
 func (d *Directory) Add(email, name string) identityport.UserSummary {
+	return d.Put(identityport.UserSummary{ID: shared.UserID(uuid.New()), Email: email, Name: name, EmailVerified: true})
+}
+
+// AddUnverified registers a user whose email is not verified.
+func (d *Directory) AddUnverified(email, name string) identityport.UserSummary {
 	return d.Put(identityport.UserSummary{ID: shared.UserID(uuid.New()), Email: email, Name: name})
 }
 

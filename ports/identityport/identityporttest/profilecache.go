@@ -99,6 +99,7 @@ func wantLookup(t *testing.T, c identityport.ProfileCache, id shared.UserID, now
 func wantView(t *testing.T, got, want identityport.UserView) {
 	t.Helper()
 	if got.ID != want.ID || got.Email != want.Email || got.Name != want.Name ||
+		got.EmailVerified != want.EmailVerified || !got.EmailVerifiedAt.Equal(want.EmailVerifiedAt) ||
 		!got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
 		t.Fatalf("view = %+v, want %+v", got, want)
 	}
@@ -120,6 +121,10 @@ func testProfileFillHit(t *testing.T, fx ProfileCacheFixture) {
 	v := profileView("hit")
 	mustFill(t, fx.Cache, v, t0)
 	wantView(t, wantLookup(t, fx.Cache, v.ID, t0.Add(time.Second), identityport.ProfileHit), v)
+	verified := profileView("verified")
+	verified.EmailVerified, verified.EmailVerifiedAt = true, t0.Add(-30*time.Minute+7*time.Microsecond)
+	mustFill(t, fx.Cache, verified, t0)
+	wantView(t, wantLookup(t, fx.Cache, verified.ID, t0.Add(time.Second), identityport.ProfileHit), verified)
 }
 
 func testProfileFillKeepsEntry(t *testing.T, fx ProfileCacheFixture) {

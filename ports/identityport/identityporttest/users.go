@@ -1,8 +1,10 @@
 // Package identityporttest is the executable contract of identityport's
 // out.go: every UserRepository/UnitOfWork pair (memstore in unit tests,
 // GORM on SQLite and PostgreSQL in the integration run) must pass
-// RunUserRepository. It imports only the testing package, the identity
-// domain and ports.
+// RunUserRepository, every TokenRepository RunTokenRepository, every
+// ProfileCache RunProfileCache. It also holds Directory, a fake of the
+// identity directory for other contexts' tests. It imports only the testing
+// package, the identity domain and ports.
 package identityporttest
 
 import (
@@ -52,6 +54,8 @@ func RunUserRepository(t *testing.T, newStore Factory) {
 		{"ConcurrentUpdatesRunOneAfterTheOther", testConcurrentUpdate},
 		{"ConcurrentRegistrationsOfOneEmailExactlyOneWins", testConcurrentAdd},
 		{"ConcurrentEmailChangesToOneAddressExactlyOneWins", testConcurrentEmailChange},
+		{"AUserWithoutAPasswordIsStoredAndGetsOneLater", testPasswordless},
+		{"EmailVerificationIsSavedAndFollowsTheAddress", testEmailVerified},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore) })
@@ -99,11 +103,12 @@ func sameUser(t *testing.T, got, want *identity.User) {
 	t.Helper()
 	if got.ID() != want.ID() || got.Email().String() != want.Email().String() ||
 		got.Name().String() != want.Name().String() || !got.PasswordHash().Equal(want.PasswordHash()) ||
+		got.HasPassword() != want.HasPassword() || !got.EmailVerifiedAt().Equal(want.EmailVerifiedAt()) ||
 		!got.CreatedAt().Equal(want.CreatedAt()) || !got.UpdatedAt().Equal(want.UpdatedAt()) ||
 		got.Deleted() != want.Deleted() {
-		t.Fatalf("stored user differs:\n got  %s %s %s created=%v updated=%v deleted=%v\n want %s %s %s created=%v updated=%v deleted=%v",
-			got.ID(), got.Email(), got.Name(), got.CreatedAt(), got.UpdatedAt(), got.Deleted(),
-			want.ID(), want.Email(), want.Name(), want.CreatedAt(), want.UpdatedAt(), want.Deleted())
+		t.Fatalf("stored user differs:\n got  %s %s %s password=%v verified=%v created=%v updated=%v deleted=%v\n want %s %s %s password=%v verified=%v created=%v updated=%v deleted=%v",
+			got.ID(), got.Email(), got.Name(), got.HasPassword(), got.EmailVerifiedAt(), got.CreatedAt(), got.UpdatedAt(), got.Deleted(),
+			want.ID(), want.Email(), want.Name(), want.HasPassword(), want.EmailVerifiedAt(), want.CreatedAt(), want.UpdatedAt(), want.Deleted())
 	}
 }
 
@@ -176,7 +181,10 @@ func testUpdateSaves(t *testing.T, newStore Factory) {
 	name, _ := identity.ParseName("After")
 	later := t0.Add(time.Hour)
 	saved, err := repo.Update(ctx, u.ID(), func(x *identity.User) error {
-		if _, err := x.UpdateProfile(identity.ProfileChange{Email: &newEmail, Name: &name}, later); err != nil {
+		if _, err := x.UpdateProfile(identity.ProfileChange{Name: &name}, later); err != nil {
+			return err
+		}
+		if err := x.ChangeEmail(newEmail, later); err != nil {
 			return err
 		}
 		return x.ChangePassword(hashB, later)
@@ -184,7 +192,7 @@ func testUpdateSaves(t *testing.T, newStore Factory) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(saved.PullEvents()) != 2 {
+	if len(saved.PullEvents()) != 3 {
 		t.Fatal("Update must return the aggregate with the closure's events")
 	}
 	got, err := repo.Get(ctx, u.ID())
@@ -192,7 +200,7 @@ func testUpdateSaves(t *testing.T, newStore Factory) {
 		t.Fatal(err)
 	}
 	sameUser(t, got, saved)
-	if got.Email().String() != newEmail.String() || !got.PasswordHash().Equal(hashB) || !got.UpdatedAt().Equal(later) {
+	if got.Email().String() != newEmail.String() || !got.PasswordHash().Equal(hashB) || !got.UpdatedAt().Equal(later) || !got.EmailVerifiedAt().Equal(later) {
 		t.Fatalf("update not saved: %s %v", got.Email(), got.UpdatedAt())
 	}
 	if _, err := repo.FindByEmail(ctx, u.Email()); !errors.Is(err, identity.ErrUserNotFound) {
@@ -212,8 +220,7 @@ func testUpdateEmailTaken(t *testing.T, newStore Factory) {
 	add(t, repo, b)
 	taken := email(t, strings.ToUpper(a.Email().String()))
 	_, err := repo.Update(ctx, b.ID(), func(x *identity.User) error {
-		_, err := x.UpdateProfile(identity.ProfileChange{Email: &taken}, t0.Add(time.Minute))
-		return err
+		return x.ChangeEmail(taken, t0.Add(time.Minute))
 	})
 	if !errors.Is(err, identity.ErrEmailTaken) {
 		t.Fatalf("want ErrEmailTaken, got %v", err)
@@ -475,8 +482,7 @@ func testConcurrentEmailChange(t *testing.T, newStore Factory) {
 			defer wg.Done()
 			<-start
 			_, err := repo.Update(ctx, u.ID(), func(x *identity.User) error {
-				_, err := x.UpdateProfile(identity.ProfileChange{Email: &target}, t0.Add(time.Minute))
-				return err
+				return x.ChangeEmail(target, t0.Add(time.Minute))
 			})
 			switch {
 			case err == nil:
@@ -496,5 +502,67 @@ func testConcurrentEmailChange(t *testing.T, newStore Factory) {
 	}
 	if wins.Load() != 1 || taken.Load() != n-1 {
 		t.Fatalf("wins=%d taken=%d, want 1 and %d", wins.Load(), taken.Load(), n-1)
+	}
+}
+
+func testPasswordless(t *testing.T, newStore Factory) {
+	repo, _ := newStore(t)
+	ctx := context.Background()
+	e := email(t, unique("nopass"))
+	n, _ := identity.ParseName("No Password")
+	u, err := identity.NewUser(shared.UserID(uuid.New()), e, n, identity.PasswordHash{}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(t, repo, u)
+	got, err := repo.FindByEmail(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HasPassword() {
+		t.Fatal("a user stored without a password must load without one")
+	}
+	sameUser(t, got, u)
+	later := t0.Add(time.Hour)
+	if _, err := repo.Update(ctx, u.ID(), func(x *identity.User) error { return x.ResetPassword(hashB, e, later) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err = repo.Get(ctx, u.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.HasPassword() || !got.PasswordHash().Equal(hashB) || !got.EmailVerifiedAt().Equal(later) {
+		t.Fatal("the password set by a reset, and the verification, must be saved")
+	}
+	if _, err := repo.Update(ctx, u.ID(), func(x *identity.User) error { return x.Delete(later) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testEmailVerified(t *testing.T, newStore Factory) {
+	repo, _ := newStore(t)
+	ctx := context.Background()
+	u := newUser(t, unique("verify"), "Verify")
+	add(t, repo, u)
+	got, err := repo.Get(ctx, u.ID())
+	if err != nil || got.EmailVerified() {
+		t.Fatalf("a new user must load unverified: %v", err)
+	}
+	at := t0.Add(time.Minute)
+	if _, err := repo.Update(ctx, u.ID(), func(x *identity.User) error { return x.VerifyEmail(x.Email(), at) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err = repo.Get(ctx, u.ID())
+	if err != nil || !got.EmailVerifiedAt().Equal(at) {
+		t.Fatalf("the verification must be saved: %v %v", got.EmailVerifiedAt(), err)
+	}
+	next := email(t, unique("moved"))
+	later := t0.Add(time.Hour)
+	if _, err := repo.Update(ctx, u.ID(), func(x *identity.User) error { return x.ChangeEmail(next, later) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err = repo.FindByEmail(ctx, next)
+	if err != nil || !got.EmailVerifiedAt().Equal(later) {
+		t.Fatalf("the confirmed address must be saved verified: %v", err)
 	}
 }

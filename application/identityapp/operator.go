@@ -1,0 +1,47 @@
+package identityapp
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/secuird/authy/domain/identity"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/identityport"
+)
+
+var _ identityport.Operator = (*Service)(nil)
+
+// MarkEmailVerified implements identityport.Operator. It is audited like a
+// verification by link, with "by": "operator" in the details, and retires
+// the account's verification links.
+func (s *Service) MarkEmailVerified(ctx context.Context, user shared.UserID) error {
+	err := s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+		now := s.now()
+		u, err := r.Users.Update(ctx, user, func(u *identity.User) error { return u.VerifyEmail(u.Email(), now) })
+		if err != nil {
+			return err
+		}
+		ev := u.PullEvents()
+		if len(ev) == 0 {
+			return nil
+		}
+		s.holdProfile(ctx, user)
+		if _, err := r.Tokens.Retire(ctx, user, now, identity.PurposeVerifyEmail); err != nil {
+			return fmt.Errorf("retire links: %w", err)
+		}
+		records := auditEvents(ev, map[string]any{"by": "operator"})
+		for i := range records {
+			records[i].ActorType, records[i].ActorID = auditport.ActorSystem, ""
+		}
+		if err := s.audit.Record(ctx, records...); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("mark email verified: %w", err)
+	}
+	s.holdProfile(context.WithoutCancel(ctx), user)
+	return nil
+}
