@@ -300,7 +300,7 @@ func TestValues_ParseOnlyKnownNames(t *testing.T) {
 	if _, err := sessions.ParseStatus("ACTIVE"); err == nil {
 		t.Error("statuses are case-sensitive")
 	}
-	for _, r := range []string{"logout", "user", "password_changed", "account_deleted"} {
+	for _, r := range []string{"logout", "user", "password_changed", "account_deleted", "password_reset", "email_changed"} {
 		if got, err := sessions.ParseReason(r); err != nil || got.String() != r {
 			t.Errorf("ParseReason(%q) = %v, %v", r, got, err)
 		}

@@ -65,12 +65,17 @@ var (
 	ReasonUser            = Reason{"user"}
 	ReasonPasswordChanged = Reason{"password_changed"}
 	ReasonAccountDeleted  = Reason{"account_deleted"}
+	// ReasonPasswordReset ends every session when a mailed reset link sets
+	// a new password; ReasonEmailChanged ends the others when the account
+	// switches to a confirmed new address.
+	ReasonPasswordReset = Reason{"password_reset"}
+	ReasonEmailChanged  = Reason{"email_changed"}
 )
 
 // ParseReason reads a reason.
 func ParseReason(s string) (Reason, error) {
 	switch s {
-	case ReasonLogout.r, ReasonUser.r, ReasonPasswordChanged.r, ReasonAccountDeleted.r:
+	case ReasonLogout.r, ReasonUser.r, ReasonPasswordChanged.r, ReasonAccountDeleted.r, ReasonPasswordReset.r, ReasonEmailChanged.r:
 		return Reason{s}, nil
 	}
 	return Reason{}, shared.Invalid(CodeInvalid, "unknown revocation reason "+s, map[string][]string{"reason": {"is not a known reason"}})
