@@ -74,9 +74,20 @@ func mailedTokens(t *testing.T, srv *apitest.Server, to, path string) ([]string,
 // mailed to to appears, and returns its token.
 func waitForLink(t *testing.T, srv *apitest.Server, to, path string, n int) string {
 	t.Helper()
+	return waitForLinkOn(t, []*apitest.Server{srv}, to, path, n)
+}
+
+// waitForLinkOn is waitForLink for instances sharing one outbox: the mail
+// is in the log of whichever instance delivered it.
+func waitForLinkOn(t *testing.T, servers []*apitest.Server, to, path string, n int) string {
+	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		tokens, _ := mailedTokens(t, srv, to, path)
+		var tokens []string
+		for _, srv := range servers {
+			got, _ := mailedTokens(t, srv, to, path)
+			tokens = append(tokens, got...)
+		}
 		if len(tokens) >= n {
 			return tokens[n-1]
 		}
