@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/argon2id"
+	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/secuird/authy/domain/identity"
@@ -113,19 +114,30 @@ func NewPasswordHasher(o HasherOptions) (*PasswordHasher, error) {
 		maxWaiters: int64(o.MaxWaiters),
 		maxWait:    o.MaxWait,
 	}
-	// The dummy hash has the real parameters, so verifying against it costs
-	// what verifying a real user's hash costs; its password is random and
-	// forgotten, so nothing ever matches it.
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, fmt.Errorf("dummy password: %w", err)
-	}
-	dummy, err := argon2id.CreateHash(base64.RawStdEncoding.EncodeToString(secret), &h.params)
+	dummy, err := dummyHash(h.params)
 	if err != nil {
-		return nil, fmt.Errorf("dummy hash: %w", err)
+		return nil, err
 	}
 	h.dummy = dummy
 	return h, nil
+}
+
+// dummyHash returns an encoded argon2id hash with parameters p, a random
+// salt and a random key. Verifying against it costs what verifying a real
+// user's hash costs (the same decoding and one argon2id computation with
+// p), and no password matches it but with the chance of guessing a random
+// key. Drawing the key instead of hashing a random password keeps a whole
+// argon2id computation, and its p.Memory, out of the server's start.
+func dummyHash(p argon2id.Params) (string, error) {
+	salt, key := make([]byte, p.SaltLength), make([]byte, p.KeyLength)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("dummy hash salt: %w", err)
+	}
+	if _, err := rand.Read(key); err != nil {
+		return "", fmt.Errorf("dummy hash key: %w", err)
+	}
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Iterations, p.Parallelism,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
 // enter takes a hashing slot, queueing within the bounds.

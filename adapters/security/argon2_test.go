@@ -3,10 +3,12 @@ package security
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/alexedwards/argon2id"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/secuird/authy/domain/identity"
@@ -222,5 +224,47 @@ func TestPasswordHasher_EveryVerificationPathDoesOneCurrentParameterComputation(
 	}
 	if len(h.slots) != 0 {
 		t.Fatal("every slot must be returned")
+	}
+}
+
+func TestPasswordHasher_StartsWithoutComputingAHash(t *testing.T) {
+	// A hash at these parameters allocates 64 MiB; building the hasher must
+	// not (it runs at every server start).
+	params := Argon2Params{MemoryKiB: 64 * 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	h, err := NewPasswordHasher(HasherOptions{Params: params, AllowWeakParams: true})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(params.MemoryKiB)*1024/4 {
+		t.Fatalf("NewPasswordHasher allocated %d bytes: it computed an argon2id hash", got)
+	}
+	if h.dummy == "" {
+		t.Fatal("no dummy hash")
+	}
+}
+
+func TestPasswordHasher_DummyHashCostsACurrentParameterVerification(t *testing.T) {
+	h := newHasher(t, HasherOptions{})
+	// The dummy must decode with exactly the current parameters: otherwise
+	// verifying against it would fail early, or cost something else, and an
+	// unknown email would answer faster than a wrong password.
+	params, salt, key, err := argon2id.DecodeHash(h.dummy)
+	if err != nil {
+		t.Fatalf("dummy hash %q does not decode: %v", h.dummy, err)
+	}
+	if !h.current(params) || len(salt) != int(cheap.SaltLength) || len(key) != int(cheap.KeyLength) {
+		t.Fatalf("dummy hash %q does not have the current parameters", h.dummy)
+	}
+	other := newHasher(t, HasherOptions{})
+	if h.dummy == other.dummy {
+		t.Fatal("two hashers share a dummy hash: its salt and key must be random")
+	}
+	for _, plain := range []string{"", "anything", h.dummy} {
+		if match, _, err := h.Verify(context.Background(), plain, identity.PasswordHashFromEncoded(h.dummy)); err != nil || match {
+			t.Fatalf("the dummy hash matched %q (err %v)", plain, err)
+		}
 	}
 }
