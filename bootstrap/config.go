@@ -14,6 +14,8 @@ import (
 
 	"github.com/caarlos0/env/v11"
 	"github.com/joho/godotenv"
+
+	"github.com/secuird/authy/adapters/httpapi/pageshttp"
 )
 
 // Config is every setting of the server, read from environment variables
@@ -75,6 +77,10 @@ type Config struct {
 	// AuthUnknownTokensPerIP is how many unknown bearer tokens a client may
 	// present per minute before its token look-ups get 429.
 	AuthUnknownTokensPerIP int `env:"AUTH_UNKNOWN_TOKENS_PER_IP" envDefault:"30"`
+	// AuthReturnURLs are the targets other than Authy's own origin a
+	// sign-in page may send the browser to (return_to): origins, which
+	// allow any URL on them, or exact URLs; https, or http for loopback.
+	AuthReturnURLs []string `env:"AUTH_RETURN_URLS" envSeparator:","`
 
 	Argon2MemoryKiB   uint32 `env:"ARGON2_MEMORY_KIB" envDefault:"19456"`
 	Argon2Iterations  uint32 `env:"ARGON2_ITERATIONS" envDefault:"2"`
@@ -197,6 +203,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuthUnknownTokensPerIP < 1 {
 		problems = append(problems, "AUTH_UNKNOWN_TOKENS_PER_IP must be at least 1")
+	}
+	if _, err := pageshttp.NewReturnPolicy(c.PublicURL, c.AuthReturnURLs); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if c.Argon2MemoryKiB < 19456 || c.Argon2Iterations < 2 || c.Argon2Parallelism < 1 {
 		problems = append(problems, "argon2id parameters must be at least OWASP's: ARGON2_MEMORY_KIB>=19456, ARGON2_ITERATIONS>=2, ARGON2_PARALLELISM>=1")

@@ -93,6 +93,7 @@ func (a *App) wireSessions(api fiber.Router, rec auditport.Recorder) (sessionspo
 		}
 	}
 	sessionshttp.Register(api, svc)
+	a.sessions = svc
 	if a.rdb != nil {
 		a.workers = append(a.workers, Worker{
 			Name: "session_cache_reconciler",

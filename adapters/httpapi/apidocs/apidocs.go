@@ -28,13 +28,39 @@ type Document struct {
 	Spec *openapi3.T
 }
 
-// Build merges the fragments' paths, tags and component schemas into the
-// base document. Every operation also gets the responses any route can give
-// (500; 413/415 when it takes a body; 429 when it reads a bearer token)
-// unless it declares them. A path
-// or schema defined twice is an error, and so is a document that does not
-// validate.
+// Build merges the fragments into the base document (see Merge) and loads
+// and validates the result. A path or schema defined twice is an error, and
+// so is a document that does not validate.
 func Build(fragments ...[]byte) (*Document, error) {
+	raw, err := Merge(fragments...)
+	if err != nil {
+		return nil, err
+	}
+	return Load(raw)
+}
+
+// Load parses and validates a merged document (Merge's output).
+func Load(raw []byte) (*Document, error) {
+	loader := openapi3.NewLoader()
+	spec, err := loader.LoadFromData(raw)
+	if err != nil {
+		return nil, fmt.Errorf("load merged document: %w", err)
+	}
+	if err := spec.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("merged document is invalid: %w", err)
+	}
+	return &Document{JSON: raw, Spec: spec}, nil
+}
+
+// Merge merges the fragments' paths, tags and component schemas into the
+// base document and returns it as JSON, the bytes GET /api/openapi.json
+// serves. Every operation also gets the responses any route can give (500;
+// 413/415 when it takes a body; 429 when it reads a bearer token) unless it
+// declares them. A path or schema defined twice is an error. Merge does not
+// validate the result (Build does): validating costs more than the rest of
+// a server's start, so a server serves Merge's output and the tests check
+// that the same bytes validate.
+func Merge(fragments ...[]byte) ([]byte, error) {
 	base, err := toMap(baseYAML)
 	if err != nil {
 		return nil, fmt.Errorf("base document: %w", err)
@@ -64,19 +90,7 @@ func Build(fragments ...[]byte) (*Document, error) {
 		}
 	}
 	addCommonResponses(paths)
-	raw, err := json.Marshal(base)
-	if err != nil {
-		return nil, err
-	}
-	loader := openapi3.NewLoader()
-	spec, err := loader.LoadFromData(raw)
-	if err != nil {
-		return nil, fmt.Errorf("load merged document: %w", err)
-	}
-	if err := spec.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("merged document is invalid: %w", err)
-	}
-	return &Document{JSON: raw, Spec: spec}, nil
+	return json.Marshal(base)
 }
 
 func addCommonResponses(paths map[string]any) {
@@ -96,6 +110,11 @@ func addCommonResponses(paths map[string]any) {
 				// A client presenting too many unknown tokens gets 429
 				// on any route that reads a bearer token.
 				setDefault(responses, "429", "RateLimited")
+				// A change made with the session cookie but without its
+				// CSRF token gets 403 (auth.csrf_invalid).
+				if unsafeMethod(method) {
+					setDefault(responses, "403", "Forbidden")
+				}
 			}
 			if _, hasBody := o["requestBody"]; hasBody {
 				setDefault(responses, "413", "PayloadTooLarge")
@@ -110,6 +129,14 @@ func setDefault(responses map[string]any, status, ref string) {
 	if _, ok := responses[status]; !ok {
 		responses[status] = map[string]any{"$ref": "#/components/responses/" + ref}
 	}
+}
+
+func unsafeMethod(m string) bool {
+	switch strings.ToLower(m) {
+	case "post", "put", "patch", "delete":
+		return true
+	}
+	return false
 }
 
 func isMethod(m string) bool {

@@ -1,0 +1,331 @@
+package pageshttp
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/secuird/authy/adapters/httpapi"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/organizationsport"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+// Identity is what the pages need of the identity context.
+type Identity interface {
+	Login(ctx context.Context, cmd identityport.LoginCommand) (identityport.LoginResult, error)
+	Me(ctx context.Context, p sessionsport.Principal) (identityport.UserView, error)
+}
+
+// Sessions is what the pages need of the sessions context.
+type Sessions interface {
+	sessionsport.Authenticator
+	Logout(ctx context.Context, p sessionsport.Principal) error
+}
+
+// Invitations is what the invitation page needs of the organizations
+// context.
+type Invitations interface {
+	AcceptInvitationByToken(ctx context.Context, actor shared.UserID, token string) (organizationsport.OrganizationView, error)
+}
+
+// Deps are what the pages call and render with.
+type Deps struct {
+	Identity    Identity
+	Sessions    Sessions
+	Invitations Invitations
+	Browser     *httpapi.Browser
+	Pages       *Pages
+	Returns     ReturnPolicy
+}
+
+type handlers struct {
+	Deps
+	group fiber.Handler
+}
+
+// Register mounts the pages on r (the application root), each route behind
+// the page group's middleware: its errors are HTML pages and its answers
+// carry the pages' CSP.
+func Register(r fiber.Router, d Deps) error {
+	if d.Identity == nil || d.Sessions == nil || d.Invitations == nil || d.Browser == nil || d.Pages == nil {
+		return errors.New("pageshttp: identity, sessions, invitations, the cookie transport and the pages are required")
+	}
+	h := handlers{Deps: d, group: httpapi.GroupMiddleware(d.Pages.Group())}
+	r.Get(stylesheetPath, h.group, serveStylesheet)
+	r.Get("/login", h.group, h.loginForm)
+	r.Post("/login", h.group, h.login)
+	r.Get("/account", h.group, h.account)
+	r.Get("/logout", h.group, h.logoutForm)
+	r.Post("/logout", h.group, h.logout)
+	r.Get("/invitations/accept", h.group, h.invitationForm)
+	r.Post("/invitations/accept", h.group, h.acceptInvitation)
+	return nil
+}
+
+// signedIn returns the principal of the browser's session cookie. A cookie
+// that no longer opens a session is cleared and reads as signed out; a
+// store or limiter that cannot answer is an error page.
+func (h handlers) signedIn(c *fiber.Ctx) (sessionsport.Principal, bool, error) {
+	token, ok := h.Browser.SessionToken(c)
+	if !ok {
+		return sessionsport.Principal{}, false, nil
+	}
+	p, err := h.Sessions.Authenticate(c.UserContext(), token)
+	if shared.KindOf(err) == shared.KindUnauthenticated {
+		h.Browser.ClearSession(c)
+		return sessionsport.Principal{}, false, nil
+	}
+	if err != nil {
+		return sessionsport.Principal{}, false, err
+	}
+	c.SetUserContext(httpapi.WithCookieTransport(c.UserContext()))
+	return p, true, nil
+}
+
+// toLogin sends a signed-out browser to the sign-in page, which returns
+// it to here (the path and query it asked for) afterwards.
+func toLogin(c *fiber.Ctx) error {
+	here := c.OriginalURL()
+	return c.Redirect("/login?return_to="+url.QueryEscape(here), fiber.StatusSeeOther)
+}
+
+// redirect sends the browser on with 303, so the next request is a GET.
+func redirect(c *fiber.Ctx, target string) error {
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// loginForm shows the sign-in form, or sends a browser already signed in
+// where it was going.
+func (h handlers) loginForm(c *fiber.Ctx) error {
+	target, _ := h.Returns.Check(c.Query("return_to"))
+	if _, ok, err := h.signedIn(c); err != nil {
+		return err
+	} else if ok {
+		return redirect(c, Or(target))
+	}
+	return h.renderLogin(c, fiber.StatusOK, target, "", "", nil)
+}
+
+func (h handlers) renderLogin(c *fiber.Ctx, status int, target, email, problem string, fields map[string]string) error {
+	token, err := h.Browser.LoginCSRF(c)
+	if err != nil {
+		return err
+	}
+	m := messages(c)
+	return h.Pages.render(c, status, "login", view{
+		M: m, Title: m.T("login.title"), CSRF: token, ReturnTo: target, Email: email, Error: problem, Fields: fields,
+	})
+}
+
+// login signs in with identity's Login use case and puts the new session
+// in the cookie: a new token at every sign-in, and the browser's previous
+// session, if any, ends, so no token set before sign-in survives it.
+func (h handlers) login(c *fiber.Ctx) error {
+	f, err := httpapi.DecodeForm(c, "email", "password", httpapi.FieldCSRFToken, "return_to")
+	if err != nil {
+		return err
+	}
+	if err := h.Browser.CheckLoginCSRF(c, f.Get(httpapi.FieldCSRFToken)); err != nil {
+		return err
+	}
+	target, _ := h.Returns.Check(f.Get("return_to"))
+	previous, hadSession, err := h.signedIn(c)
+	if err != nil {
+		return err
+	}
+	ctx := httpapi.WithCookieTransport(c.UserContext())
+	res, err := h.Identity.Login(ctx, identityport.LoginCommand{Email: f.Get("email"), Password: f.Get("password")})
+	m := messages(c)
+	switch kind := shared.KindOf(err); {
+	case err == nil:
+	case kind == shared.KindUnauthenticated:
+		return h.renderLogin(c, fiber.StatusUnauthorized, target, f.Get("email"), m.T("login.invalid_credentials"), nil)
+	case kind == shared.KindInvalid:
+		return h.renderLogin(c, fiber.StatusBadRequest, target, f.Get("email"), m.T("form.errors"), fieldMessages(m, err))
+	default:
+		return err
+	}
+	if hadSession {
+		// The browser's earlier session ends with this sign-in; one that
+		// ended meanwhile is fine.
+		if err := h.Sessions.Logout(ctx, previous); err != nil && shared.KindOf(err) != shared.KindUnauthenticated {
+			return err
+		}
+	}
+	h.Browser.SetSession(c, res.Session.Token, res.Session.Session.AbsoluteExpiresAt)
+	h.Browser.ClearLoginCSRF(c)
+	return redirect(c, Or(target))
+}
+
+// account is the signed-in page: who you are, how you signed in, and the
+// sign-out button.
+func (h handlers) account(c *fiber.Ctx) error {
+	p, ok, err := h.signedIn(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return toLogin(c)
+	}
+	u, err := h.Identity.Me(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	m := messages(c)
+	csrf := h.Browser.CSRFToken(p.SessionID)
+	return h.Pages.render(c, fiber.StatusOK, "account", view{
+		M: m, Title: m.T("account.title"), CSRF: csrf, SessionCSRF: csrf, Account: accountOf(m, u, p),
+	})
+}
+
+func accountOf(m Messages, u identityport.UserView, p sessionsport.Principal) accountView {
+	method := p.Method.Name()
+	if key := "method." + p.Method.Kind(); m.Has(key) {
+		method = m.T(key)
+	}
+	return accountView{Name: u.Name, Email: u.Email, Method: method, AuthTime: p.AuthTime.UTC().Format(time.RFC3339)}
+}
+
+// logoutForm asks a signed-in browser to confirm; a signed-out one is told
+// it is signed out. Signing out changes state, so it is a POST only.
+func (h handlers) logoutForm(c *fiber.Ctx) error {
+	p, ok, err := h.signedIn(c)
+	if err != nil {
+		return err
+	}
+	m := messages(c)
+	v := view{M: m, Title: m.T("logout.title")}
+	if ok {
+		v.CSRF = h.Browser.CSRFToken(p.SessionID)
+		v.SessionCSRF = v.CSRF
+	} else {
+		v.Title = m.T("logout.done_title")
+	}
+	return h.Pages.render(c, fiber.StatusOK, "logout", v)
+}
+
+// logout ends the browser's session and clears its cookie. A browser with
+// no session is simply signed out already.
+func (h handlers) logout(c *fiber.Ctx) error {
+	f, err := httpapi.DecodeForm(c, httpapi.FieldCSRFToken)
+	if err != nil {
+		return err
+	}
+	p, ok, err := h.signedIn(c)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := h.Browser.CheckCSRF(p, f.Get(httpapi.FieldCSRFToken)); err != nil {
+			return err
+		}
+		if err := h.Sessions.Logout(c.UserContext(), p); err != nil && shared.KindOf(err) != shared.KindUnauthenticated {
+			return err
+		}
+	}
+	h.Browser.ClearSession(c)
+	return redirect(c, "/logout")
+}
+
+// invitationForm shows the invitation of a mailed link to the signed-in
+// user, with the button that accepts it (a GET never accepts: mail
+// scanners open links).
+func (h handlers) invitationForm(c *fiber.Ctx) error {
+	token := c.Query("token")
+	m := messages(c)
+	if token == "" {
+		return h.notice(c, fiber.StatusBadRequest, m.T("invitation.title"), m.T("invitation.missing"), nil)
+	}
+	p, ok, err := h.signedIn(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return toLogin(c)
+	}
+	u, err := h.Identity.Me(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	csrf := h.Browser.CSRFToken(p.SessionID)
+	return h.Pages.render(c, fiber.StatusOK, "invitation", view{
+		M: m, Title: m.T("invitation.title"), CSRF: csrf, SessionCSRF: csrf, Token: token, Account: accountOf(m, u, p),
+	})
+}
+
+// acceptInvitation accepts the invitation of the form's token for the
+// signed-in user (the organizations context checks it is theirs).
+func (h handlers) acceptInvitation(c *fiber.Ctx) error {
+	f, err := httpapi.DecodeForm(c, "token", httpapi.FieldCSRFToken)
+	if err != nil {
+		return err
+	}
+	p, ok, err := h.signedIn(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return redirect(c, "/login?return_to="+url.QueryEscape("/invitations/accept?token="+url.QueryEscape(f.Get("token"))))
+	}
+	if err := h.Browser.CheckCSRF(p, f.Get(httpapi.FieldCSRFToken)); err != nil {
+		return err
+	}
+	m := messages(c)
+	if f.Get("token") == "" {
+		return h.notice(c, fiber.StatusBadRequest, m.T("invitation.title"), m.T("invitation.missing"), nil)
+	}
+	org, err := h.Invitations.AcceptInvitationByToken(c.UserContext(), p.UserID, f.Get("token"))
+	if err != nil {
+		return err
+	}
+	return h.notice(c, fiber.StatusOK, m.T("invitation.done_title"), m.F("invitation.done", org.Name, org.Role),
+		&link{Href: "/account", Text: m.T("invitation.account")})
+}
+
+// notice renders a short message page.
+func (h handlers) notice(c *fiber.Ctx, status int, title, text string, l *link) error {
+	return h.Pages.render(c, status, "notice", view{M: messages(c), Title: title, Text: text, Link: l})
+}
+
+// reasonKeys maps the validation reasons the use cases give (English, part
+// of the API) to catalogue keys; an unknown reason shows field.invalid.
+var reasonKeys = map[string]string{
+	"is required":                                       "field.required",
+	"is too long":                                       "field.too_long",
+	"must be at least 8 characters":                     "password.too_short",
+	"must be at most 128 characters":                    "password.too_long",
+	"must not be your email address":                    "password.is_email",
+	"must not contain control characters":               "password.control",
+	"is too common; choose a less predictable password": "password.too_common",
+	"must differ from the current password":             "password.new_differs",
+}
+
+// fieldMessages translates a validation error's per-field reasons.
+func fieldMessages(m Messages, err error) map[string]string {
+	var se *shared.Error
+	if !errors.As(err, &se) {
+		return nil
+	}
+	out := map[string]string{}
+	for field, reasons := range se.Fields() {
+		texts := make([]string, 0, len(reasons))
+		for _, r := range reasons {
+			key, ok := reasonKeys[r]
+			if !ok {
+				key = "field.invalid"
+				if field == "email" {
+					key = "field.email"
+				}
+			}
+			texts = append(texts, m.T(key))
+		}
+		out[field] = strings.Join(texts, " ")
+	}
+	return out
+}

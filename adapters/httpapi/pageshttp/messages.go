@@ -1,0 +1,226 @@
+package pageshttp
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// defaultLanguage is the catalogue's complete language: a key missing in
+// another language falls back to it.
+const defaultLanguage = "en"
+
+// catalogue holds every string a person sees on the pages, by language
+// and key. A translation adds a language here with the same keys (a test
+// checks each language has exactly the keys English has, and that every
+// key the templates and handlers name exists). Placeholders are {0}, {1},
+// ... so a translation may reorder them.
+var catalogue = map[string]map[string]string{
+	"en": {
+		"app.name":    "Authy",
+		"page.title":  "{0} · Authy",
+		"form.errors": "Please correct the marked fields.",
+
+		"field.required":       "This field is required.",
+		"field.too_long":       "This is too long.",
+		"field.invalid":        "This value is not accepted.",
+		"field.email":          "Enter a valid email address.",
+		"password.too_short":   "Use at least 8 characters.",
+		"password.too_long":    "Use at most 128 characters.",
+		"password.too_common":  "This password is too common; choose a less predictable one.",
+		"password.is_email":    "Do not use your email address as your password.",
+		"password.control":     "The password must not contain control characters.",
+		"password.mismatch":    "The two passwords differ.",
+		"password.new_differs": "The new password must differ from the current one.",
+
+		"login.title":               "Sign in",
+		"login.intro":               "Sign in with your email address and password.",
+		"login.email":               "Email address",
+		"login.password":            "Password",
+		"login.submit":              "Sign in",
+		"login.forgot":              "Forgot your password?",
+		"login.invalid_credentials": "The email address or the password is not correct.",
+
+		"account.title":      "Your account",
+		"account.signed_in":  "You are signed in as {0}.",
+		"account.name":       "Name",
+		"account.email":      "Email address",
+		"account.verified":   "verified",
+		"account.unverified": "not verified yet",
+		"account.method":     "Signed in with",
+		"account.since":      "Signed in at",
+		"account.sign_out":   "Sign out",
+
+		"method.password": "password",
+
+		"logout.title":      "Sign out",
+		"logout.confirm":    "Do you want to sign out of Authy on this browser?",
+		"logout.submit":     "Sign out",
+		"logout.cancel":     "Stay signed in",
+		"logout.done_title": "Signed out",
+		"logout.done":       "You are signed out on this browser.",
+		"logout.sign_in":    "Sign in again",
+
+		"verify.title":      "Confirm your email address",
+		"verify.intro":      "Confirm the email address this link was sent to.",
+		"verify.submit":     "Confirm the email address",
+		"verify.done_title": "Email address confirmed",
+		"verify.done":       "{0} is confirmed.",
+		"verify.changed":    "Your account now uses {0}. Your other sessions were signed out.",
+		"verify.missing":    "This link is incomplete. Open the link from the email again.",
+		"verify.continue":   "Continue",
+
+		"forgot.title":      "Reset your password",
+		"forgot.intro":      "Enter the email address of your account. We will send a link to choose a new password.",
+		"forgot.email":      "Email address",
+		"forgot.submit":     "Send the link",
+		"forgot.done_title": "Check your email",
+		"forgot.done":       "If an account uses {0}, a link to choose a new password is on its way. It works once, within 30 minutes.",
+		"forgot.back":       "Back to sign in",
+
+		"reset.title":      "Choose a new password",
+		"reset.intro":      "Choose the new password of your account.",
+		"reset.new":        "New password",
+		"reset.new_hint":   "At least 8 characters.",
+		"reset.confirm":    "Repeat the new password",
+		"reset.submit":     "Set the new password",
+		"reset.done_title": "Password changed",
+		"reset.done":       "Your password is changed and every session of your account was signed out.",
+		"reset.sign_in":    "Sign in with the new password",
+		"reset.missing":    "This link is incomplete. Open the link from the email again.",
+
+		"invitation.title":      "Join an organization",
+		"invitation.intro":      "You were invited to join an organization on Authy. Accept to become a member, signed in as {0}.",
+		"invitation.submit":     "Accept the invitation",
+		"invitation.done_title": "Invitation accepted",
+		"invitation.done":       "You are now a member of {0} with the role {1}.",
+		"invitation.missing":    "This link is incomplete. Open the link from the email again.",
+		"invitation.account":    "Go to your account",
+
+		"error.reference":   "Reference: {0}",
+		"error.retry_after": "Try again in {0} seconds.",
+		"error.home":        "Go to the sign-in page",
+
+		"error.title.400":     "This request cannot be used",
+		"error.title.401":     "Sign-in needed",
+		"error.title.403":     "Not allowed",
+		"error.title.404":     "Page not found",
+		"error.title.405":     "Not available this way",
+		"error.title.409":     "This cannot be done now",
+		"error.title.413":     "Too much data",
+		"error.title.415":     "Unexpected form",
+		"error.title.429":     "Too many attempts",
+		"error.title.431":     "This request cannot be used",
+		"error.title.500":     "Something went wrong",
+		"error.title.503":     "Temporarily unavailable",
+		"error.title.default": "This request cannot be used",
+
+		"error.text.400":     "The request was not understood. Go back and try again.",
+		"error.text.401":     "Sign in to continue.",
+		"error.text.403":     "You are not allowed to do this.",
+		"error.text.404":     "There is nothing at this address.",
+		"error.text.405":     "This page cannot be used this way.",
+		"error.text.409":     "This cannot be done in the current state.",
+		"error.text.413":     "The form sent too much data.",
+		"error.text.415":     "The form was not sent the way this page expects.",
+		"error.text.429":     "Too many attempts in a short time. Wait a moment, then try again.",
+		"error.text.431":     "The request was too large.",
+		"error.text.500":     "An unexpected error occurred. Try again later.",
+		"error.text.503":     "The service cannot answer right now. Try again in a moment.",
+		"error.text.default": "The request could not be served.",
+
+		"error.code.auth.csrf_invalid":                            "This form has expired or was not sent from this site. Go back, reload the page and try again.",
+		"error.code.identity.login_rate_limited":                  "Too many sign-in attempts. Wait a moment, then try again.",
+		"error.code.identity.token_invalid":                       "This link is not valid. Ask for a new one.",
+		"error.code.identity.token_used":                          "This link was already used. Ask for a new one if you need to.",
+		"error.code.identity.token_expired":                       "This link has expired. Ask for a new one.",
+		"error.code.identity.email_taken":                         "Another account already uses this email address.",
+		"error.code.organizations.invitation_not_found":           "This invitation does not exist or is for another email address. Sign in with the invited address.",
+		"error.code.organizations.invitation_expired":             "This invitation has expired. Ask for a new one.",
+		"error.code.organizations.invitation_already_accepted":    "This invitation was already accepted.",
+		"error.code.organizations.invitation_declined":            "This invitation was declined.",
+		"error.code.organizations.invitation_cancelled":           "This invitation was withdrawn.",
+		"error.code.organizations.invitation_inviter_not_allowed": "The person who invited you may no longer grant this role. Ask for a new invitation.",
+		"error.code.organizations.already_member":                 "You are already a member of this organization.",
+	},
+}
+
+// Messages looks keys up in one language, falling back to English. A key
+// missing in English too is shown as itself, which the catalogue test
+// never lets happen.
+type Messages struct {
+	lang    string
+	strings map[string]string
+}
+
+// Lang is the language's tag, for the html element's lang attribute.
+func (m Messages) Lang() string { return m.lang }
+
+// Has reports whether the catalogue names key.
+func (m Messages) Has(key string) bool {
+	if _, ok := m.strings[key]; ok {
+		return true
+	}
+	_, ok := catalogue[defaultLanguage][key]
+	return ok
+}
+
+// T returns the text of key.
+func (m Messages) T(key string) string {
+	if s, ok := m.strings[key]; ok {
+		return s
+	}
+	if s, ok := catalogue[defaultLanguage][key]; ok {
+		return s
+	}
+	return key
+}
+
+// F returns the text of key with {0}, {1}, ... replaced by args.
+func (m Messages) F(key string, args ...any) string {
+	s := m.T(key)
+	for i, a := range args {
+		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
+	}
+	return s
+}
+
+// messagesFor picks the best catalogue language for an Accept-Language
+// header: the highest-weighted tag the catalogue has, by its full tag or
+// its primary subtag ("fr-CA" finds "fr"), else English.
+func messagesFor(acceptLanguage string) Messages {
+	type choice struct {
+		tag string
+		q   float64
+	}
+	var choices []choice
+	for i, part := range strings.Split(acceptLanguage, ",") {
+		if i >= 16 {
+			break // a header with dozens of tags is not worth reading
+		}
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1 {
+				continue
+			}
+			q = f
+		}
+		if tag = strings.ToLower(strings.TrimSpace(tag)); tag != "" && tag != "*" && q > 0 {
+			choices = append(choices, choice{tag, q})
+		}
+	}
+	sort.SliceStable(choices, func(i, j int) bool { return choices[i].q > choices[j].q })
+	for _, c := range choices {
+		if s, ok := catalogue[c.tag]; ok {
+			return Messages{lang: c.tag, strings: s}
+		}
+		primary, _, _ := strings.Cut(c.tag, "-")
+		if s, ok := catalogue[primary]; ok {
+			return Messages{lang: primary, strings: s}
+		}
+	}
+	return Messages{lang: defaultLanguage, strings: catalogue[defaultLanguage]}
+}
