@@ -89,6 +89,25 @@ func TestUse_WorksOnceBeforeTheDeadline(t *testing.T) {
 	}
 }
 
+func TestCheck_TellsWhatUseWouldAnswerWithoutSpendingTheToken(t *testing.T) {
+	tk := newToken(t, identity.PurposeResetPassword)
+	if err := tk.Check(identity.PurposeResetPassword, t0); err != nil || tk.Used() {
+		t.Fatalf("Check = %v, used %v", err, tk.Used())
+	}
+	if err := tk.Check(identity.PurposeVerifyEmail, t0); !errors.Is(err, identity.ErrTokenInvalid) {
+		t.Fatalf("another purpose: %v", err)
+	}
+	if err := tk.Check(identity.PurposeResetPassword, t0.Add(time.Hour)); !errors.Is(err, identity.ErrTokenExpired) {
+		t.Fatalf("past the deadline: %v", err)
+	}
+	if err := tk.Use(identity.PurposeResetPassword, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := tk.Check(identity.PurposeResetPassword, t0); !errors.Is(err, identity.ErrTokenUsed) {
+		t.Fatalf("after use: %v", err)
+	}
+}
+
 func TestUse_AtOrPastTheDeadlineIsExpired(t *testing.T) {
 	for _, at := range []time.Time{t0.Add(30 * time.Minute), t0.Add(31 * time.Minute)} {
 		tk := newToken(t, identity.PurposeResetPassword)
