@@ -1,6 +1,7 @@
 package apidocs_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -72,5 +73,40 @@ func TestBuild_RefusesADanglingReference(t *testing.T) {
 	broken := strings.ReplaceAll(fragment, "#/components/schemas/SampleThing'}\n      responses", "#/components/schemas/Missing'}\n      responses")
 	if _, err := apidocs.Build([]byte(broken)); err == nil {
 		t.Fatal("a reference to an undefined schema must be refused")
+	}
+}
+
+func TestMerge_ReturnsTheBytesBuildValidates(t *testing.T) {
+	raw, err := apidocs.Merge([]byte(fragment))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := apidocs.Build([]byte(fragment))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(raw, doc.JSON) {
+		t.Fatal("Merge and Build disagree on the document")
+	}
+	loaded, err := apidocs.Load(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(loaded.JSON, raw) || loaded.Spec.Paths.Find("/api/v1/things") == nil {
+		t.Fatal("Load lost the merged document")
+	}
+}
+
+func TestMerge_RefusesAPathDocumentedTwiceButLeavesValidationToLoad(t *testing.T) {
+	if _, err := apidocs.Merge([]byte(fragment), []byte(strings.ReplaceAll(fragment, "SampleThing", "OtherThing"))); err == nil {
+		t.Fatal("a duplicated path must be refused")
+	}
+	broken := strings.ReplaceAll(fragment, "#/components/schemas/SampleThing'}\n      responses", "#/components/schemas/Missing'}\n      responses")
+	raw, err := apidocs.Merge([]byte(broken))
+	if err != nil {
+		t.Fatalf("Merge does not validate: %v", err)
+	}
+	if _, err := apidocs.Load(raw); err == nil {
+		t.Fatal("Load must refuse a reference to an undefined schema")
 	}
 }

@@ -21,12 +21,13 @@ var pageJS []byte
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
 	"img-src 'self' data:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
 
-// Register serves GET /api/openapi.json, GET /api/docs and its assets.
-func Register(app fiber.Router, doc *Document) {
+// Register serves GET /api/openapi.json (the merged document, as Merge
+// returns it), GET /api/docs and its assets.
+func Register(app fiber.Router, openAPIJSON []byte) {
 	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		c.Set(fiber.HeaderCacheControl, "no-cache")
-		return c.Send(doc.JSON)
+		return c.Send(openAPIJSON)
 	})
 	app.Get("/api/docs", func(c *fiber.Ctx) error {
 		c.Set("Content-Security-Policy", pageCSP)
