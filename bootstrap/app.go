@@ -24,6 +24,7 @@ import (
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/organizationsport"
 	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/ports/sessionsport"
 )
 
 // App is one fully wired server: what `authy serve` runs and what the
@@ -49,6 +50,11 @@ type App struct {
 	identity      identityport.Service
 	organizations organizationsport.Service
 	invitations   organizationsport.InvitationNotifier
+
+	// sessions is the sessions service; browser the cookie transport and
+	// the pages (bootstrap/wire_pages.go).
+	sessions sessionsport.Service
+	browser  *browserWiring
 
 	registry *prometheus.Registry
 	requests *metricshttp.Requests
@@ -213,6 +219,9 @@ func (a *App) buildHTTP() error {
 	if err != nil {
 		return err
 	}
+	if err := a.buildBrowser(); err != nil {
+		return err
+	}
 	a.edge = httpapi.Options{
 		Production:     a.cfg.Production(),
 		BodyLimit:      a.cfg.BodyLimitBytes,
@@ -224,6 +233,7 @@ func (a *App) buildHTTP() error {
 		RequestTimeout: a.cfg.RequestTimeout,
 		Logger:         a.log,
 		Observe:        a.requests.Observe,
+		Groups:         a.routeGroups(),
 	}
 	a.http = httpapi.New(a.edge)
 	// Contexts wired below add their checks (mail), so health reads the list
@@ -232,7 +242,13 @@ func (a *App) buildHTTP() error {
 	if err := a.mountDocs(); err != nil {
 		return err
 	}
-	return a.mountContexts(a.http.Group("/api/v1"))
+	api := a.http.Group("/api/v1")
+	// The API accepts the session cookie beside the bearer header.
+	api.Use(a.browser.transport.Middleware())
+	if err := a.mountContexts(api); err != nil {
+		return err
+	}
+	return a.mountPages()
 }
 
 // Handler returns the HTTP application, for in-process tests (app.Test).

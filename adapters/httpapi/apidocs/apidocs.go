@@ -110,6 +110,11 @@ func addCommonResponses(paths map[string]any) {
 				// A client presenting too many unknown tokens gets 429
 				// on any route that reads a bearer token.
 				setDefault(responses, "429", "RateLimited")
+				// A change made with the session cookie but without its
+				// CSRF token gets 403 (auth.csrf_invalid).
+				if unsafeMethod(method) {
+					setDefault(responses, "403", "Forbidden")
+				}
 			}
 			if _, hasBody := o["requestBody"]; hasBody {
 				setDefault(responses, "413", "PayloadTooLarge")
@@ -124,6 +129,14 @@ func setDefault(responses map[string]any, status, ref string) {
 	if _, ok := responses[status]; !ok {
 		responses[status] = map[string]any{"$ref": "#/components/responses/" + ref}
 	}
+}
+
+func unsafeMethod(m string) bool {
+	switch strings.ToLower(m) {
+	case "post", "put", "patch", "delete":
+		return true
+	}
+	return false
 }
 
 func isMethod(m string) bool {
