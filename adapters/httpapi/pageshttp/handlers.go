@@ -20,6 +20,9 @@ import (
 type Identity interface {
 	Login(ctx context.Context, cmd identityport.LoginCommand) (identityport.LoginResult, error)
 	Me(ctx context.Context, p sessionsport.Principal) (identityport.UserView, error)
+	VerifyEmail(ctx context.Context, cmd identityport.VerifyEmailCommand) (identityport.EmailConfirmed, error)
+	ForgotPassword(ctx context.Context, cmd identityport.ForgotPasswordCommand) error
+	ResetPassword(ctx context.Context, cmd identityport.ResetPasswordCommand) (identityport.PasswordReset, error)
 }
 
 // Sessions is what the pages need of the sessions context.
@@ -65,6 +68,12 @@ func Register(r fiber.Router, d Deps) error {
 	r.Post("/logout", h.group, h.logout)
 	r.Get("/invitations/accept", h.group, h.invitationForm)
 	r.Post("/invitations/accept", h.group, h.acceptInvitation)
+	r.Get("/verify-email", h.group, h.verifyForm)
+	r.Post("/verify-email", h.group, h.verify)
+	r.Get("/forgot-password", h.group, h.forgotForm)
+	r.Post("/forgot-password", h.group, h.forgot)
+	r.Get("/reset-password", h.group, h.resetForm)
+	r.Post("/reset-password", h.group, h.reset)
 	return nil
 }
 
@@ -189,7 +198,8 @@ func accountOf(m Messages, u identityport.UserView, p sessionsport.Principal) ac
 	if key := "method." + p.Method.Kind(); m.Has(key) {
 		method = m.T(key)
 	}
-	return accountView{Name: u.Name, Email: u.Email, Method: method, AuthTime: p.AuthTime.UTC().Format(time.RFC3339)}
+	return accountView{Name: u.Name, Email: u.Email, Verified: u.EmailVerified, Method: method,
+		AuthTime: p.AuthTime.UTC().Format(time.RFC3339)}
 }
 
 // logoutForm asks a signed-in browser to confirm; a signed-out one is told
@@ -286,6 +296,135 @@ func (h handlers) acceptInvitation(c *fiber.Ctx) error {
 	}
 	return h.notice(c, fiber.StatusOK, m.T("invitation.done_title"), m.F("invitation.done", org.Name, org.Role),
 		&link{Href: "/account", Text: m.T("invitation.account")})
+}
+
+// verifyForm shows the button that confirms the email address of a mailed
+// link. Opening the link spends nothing (mail scanners open links); the
+// button's POST does.
+func (h handlers) verifyForm(c *fiber.Ctx) error {
+	m := messages(c)
+	token := c.Query("token")
+	if token == "" {
+		return h.notice(c, fiber.StatusBadRequest, m.T("verify.title"), m.T("verify.missing"), nil)
+	}
+	csrf, err := h.Browser.LoginCSRF(c)
+	if err != nil {
+		return err
+	}
+	return h.Pages.render(c, fiber.StatusOK, "verify_email", view{M: m, Title: m.T("verify.title"), CSRF: csrf, Token: token})
+}
+
+// verify spends a verification or email change link.
+func (h handlers) verify(c *fiber.Ctx) error {
+	f, err := httpapi.DecodeForm(c, "token", httpapi.FieldCSRFToken)
+	if err != nil {
+		return err
+	}
+	if err := h.Browser.CheckLoginCSRF(c, f.Get(httpapi.FieldCSRFToken)); err != nil {
+		return err
+	}
+	m := messages(c)
+	if f.Get("token") == "" {
+		return h.notice(c, fiber.StatusBadRequest, m.T("verify.title"), m.T("verify.missing"), nil)
+	}
+	res, err := h.Identity.VerifyEmail(c.UserContext(), identityport.VerifyEmailCommand{Token: f.Get("token")})
+	if err != nil {
+		return err
+	}
+	text := m.F("verify.done", res.Email)
+	if res.Changed {
+		text = m.F("verify.changed", res.Email)
+	}
+	return h.notice(c, fiber.StatusOK, m.T("verify.done_title"), text, &link{Href: "/account", Text: m.T("verify.continue")})
+}
+
+// forgotForm asks for the address a reset link goes to.
+func (h handlers) forgotForm(c *fiber.Ctx) error {
+	return h.renderForgot(c, fiber.StatusOK, "", "", nil)
+}
+
+func (h handlers) renderForgot(c *fiber.Ctx, status int, email, problem string, fields map[string]string) error {
+	csrf, err := h.Browser.LoginCSRF(c)
+	if err != nil {
+		return err
+	}
+	m := messages(c)
+	return h.Pages.render(c, status, "forgot_password", view{
+		M: m, Title: m.T("forgot.title"), CSRF: csrf, Email: email, Error: problem, Fields: fields,
+	})
+}
+
+// forgot asks for a reset link; the answer is the same whether or not an
+// account has the address (the use case makes the work the same too).
+func (h handlers) forgot(c *fiber.Ctx) error {
+	f, err := httpapi.DecodeForm(c, "email", httpapi.FieldCSRFToken)
+	if err != nil {
+		return err
+	}
+	if err := h.Browser.CheckLoginCSRF(c, f.Get(httpapi.FieldCSRFToken)); err != nil {
+		return err
+	}
+	m := messages(c)
+	err = h.Identity.ForgotPassword(c.UserContext(), identityport.ForgotPasswordCommand{Email: f.Get("email")})
+	if shared.KindOf(err) == shared.KindInvalid {
+		return h.renderForgot(c, fiber.StatusBadRequest, f.Get("email"), m.T("form.errors"), fieldMessages(m, err))
+	}
+	if err != nil {
+		return err
+	}
+	return h.notice(c, fiber.StatusOK, m.T("forgot.done_title"), m.F("forgot.done", f.Get("email")),
+		&link{Href: "/login", Text: m.T("forgot.back")})
+}
+
+// resetForm shows the new-password form of a mailed reset link.
+func (h handlers) resetForm(c *fiber.Ctx) error {
+	m := messages(c)
+	token := c.Query("token")
+	if token == "" {
+		return h.notice(c, fiber.StatusBadRequest, m.T("reset.title"), m.T("reset.missing"), nil)
+	}
+	return h.renderReset(c, fiber.StatusOK, token, "", nil)
+}
+
+func (h handlers) renderReset(c *fiber.Ctx, status int, token, problem string, fields map[string]string) error {
+	csrf, err := h.Browser.LoginCSRF(c)
+	if err != nil {
+		return err
+	}
+	m := messages(c)
+	return h.Pages.render(c, status, "reset_password", view{
+		M: m, Title: m.T("reset.title"), CSRF: csrf, Token: token, Error: problem, Fields: fields,
+	})
+}
+
+// reset sets the password of a reset link. Every session of the account
+// ends, this browser's too, so its cookie goes.
+func (h handlers) reset(c *fiber.Ctx) error {
+	f, err := httpapi.DecodeForm(c, "token", "new_password", "confirm_password", httpapi.FieldCSRFToken)
+	if err != nil {
+		return err
+	}
+	if err := h.Browser.CheckLoginCSRF(c, f.Get(httpapi.FieldCSRFToken)); err != nil {
+		return err
+	}
+	m := messages(c)
+	token := f.Get("token")
+	if token == "" {
+		return h.notice(c, fiber.StatusBadRequest, m.T("reset.title"), m.T("reset.missing"), nil)
+	}
+	if f.Get("new_password") != f.Get("confirm_password") {
+		return h.renderReset(c, fiber.StatusBadRequest, token, m.T("form.errors"),
+			map[string]string{"confirm_password": m.T("password.mismatch")})
+	}
+	_, err = h.Identity.ResetPassword(c.UserContext(), identityport.ResetPasswordCommand{Token: token, NewPassword: f.Get("new_password")})
+	if shared.KindOf(err) == shared.KindInvalid {
+		return h.renderReset(c, fiber.StatusBadRequest, token, m.T("form.errors"), fieldMessages(m, err))
+	}
+	if err != nil {
+		return err
+	}
+	h.Browser.ClearSession(c)
+	return h.notice(c, fiber.StatusOK, m.T("reset.done_title"), m.T("reset.done"), &link{Href: "/login", Text: m.T("reset.sign_in")})
 }
 
 // notice renders a short message page.

@@ -142,6 +142,10 @@ var catalogue = map[string]map[string]string{
 		"error.code.organizations.invitation_declined":            "This invitation was declined.",
 		"error.code.organizations.invitation_cancelled":           "This invitation was withdrawn.",
 		"error.code.organizations.invitation_inviter_not_allowed": "The person who invited you may no longer grant this role. Ask for a new invitation.",
+		"error.code.organizations.email_unverified":               "Confirm your email address (open the link we mailed you) before you use invitations.",
+		"error.code.identity.link_token_rate_limited":             "Too many links opened from this address. Wait a moment, then try again.",
+		"error.code.identity.password_reset_rate_limited":         "Too many reset requests. Wait a while, then try again.",
+		"error.code.identity.password_reset_busy":                 "Too many reset requests right now. Try again in a moment.",
 		"error.code.organizations.already_member":                 "You are already a member of this organization.",
 	},
 }

@@ -58,7 +58,10 @@ type world struct {
 	authErr    error
 	issued     int
 	lastIssued string
+	links      links
 }
+
+type sessionsPrincipal = sessionsport.Principal
 
 func newWorld() *world {
 	return &world{

@@ -23,7 +23,8 @@ var stylesheet []byte
 const stylesheetPath = "/assets/authy.css"
 
 // pageNames are the templates besides the layout.
-var pageNames = []string{"login", "account", "logout", "notice", "invitation", "error"}
+var pageNames = []string{"login", "account", "logout", "notice", "invitation", "error",
+	"verify_email", "forgot_password", "reset_password"}
 
 // Paths are the paths of the page group (see httpapi.RouteGroup).
 var Paths = []string{"/login", "/logout", "/account", "/verify-email", "/forgot-password",
@@ -81,6 +82,7 @@ type link struct {
 type accountView struct {
 	Name     string
 	Email    string
+	Verified bool
 	Method   string
 	AuthTime string
 }
