@@ -88,6 +88,9 @@ const (
 	MetricMailDeliveries Metric = "mail_deliveries" // sent | failed | expired
 	MetricAuditRecords   Metric = "audit_records"   // written
 	MetricRegistrations  Metric = "registrations"   // succeeded | failed
+	// MetricOAuthTokens counts the tokens the OpenID Provider issued, by
+	// grant type and client id (two labels: see LabelledMeter).
+	MetricOAuthTokens Metric = "oauth_tokens_issued"
 )
 
 // Meter counts operational events. Implementations are cheap, safe for
@@ -96,8 +99,19 @@ type Meter interface {
 	Add(metric Metric, outcome string, n int)
 }
 
+// LabelledMeter is a Meter that also counts the metrics with more than one
+// label (MetricOAuthTokens), their label values in the order the metric
+// documents. A metric counted with the wrong number of labels is ignored.
+type LabelledMeter interface {
+	Meter
+	AddLabelled(metric Metric, labels []string, n int)
+}
+
 // NopMeter discards every count.
 type NopMeter struct{}
 
 // Add implements Meter.
 func (NopMeter) Add(Metric, string, int) {}
+
+// AddLabelled implements LabelledMeter.
+func (NopMeter) AddLabelled(Metric, []string, int) {}

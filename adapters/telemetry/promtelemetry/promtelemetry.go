@@ -18,9 +18,24 @@ import (
 // Namespace prefixes every metric.
 const Namespace = "authy"
 
-// Meter counts platformport metrics as authy_<metric>_total{outcome}.
+// Meter counts platformport metrics as authy_<metric>_total{outcome}, and
+// the metrics with several labels as authy_<metric>_total{labels...}.
 type Meter struct {
 	counters map[platformport.Metric]*prometheus.CounterVec
+	labelled map[platformport.Metric]labelledCounter
+}
+
+type labelledCounter struct {
+	vec    *prometheus.CounterVec
+	labels int
+}
+
+// labelledMetrics are the metrics with more than one label, and their labels.
+var labelledMetrics = map[platformport.Metric]struct {
+	help   string
+	labels []string
+}{
+	platformport.MetricOAuthTokens: {"Tokens the OpenID Provider issued, by grant type and client.", []string{"grant", "client"}},
 }
 
 var help = map[platformport.Metric]string{
@@ -44,7 +59,16 @@ var outcomes = map[platformport.Metric][]string{
 
 // NewMeter registers one counter vector per known metric on reg.
 func NewMeter(reg prometheus.Registerer) (*Meter, error) {
-	m := &Meter{counters: map[platformport.Metric]*prometheus.CounterVec{}}
+	m := &Meter{counters: map[platformport.Metric]*prometheus.CounterVec{}, labelled: map[platformport.Metric]labelledCounter{}}
+	for metric, def := range labelledMetrics {
+		cv := prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: string(metric) + "_total", Help: def.help,
+		}, def.labels)
+		if err := reg.Register(cv); err != nil {
+			return nil, err
+		}
+		m.labelled[metric] = labelledCounter{vec: cv, labels: len(def.labels)}
+	}
 	for metric, h := range help {
 		label := "outcome"
 		if metric == platformport.MetricRateLimited {
@@ -69,6 +93,13 @@ func NewMeter(reg prometheus.Registerer) (*Meter, error) {
 func (m *Meter) Add(metric platformport.Metric, outcome string, n int) {
 	if cv, ok := m.counters[metric]; ok && n > 0 {
 		cv.WithLabelValues(outcome).Add(float64(n))
+	}
+}
+
+// AddLabelled implements platformport.LabelledMeter.
+func (m *Meter) AddLabelled(metric platformport.Metric, labels []string, n int) {
+	if c, ok := m.labelled[metric]; ok && n > 0 && len(labels) == c.labels {
+		c.vec.WithLabelValues(labels...).Add(float64(n))
 	}
 }
 
