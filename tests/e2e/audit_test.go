@@ -496,6 +496,7 @@ func auditSignUp(t *testing.T, srv *apitest.Server, label string) (auditUser, st
 	if res.Status != http.StatusCreated {
 		t.Fatalf("register: %d %s", res.Status, res.Body)
 	}
+	verifyEmailOf(t, srv, u.email) // invitations are accepted by verified addresses only
 	var v struct {
 		ID string `json:"id"`
 	}
@@ -641,6 +642,7 @@ func TestAudit_EveryActionIsRecordedAndFoundThroughTheReadAPI(t *testing.T) {
 			if res.Status != http.StatusCreated {
 				t.Fatalf("register carol: %d %s", res.Status, res.Body)
 			}
+			verifyEmailOf(t, srv, carolEmail)
 			var carolView struct {
 				ID string `json:"id"`
 			}
@@ -745,7 +747,7 @@ func TestAudit_EveryActionIsRecordedAndFoundThroughTheReadAPI(t *testing.T) {
 			}
 			frank, _ := auditSignUp(t, srv, "frank")
 			frank, _ = auditLogin(t, srv, frank, auditPassword)
-			rid = auditCall(t, srv, 200, "DELETE", "/api/v1/users/me", nil, frank.token)
+			rid = auditCall(t, srv, 200, "DELETE", "/api/v1/users/me", map[string]any{"current_password": auditPassword}, frank.token)
 			r = storedAudit(t, srv, "user.deleted", rid)
 			checkOrigin(t, r)
 			byUser(frank, "user", frank.id)(t, r)

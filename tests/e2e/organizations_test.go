@@ -74,6 +74,7 @@ func signUp(t *testing.T, srv *apitest.Server, label string) orgAccount {
 	if res.Status != http.StatusCreated {
 		t.Fatalf("register %s: %d %s", a.email, res.Status, res.Body)
 	}
+	verifyEmailOf(t, srv, a.email) // invitations are accepted by verified addresses only
 	return login(t, srv, a)
 }
 
@@ -275,6 +276,7 @@ func TestOrganizations_RegisteringAnInvitedAddressJoinsNothingUntilTheInvitation
 			expect(t, srv.Do(t, "POST", base, map[string]any{"email": email}, owner.token), http.StatusConflict)
 
 			expect(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": email, "password": orgPassword, "name": "Future"}, ""), http.StatusCreated)
+			verifyEmailOf(t, srv, email)
 			newcomer := login(t, srv, orgAccount{email: email})
 			if got := roleOf(members(t, srv, org.ID, owner), email); got != "" {
 				t.Fatalf("registration alone made the newcomer %q", got)
@@ -312,14 +314,14 @@ func TestOrganizations_SoleOwnerCannotDeleteTheAccountUntilOwnershipIsHandedOver
 			base := "/api/v1/organizations/" + team.ID + "/members"
 			join(t, srv, team.ID, owner, colleague, "")
 
-			res := expect(t, srv.Do(t, "DELETE", "/api/v1/users/me", nil, owner.token), http.StatusConflict)
+			res := expect(t, srv.Do(t, "DELETE", "/api/v1/users/me", map[string]any{"current_password": orgPassword}, owner.token), http.StatusConflict)
 			if res.Env.Error == nil || res.Env.Error.Code != "organizations.sole_owner" {
 				t.Fatalf("sole owner: %s", res.Body)
 			}
 			expect(t, srv.Do(t, "GET", "/api/v1/organizations/"+solo.ID, nil, owner.token), http.StatusOK)
 
 			expect(t, srv.Do(t, "PATCH", base+"/"+colleague.id+"/role", map[string]any{"role": "owner"}, owner.token), http.StatusOK)
-			expect(t, srv.Do(t, "DELETE", "/api/v1/users/me", nil, owner.token), http.StatusOK)
+			expect(t, srv.Do(t, "DELETE", "/api/v1/users/me", map[string]any{"current_password": orgPassword}, owner.token), http.StatusOK)
 
 			list := members(t, srv, team.ID, colleague)
 			if len(list) != 1 || roleOf(list, colleague.email) != "active:owner" {
