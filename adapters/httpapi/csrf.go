@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/base64"
 	"fmt"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -76,12 +75,6 @@ func (b *Browser) CheckLoginCSRF(c *fiber.Ctx, token string) error {
 		return ErrCSRF
 	}
 	return nil
-}
-
-// ClearLoginCSRF removes the pre-session cookie (after sign-in, when the
-// session's own token takes over).
-func (b *Browser) ClearLoginCSRF(c *fiber.Ctx) {
-	c.Cookie(b.cookie(b.login, "", time.Unix(0, 0).UTC()))
 }
 
 // validNonce accepts what newNonce makes: 32 bytes in unpadded URL-safe

@@ -167,8 +167,9 @@ func (h handlers) login(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	// The pre-session cookie stays: a sign-in form still open in another
+	// tab keeps working (and its sign-in, too, ends this session).
 	h.Browser.SetSession(c, res.Session.Token, res.Session.Session.AbsoluteExpiresAt)
-	h.Browser.ClearLoginCSRF(c)
 	return redirect(c, Or(target))
 }
 
