@@ -554,3 +554,20 @@ func TestAccounts_AnInvitationCannotBeAcceptedWithAnUnverifiedEmail(t *testing.T
 		})
 	}
 }
+
+func TestAccounts_ThePasswordResetLimitIsSharedByEveryInstance(t *testing.T) {
+	a := apitest.Start(t, apitest.Production)
+	b := apitest.Start(t, apitest.Production, apitest.ShareWith(a))
+	email := idEmail("twin")
+	for i, srv := range []*apitest.Server{a, b, a} {
+		if res := srv.Do(t, "POST", "/api/v1/auth/password/forgot", map[string]any{"email": email}, ""); res.Status != http.StatusAccepted {
+			t.Fatalf("request %d: %d %s", i+1, res.Status, res.Body)
+		}
+	}
+	for _, srv := range []*apitest.Server{b, a} {
+		res := idStatus(t, srv.Do(t, "POST", "/api/v1/auth/password/forgot", map[string]any{"email": email}, ""), http.StatusTooManyRequests)
+		if res.Env.Error.Code != "identity.password_reset_rate_limited" {
+			t.Fatalf("code %s", res.Env.Error.Code)
+		}
+	}
+}
