@@ -1,6 +1,7 @@
 package organizations
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -37,6 +38,12 @@ func (m Membership) Role() Role { return m.role }
 // JoinedAt is when the membership began.
 func (m Membership) JoinedAt() time.Time { return m.joinedAt }
 
+// ErrNotLoaded is what a verb answers when it needs a membership or an
+// invitation the store did not load with the aggregate: a defect of the
+// caller (the use case names what a change needs, the store loads it), so it
+// carries no error kind and answers 500 rather than guessing "not a member".
+var ErrNotLoaded = errors.New("organizations: the change needs a part of the organization that was not loaded")
+
 // Organization is the aggregate root of the context.
 //
 // Invariants:
@@ -49,19 +56,36 @@ func (m Membership) JoinedAt() time.Time { return m.joinedAt }
 //     sender may still grant its role;
 //   - once deleted, no verb changes it any more.
 //
-// Only pending invitations are loaded with the aggregate; one that closes
-// (accepted, declined, cancelled, expired) leaves Invitations and is listed
-// by ClosedInvitations until the store has saved its final state.
+// An organization may have a hundred thousand members, so it is loaded in
+// part (RehydrateOrganizationPart): its own fields, its owner and member
+// counts, and only the memberships and pending invitations a command names
+// (the actor, the target, an invitation and its sender, an address). The
+// counts carry the rules that span every membership (the last owner, the
+// only member); a verb that would need a membership or invitation that was
+// not loaded fails with ErrNotLoaded and changes nothing. Closed
+// invitations are never loaded; one that closes (accepted, declined,
+// cancelled, expired) leaves Invitations and is listed by
+// ClosedInvitations until the store has saved its final state.
 type Organization struct {
-	id          shared.OrganizationID
-	name        string
-	slug        Slug
-	createdAt   time.Time
-	updatedAt   time.Time
-	deleted     bool
-	deletedAt   time.Time
-	members     map[shared.UserID]Membership
+	id        shared.OrganizationID
+	name      string
+	slug      Slug
+	createdAt time.Time
+	updatedAt time.Time
+	deleted   bool
+	deletedAt time.Time
+	// owners and memberCount count every owner and membership, loaded or not.
+	owners      int
+	memberCount int
+	// complete says every membership and pending invitation is loaded.
+	complete bool
+	members  map[shared.UserID]Membership
+	// users, emails and ids are what was looked up (found or not): a user's
+	// membership, an address's and an id's pending invitation.
+	users       map[shared.UserID]bool
 	invitations map[string]Invitation
+	emails      map[string]bool
+	ids         map[uuid.UUID]bool
 	closed      []Invitation
 	events      []Event
 }
@@ -82,34 +106,99 @@ func NewOrganization(id shared.OrganizationID, name string, slug Slug, creator s
 	if id.IsZero() || creator.IsZero() {
 		return nil, shared.Invalid(CodeInvalid, "organization and creator ids are required", nil)
 	}
-	o := &Organization{
-		id: id, name: name, slug: slug, createdAt: now, updatedAt: now,
-		members:     map[shared.UserID]Membership{creator: {user: creator, role: RoleOwner, joinedAt: now}},
-		invitations: map[string]Invitation{},
-	}
+	o := newOrganization(id, name, slug, now, now)
+	o.complete = true
+	o.members[creator] = Membership{user: creator, role: RoleOwner, joinedAt: now}
+	o.owners, o.memberCount = 1, 1
 	o.record(OrganizationCreated{EventMeta: o.meta(creator, now), Name: name, Slug: slug.String()})
 	return o, nil
 }
 
+func newOrganization(id shared.OrganizationID, name string, slug Slug, createdAt, updatedAt time.Time) *Organization {
+	return &Organization{
+		id: id, name: name, slug: slug, createdAt: createdAt, updatedAt: updatedAt,
+		members: map[shared.UserID]Membership{}, users: map[shared.UserID]bool{},
+		invitations: map[string]Invitation{}, emails: map[string]bool{}, ids: map[uuid.UUID]bool{},
+	}
+}
+
 // RehydrateOrganization rebuilds a stored, live organization (adapters
-// only) from its memberships and pending invitations; invitations in any
-// other status are left out.
+// only) from all of its memberships and pending invitations; invitations
+// in any other status are left out.
 func RehydrateOrganization(id shared.OrganizationID, name string, slug Slug, createdAt, updatedAt time.Time,
 	members []Membership, invitations []Invitation) *Organization {
-	o := &Organization{
-		id: id, name: name, slug: slug, createdAt: createdAt, updatedAt: updatedAt,
-		members:     make(map[shared.UserID]Membership, len(members)),
-		invitations: make(map[string]Invitation, len(invitations)),
+	o := newOrganization(id, name, slug, createdAt, updatedAt)
+	o.complete = true
+	o.load(members, invitations)
+	o.owners, o.memberCount = o.loadedOwners(), len(o.members)
+	return o
+}
+
+// OrganizationState is a stored, live organization loaded in part, for
+// RehydrateOrganizationPart.
+type OrganizationState struct {
+	ID        shared.OrganizationID
+	Name      string
+	Slug      Slug
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Owners and Members count all of its owners and memberships.
+	Owners  int
+	Members int
+	// Memberships are the loaded memberships; LoadedUsers lists every user
+	// whose membership was looked up, whether they have one or not.
+	Memberships []Membership
+	LoadedUsers []shared.UserID
+	// Invitations are the loaded pending invitations (any other status is
+	// left out); LoadedEmails and LoadedInvitations list every address and
+	// id whose pending invitation was looked up, found or not. A loaded
+	// invitation's own address and id count as looked up.
+	Invitations       []Invitation
+	LoadedEmails      []string
+	LoadedInvitations []uuid.UUID
+}
+
+// RehydrateOrganizationPart rebuilds a stored, live organization from the
+// part of it a command needs (adapters only). A count below what the loaded
+// memberships show is raised to it: loaded rows are real.
+func RehydrateOrganizationPart(s OrganizationState) *Organization {
+	o := newOrganization(s.ID, s.Name, s.Slug, s.CreatedAt, s.UpdatedAt)
+	o.load(s.Memberships, s.Invitations)
+	for _, u := range s.LoadedUsers {
+		o.users[u] = true
 	}
+	for _, e := range s.LoadedEmails {
+		o.emails[e] = true
+	}
+	for _, id := range s.LoadedInvitations {
+		o.ids[id] = true
+	}
+	o.owners, o.memberCount = max(s.Owners, o.loadedOwners()), max(s.Members, len(o.members))
+	return o
+}
+
+func (o *Organization) load(members []Membership, invitations []Invitation) {
 	for _, m := range members {
 		o.members[m.user] = m
+		o.users[m.user] = true
 	}
 	for _, i := range invitations {
 		if i.status == StatusPending {
 			o.invitations[i.email] = i
+			o.emails[i.email] = true
+			o.ids[i.id] = true
 		}
 	}
-	return o
+}
+
+func (o *Organization) loadedOwners() int {
+	n := 0
+	for _, m := range o.members {
+		if m.role == RoleOwner {
+			n++
+		}
+	}
+	return n
 }
 
 // ID identifies the organization.
@@ -134,7 +223,8 @@ func (o *Organization) Deleted() bool { return o.deleted }
 // DeletedAt is when it was deleted (zero while live).
 func (o *Organization) DeletedAt() time.Time { return o.deletedAt }
 
-// Members returns the memberships ordered by join time, then user id.
+// Members returns the loaded memberships (all of them only when the
+// organization was loaded whole), ordered by join time, then user id.
 func (o *Organization) Members() []Membership {
 	out := make([]Membership, 0, len(o.members))
 	for _, m := range o.members {
@@ -149,7 +239,8 @@ func (o *Organization) Members() []Membership {
 	return out
 }
 
-// Invitations returns the pending invitations ordered by creation time, then id.
+// Invitations returns the loaded pending invitations ordered by creation
+// time, then id.
 func (o *Organization) Invitations() []Invitation {
 	out := make([]Invitation, 0, len(o.invitations))
 	for _, i := range o.invitations {
@@ -171,7 +262,7 @@ func (o *Organization) ClosedInvitations() []Invitation {
 	return append([]Invitation(nil), o.closed...)
 }
 
-// Invitation returns the pending invitation with id.
+// Invitation returns the loaded pending invitation with id.
 func (o *Organization) Invitation(id uuid.UUID) (Invitation, bool) {
 	for _, i := range o.invitations {
 		if i.id == id {
@@ -181,24 +272,73 @@ func (o *Organization) Invitation(id uuid.UUID) (Invitation, bool) {
 	return Invitation{}, false
 }
 
-// RoleOf returns user's role, or the zero Role when they are not a member.
+// RoleOf returns user's role, or the zero Role when they are not a member
+// (or their membership was not loaded).
 func (o *Organization) RoleOf(user shared.UserID) Role { return o.members[user].role }
 
-// Member returns user's membership.
+// Member returns user's membership, when they have one and it was loaded.
 func (o *Organization) Member(user shared.UserID) (Membership, bool) {
 	m, ok := o.members[user]
 	return m, ok
 }
 
-// OwnerCount counts the owners.
-func (o *Organization) OwnerCount() int {
-	n := 0
-	for _, m := range o.members {
-		if m.role == RoleOwner {
-			n++
-		}
+// OwnerCount counts the owners, loaded or not.
+func (o *Organization) OwnerCount() int { return o.owners }
+
+// MemberCount counts the memberships, loaded or not.
+func (o *Organization) MemberCount() int { return o.memberCount }
+
+// membership looks user's membership up: ok false when they are not a
+// member, ErrNotLoaded when the store did not look. The zero user is
+// nobody's membership.
+func (o *Organization) membership(user shared.UserID) (Membership, bool, error) {
+	if user.IsZero() {
+		return Membership{}, false, nil
 	}
-	return n
+	m, ok := o.members[user]
+	if ok || o.complete || o.users[user] {
+		return m, ok, nil
+	}
+	return Membership{}, false, fmt.Errorf("%w: the membership of %s", ErrNotLoaded, user)
+}
+
+// pendingFor looks up the pending invitation of a normalized address.
+func (o *Organization) pendingFor(email string) (Invitation, bool, error) {
+	inv, ok := o.invitations[email]
+	if ok || o.complete || o.emails[email] {
+		return inv, ok, nil
+	}
+	return Invitation{}, false, fmt.Errorf("%w: the pending invitation of an address", ErrNotLoaded)
+}
+
+// pendingByID looks up the pending invitation id.
+func (o *Organization) pendingByID(id uuid.UUID) (Invitation, bool, error) {
+	if inv, ok := o.Invitation(id); ok {
+		return inv, true, nil
+	}
+	if o.complete || o.ids[id] {
+		return Invitation{}, false, nil
+	}
+	return Invitation{}, false, fmt.Errorf("%w: invitation %s", ErrNotLoaded, id)
+}
+
+// join adds m and counts it.
+func (o *Organization) join(m Membership) {
+	o.members[m.user] = m
+	o.users[m.user] = true
+	o.memberCount++
+	if m.role == RoleOwner {
+		o.owners++
+	}
+}
+
+// leave removes m and uncounts it.
+func (o *Organization) leave(m Membership) {
+	delete(o.members, m.user)
+	o.memberCount--
+	if m.role == RoleOwner {
+		o.owners--
+	}
 }
 
 // PullEvents returns the recorded events and forgets them.
@@ -291,11 +431,13 @@ func (o *Organization) AddMember(actor, user shared.UserID, role Role, now time.
 	if user.IsZero() {
 		return Membership{}, shared.Invalid(CodeInvalid, "a user is required", nil)
 	}
-	if _, ok := o.members[user]; ok {
+	if _, ok, err := o.membership(user); err != nil {
+		return Membership{}, err
+	} else if ok {
 		return Membership{}, ErrAlreadyMember
 	}
 	m := Membership{user: user, role: role, joinedAt: now}
-	o.members[user] = m
+	o.join(m)
 	o.record(MemberAdded{EventMeta: o.meta(actor, now), User: user, Role: role})
 	return m, nil
 }
@@ -336,10 +478,14 @@ func (o *Organization) Invite(actor shared.UserID, n NewInvitation, now time.Tim
 	case !n.ExpiresAt.After(now):
 		return Invitation{}, shared.Invalid(CodeInvalid, "an invitation must expire after it is made", nil)
 	}
-	if _, ok := o.members[n.Holder]; ok && !n.Holder.IsZero() {
+	if _, ok, err := o.membership(n.Holder); err != nil {
+		return Invitation{}, err
+	} else if ok {
 		return Invitation{}, ErrAlreadyMember
 	}
-	if old, ok := o.invitations[email]; ok && old.StatusAt(now) == StatusPending {
+	if old, ok, err := o.pendingFor(email); err != nil {
+		return Invitation{}, err
+	} else if ok && old.StatusAt(now) == StatusPending {
 		return Invitation{}, ErrAlreadyInvited
 	}
 	o.ExpireDueInvitations(now)
@@ -348,6 +494,7 @@ func (o *Organization) Invite(actor shared.UserID, n NewInvitation, now time.Tim
 		createdAt: now, expiresAt: n.ExpiresAt, status: StatusPending,
 	}
 	o.invitations[email] = inv
+	o.emails[email], o.ids[inv.id] = true, true
 	o.record(InvitationCreated{EventMeta: o.meta(actor, now), Invitation: inv.id, Email: email, Role: inv.role, ExpiresAt: inv.expiresAt})
 	return inv, nil
 }
@@ -365,14 +512,18 @@ func (o *Organization) AcceptInvitation(id uuid.UUID, user shared.UserID, email 
 	if err != nil {
 		return Membership{}, err
 	}
-	if _, member := o.members[user]; member {
+	if _, member, err := o.membership(user); err != nil {
+		return Membership{}, err
+	} else if member {
 		return Membership{}, ErrAlreadyMember
 	}
-	if o.authorizeGrant(inv.invitedBy, inv.role) != nil {
+	if err := o.authorizeGrant(inv.invitedBy, inv.role); errors.Is(err, ErrNotLoaded) {
+		return Membership{}, err
+	} else if err != nil {
 		return Membership{}, ErrInviterNotAllowed
 	}
 	m := Membership{user: user, role: inv.role, joinedAt: now}
-	o.members[user] = m
+	o.join(m)
 	o.closeInvitation(inv, StatusAccepted, user, now)
 	meta := o.meta(user, now)
 	o.record(InvitationAccepted{EventMeta: meta, Invitation: inv.id, User: user, Email: inv.email, Role: inv.role, InvitedBy: inv.invitedBy})
@@ -404,7 +555,10 @@ func (o *Organization) CancelInvitation(actor shared.UserID, id uuid.UUID, now t
 	if role != RoleOwner && role != RoleAdmin {
 		return ErrForbidden
 	}
-	inv, ok := o.Invitation(id)
+	inv, ok, err := o.pendingByID(id)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return ErrInvitationNotFound
 	}
@@ -440,7 +594,10 @@ func (o *Organization) inviteeInvitation(id uuid.UUID, user shared.UserID, email
 	if o.deleted || user.IsZero() {
 		return Invitation{}, ErrInvitationNotFound
 	}
-	inv, ok := o.Invitation(id)
+	inv, ok, err := o.pendingByID(id)
+	if err != nil {
+		return Invitation{}, err
+	}
 	if !ok || !inv.IsFor(email) {
 		return Invitation{}, ErrInvitationNotFound
 	}
@@ -467,21 +624,24 @@ func (o *Organization) RemoveMember(actor, target shared.UserID, now time.Time) 
 	if !self && actorRole == RoleMember {
 		return ErrForbidden
 	}
-	m, ok := o.members[target]
+	m, ok, err := o.membership(target)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return ErrMemberNotFound
 	}
 	if !self && actorRole == RoleAdmin && m.role == RoleOwner {
 		return ErrOwnerRequired
 	}
-	if m.role == RoleOwner && o.OwnerCount() == 1 {
+	if m.role == RoleOwner && o.owners <= 1 {
 		return ErrLastOwner
 	}
 	reason := ReasonRemoved
 	if self {
 		reason = ReasonSelfLeave
 	}
-	delete(o.members, target)
+	o.leave(m)
 	o.record(MemberRemoved{EventMeta: o.meta(actor, now), User: target, Role: m.role, Reason: reason})
 	return nil
 }
@@ -502,7 +662,10 @@ func (o *Organization) ChangeRole(actor, target shared.UserID, to Role, now time
 		return Membership{}, shared.Invalid(CodeInvalid, "the request has invalid fields",
 			map[string][]string{"role": {"is required"}})
 	}
-	m, ok := o.members[target]
+	m, ok, err := o.membership(target)
+	if err != nil {
+		return Membership{}, err
+	}
 	if !ok {
 		return Membership{}, ErrMemberNotFound
 	}
@@ -512,12 +675,18 @@ func (o *Organization) ChangeRole(actor, target shared.UserID, to Role, now time
 	if m.role == to {
 		return m, nil
 	}
-	if m.role == RoleOwner && o.OwnerCount() == 1 {
+	if m.role == RoleOwner && o.owners <= 1 {
 		return Membership{}, ErrLastOwner
 	}
 	from := m.role
 	m.role = to
 	o.members[target] = m
+	switch {
+	case from == RoleOwner:
+		o.owners--
+	case to == RoleOwner:
+		o.owners++
+	}
 	o.record(MemberRoleChanged{EventMeta: o.meta(actor, now), User: target, From: from, To: to})
 	return m, nil
 }
@@ -530,19 +699,22 @@ func (o *Organization) RemoveDepartingAccount(user shared.UserID, now time.Time)
 	if o.deleted {
 		return nil
 	}
-	m, ok := o.members[user]
+	m, ok, err := o.membership(user)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return nil
 	}
-	if len(o.members) == 1 {
+	if o.memberCount <= 1 {
 		o.markDeleted(user, ReasonAccountDeleted, now)
 		return nil
 	}
-	if m.role == RoleOwner && o.OwnerCount() == 1 {
+	if m.role == RoleOwner && o.owners <= 1 {
 		return ErrSoleOwner.WithMessage(fmt.Sprintf(
 			"you are the only owner of %q, which has other members; hand over ownership or delete the organization first", o.name))
 	}
-	delete(o.members, user)
+	o.leave(m)
 	o.record(MemberRemoved{EventMeta: o.meta(user, now), User: user, Role: m.role, Reason: ReasonAccountDeleted})
 	return nil
 }
@@ -553,7 +725,10 @@ func (o *Organization) actorRole(actor shared.UserID) (Role, error) {
 	if o.deleted {
 		return Role{}, ErrNotFound
 	}
-	m, ok := o.members[actor]
+	m, ok, err := o.membership(actor)
+	if err != nil {
+		return Role{}, err
+	}
 	if !ok {
 		return Role{}, ErrNotFound
 	}
@@ -587,6 +762,7 @@ func (o *Organization) markDeleted(actor shared.UserID, reason string, now time.
 	o.deletedAt = now
 	o.members = map[shared.UserID]Membership{}
 	o.invitations = map[string]Invitation{}
+	o.owners, o.memberCount = 0, 0
 	o.closed = nil
 	o.record(OrganizationDeleted{EventMeta: o.meta(actor, now), Reason: reason})
 }

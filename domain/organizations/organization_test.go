@@ -735,3 +735,173 @@ func TestRemoveDepartingAccount(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// part loads the fixture's organization the way a store does for one
+// command: its counts and only the named users, addresses and invitations.
+func part(users []shared.UserID, owners, members int, invs []organizations.Invitation, emails []string, ids []uuid.UUID) *organizations.Organization {
+	all := map[shared.UserID]organizations.Membership{}
+	for _, m := range fixtureMembers(true) {
+		all[m.User()] = m
+	}
+	var ms []organizations.Membership
+	for _, u := range users {
+		if m, ok := all[u]; ok {
+			ms = append(ms, m)
+		}
+	}
+	return organizations.RehydrateOrganizationPart(organizations.OrganizationState{
+		ID: orgID, Name: "Acme", Slug: organizations.DeriveSlug("acme"), CreatedAt: now, UpdatedAt: now,
+		Owners: owners, Members: members, Memberships: ms, LoadedUsers: users,
+		Invitations: invs, LoadedEmails: emails, LoadedInvitations: ids,
+	})
+}
+
+func fixtureMembers(twoOwners bool) []organizations.Membership {
+	ms := []organizations.Membership{
+		organizations.RehydrateMembership(owner, organizations.RoleOwner, now),
+		organizations.RehydrateMembership(admin, organizations.RoleAdmin, now),
+		organizations.RehydrateMembership(member, organizations.RoleMember, now),
+	}
+	if twoOwners {
+		ms = append(ms, organizations.RehydrateMembership(owner2, organizations.RoleOwner, now))
+	}
+	return ms
+}
+
+func pendingInvitation() organizations.Invitation {
+	return organizations.RehydrateInvitation(organizations.InvitationState{
+		ID: pendingID, Email: "pending@example.com", Role: organizations.RoleAdmin, InvitedBy: owner,
+		TokenHash: hashOf(1), CreatedAt: now, ExpiresAt: now.Add(ttl),
+	})
+}
+
+func TestPartialOrganization_TheLastOwnerRuleFollowsTheOwnerCountNotTheLoadedMemberships(t *testing.T) {
+	// Only the leaving owner is loaded; the count says whether another remains.
+	alone := part([]shared.UserID{owner}, 1, 100_000, nil, nil, nil)
+	assertErr(t, alone.RemoveMember(owner, owner, now), organizations.ErrLastOwner)
+	_, err := alone.ChangeRole(owner, owner, organizations.RoleAdmin, now)
+	assertErr(t, err, organizations.ErrLastOwner)
+	assertErr(t, alone.RemoveDepartingAccount(owner, now), organizations.ErrSoleOwner)
+
+	two := part([]shared.UserID{owner}, 2, 100_000, nil, nil, nil)
+	assertErr(t, two.RemoveMember(owner, owner, now), nil)
+	if two.OwnerCount() != 1 || two.MemberCount() != 99_999 {
+		t.Fatalf("counts after leaving: %d owners, %d members", two.OwnerCount(), two.MemberCount())
+	}
+	demoted := part([]shared.UserID{owner}, 2, 10, nil, nil, nil)
+	_, err = demoted.ChangeRole(owner, owner, organizations.RoleMember, now)
+	assertErr(t, err, nil)
+	// The count moved: the same owner cannot now count on a second one.
+	if demoted.OwnerCount() != 1 {
+		t.Fatalf("owners = %d", demoted.OwnerCount())
+	}
+}
+
+func TestPartialOrganization_CountsFollowEveryVerb(t *testing.T) {
+	o := part([]shared.UserID{owner, member, newbie, outsider}, 1, 3, []organizations.Invitation{pendingInvitation()}, nil, nil)
+	_, err := o.AddMember(owner, newbie, organizations.RoleOwner, now)
+	assertErr(t, err, nil)
+	_, err = o.AcceptInvitation(pendingID, outsider, "pending@example.com", now)
+	assertErr(t, err, nil)
+	_, err = o.ChangeRole(owner, member, organizations.RoleOwner, now)
+	assertErr(t, err, nil)
+	if o.OwnerCount() != 3 || o.MemberCount() != 5 {
+		t.Fatalf("after joins and a promotion: %d owners, %d members", o.OwnerCount(), o.MemberCount())
+	}
+	assertErr(t, o.RemoveMember(owner, newbie, now), nil)
+	assertErr(t, o.RemoveDepartingAccount(member, now), nil)
+	if o.OwnerCount() != 1 || o.MemberCount() != 3 {
+		t.Fatalf("after two owners left: %d owners, %d members", o.OwnerCount(), o.MemberCount())
+	}
+	// A stored count below what the loaded rows show is raised to them.
+	low := part([]shared.UserID{owner, owner2}, 0, 1, nil, nil, nil)
+	if low.OwnerCount() != 2 || low.MemberCount() != 2 {
+		t.Fatalf("counts %d/%d below the loaded memberships", low.OwnerCount(), low.MemberCount())
+	}
+}
+
+func TestPartialOrganization_TheOnlyMemberLeavingDeletesItByTheCount(t *testing.T) {
+	o := part([]shared.UserID{member}, 1, 2, nil, nil, nil)
+	assertErr(t, o.RemoveDepartingAccount(member, now), nil)
+	if o.Deleted() || o.MemberCount() != 1 {
+		t.Fatal("a member of two left as if alone")
+	}
+	solo := part([]shared.UserID{owner}, 1, 1, nil, nil, nil)
+	assertErr(t, solo.RemoveDepartingAccount(owner, now), nil)
+	if !solo.Deleted() {
+		t.Fatal("the only member's departure did not delete the organization")
+	}
+}
+
+func TestPartialOrganization_WhatWasLookedUpAndNotFoundIsAnAnswer(t *testing.T) {
+	o := part([]shared.UserID{owner, newbie}, 1, 5, nil, []string{"fresh@example.com"}, []uuid.UUID{pendingID})
+	assertErr(t, o.RemoveMember(owner, newbie, now), organizations.ErrMemberNotFound)
+	assertErr(t, o.CancelInvitation(owner, pendingID, now), organizations.ErrInvitationNotFound)
+	_, err := o.Invite(owner, invitation(3, "Fresh@Example.com", organizations.RoleMember), now)
+	assertErr(t, err, nil)
+	// What this change created is known too.
+	_, err = o.Invite(owner, invitation(4, "fresh@example.com", organizations.RoleMember), now)
+	assertErr(t, err, organizations.ErrAlreadyInvited)
+	_, err = o.AddMember(owner, newbie, organizations.RoleMember, now)
+	assertErr(t, err, nil)
+	_, err = o.AddMember(owner, newbie, organizations.RoleMember, now)
+	assertErr(t, err, organizations.ErrAlreadyMember)
+}
+
+func TestPartialOrganization_AVerbNeedingWhatWasNotLoadedFailsAndChangesNothing(t *testing.T) {
+	holder := invitation(3, "member@example.com", organizations.RoleMember)
+	holder.Holder = member
+	inviterMissing := part([]shared.UserID{newbie}, 1, 5, []organizations.Invitation{pendingInvitation()}, nil, nil)
+	cases := map[string]struct {
+		o  *organizations.Organization
+		do func(o *organizations.Organization) error
+	}{
+		"an actor": {part(nil, 1, 5, nil, nil, nil), func(o *organizations.Organization) error {
+			_, err := o.View(owner)
+			return err
+		}},
+		"a target removed": {part([]shared.UserID{owner}, 1, 5, nil, nil, nil), func(o *organizations.Organization) error {
+			return o.RemoveMember(owner, member, now)
+		}},
+		"a target whose role changes": {part([]shared.UserID{owner}, 1, 5, nil, nil, nil), func(o *organizations.Organization) error {
+			_, err := o.ChangeRole(owner, member, organizations.RoleAdmin, now)
+			return err
+		}},
+		"a user added": {part([]shared.UserID{owner}, 1, 5, nil, nil, nil), func(o *organizations.Organization) error {
+			_, err := o.AddMember(owner, newbie, organizations.RoleAdmin, now)
+			return err
+		}},
+		"an invited address": {part([]shared.UserID{owner}, 1, 5, nil, nil, nil), func(o *organizations.Organization) error {
+			_, err := o.Invite(owner, invitation(3, "someone@example.com", organizations.RoleMember), now)
+			return err
+		}},
+		"the account holder of an invited address": {part([]shared.UserID{owner}, 1, 5, nil, []string{"member@example.com"}, nil), func(o *organizations.Organization) error {
+			_, err := o.Invite(owner, holder, now)
+			return err
+		}},
+		"an invitation accepted": {part([]shared.UserID{newbie}, 1, 5, nil, nil, nil), func(o *organizations.Organization) error {
+			_, err := o.AcceptInvitation(pendingID, newbie, "pending@example.com", now)
+			return err
+		}},
+		"the sender of an invitation accepted": {inviterMissing, func(o *organizations.Organization) error {
+			_, err := o.AcceptInvitation(pendingID, newbie, "pending@example.com", now)
+			return err
+		}},
+		"an invitation cancelled": {part([]shared.UserID{owner}, 1, 5, nil, nil, nil), func(o *organizations.Organization) error {
+			return o.CancelInvitation(owner, pendingID, now)
+		}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			before := fmt.Sprint(c.o.Members(), c.o.Invitations(), c.o.OwnerCount(), c.o.MemberCount())
+			err := c.do(c.o)
+			if !errors.Is(err, organizations.ErrNotLoaded) || shared.KindOf(err) != shared.KindUnknown {
+				t.Fatalf("error = %v, want ErrNotLoaded (no error kind)", err)
+			}
+			after := fmt.Sprint(c.o.Members(), c.o.Invitations(), c.o.OwnerCount(), c.o.MemberCount())
+			if after != before || len(c.o.PullEvents()) != 0 || len(c.o.ClosedInvitations()) != 0 {
+				t.Fatalf("a refused change changed the organization:\n%s\n%s", before, after)
+			}
+		})
+	}
+}
