@@ -98,7 +98,7 @@ func DefaultLimits() Limits {
 		VerificationResendPerClient:   platformport.Limit{Max: 10, Window: time.Hour},
 		PasswordForgotPerClient:       platformport.Limit{Max: 10, Window: time.Hour},
 		PasswordForgotPerAccount:      platformport.Limit{Max: 3, Window: time.Hour},
-		LinkTokensPerClient:           platformport.Limit{Max: 30, Window: time.Hour},
+		LinkTokensPerClient:           platformport.Limit{Max: 100, Window: time.Hour},
 	}
 }
 
