@@ -14,9 +14,6 @@ type identityWiring struct {
 	Directory identityport.Directory
 	// Service is the identity use-case API (the seed command uses it).
 	Service identityport.Service
-	// Operator is what operator commands may do besides (the seed command
-	// vouches for its demo addresses).
-	Operator identityport.Operator
 	// AddRegistrationListener and SetDeletionGuard let later contexts hook
 	// into registration and account deletion before the server starts.
 	AddRegistrationListener func(identityport.RegistrationListener)

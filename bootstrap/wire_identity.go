@@ -171,7 +171,6 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 	a.workers = append(a.workers, Worker{Name: workerPasswordResets, Run: svc.RunPasswordResets})
 	identityhttp.Register(api, svc, sessions)
 	return identityWiring{
-		Operator:                svc,
 		Auth:                    sessions,
 		Directory:               svc,
 		Service:                 svc,
