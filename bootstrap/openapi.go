@@ -25,10 +25,12 @@ func openAPIFragments() [][]byte {
 }
 
 // servedOpenAPI is the merged document every App serves. Its parts are
-// embedded in the binary, so it is merged once per process. It is not
-// validated here: loading and validating it with kin-openapi took a third
-// of the server's start, and the document cannot change after the build,
-// so the tests validate these very bytes instead (OpenAPI, and
+// embedded in the binary, so it is merged once per process, on the first
+// request for it rather than at start (merging costs more than the rest of
+// building the HTTP side). Nor is it validated at start: loading and
+// validating it with kin-openapi took a third of the server's start, and
+// the document cannot change after the build, so the tests validate these
+// very bytes instead (OpenAPI, and
 // TestOpenAPI_ServedDocumentLoadsAndValidates).
 var servedOpenAPI = sync.OnceValues(func() ([]byte, error) {
 	return apidocs.Merge(openAPIFragments()...)
@@ -52,10 +54,6 @@ func (a *App) OpenAPI() *apidocs.Document {
 }
 
 func (a *App) mountDocs() error {
-	raw, err := servedOpenAPI()
-	if err != nil {
-		return err
-	}
-	apidocs.Register(a.http, raw)
+	apidocs.Register(a.http, servedOpenAPI)
 	return nil
 }

@@ -22,12 +22,17 @@ const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe
 	"img-src 'self' data:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
 
 // Register serves GET /api/openapi.json (the merged document, as Merge
-// returns it), GET /api/docs and its assets.
-func Register(app fiber.Router, openAPIJSON []byte) {
+// returns it, which openAPI returns when asked), GET /api/docs and its
+// assets.
+func Register(app fiber.Router, openAPI func() ([]byte, error)) {
 	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
+		doc, err := openAPI()
+		if err != nil {
+			return err
+		}
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		c.Set(fiber.HeaderCacheControl, "no-cache")
-		return c.Send(openAPIJSON)
+		return c.Send(doc)
 	})
 	app.Get("/api/docs", func(c *fiber.Ctx) error {
 		c.Set("Content-Security-Policy", pageCSP)
