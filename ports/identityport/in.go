@@ -183,3 +183,32 @@ type Operator interface {
 	// identity.ErrUserNotFound.
 	MarkEmailVerified(ctx context.Context, user shared.UserID) error
 }
+
+// ExternalUserCommand opens an account for a person who signed in through
+// an external identity provider (social or OpenID Connect sign-in): no
+// password, the email verified only when the provider vouches for it.
+// Provider names it in the audit record.
+type ExternalUserCommand struct {
+	Email         string
+	EmailVerified bool
+	Name          string
+	Provider      string
+}
+
+// ExternalAccounts is what the federation context asks of identity.
+//
+// CreateExternalUser joins the unit of work carried by ctx (so the account,
+// its linked identity and the first session commit together). It applies
+// the registration limit of the caller's client (RateLimited
+// "identity.register_rate_limited"), tells every RegistrationListener,
+// refuses an email a live account has (identity.ErrEmailTaken), uses the
+// email's local part as the name when none usable is given, and mails a
+// verification link when the email is not verified. The record is
+// "auth.register.external".
+//
+// HasPassword reports whether a live user has a password credential (an
+// unknown or deleted user is identity.ErrUserNotFound).
+type ExternalAccounts interface {
+	CreateExternalUser(ctx context.Context, cmd ExternalUserCommand) (UserSummary, error)
+	HasPassword(ctx context.Context, user shared.UserID) (bool, error)
+}
