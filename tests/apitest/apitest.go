@@ -57,6 +57,8 @@ type settings struct {
 	mutate []func(*bootstrap.Config)
 	clock  platformport.Clock
 	share  *Server
+	// ownURL makes PUBLIC_URL the server's own loopback URL.
+	ownURL bool
 	extra  []bootstrap.Option
 }
 
@@ -72,6 +74,11 @@ func WithClock(c platformport.Clock) Option { return func(s *settings) { s.clock
 func WithBootstrap(o bootstrap.Option) Option {
 	return func(s *settings) { s.extra = append(s.extra, o) }
 }
+
+// WithOwnPublicURL sets PUBLIC_URL to the server's own address, so the
+// links it mails (and its absolute return targets) lead back to it: what a
+// browser test clicks.
+func WithOwnPublicURL() Option { return func(s *settings) { s.ownURL = true } }
 
 // ShareWith makes the new server use other's database and Redis prefix.
 func ShareWith(other *Server) Option { return func(s *settings) { s.share = other } }
@@ -126,6 +133,16 @@ func Start(t testing.TB, backend Backend, opts ...Option) *Server {
 	for _, f := range st.mutate {
 		f(&cfg)
 	}
+	// The listener is open before the server is built, so PUBLIC_URL can
+	// name it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	if st.ownURL {
+		cfg.PublicURL = s.URL
+	}
 	s.cfg = cfg
 
 	bopts := []bootstrap.Option{bootstrap.WithLogger(slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}
@@ -135,6 +152,7 @@ func Start(t testing.TB, backend Backend, opts ...Option) *Server {
 	bopts = append(bopts, st.extra...)
 	app, err := bootstrap.New(context.Background(), cfg, bopts...)
 	if err != nil {
+		_ = ln.Close()
 		t.Fatalf("boot server on %s: %v", backend, err)
 	}
 	s.App = app
@@ -144,11 +162,6 @@ func Start(t testing.TB, backend Backend, opts ...Option) *Server {
 	}
 	s.validator = validator
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.URL = "http://" + ln.Addr().String()
 	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
