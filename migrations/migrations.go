@@ -7,11 +7,16 @@
 // in both dialects is a numbered Go migration here instead (00010: the
 // canonical form of stored emails), registered with goose by importing this
 // package, as every user of FS does.
+//
+// baseline/sqlite.sql is generated from the SQLite migrations it lists: an
+// empty embedded database is created from it in one step, then the later
+// migrations apply (see adapters/pgstore/baseline.go). It is never edited
+// by hand; a test in adapters/pgstore says when to write it again.
 package migrations
 
 import "embed"
 
-// FS holds postgres/*.sql and sqlite/*.sql.
+// FS holds postgres/*.sql, sqlite/*.sql and baseline/sqlite.sql.
 //
-//go:embed postgres/*.sql sqlite/*.sql
+//go:embed postgres/*.sql sqlite/*.sql baseline/*.sql
 var FS embed.FS

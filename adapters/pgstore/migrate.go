@@ -20,7 +20,7 @@ type MigrationStatus struct {
 
 // Migrator applies the embedded, versioned SQL migrations of the DB's
 // dialect with goose. fsys holds one directory per dialect ("postgres",
-// "sqlite"). On PostgreSQL each operation runs on a pool of its own, opened
+// "sqlite"), and may hold baseline/sqlite.sql (baseline.go). On PostgreSQL each operation runs on a pool of its own, opened
 // and closed around it, without the application's statement and
 // idle-in-transaction timeouts: a migration may rightly take longer.
 type Migrator struct {
@@ -28,6 +28,9 @@ type Migrator struct {
 	fsys    fs.FS
 	opts    []goose.ProviderOption
 	open    func() (db *sql.DB, close func() error, err error)
+	// baseline creates an empty SQLite database in one step (baseline.go);
+	// nil on PostgreSQL and when fsys has none.
+	baseline func(ctx context.Context, p *goose.Provider) (int, error)
 }
 
 // NewMigrator returns a migrator over fsys for d's dialect.
@@ -44,6 +47,13 @@ func NewMigrator(d *DB, fsys fs.FS) (*Migrator, error) {
 		}
 		m.dialect = goose.DialectSQLite3
 		m.open = func() (*sql.DB, func() error, error) { return sqlDB, func() error { return nil }, nil }
+		b, err := readBaseline(fsys, d.dialect)
+		if err != nil {
+			return nil, err
+		}
+		if b != nil {
+			m.baseline = func(ctx context.Context, p *goose.Provider) (int, error) { return b.apply(ctx, sqlDB, p) }
+		}
 	} else {
 		// Several instances may start at once: a Postgres advisory lock lets
 		// exactly one apply migrations while the others wait.
@@ -78,12 +88,19 @@ func (m *Migrator) with(f func(p *goose.Provider) error) error {
 	return f(p)
 }
 
-// Up applies every pending migration and returns how many ran.
+// Up applies every pending migration and returns how many ran (on an
+// empty SQLite database, those the baseline stands for count as run).
 func (m *Migrator) Up(ctx context.Context) (int, error) {
 	var n int
 	err := m.with(func(p *goose.Provider) error {
+		if m.baseline != nil {
+			var err error
+			if n, err = m.baseline(ctx, p); err != nil {
+				return err
+			}
+		}
 		res, err := p.Up(ctx)
-		n = len(res)
+		n += len(res)
 		if err != nil {
 			return fmt.Errorf("migrate up: %w", err)
 		}
