@@ -303,5 +303,3 @@ func (s *Service) link(ctx context.Context, up federationport.Upstream, user sha
 	}
 	return out, nil
 }
-
-

@@ -284,7 +284,9 @@ func stateOf(t *testing.T, authURL string) string {
 }
 
 // Directory is identity's port the fixture's service looks users up with.
-func (f *fixture) directory() accounts { return accounts{users: f.users, now: func() time.Time { return f.now }} }
+func (f *fixture) directory() accounts {
+	return accounts{users: f.users, now: func() time.Time { return f.now }}
+}
 
 func wantErr(t *testing.T, err, want error) {
 	t.Helper()
