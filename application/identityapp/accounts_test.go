@@ -817,3 +817,23 @@ func TestDirectory_TellsWhetherTheEmailIsVerified(t *testing.T) {
 		t.Fatalf("verified: %+v, %v", s, err)
 	}
 }
+
+func TestDeleteAccount_WrongPasswordsSpendThePasswordBudgetAndMissingOnesDoNot(t *testing.T) {
+	f := newFixture(t, func(d *identityapp.Deps) {
+		d.Limits.PasswordChangePerSession = platformport.Limit{Max: 2, Window: time.Hour}
+	})
+	f.register(t, "ada@example.com", "UserPass123!")
+	res := f.login(t, "ada@example.com", "UserPass123!")
+	for i := 0; i < 5; i++ {
+		err := f.svc.DeleteAccount(ctxFrom("192.0.2.20"), principal(res), identityport.DeleteAccountCommand{})
+		if got := fieldsOf(t, err); len(got["current_password"]) == 0 {
+			t.Fatalf("fields %v", got)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		err := f.svc.DeleteAccount(ctxFrom("192.0.2.20"), principal(res), identityport.DeleteAccountCommand{CurrentPassword: "a guess"})
+		wantCode(t, err, "identity.wrong_password")
+	}
+	err := f.svc.DeleteAccount(ctxFrom("192.0.2.20"), principal(res), identityport.DeleteAccountCommand{CurrentPassword: "UserPass123!"})
+	wantRateLimited(t, err, "the third password checked by one session")
+}

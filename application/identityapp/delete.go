@@ -17,24 +17,34 @@ const revokeReasonAccountDeleted = "account_deleted"
 // DeleteAccount implements identityport.Service. A bearer token alone does
 // not delete an account: the request carries the current password, or for
 // an account without one p's session signed in within
-// identityport.ReauthWindow. Attempts count against the password change
-// limits (each checks a password). Then, in one unit of work: the
+// identityport.ReauthWindow. Attempts that check a password count against
+// the password change limits. Then, in one unit of work: the
 // DeletionGuard (organizations) may refuse or clean up, the user is
 // soft-deleted without a password hash, every session ends, and the
 // deletion is audited.
 func (s *Service) DeleteAccount(ctx context.Context, p sessionsport.Principal, cmd identityport.DeleteAccountCommand) error {
-	client := clientOf(ctx)
-	if name, d := s.takeAll(ctx, []limitCheck{
-		{limitPasswordSession, passwordSessionKey(p.SessionID), s.limits.PasswordChangePerSession},
-		{limitPasswordUserClient, passwordUserClientKey(p.UserID, client), s.limits.PasswordChangePerSession},
-		{limitPasswordUser, passwordUserKey(p.UserID), s.limits.PasswordChangePerUser},
-	}); !d.Allowed {
-		s.refuse(ctx, refusal{action: actionPasswordRateLimited, limit: name, client: client, user: p.UserID}, "password")
-		return errPasswordRateLimited.WithRetryAfter(d.RetryAfter)
-	}
 	u, err := s.users.Get(ctx, p.UserID)
 	if err != nil {
 		return fmt.Errorf("delete account: %w", err)
+	}
+	if u.HasPassword() {
+		// Only a request that checks a password spends the budget: a
+		// missing one is refused first and guesses nothing.
+		switch {
+		case cmd.CurrentPassword == "":
+			return errCurrentPasswordRequired
+		case len(cmd.CurrentPassword) > maxLoginPasswordBytes:
+			return errCurrentPasswordTooLong
+		}
+		client := clientOf(ctx)
+		if name, d := s.takeAll(ctx, []limitCheck{
+			{limitPasswordSession, passwordSessionKey(p.SessionID), s.limits.PasswordChangePerSession},
+			{limitPasswordUserClient, passwordUserClientKey(p.UserID, client), s.limits.PasswordChangePerSession},
+			{limitPasswordUser, passwordUserKey(p.UserID), s.limits.PasswordChangePerUser},
+		}); !d.Allowed {
+			s.refuse(ctx, refusal{action: actionPasswordRateLimited, limit: name, client: client, user: p.UserID}, "password")
+			return errPasswordRateLimited.WithRetryAfter(d.RetryAfter)
+		}
 	}
 	verified, err := s.reauthenticate(ctx, p, u, cmd.CurrentPassword)
 	if err != nil {
