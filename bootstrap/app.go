@@ -49,6 +49,9 @@ type App struct {
 
 	identity      identityport.Service
 	organizations organizationsport.Service
+	// oauth is the OpenID Provider's key manager and client seeder
+	// (bootstrap/wire_oauth.go).
+	oauth *oauthWiring
 	invitations   organizationsport.InvitationNotifier
 
 	// sessions is the sessions service; browser the cookie transport and

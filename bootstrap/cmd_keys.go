@@ -18,6 +18,7 @@ func keysCommand() *cobra.Command {
 		Short: "Inspect the signing and encryption keys",
 	}
 	cmd.AddCommand(keysCheckCommand())
+	cmd.AddCommand(keysRotateCommand())
 	return cmd
 }
 

@@ -113,6 +113,16 @@ type Config struct {
 	InvitationRateLimitPerUser int           `env:"INVITATION_RATE_LIMIT_PER_USER" envDefault:"50"`
 	InvitationRateLimitPerIP   int           `env:"INVITATION_RATE_LIMIT_PER_IP" envDefault:"100"`
 
+	// The OpenID Provider (README, "OpenID Provider"): token lifetimes, how
+	// long a rotated-out client secret keeps working, and the age at which
+	// the signing keys and the opaque-token secret are succeeded.
+	OAuthAccessTokenTTL       time.Duration `env:"OAUTH_ACCESS_TOKEN_TTL" envDefault:"1h"`
+	OAuthRefreshTokenTTL      time.Duration `env:"OAUTH_REFRESH_TOKEN_TTL" envDefault:"720h"`
+	OAuthAuthorizationCodeTTL time.Duration `env:"OAUTH_AUTHORIZATION_CODE_TTL" envDefault:"60s"`
+	OIDCIDTokenTTL            time.Duration `env:"OIDC_ID_TOKEN_TTL" envDefault:"1h"`
+	OAuthSecretRotationGrace  time.Duration `env:"OAUTH_SECRET_ROTATION_GRACE" envDefault:"24h"`
+	OIDCKeyRotationDays       int           `env:"OIDC_KEY_ROTATION_DAYS" envDefault:"90"`
+
 	JobName            string `env:"JOB_NAME"`
 	JobIntervalSeconds int    `env:"JOB_INTERVAL_SECONDS" envDefault:"300"`
 
@@ -226,6 +236,7 @@ func (c Config) Validate() error {
 	if c.InvitationRateLimitPerUser < 1 || c.InvitationRateLimitPerIP < 1 {
 		problems = append(problems, "INVITATION_RATE_LIMIT_PER_USER and INVITATION_RATE_LIMIT_PER_IP must be at least 1")
 	}
+	problems = append(problems, c.validateOAuth()...)
 	if c.PasswordHashConcurrency < 0 {
 		problems = append(problems, "PASSWORD_HASH_CONCURRENCY must not be negative (0 = one per CPU)")
 	}

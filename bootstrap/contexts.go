@@ -50,5 +50,8 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err := a.wireContact(api, rec, mailer); err != nil {
 		return err
 	}
+	if err := a.wireOAuth(api, rec, idw.Auth, orgs); err != nil {
+		return err
+	}
 	return a.mountAudit(api, idw.Auth, orgs)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/secuird/authy/adapters/httpapi/audithttp"
 	"github.com/secuird/authy/adapters/httpapi/contacthttp"
 	"github.com/secuird/authy/adapters/httpapi/identityhttp"
+	"github.com/secuird/authy/adapters/httpapi/oauthhttp"
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
 	"github.com/secuird/authy/adapters/httpapi/sessionshttp"
 )
@@ -19,6 +20,7 @@ func openAPIFragments() [][]byte {
 		audithttp.OpenAPI,
 		contacthttp.OpenAPI,
 		identityhttp.OpenAPI,
+		oauthhttp.OpenAPI,
 		organizationshttp.OpenAPI,
 		sessionshttp.OpenAPI,
 	}

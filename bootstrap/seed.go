@@ -36,7 +36,10 @@ var (
 
 // Seed loads the demo data (see seedData).
 func (a *App) Seed(ctx context.Context, out io.Writer) error {
-	return seedData(ctx, out, a.identity, a.organizations)
+	if err := seedData(ctx, out, a.identity, a.organizations); err != nil {
+		return err
+	}
+	return a.seedOAuthClient(ctx, out)
 }
 
 // seedData loads the demo data through the use cases (so it is validated

@@ -1,0 +1,239 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/secuird/authy/adapters/httpapi"
+	"github.com/secuird/authy/adapters/httpapi/oauthhttp"
+	"github.com/secuird/authy/adapters/pgstore/oauthpg"
+	"github.com/secuird/authy/adapters/security"
+	"github.com/secuird/authy/application/oauthapp"
+	"github.com/secuird/authy/domain/identity"
+	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/oauthport"
+	"github.com/secuird/authy/ports/organizationsport"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+// The OpenID Provider's jobs and worker.
+const (
+	jobCleanupOAuth    = "cleanup_oauth"
+	jobRotateOAuthKeys = "rotate_oauth_keys"
+	workerOAuthKeys    = "oauth_keys"
+	// oauthKeyCheckEvery is how often serve runs the key lifecycle (a
+	// rotation that fell due, keys that expired).
+	oauthKeyCheckEvery = time.Hour
+	// oauthCleanupBatch is how many expired token rows one statement deletes.
+	oauthCleanupBatch = 500
+)
+
+// oauthWiring is what the operator commands and the seed use of the
+// OpenID Provider.
+type oauthWiring struct {
+	keys   *oauthapp.KeyManager
+	seeder oauthport.ClientSeeder
+}
+
+// validateOAuth checks the OpenID Provider's settings.
+func (c Config) validateOAuth() []string {
+	var problems []string
+	if c.OAuthAccessTokenTTL < time.Minute || c.OAuthAccessTokenTTL > 24*time.Hour {
+		problems = append(problems, "OAUTH_ACCESS_TOKEN_TTL must be between 1m and 24h")
+	}
+	if c.OAuthRefreshTokenTTL < time.Hour || c.OAuthRefreshTokenTTL > 365*24*time.Hour {
+		problems = append(problems, "OAUTH_REFRESH_TOKEN_TTL must be between 1h and 8760h (a year)")
+	}
+	if c.OAuthAuthorizationCodeTTL < 10*time.Second || c.OAuthAuthorizationCodeTTL > 10*time.Minute {
+		problems = append(problems, "OAUTH_AUTHORIZATION_CODE_TTL must be between 10s and 10m")
+	}
+	if c.OIDCIDTokenTTL < time.Minute || c.OIDCIDTokenTTL > 24*time.Hour {
+		problems = append(problems, "OIDC_ID_TOKEN_TTL must be between 1m and 24h")
+	}
+	if c.OAuthSecretRotationGrace < 0 || c.OAuthSecretRotationGrace > 30*24*time.Hour {
+		problems = append(problems, "OAUTH_SECRET_ROTATION_GRACE must be between 0 (the old secret stops at once) and 720h")
+	}
+	if c.OIDCKeyRotationDays < 1 || c.OIDCKeyRotationDays > 3650 {
+		problems = append(problems, "OIDC_KEY_ROTATION_DAYS must be between 1 and 3650")
+	}
+	return problems
+}
+
+// wireOAuth builds the OpenID Provider: the key manager (creating the keys
+// on first start: the key rows are unique per kind and generation, so
+// instances starting together create one set), the client service, the
+// admin API under /api/v1, the protocol endpoints at the root (in the
+// protocol route group, so their errors are RFC 6749 JSON), the key
+// worker and the cleanup_oauth and rotate_oauth_keys jobs.
+func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsport.Authenticator, access organizationsport.Access) error {
+	switch {
+	case rec == nil || auth == nil || access == nil:
+		return errors.New("wire oauth: the audit recorder, the authenticator and the organizations access port are required")
+	case a.keyring == nil:
+		return errors.New("wire oauth: the ENCRYPTION_KEY keyring is required")
+	}
+	c := a.cfg
+	keys, err := oauthapp.NewKeyManager(oauthpg.NewKeys(a.db), a.keyring, a.clock, oauthapp.KeyConfig{
+		RotateEvery:      time.Duration(c.OIDCKeyRotationDays) * 24 * time.Hour,
+		SigningVerifyFor: max(c.OAuthAccessTokenTTL, c.OIDCIDTokenTTL),
+		TokenVerifyFor:   max(c.OAuthRefreshTokenTTL, c.OAuthAccessTokenTTL, c.OAuthAuthorizationCodeTTL),
+	})
+	if err != nil {
+		return fmt.Errorf("wire oauth: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	report, err := keys.Ensure(ctx)
+	if err != nil {
+		return fmt.Errorf("wire oauth: the provider's keys: %w", err)
+	}
+	for _, ch := range report.Changes {
+		a.log.Info("oauth key "+ch.Action, "kind", ch.Kind, "key_id", ch.ID, "activates_at", ch.ActivatesAt)
+	}
+	hasher, err := security.NewPasswordHasher(security.HasherOptions{
+		Params: security.Argon2Params{
+			MemoryKiB: c.Argon2MemoryKiB, Iterations: c.Argon2Iterations, Parallelism: c.Argon2Parallelism,
+			SaltLength: argon2SaltLength, KeyLength: argon2KeyLength,
+		},
+		Concurrency: c.PasswordHashConcurrency,
+	})
+	if err != nil {
+		return fmt.Errorf("wire oauth: %w", err)
+	}
+	tokens := oauthpg.NewTokens(a.db, oauthpg.Lifetimes{
+		AccessToken: c.OAuthAccessTokenTTL, RefreshToken: c.OAuthRefreshTokenTTL, AuthorizeCode: c.OAuthAuthorizationCodeTTL,
+	}, oauthhttp.NewSession)
+	clients := oauthpg.NewClients(a.db)
+	grace := c.OAuthSecretRotationGrace
+	if grace == 0 {
+		grace = -1 // the service reads zero as its default
+	}
+	svc, err := oauthapp.New(oauthapp.Deps{
+		Clients: clients, UnitOfWork: clients, Access: access, Recorder: rec, Clock: a.clock,
+		Keys: keys, Hasher: secretHasher{h: hasher}, Janitor: tokens, Meter: a.meter,
+		SecretGrace: grace, CleanupBatch: oauthCleanupBatch,
+	})
+	if err != nil {
+		return fmt.Errorf("wire oauth: %w", err)
+	}
+	protocol, err := oauthhttp.NewProtocol(oauthhttp.ProtocolDeps{
+		Provider: svc, Keys: keys, Tokens: tokens,
+		Settings: oauthhttp.Settings{
+			Issuer:                strings.TrimSuffix(c.PublicURL, "/"),
+			AccessTokenLifetime:   c.OAuthAccessTokenTTL,
+			RefreshTokenLifetime:  c.OAuthRefreshTokenTTL,
+			AuthorizeCodeLifetime: c.OAuthAuthorizationCodeTTL,
+			IDTokenLifetime:       c.OIDCIDTokenTTL,
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("wire oauth: %w", err)
+	}
+	oauthhttp.Register(api, svc, auth)
+	oauthhttp.RegisterProtocol(a.http, protocol, httpapi.RouteGroup{
+		Name: "protocol", Paths: httpapi.ProtocolPaths, Renderer: httpapi.ProtocolRenderer,
+	})
+	a.oauth = &oauthWiring{keys: keys, seeder: svc}
+
+	runKeys := func(ctx context.Context) error {
+		report, err := keys.Ensure(ctx)
+		for _, ch := range report.Changes {
+			a.log.Info("oauth key "+ch.Action, "kind", ch.Kind, "key_id", ch.ID, "activates_at", ch.ActivatesAt)
+		}
+		return err
+	}
+	a.workers = append(a.workers, Worker{Name: workerOAuthKeys, Run: func(ctx context.Context) error {
+		return everyUntilDone(ctx, oauthKeyCheckEvery, func(ctx context.Context) {
+			if err := runKeys(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("oauth key lifecycle failed", "error", err.Error())
+			}
+		})
+	}})
+	a.addJob(Job{
+		Name: jobRotateOAuthKeys,
+		Description: fmt.Sprintf("create the successor of every OpenID Provider key older than OIDC_KEY_ROTATION_DAYS (%d), "+
+			"published before it signs, and delete keys whose tokens have all expired", c.OIDCKeyRotationDays),
+		RunOnce: runKeys,
+	})
+	a.addJob(Job{
+		Name:        jobCleanupOAuth,
+		Description: fmt.Sprintf("delete expired OAuth token rows (used codes, rotated refresh tokens, expired tokens), %d per statement", oauthCleanupBatch),
+		RunOnce: func(ctx context.Context) error {
+			n, err := svc.CleanupTokens(ctx)
+			a.log.Info("expired oauth tokens deleted", "count", n)
+			if w, ok := ctx.Value(cleanupOutput{}).(io.Writer); ok {
+				fmt.Fprintf(w, "deleted %d expired OAuth token row(s)\n", n)
+			}
+			return err
+		},
+	})
+	return nil
+}
+
+// secretHasher hashes hand-set client secrets with the argon2id password
+// hasher (bounded like the password one). Only argon2id hashes count: a
+// bcrypt hash, which the password hasher would verify for Authy2
+// accounts, never authenticates a client.
+type secretHasher struct{ h identityport.PasswordHasher }
+
+func (s secretHasher) Hash(ctx context.Context, plain string) (string, error) {
+	h, err := s.h.Hash(ctx, plain)
+	if err != nil {
+		return "", err
+	}
+	return h.Encoded(), nil
+}
+
+func (s secretHasher) Verify(ctx context.Context, plain, hash string) (bool, error) {
+	if !strings.HasPrefix(hash, "$argon2id$") {
+		return false, nil
+	}
+	ok, _, err := s.h.Verify(ctx, plain, identity.PasswordHashFromEncoded(hash))
+	return ok, err
+}
+
+// The seed's OAuth client (SPEC §7): Acme Corp's portal, confidential and
+// first-party, its secret set by hand (hence hashed with argon2id).
+const (
+	seedClientID     = "acme-portal-001"
+	seedClientSecret = "acme_secret_portal_2024"
+)
+
+// seedOAuthClient adds the portal client to Acme Corp unless it exists.
+func (a *App) seedOAuthClient(ctx context.Context, out io.Writer) error {
+	if a.oauth == nil {
+		return errors.New("seed: the OpenID Provider is not wired")
+	}
+	ctx = shared.WithRequestMeta(ctx, shared.RequestMeta{RequestID: uuid.NewString(), ClientIP: "127.0.0.1", UserAgent: "authy seed"})
+	owner, err := a.identity.FindByEmail(ctx, seedOwner.email)
+	if err != nil {
+		return fmt.Errorf("seed: look up %s: %w", seedOwner.email, err)
+	}
+	org, _, err := ensureOrganization(ctx, a.organizations, owner.ID)
+	if err != nil {
+		return err
+	}
+	created, err := a.oauth.seeder.EnsureClient(ctx, oauthport.SeedClientCommand{
+		Organization: org.ID, ClientID: seedClientID, Secret: seedClientSecret,
+		ClientFields: oauthport.ClientFields{
+			Name:         "Acme Portal",
+			RedirectURIs: []string{"http://localhost:3000/callback", "http://127.0.0.1:3000/callback"},
+			GrantTypes:   []string{"authorization_code", "refresh_token", "client_credentials"},
+			FirstParty:   true,
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("seed: OAuth client %s: %w", seedClientID, err)
+	}
+	report(out, "OAuth client "+seedClientID+" of "+seedOrgName, created)
+	return nil
+}
