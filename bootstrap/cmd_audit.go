@@ -16,6 +16,7 @@ import (
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/pgstore/auditpg"
 	"github.com/secuird/authy/application/auditapp"
+	"github.com/secuird/authy/domain/audit"
 	"github.com/secuird/authy/ports/auditport"
 )
 
@@ -31,10 +32,12 @@ func auditCommand() *cobra.Command {
 	verify := &cobra.Command{
 		Use:   "verify",
 		Short: "Walk the audit hash chain and report the first broken link",
-		Long: "Reads every audit record in sequence order, in batches (constant memory),\n" +
-			"recomputes each record's SHA-256 and checks it links to its predecessor and that\n" +
-			"the chain head matches the last record. Prints the head (sequence and hash, worth\n" +
-			"keeping outside the database) or the first broken link, and exits 1 when broken.",
+		Long: "Reads every sealed audit record in sequence order, in batches (constant memory),\n" +
+			"recomputes each record's SHA-256 and checks it links to its predecessor, that no\n" +
+			"record lies beyond the chain head and that the head matches the last record. Prints\n" +
+			"the head (sequence and hash, worth keeping outside the database) or the first broken\n" +
+			"link, and exits 1 when broken. Records not sealed yet (written, awaiting the sealer\n" +
+			"that `serve` runs) are counted and reported with the oldest one's time.",
 		Args: cobra.NoArgs,
 		RunE: withAuditAdmin(func(ctx context.Context, cmd *cobra.Command, admin *auditapp.Admin) error {
 			rep, err := admin.Verify(ctx, batch)
@@ -48,13 +51,44 @@ func auditCommand() *cobra.Command {
 					fmt.Fprintf(out, " (id %s)", rep.Break.ID)
 				}
 				fmt.Fprintf(out, ": %s\n", rep.Break.Problem)
+				printUnsealed(out, rep, time.Now())
 				return fmt.Errorf("%w at sequence %d", errChainBroken, rep.Break.Sequence)
 			}
 			fmt.Fprintf(out, "OK: %d record(s) verified; head sequence %d hash %s\n", rep.Checked, rep.HeadSequence, rep.HeadHash)
+			printUnsealed(out, rep, time.Now())
 			return nil
 		}),
 	}
 	verify.Flags().IntVar(&batch, "batch", 1000, "records read per query")
+
+	seal := &cobra.Command{
+		Use:   "seal",
+		Short: "Place every committed audit record not sealed yet in the hash chain",
+		Long: "Seals what awaits the sealer (`serve` runs one on every instance and seals within\n" +
+			"about a second; this is for a database no server runs on, such as before\n" +
+			"`authy migrate down`). It waits for no other sealer: when one is sealing, it says so.",
+		Args: cobra.NoArgs,
+		RunE: withDatabase(func(ctx context.Context, cmd *cobra.Command, db *pgstore.DB) error {
+			sealer, err := auditapp.NewSealer(auditapp.SealerDeps{Store: auditpg.New(db)})
+			if err != nil {
+				return err
+			}
+			n, err := sealer.SealPending(ctx)
+			switch {
+			case errors.Is(err, audit.ErrSealerBusy):
+				fmt.Fprintf(cmd.OutOrStdout(), "sealed %d record(s); another sealer is sealing the rest\n", n)
+				return nil
+			case err != nil:
+				return err
+			}
+			head, err := auditpg.New(db).Head(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "sealed %d record(s); head sequence %d hash %s\n", n, head.Sequence(), head.Hash())
+			return nil
+		}),
+	}
 
 	var (
 		org, from, to, action, outPath string
@@ -104,8 +138,23 @@ func auditCommand() *cobra.Command {
 	export.Flags().StringVar(&action, "action", "", "an exact action, or a prefix ending in . or .* (auth.*)")
 	export.Flags().StringVar(&outPath, "out", "", "write to this file instead of stdout")
 	export.Flags().IntVar(&exportBatch, "batch", 1000, "records read per query")
-	cmd.AddCommand(verify, export)
+	cmd.AddCommand(verify, seal, export)
 	return cmd
+}
+
+// printUnsealed reports the records awaiting the sealer. An oldest one of
+// more than a minute means no sealer runs, or it fails (see the server's
+// log): the chain does not cover those records yet.
+func printUnsealed(out io.Writer, rep auditport.VerifyReport, now time.Time) {
+	if rep.Unsealed == 0 {
+		return
+	}
+	age := now.Sub(rep.OldestUnsealed).Round(time.Millisecond)
+	fmt.Fprintf(out, "UNSEALED: %d record(s) not in the chain yet; the oldest occurred at %s (%s ago)\n",
+		rep.Unsealed, rep.OldestUnsealed.UTC().Format(time.RFC3339Nano), age)
+	if age > time.Minute {
+		fmt.Fprintln(out, "  no sealer has sealed them for over a minute: is `authy serve` running (or run `authy audit seal`)?")
+	}
 }
 
 func withAuditAdmin(fn func(ctx context.Context, cmd *cobra.Command, admin *auditapp.Admin) error) func(*cobra.Command, []string) error {
@@ -115,10 +164,12 @@ func withAuditAdmin(fn func(ctx context.Context, cmd *cobra.Command, admin *audi
 }
 
 // exportedRecord is one NDJSON line of `authy audit export`. Absent values
-// are null; the field names match the read API, plus the chain links.
+// are null; the field names match the read API, plus the chain links. A
+// record not sealed yet has a null sequence and null links: export again
+// later for its place in the chain.
 type exportedRecord struct {
 	ID             string          `json:"id"`
-	Sequence       int64           `json:"sequence"`
+	Sequence       *int64          `json:"sequence"`
 	OccurredAt     time.Time       `json:"occurred_at"`
 	ActorType      string          `json:"actor_type"`
 	ActorID        *string         `json:"actor_id"`
@@ -131,8 +182,8 @@ type exportedRecord struct {
 	RequestID      *string         `json:"request_id"`
 	CorrelationID  *string         `json:"correlation_id"`
 	Details        json.RawMessage `json:"details"`
-	PrevHash       string          `json:"prev_hash"`
-	Hash           string          `json:"hash"`
+	PrevHash       *string         `json:"prev_hash"`
+	Hash           *string         `json:"hash"`
 }
 
 func toExported(v auditport.RecordView) exportedRecord {
@@ -146,11 +197,15 @@ func toExported(v auditport.RecordView) exportedRecord {
 	if !json.Valid(details) {
 		details = json.RawMessage("{}")
 	}
+	var seq *int64
+	if v.Sequence != 0 {
+		seq = &v.Sequence
+	}
 	return exportedRecord{
-		ID: v.ID.String(), Sequence: v.Sequence, OccurredAt: v.OccurredAt.UTC(),
+		ID: v.ID.String(), Sequence: seq, OccurredAt: v.OccurredAt.UTC(),
 		ActorType: v.ActorType, ActorID: opt(v.ActorID), Action: v.Action,
 		TargetType: opt(v.TargetType), TargetID: opt(v.TargetID), OrganizationID: opt(v.OrganizationID),
 		IP: opt(v.ClientIP), UserAgent: opt(v.UserAgent), RequestID: opt(v.RequestID), CorrelationID: opt(v.CorrelationID),
-		Details: details, PrevHash: v.PrevHash, Hash: v.Hash,
+		Details: details, PrevHash: opt(v.PrevHash), Hash: opt(v.Hash),
 	}
 }

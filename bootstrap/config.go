@@ -123,6 +123,11 @@ type Config struct {
 	OAuthSecretRotationGrace  time.Duration `env:"OAUTH_SECRET_ROTATION_GRACE" envDefault:"24h"`
 	OIDCKeyRotationDays       int           `env:"OIDC_KEY_ROTATION_DAYS" envDefault:"90"`
 
+	// AuditSealInterval is the longest a committed audit record waits for
+	// a sealer pass when no commit on this instance wakes it (a record
+	// another instance wrote while its own sealer was down).
+	AuditSealInterval time.Duration `env:"AUDIT_SEAL_INTERVAL" envDefault:"200ms"`
+
 	JobName            string `env:"JOB_NAME"`
 	JobIntervalSeconds int    `env:"JOB_INTERVAL_SECONDS" envDefault:"300"`
 
@@ -207,6 +212,9 @@ func (c Config) Validate() error {
 		problems = append(problems, "SESSION_IDLE_TIMEOUT and SESSION_ABSOLUTE_TIMEOUT must be positive")
 	} else if c.SessionIdleTimeout > c.SessionAbsoluteTimeout {
 		problems = append(problems, "SESSION_IDLE_TIMEOUT must not exceed SESSION_ABSOLUTE_TIMEOUT")
+	}
+	if c.AuditSealInterval < 10*time.Millisecond || c.AuditSealInterval > time.Second {
+		problems = append(problems, "AUDIT_SEAL_INTERVAL must be between 10ms and 1s (every audit record is sealed within about a second of its commit)")
 	}
 	if c.SessionRevocationPoll < 10*time.Millisecond || c.SessionRevocationPoll > 10*time.Second {
 		problems = append(problems, "SESSION_REVOCATION_POLL must be between 10ms and 10s")

@@ -3,6 +3,9 @@ package auditapp
 import (
 	"context"
 	"fmt"
+	"math"
+
+	"github.com/google/uuid"
 
 	"github.com/secuird/authy/domain/audit"
 	"github.com/secuird/authy/domain/shared"
@@ -62,43 +65,84 @@ func (a *Admin) Export(ctx context.Context, req auditport.ExportRequest, emit fu
 	}
 }
 
-// Verify implements auditport.Admin. The head is read first: records
-// appended while the walk runs lie beyond it and are left for the next run.
+// Verify implements auditport.Admin. It first walks every sealed record
+// in sequence order, including any beyond the head, then reads the head:
+// every record the sealer sealed is covered by a head committed with it, so
+// a walked record beyond the head read afterwards was sealed by someone
+// else (its sequence set behind the application's back). Records sealed
+// while the walk ran are walked up to that head, which is then compared
+// with the last record (records removed from the end). Records still
+// awaiting the sealer are counted, not checked.
 func (a *Admin) Verify(ctx context.Context, batch int) (auditport.VerifyReport, error) {
 	batch = batchSize(batch)
+	w := walk{store: a.store, v: audit.NewChainVerifier(), after: math.MinInt64, batch: batch}
+	if err := w.run(ctx, math.MaxInt64); err != nil {
+		return auditport.VerifyReport{}, err
+	}
 	head, err := a.store.Head(ctx)
 	if err != nil {
 		return auditport.VerifyReport{}, fmt.Errorf("read audit chain head: %w", err)
 	}
 	rep := auditport.VerifyReport{HeadSequence: head.Sequence(), HeadHash: head.Hash()}
-	v := audit.NewChainVerifier()
-	var after int64
-walk:
-	for after < head.Sequence() {
-		recs, err := a.store.Scan(ctx, after, batch)
+	switch {
+	case w.broken != nil:
+		rep.Break = w.broken
+	case w.v.Last().Sequence() > head.Sequence():
+		rep.Break = &auditport.BreakView{Sequence: w.v.Last().Sequence(), ID: w.lastID, Problem: fmt.Sprintf(
+			"sealed beyond the chain head (sequence %d): this record was placed in the chain by something other than the sealer", head.Sequence())}
+	default:
+		if err := w.run(ctx, head.Sequence()); err != nil {
+			return rep, err
+		}
+		rep.Break = w.broken
+		if rep.Break == nil {
+			if b := w.v.Finish(head); b != nil {
+				rep.Break = &auditport.BreakView{Sequence: b.Sequence, ID: b.ID, Problem: b.Problem}
+			}
+		}
+	}
+	rep.Checked = w.v.Checked()
+	backlog, err := a.store.Backlog(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("count unsealed audit records: %w", err)
+	}
+	rep.Unsealed, rep.OldestUnsealed = backlog.Count, backlog.Oldest
+	return rep, nil
+}
+
+// walk feeds sealed records to a verifier in batches, from after.
+type walk struct {
+	store  auditport.Store
+	v      *audit.ChainVerifier
+	after  int64
+	batch  int
+	lastID uuid.UUID
+	broken *auditport.BreakView
+}
+
+// run checks records up to sequence upTo (inclusive) and stops at the
+// first break.
+func (w *walk) run(ctx context.Context, upTo int64) error {
+	for w.broken == nil && w.after < upTo {
+		recs, err := w.store.Scan(ctx, w.after, w.batch)
 		if err != nil {
-			return rep, fmt.Errorf("read audit records: %w", err)
+			return fmt.Errorf("read audit records: %w", err)
 		}
 		for _, r := range recs {
-			if r.Sequence() > head.Sequence() {
-				break walk
+			if r.Sequence() > upTo {
+				return nil
 			}
-			if b := v.Check(r); b != nil {
-				rep.Checked = v.Checked()
-				rep.Break = &auditport.BreakView{Sequence: b.Sequence, ID: b.ID, Problem: b.Problem}
-				return rep, nil
+			if b := w.v.Check(r); b != nil {
+				w.broken = &auditport.BreakView{Sequence: b.Sequence, ID: b.ID, Problem: b.Problem}
+				return nil
 			}
-			after = r.Sequence()
+			w.after, w.lastID = r.Sequence(), r.ID()
 		}
-		if len(recs) < batch {
-			break
+		if len(recs) < w.batch {
+			return nil
 		}
 	}
-	rep.Checked = v.Checked()
-	if b := v.Finish(head); b != nil {
-		rep.Break = &auditport.BreakView{Sequence: b.Sequence, ID: b.ID, Problem: b.Problem}
-	}
-	return rep, nil
+	return nil
 }
 
 func batchSize(n int) int {

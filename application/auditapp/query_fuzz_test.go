@@ -16,7 +16,7 @@ import (
 func FuzzListQuery(f *testing.F) {
 	f.Add("auth.*", "a@b", "2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z", "", 20)
 	f.Add("", "a\x00b", "yesterday", "", "garbage", -1)
-	f.Add("auth.", "\xff", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999+23:59", audit.EncodeCursor(audit.Position{Sequence: 1}), 1<<30)
+	f.Add("auth.", "\xff", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999+23:59", audit.EncodeCursor(audit.Position{Pos: 1}), 1<<30)
 	f.Fuzz(func(t *testing.T, action, actor, from, to, cursor string, limit int) {
 		q, n, err := listQuery(auditport.ListRequest{Action: action, ActorID: actor, From: from, To: to, Cursor: cursor, Limit: limit})
 		if err != nil {
@@ -34,7 +34,7 @@ func FuzzListQuery(f *testing.F) {
 		if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
 			t.Fatalf("from %v is not before to %v", q.From, q.To)
 		}
-		if q.After != nil && q.After.Sequence < 1 {
+		if q.After != nil && q.After.Pos < 1 {
 			t.Fatalf("cursor %q gave %+v", cursor, q.After)
 		}
 	})

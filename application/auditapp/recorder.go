@@ -12,13 +12,16 @@ import (
 	"github.com/secuird/authy/ports/platformport"
 )
 
-// Recorder turns other contexts' events into chained records.
+// Recorder turns other contexts' events into records the sealer chains.
 type Recorder struct {
 	store auditport.Store
 	uow   auditport.UnitOfWork
 	clock platformport.Clock
 	meter platformport.Meter
 	newID func() (uuid.UUID, error)
+	// committed runs after each commit that wrote records (the local
+	// sealer's wake-up), when set before the first Record.
+	committed func()
 }
 
 // NewRecorder returns a Recorder appending to store within uow's
@@ -34,7 +37,12 @@ func NewRecorder(store auditport.Store, uow auditport.UnitOfWork, clock platform
 
 var _ auditport.Recorder = (*Recorder)(nil)
 
-// Record validates every event and appends them, in order, in the
+// AfterCommit makes the recorder call f after every commit that wrote
+// records, so a local sealer seals them at once instead of at its next
+// tick. Call it while wiring, before the first Record; f must not block.
+func (r *Recorder) AfterCommit(f func()) { r.committed = f }
+
+// Record validates every event and writes them, in order, in the
 // transaction ctx carries (else in a new one), so a change and its records
 // commit or roll back together. Client IP, user agent, request id and the
 // client's correlation id come from the RequestMeta in ctx; an event without OccurredAt gets the clock's
@@ -44,8 +52,8 @@ var _ auditport.Recorder = (*Recorder)(nil)
 // organization id that is not a UUID) is an error that should abort the
 // caller's unit of work: it is a bug to fix, not a fact to lose.
 //
-// The chain head stays locked until the caller's transaction commits, so
-// callers record at the end of their unit of work.
+// Records are written unsealed and take no lock shared with other writers;
+// the sealer places them in the chain shortly after the commit.
 func (r *Recorder) Record(ctx context.Context, events ...auditport.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -61,14 +69,14 @@ func (r *Recorder) Record(ctx context.Context, events ...auditport.Event) error 
 		entries = append(entries, e)
 	}
 	err := r.uow.Transaction(ctx, func(ctx context.Context) error {
-		if err := r.store.Append(ctx, func(head audit.ChainHead) ([]audit.Record, error) {
-			recs, _ := audit.Seal(head, entries)
-			return recs, nil
-		}); err != nil {
+		if err := r.store.Insert(ctx, entries); err != nil {
 			return err
 		}
 		r.uow.AfterCommit(ctx, func(context.Context) {
 			r.meter.Add(platformport.MetricAuditRecords, "written", len(entries))
+			if r.committed != nil {
+				r.committed()
+			}
 		})
 		return nil
 	})

@@ -47,21 +47,42 @@ func (h ChainHead) Sequence() int64 { return h.sequence }
 func (h ChainHead) Hash() string { return h.hash }
 
 // Seal places entries after head, in order, and returns the records and the
-// new head. Stores call it while they hold the head's lock.
+// new head, as if each had been written unsealed and sealed at once.
 func Seal(head ChainHead, entries []Entry) ([]Record, ChainHead) {
-	out := make([]Record, 0, len(entries))
+	pending := make([]Record, 0, len(entries))
 	for _, e := range entries {
-		r := sealEntry(e, head.sequence+1, head.hash)
-		out = append(out, r)
-		head = ChainHead{sequence: r.state.Sequence, hash: r.state.Hash}
+		pending = append(pending, e.Unsealed())
 	}
-	return out, head
+	// Records fresh from entries are unsealed, so sealing cannot fail.
+	out, next, _ := SealPending(head, pending)
+	return out, next
+}
+
+// SealPending places unsealed records after head, in the order given: each
+// gets the next sequence, its predecessor's hash and its own hash over its
+// content as given. It returns the sealed records and the new head, or
+// ErrAlreadySealed (and nothing) when one of them is sealed already. The
+// sealer calls it on the batch a store read while holding the sealing lock.
+func SealPending(head ChainHead, pending []Record) ([]Record, ChainHead, error) {
+	out := make([]Record, 0, len(pending))
+	next := head
+	for _, p := range pending {
+		if p.Sealed() || p.state.PrevHash != "" || p.state.Hash != "" {
+			return nil, head, ErrAlreadySealed
+		}
+		s := p.State()
+		s.Sequence = next.sequence + 1
+		s.PrevHash = next.hash
+		s.Hash = computeHash(s)
+		out = append(out, Record{state: s})
+		next = ChainHead{sequence: s.Sequence, hash: s.Hash}
+	}
+	return out, next, nil
 }
 
 // Continues reports whether recs are a well-formed continuation of head:
 // consecutive sequences, each linked to its predecessor and carrying its
-// correct hash. Stores check it before inserting, as a last guard against
-// a batch sealed on a stale head.
+// correct hash.
 func Continues(head ChainHead, recs []Record) bool {
 	for _, r := range recs {
 		if r.state.Sequence != head.sequence+1 || r.state.PrevHash != head.hash || r.state.Hash != r.ComputeHash() {
@@ -70,6 +91,32 @@ func Continues(head ChainHead, recs []Record) bool {
 		head = ChainHead{sequence: r.state.Sequence, hash: r.state.Hash}
 	}
 	return true
+}
+
+// SealsPending reports whether sealed is exactly pending placed after head:
+// the same records, in the same order, with the same content (a store
+// writes only the sequence and the links, so a hash over anything else
+// would not match the row), continuing head. Stores check it before they
+// write a batch, as a last guard against a batch sealed on a stale head or
+// over altered content.
+func SealsPending(head ChainHead, pending, sealed []Record) bool {
+	if len(pending) != len(sealed) {
+		return false
+	}
+	for i := range pending {
+		if pending[i].Sealed() || !sameContent(pending[i].state, sealed[i].state) {
+			return false
+		}
+	}
+	return Continues(head, sealed)
+}
+
+func sameContent(a, b RecordState) bool {
+	return a.ID == b.ID && a.Pos == b.Pos && a.OccurredAt.Equal(b.OccurredAt) &&
+		a.ActorType == b.ActorType && a.ActorID == b.ActorID && a.Action == b.Action &&
+		a.TargetType == b.TargetType && a.TargetID == b.TargetID && a.OrganizationID == b.OrganizationID &&
+		a.ClientIP == b.ClientIP && a.UserAgent == b.UserAgent && a.RequestID == b.RequestID &&
+		a.CorrelationID == b.CorrelationID && string(a.Details) == string(b.Details)
 }
 
 // HeadOf returns the head after the last of recs (head itself when empty).

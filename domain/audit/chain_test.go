@@ -191,9 +191,9 @@ func TestChainVerifier_EmptyChainIsIntact(t *testing.T) {
 }
 
 func TestCursor_RoundTripsAndRefusesForgeries(t *testing.T) {
-	p := audit.Position{OccurredAt: time.Date(2025, 1, 2, 3, 4, 5, 678901000, time.UTC), Sequence: 42}
+	p := audit.Position{OccurredAt: time.Date(2025, 1, 2, 3, 4, 5, 678901000, time.UTC), Pos: 42}
 	got, err := audit.DecodeCursor(audit.EncodeCursor(p))
-	if err != nil || !got.OccurredAt.Equal(p.OccurredAt) || got.Sequence != 42 {
+	if err != nil || !got.OccurredAt.Equal(p.OccurredAt) || got.Pos != 42 {
 		t.Fatalf("%v %v", got, err)
 	}
 	for _, bad := range []string{"", "!!!", "MTIz", "YTE6eDox", "YTE6MTow", strings.Repeat("A", 200)} {
@@ -203,11 +203,22 @@ func TestCursor_RoundTripsAndRefusesForgeries(t *testing.T) {
 	}
 }
 
-func TestPosition_OrdersByTimeThenSequence(t *testing.T) {
-	a := audit.Position{OccurredAt: t0, Sequence: 5}
-	b := audit.Position{OccurredAt: t0, Sequence: 6}
-	c := audit.Position{OccurredAt: t0.Add(time.Microsecond), Sequence: 1}
+func TestPosition_OrdersByTimeThenInsertPosition(t *testing.T) {
+	a := audit.Position{OccurredAt: t0, Pos: 5}
+	b := audit.Position{OccurredAt: t0, Pos: 6}
+	c := audit.Position{OccurredAt: t0.Add(time.Microsecond), Pos: 1}
 	if !a.Before(b) || !b.Before(c) || c.Before(a) || a.Before(a) {
 		t.Fatal("order is wrong")
+	}
+}
+
+// A cursor issued while the tie-breaker was the chain sequence (before
+// records were sealed after commit) names the same place now: every record
+// of that time has an insert position equal to its sequence.
+func TestCursor_AnEarlierCursorStillDecodes(t *testing.T) {
+	// "a1:1735689600000000:7", as EncodeCursor wrote it for sequence 7.
+	got, err := audit.DecodeCursor("YTE6MTczNTY4OTYwMDAwMDAwMDo3")
+	if err != nil || got.Pos != 7 || !got.OccurredAt.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("%+v %v", got, err)
 	}
 }

@@ -8,11 +8,11 @@ import (
 )
 
 // Position is a record's place in list order: newest first means
-// descending (OccurredAt, Sequence); the sequence breaks ties, so the order
-// is total and pages never skip or repeat a record.
+// descending (OccurredAt, Pos); the insert position breaks ties, so the
+// order is total and pages never skip or repeat a record, sealed or not.
 type Position struct {
 	OccurredAt time.Time
-	Sequence   int64
+	Pos        int64
 }
 
 // Before reports whether p comes before q in ascending order.
@@ -20,14 +20,18 @@ func (p Position) Before(q Position) bool {
 	if !p.OccurredAt.Equal(q.OccurredAt) {
 		return p.OccurredAt.Before(q.OccurredAt)
 	}
-	return p.Sequence < q.Sequence
+	return p.Pos < q.Pos
 }
 
+// cursorVersion a1 carried the chain sequence as the tie-breaker until
+// records were sealed after their commit; every record sealed before that
+// has an insert position equal to its sequence (migration 00017), so a
+// cursor issued then continues where it was.
 const cursorVersion = "a1"
 
 // EncodeCursor makes the opaque cursor that continues a listing after p.
 func EncodeCursor(p Position) string {
-	raw := cursorVersion + ":" + strconv.FormatInt(p.OccurredAt.UnixMicro(), 10) + ":" + strconv.FormatInt(p.Sequence, 10)
+	raw := cursorVersion + ":" + strconv.FormatInt(p.OccurredAt.UnixMicro(), 10) + ":" + strconv.FormatInt(p.Pos, 10)
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
@@ -46,9 +50,9 @@ func DecodeCursor(s string) (Position, error) {
 		return Position{}, ErrInvalidCursor
 	}
 	micros, err1 := strconv.ParseInt(parts[1], 10, 64)
-	seq, err2 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil || seq < 1 || micros < 0 {
+	pos, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || pos < 1 || micros < 0 {
 		return Position{}, ErrInvalidCursor
 	}
-	return Position{OccurredAt: time.UnixMicro(micros).UTC(), Sequence: seq}, nil
+	return Position{OccurredAt: time.UnixMicro(micros).UTC(), Pos: pos}, nil
 }

@@ -18,6 +18,12 @@ var (
 	// head a store holds (a bug or a concurrent writer that was not
 	// serialized).
 	ErrChainMismatch = shared.Conflict("audit.chain_mismatch", "the records do not continue the audit chain")
+	// ErrAlreadySealed is a record handed to the sealer that has its place
+	// in the chain already.
+	ErrAlreadySealed = shared.Conflict("audit.already_sealed", "the audit record is sealed already")
+	// ErrSealerBusy is a sealing batch that found another sealer holding
+	// the chain head: that one seals, this one tries again later.
+	ErrSealerBusy = shared.Conflict("audit.sealer_busy", "another sealer holds the audit chain head")
 )
 
 func invalid(field, reason string) error {

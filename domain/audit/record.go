@@ -89,9 +89,11 @@ func (e Entry) Origin() Origin { return e.origin }
 // Details are the attached facts.
 func (e Entry) Details() Details { return e.details }
 
-// Record is an entry placed in the chain. Records are never changed once
-// sealed; RehydrateRecord loads stored ones exactly as stored (even when
-// tampered with, so that verification can see it).
+// Record is an entry as the log holds it: unsealed from the commit of the
+// transaction that wrote it until the sealer places it in the chain, sealed
+// (sequence, previous hash, hash) ever after. A sealed record never changes;
+// RehydrateRecord loads stored ones exactly as stored (even when tampered
+// with, so that verification can see it).
 type Record struct {
 	state RecordState
 }
@@ -99,8 +101,14 @@ type Record struct {
 // RecordState is a record's stored form: what adapters persist and load,
 // and exactly what the hash covers.
 type RecordState struct {
-	ID             uuid.UUID
-	Sequence       int64
+	ID uuid.UUID
+	// Sequence is the record's place in the chain, from 1; 0 while the
+	// record is unsealed.
+	Sequence int64
+	// Pos is where the store placed the record when it was written:
+	// unique and growing with inserts (not with commits). It breaks ties in
+	// list order and is not hashed: it orders listings, nothing else.
+	Pos            int64
 	OccurredAt     time.Time
 	ActorType      string
 	ActorID        string
@@ -115,8 +123,9 @@ type RecordState struct {
 	// is hashed only when set, so records from before it existed verify.
 	CorrelationID string
 	Details       []byte
-	PrevHash      string
-	Hash          string
+	// PrevHash and Hash are "" while the record is unsealed.
+	PrevHash string
+	Hash     string
 }
 
 // RehydrateRecord builds a Record from stored state without validating it.
@@ -136,8 +145,15 @@ func (r Record) State() RecordState {
 // ID identifies the record.
 func (r Record) ID() uuid.UUID { return r.state.ID }
 
-// Sequence is the record's position in the global chain, from 1.
+// Sequence is the record's position in the global chain, from 1 (0 while
+// unsealed).
 func (r Record) Sequence() int64 { return r.state.Sequence }
+
+// Sealed reports whether the record has its place in the chain.
+func (r Record) Sealed() bool { return r.state.Sequence != 0 }
+
+// Pos is the store's insert position of the record (see RecordState.Pos).
+func (r Record) Pos() int64 { return r.state.Pos }
 
 // OccurredAt is when the fact happened (UTC, microseconds).
 func (r Record) OccurredAt() time.Time { return r.state.OccurredAt }
@@ -153,20 +169,22 @@ func (r Record) Hash() string { return r.state.Hash }
 
 // Position is where the record sits in list order.
 func (r Record) Position() Position {
-	return Position{OccurredAt: r.state.OccurredAt, Sequence: r.state.Sequence}
+	return Position{OccurredAt: r.state.OccurredAt, Pos: r.state.Pos}
 }
 
 // ComputeHash recomputes the hash over the record's current content.
 func (r Record) ComputeHash() string { return computeHash(r.state) }
 
-func sealEntry(e Entry, seq int64, prev string) Record {
+// Unsealed returns the entry as the record a store writes in the business
+// transaction: no sequence and no links yet (the store assigns Pos). The
+// sealer places it in the chain once it has committed.
+func (e Entry) Unsealed() Record {
 	org := ""
 	if !e.organization.IsZero() {
 		org = e.organization.String()
 	}
 	s := RecordState{
 		ID:             e.id,
-		Sequence:       seq,
 		OccurredAt:     e.occurredAt,
 		ActorType:      e.actor.typ,
 		ActorID:        e.actor.id,
@@ -179,8 +197,6 @@ func sealEntry(e Entry, seq int64, prev string) Record {
 		RequestID:      e.origin.requestID,
 		CorrelationID:  e.origin.correlationID,
 		Details:        e.details.JSON(),
-		PrevHash:       prev,
 	}
-	s.Hash = computeHash(s)
 	return Record{state: s}
 }

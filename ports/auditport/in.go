@@ -34,7 +34,8 @@ type ListRequest struct {
 }
 
 // RecordView is one audit record as the read API and the export show it.
-// Empty strings are absent values.
+// Empty strings are absent values; Sequence is 0 and the hashes are empty
+// while the record awaits sealing.
 type RecordView struct {
 	ID             uuid.UUID
 	Sequence       int64
@@ -104,6 +105,10 @@ type VerifyReport struct {
 	HeadHash     string
 	// Break is nil when the chain is intact.
 	Break *BreakView
+	// Unsealed is how many committed records await sealing (not part of
+	// the chain yet), and OldestUnsealed when the oldest of them occurred.
+	Unsealed       int64
+	OldestUnsealed time.Time
 }
 
 // Admin is what operators run from the command line.
@@ -111,8 +116,21 @@ type VerifyReport struct {
 // Export streams matching records oldest first to emit, in batches, and
 // returns how many it emitted; an error from emit stops it. Verify walks the
 // chain in sequence order in batches (constant memory) and reports the first
-// broken link.
+// broken link (an altered record, a gap, records missing at the end, a
+// record sealed beyond the head), and how many records await sealing.
 type Admin interface {
 	Export(ctx context.Context, req ExportRequest, emit func(RecordView) error) (int64, error)
 	Verify(ctx context.Context, batchSize int) (VerifyReport, error)
+}
+
+// Sealer places committed records in the chain, in the order it finds
+// them, shortly after their commit: `serve` runs one on every instance
+// (only one seals at a time) and `authy audit seal` runs a pass.
+//
+// SealPending seals every record committed and unsealed when it starts,
+// batch after batch, and returns how many it sealed. When another sealer
+// holds the chain head it returns audit.ErrSealerBusy with what it sealed
+// so far: that one is sealing.
+type Sealer interface {
+	SealPending(ctx context.Context) (int64, error)
 }

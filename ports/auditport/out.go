@@ -8,26 +8,49 @@ import (
 	"github.com/secuird/authy/domain/shared"
 )
 
-// Store is the append-only audit log. There is no update or delete.
+// Store is the append-only audit log. There is no update or delete: a
+// record is written unsealed and sealed once, never changed after.
 //
 // Contract (checked by auditporttest on every backend):
-//   - Append joins the transaction carried by ctx (or opens its own), locks
-//     the chain head until that transaction ends, calls seal with it,
-//     refuses (audit.ErrChainMismatch) records that do not continue the head,
-//     inserts them and moves the head to the last one. Concurrent appenders
-//     are serialized, so the chain never forks; an error from seal or a
-//     rollback of the transaction leaves records and head untouched.
-//   - List returns at most q.Limit records matching q, in q.Order, strictly
-//     after q.After; the order is total, so paging never skips or repeats
-//     a record even while others are appended.
-//   - Scan returns at most limit records with a sequence above after, in
-//     sequence order (for verification and batch exports).
+//   - Insert joins the transaction carried by ctx (or opens its own) and
+//     writes entries as unsealed records, in order, each with a new insert
+//     position. It takes no lock that other writers wait for; a rollback of
+//     the transaction keeps none of them.
+//   - Seal runs one sealing batch in a transaction of its own (ctx must
+//     carry none): it takes the chain head so that exactly one sealer seals
+//     at a time, or returns audit.ErrSealerBusy at once when another holds
+//     it (a store whose database serializes writers anyway may wait for it
+//     instead); reads up to limit committed unsealed records in insert
+//     order; and, when there are any, calls seal with the head and them. It
+//     refuses (audit.ErrChainMismatch) a result that is not exactly those
+//     records sealed after the head (audit.SealsPending), writes each
+//     record's sequence and links, moves the head to the last and commits,
+//     returning how many it sealed. An error from seal, a cancelled ctx or
+//     any failure rolls the whole batch back: records and head stay as
+//     they were, and the next batch starts from the same head.
+//   - List returns at most q.Limit records matching q, sealed or not, in
+//     q.Order, strictly after q.After; the order (time, then insert
+//     position) is total, so paging never skips or repeats a record even
+//     while others are written or sealed.
+//   - Scan returns at most limit sealed records with a sequence above
+//     after, in sequence order (for verification).
 //   - Head returns the committed chain head (audit.Genesis when empty).
+//   - Backlog counts the committed unsealed records and gives the oldest
+//     one's time.
 type Store interface {
-	Append(ctx context.Context, seal func(head audit.ChainHead) ([]audit.Record, error)) error
+	Insert(ctx context.Context, entries []audit.Entry) error
+	Seal(ctx context.Context, limit int, seal func(head audit.ChainHead, pending []audit.Record) ([]audit.Record, error)) (int, error)
 	List(ctx context.Context, q Query) ([]audit.Record, error)
 	Scan(ctx context.Context, after int64, limit int) ([]audit.Record, error)
 	Head(ctx context.Context) (audit.ChainHead, error)
+	Backlog(ctx context.Context) (Backlog, error)
+}
+
+// Backlog is what awaits sealing: how many committed records, and when the
+// oldest of them occurred (zero when none).
+type Backlog struct {
+	Count  int64
+	Oldest time.Time
 }
 
 // UnitOfWork runs fn in a transaction carried by ctx (joining one ctx
@@ -42,7 +65,7 @@ type UnitOfWork interface {
 // Order is the direction of a listing.
 type Order int
 
-// The orders: newest first is descending (occurred_at, sequence).
+// The orders: newest first is descending (occurred_at, insert position).
 const (
 	NewestFirst Order = iota
 	OldestFirst

@@ -110,7 +110,21 @@ func runAuditCLI(t *testing.T, db auditDB, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// seedAudit records n events, one per call, through the real recorder.
+// seal places every record written so far in the chain, as the sealer
+// `serve` runs would.
+func (a auditDB) seal(t *testing.T) {
+	t.Helper()
+	sealer, err := auditapp.NewSealer(auditapp.SealerDeps{Store: auditpg.New(a.db)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sealer.SealPending(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seedAudit records n events, one per call, through the real recorder, and
+// seals them.
 func seedAudit(t *testing.T, db auditDB, org string, n int) {
 	t.Helper()
 	rec := db.recorder()
@@ -123,6 +137,7 @@ func seedAudit(t *testing.T, db auditDB, org string, n int) {
 			t.Fatal(err)
 		}
 	}
+	db.seal(t)
 }
 
 func TestAuditRecorder_AForcedFailureAfterTheChangeKeepsNeitherChangeNorRecord(t *testing.T) {
@@ -171,7 +186,8 @@ func TestAuditRecorder_AForcedFailureAfterTheChangeKeepsNeitherChangeNorRecord(t
 				t.Fatal("the change outlived its failed record")
 			}
 
-			// Without a failure both commit, and the chain starts at 1.
+			// Without a failure both commit, and the sealer starts the chain
+			// with the record.
 			err = db.db.Transaction(context.Background(), func(ctx context.Context) error {
 				if err := insertUser(ctx, userID); err != nil {
 					return err
@@ -181,6 +197,7 @@ func TestAuditRecorder_AForcedFailureAfterTheChangeKeepsNeitherChangeNorRecord(t
 			if err != nil {
 				t.Fatal(err)
 			}
+			db.seal(t)
 			if db.count(t, `SELECT count(*) FROM users WHERE id = ?`, userID) != 1 ||
 				db.count(t, `SELECT count(*) FROM audit_logs WHERE sequence = 1 AND target_id = ?`, userID) != 1 {
 				t.Fatal("the committed change or its record is missing")
@@ -198,8 +215,45 @@ func TestAuditVerify_ReportsAnIntactChainAndExitsZero(t *testing.T) {
 			if err != nil {
 				t.Fatalf("verify failed on an intact chain: %v\n%s", err, out)
 			}
-			if !strings.Contains(out, "OK: 7 record(s) verified; head sequence 7") {
+			if !strings.Contains(out, "OK: 7 record(s) verified; head sequence 7") || strings.Contains(out, "UNSEALED") {
 				t.Fatalf("output: %s", out)
+			}
+		})
+	}
+}
+
+// Records written but not sealed yet are not part of the chain: verify
+// passes over the sealed ones and reports how many await the sealer and
+// since when; `authy audit seal` seals them.
+func TestAuditVerify_ReportsRecordsNotSealedYetAndAuditSealSealsThem(t *testing.T) {
+	for name, open := range auditDatabases() {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			seedAudit(t, db, uuid.NewString(), 3)
+			rec := db.recorder()
+			old := time.Now().UTC().Add(-2 * time.Minute).Truncate(time.Microsecond)
+			for i, at := range []time.Time{time.Now().UTC(), old} {
+				if err := rec.Record(sharedRequest(fmt.Sprintf("late-%d", i)), auditport.Event{Action: "auth.logout", ActorID: uuid.NewString(), OccurredAt: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out, err := runAuditCLI(t, db, "verify")
+			if err != nil {
+				t.Fatalf("records awaiting the sealer break nothing: %v\n%s", err, out)
+			}
+			want := "UNSEALED: 2 record(s) not in the chain yet; the oldest occurred at " + old.Format(time.RFC3339Nano)
+			if !strings.Contains(out, "OK: 3 record(s) verified; head sequence 3") || !strings.Contains(out, want) ||
+				!strings.Contains(out, "is `authy serve` running") {
+				t.Fatalf("output: %s", out)
+			}
+
+			out, err = runAuditCLI(t, db, "seal")
+			if err != nil || !strings.Contains(out, "sealed 2 record(s); head sequence 5") {
+				t.Fatalf("seal: %v\n%s", err, out)
+			}
+			out, err = runAuditCLI(t, db, "verify")
+			if err != nil || !strings.Contains(out, "OK: 5 record(s) verified; head sequence 5") || strings.Contains(out, "UNSEALED") {
+				t.Fatalf("verify after sealing: %v\n%s", err, out)
 			}
 		})
 	}
@@ -280,6 +334,22 @@ func TestAuditVerify_FindsADeletedMiddleRowAndDeletedLastRows(t *testing.T) {
 	}
 }
 
+// Moving the head back (to pass off the last records as never sealed, or
+// after sealing records by hand) leaves sealed records beyond it.
+func TestAuditVerify_FindsRecordsSealedBeyondTheHead(t *testing.T) {
+	for name, open := range auditDatabases() {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			seedAudit(t, db, uuid.NewString(), 6)
+			tamper(t, db, `UPDATE audit_chain_head SET sequence = 4, hash = (SELECT hash FROM audit_logs WHERE sequence = 4) WHERE id = 1`)
+			out, err := runAuditCLI(t, db, "verify", "--batch", "4")
+			if err == nil || !strings.Contains(out, "sequence 6 (id ") || !strings.Contains(out, "beyond the chain head (sequence 4)") {
+				t.Fatalf("err = %v, output: %s", err, out)
+			}
+		})
+	}
+}
+
 func TestAuditExport_WritesNDJSONOfOneOrganizationInATimeRange(t *testing.T) {
 	for name, open := range auditDatabases() {
 		t.Run(name, func(t *testing.T) {
@@ -345,8 +415,9 @@ func TestAuditExport_WritesNDJSONOfOneOrganizationInATimeRange(t *testing.T) {
 
 // auditRecord is a record as the read API returns it.
 type auditRecord struct {
-	ID             string         `json:"id"`
-	Sequence       int64          `json:"sequence"`
+	ID string `json:"id"`
+	// Sequence is null until the record is sealed.
+	Sequence       *int64         `json:"sequence"`
 	OccurredAt     time.Time      `json:"occurred_at"`
 	ActorType      string         `json:"actor_type"`
 	ActorID        *string        `json:"actor_id"`
@@ -376,7 +447,7 @@ func auditPages(t *testing.T, srv *apitest.Server, path, token string) []auditRe
 		sep = "&"
 	}
 	var all []auditRecord
-	seen := map[int64]bool{}
+	seen := map[string]bool{}
 	cursor := ""
 	for page := 0; page < 200; page++ {
 		p := path + sep + "limit=2"
@@ -395,13 +466,12 @@ func auditPages(t *testing.T, srv *apitest.Server, path, token string) []auditRe
 		res.Decode(t, &items)
 		res.DecodeMeta(t, &meta)
 		for _, it := range items {
-			if seen[it.Sequence] {
-				t.Fatalf("sequence %d on two pages", it.Sequence)
+			if seen[it.ID] {
+				t.Fatalf("record %s on two pages", it.ID)
 			}
-			seen[it.Sequence] = true
-			if n := len(all); n > 0 && (it.OccurredAt.After(all[n-1].OccurredAt) ||
-				it.OccurredAt.Equal(all[n-1].OccurredAt) && it.Sequence > all[n-1].Sequence) {
-				t.Fatalf("not newest first: %d after %d", it.Sequence, all[n-1].Sequence)
+			seen[it.ID] = true
+			if n := len(all); n > 0 && it.OccurredAt.After(all[n-1].OccurredAt) {
+				t.Fatalf("not newest first: %s (%v) after %s (%v)", it.ID, it.OccurredAt, all[n-1].ID, all[n-1].OccurredAt)
 			}
 			all = append(all, it)
 		}
@@ -474,8 +544,12 @@ func storedAudit(t *testing.T, srv *apitest.Server, action, requestID string) au
 			}
 			return &v
 		}
+		var seq *int64
+		if s.Sequence != 0 {
+			seq = &s.Sequence
+		}
 		list = append(list, auditRecord{
-			ID: s.ID.String(), Sequence: s.Sequence, OccurredAt: s.OccurredAt, ActorType: s.ActorType,
+			ID: s.ID.String(), Sequence: seq, OccurredAt: s.OccurredAt, ActorType: s.ActorType,
 			ActorID: opt(s.ActorID), Action: s.Action, TargetType: opt(s.TargetType), TargetID: opt(s.TargetID),
 			OrganizationID: opt(s.OrganizationID), IP: opt(s.ClientIP), UserAgent: opt(s.UserAgent),
 			RequestID: opt(s.RequestID), Details: details,
@@ -764,15 +838,97 @@ func TestAudit_EveryActionIsRecordedAndFoundThroughTheReadAPI(t *testing.T) {
 				t.Fatalf("enquiry: %+v", r)
 			}
 
-			// After all of it the chain is intact.
+			// After all of it the server's sealer has chained every record
+			// and the chain is intact.
 			db, err := pgstore.Open(pgstore.Options{URL: srv.DatabaseURL, SQLitePath: srv.SQLitePath, MaxOpenConns: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer db.Close()
+			awaitSealed(t, auditpg.New(db), 10*time.Second)
 			rep, err := auditapp.NewAdmin(auditpg.New(db)).Verify(context.Background(), 7)
-			if err != nil || rep.Break != nil || rep.Checked < 20 {
+			if err != nil || rep.Break != nil || rep.Checked < 20 || rep.Unsealed != 0 {
 				t.Fatalf("chain after the run: %+v %v", rep, err)
+			}
+		})
+	}
+}
+
+// awaitSealed polls until no record awaits the sealer, failing after
+// deadline.
+func awaitSealed(t *testing.T, store *auditpg.Store, deadline time.Duration) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for {
+		b, err := store.Backlog(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Count == 0 {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d record(s) still unsealed after %s, the oldest from %v", b.Count, deadline, b.Oldest)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestAudit_RecordsAreSealedByTheServerSoonAfterTheirCommitUnderLoad runs
+// profile changes from several clients at once against a running server
+// and polls the read API until every one of their records has its place in
+// the chain. The bound is about a second (AUDIT_SEAL_INTERVAL plus a pass);
+// the test allows a generous multiple of it, so it proves the sealer runs
+// and keeps up, not a timing.
+func TestAudit_RecordsAreSealedByTheServerSoonAfterTheirCommitUnderLoad(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv := apitest.Start(t, backend, apitest.WithConfig(func(c *bootstrap.Config) {
+				c.LoginRateLimitPerIP = 1000
+				c.RegisterRateLimitPerIP = 1000
+			}))
+			const clients, changes = 4, 10
+			users := make([]auditUser, clients)
+			for i := range users {
+				u, _ := auditSignUp(t, srv, fmt.Sprintf("load%d", i))
+				users[i], _ = auditLogin(t, srv, u, auditPassword)
+			}
+			errs := make(chan error, clients)
+			for i := range users {
+				go func() {
+					for j := 0; j < changes; j++ {
+						res := srv.Do(t, "PATCH", "/api/v1/users/me", map[string]any{"name": fmt.Sprintf("Load %d.%d", i, j)}, users[i].token)
+						if res.Status != http.StatusOK {
+							errs <- fmt.Errorf("profile change: %d %s", res.Status, res.Body)
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			for range users {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for _, u := range users {
+				for {
+					recs := auditPages(t, srv, "/api/v1/users/me/audit-logs?action=user.profile.updated", u.token)
+					unsealed := 0
+					for _, r := range recs {
+						if r.Sequence == nil {
+							unsealed++
+						}
+					}
+					if len(recs) == changes && unsealed == 0 {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("%d of %d records still unsealed", unsealed, len(recs))
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
 			}
 		})
 	}

@@ -270,6 +270,7 @@ func TestAuditVerify_PassesOnRecordsWrittenBeforeAndAfterCorrelationIDs(t *testi
 			if n := db.count(t, `SELECT count(*) FROM audit_logs WHERE correlation_id = 'client-trace-1'`); n != 2 {
 				t.Fatalf("%d records carry the correlation id, want 2", n)
 			}
+			db.seal(t)
 			out, err := runAuditCLI(t, db, "verify", "--batch", "2")
 			if err != nil || !strings.Contains(out, "OK: 5 record(s) verified; head sequence 5") {
 				t.Fatalf("verify over old and new records: %v\n%s", err, out)

@@ -41,10 +41,11 @@ func Register(r fiber.Router, svc auditport.Reader, auth sessionsport.Authentica
 	r.Get("/organizations/:id/audit-logs", authed, h.listOrganization)
 }
 
-// recordResponse is one record. Absent values are null.
+// recordResponse is one record. Absent values are null, and so is the
+// sequence of a record the sealer has not placed in the chain yet.
 type recordResponse struct {
 	ID             string          `json:"id"`
-	Sequence       int64           `json:"sequence"`
+	Sequence       *int64          `json:"sequence"`
 	OccurredAt     time.Time       `json:"occurred_at"`
 	ActorType      string          `json:"actor_type"`
 	ActorID        *string         `json:"actor_id"`
@@ -120,8 +121,12 @@ func toResponse(v auditport.RecordView) recordResponse {
 	if !json.Valid(details) {
 		details = json.RawMessage("{}")
 	}
+	var seq *int64
+	if v.Sequence != 0 {
+		seq = &v.Sequence
+	}
 	return recordResponse{
-		ID: v.ID.String(), Sequence: v.Sequence, OccurredAt: v.OccurredAt.UTC(),
+		ID: v.ID.String(), Sequence: seq, OccurredAt: v.OccurredAt.UTC(),
 		ActorType: v.ActorType, ActorID: nullable(v.ActorID), Action: v.Action,
 		TargetType: nullable(v.TargetType), TargetID: nullable(v.TargetID),
 		OrganizationID: nullable(v.OrganizationID), IP: nullable(v.ClientIP),

@@ -142,6 +142,11 @@ func samplePage() auditport.Page {
 				TargetType: "organization", TargetID: orgID.String(), OrganizationID: orgID.String(),
 				Details: []byte(`{}`),
 			},
+			{
+				// Written, not sealed yet: no place in the chain.
+				ID: uuid.New(), OccurredAt: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC),
+				ActorType: "user", ActorID: alice.String(), Action: "auth.logout", Details: []byte(`{}`),
+			},
 		},
 	}
 }
@@ -158,8 +163,11 @@ func TestListMine_PassesFiltersAndMapsThePage(t *testing.T) {
 		t.Fatalf("asked %+v for %v", r.req, r.user)
 	}
 	var items []map[string]any
-	if err := json.Unmarshal(env.Data, &items); err != nil || len(items) != 2 {
+	if err := json.Unmarshal(env.Data, &items); err != nil || len(items) != 3 {
 		t.Fatalf("data = %s", env.Data)
+	}
+	if items[0]["sequence"] != float64(7) || items[2]["sequence"] != nil {
+		t.Fatalf("sequences %v and %v, want 7 and null for the record not sealed yet", items[0]["sequence"], items[2]["sequence"])
 	}
 	first := items[0]
 	if first["action"] != "auth.login.failed" || first["actor_id"] != nil || first["ip"] != "203.0.113.7" ||

@@ -2,12 +2,19 @@
 // in memory, with transactions that really roll back. It backs fast tests of
 // the audit application and runs the same contract suite as the SQL stores.
 //
+// Like a database sequence, it hands out insert positions when a record is
+// written, not when it commits, so records commit out of position order
+// just as they do on PostgreSQL, and the sealer's handling of that is
+// exercised here too.
+//
 // It is an outbound adapter: it imports domain/audit and ports, never
 // application/ or another adapter family.
 package auditmem
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"sort"
 	"sync"
@@ -18,20 +25,23 @@ import (
 
 // Store is an in-memory auditport.Store and auditport.UnitOfWork.
 //
-// A transaction takes the single writer slot at its first Append and keeps
-// it until it ends, like the chain-head row lock of the SQL stores, so
-// concurrent appenders are serialized and the chain never forks. Readers
-// see committed records only (plus their own transaction's).
+// Writers buffer their records in their transaction and publish them at
+// commit; nothing serializes them. One sealer at a time holds the sealing
+// slot (a second gets audit.ErrSealerBusy), and a batch becomes visible
+// whole, only if it completes. Readers see committed records only (plus
+// their own transaction's).
 type Store struct {
 	mu      sync.RWMutex
-	records []audit.Record // committed, in sequence order
+	records []audit.Record // committed, in commit order
+	chain   []int          // indexes into records of the sealed ones, in sequence order
 	head    audit.ChainHead
-	writer  chan struct{}
+	nextPos int64
+	sealing sync.Mutex
 }
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{head: audit.Genesis(), writer: make(chan struct{}, 1)}
+	return &Store{head: audit.Genesis()}
 }
 
 var (
@@ -42,8 +52,6 @@ var (
 type txKey struct{ s *Store }
 
 type tx struct {
-	locked      bool
-	head        audit.ChainHead
 	pending     []audit.Record
 	afterCommit []func(context.Context)
 }
@@ -56,32 +64,22 @@ func (s *Store) txFrom(ctx context.Context) *tx {
 // Transaction implements auditport.UnitOfWork: fn joins the transaction ctx
 // carries, else runs in a new one that commits when fn returns nil and is
 // discarded otherwise (also when fn panics).
-func (s *Store) Transaction(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+func (s *Store) Transaction(ctx context.Context, fn func(ctx context.Context) error) error {
 	if s.txFrom(ctx) != nil {
 		return fn(ctx)
 	}
 	t := &tx{}
-	committed := false
-	defer func() {
-		if t.locked {
-			if committed {
-				s.mu.Lock()
-				s.records = append(s.records, t.pending...)
-				s.head = t.head
-				s.mu.Unlock()
-			}
-			<-s.writer
-		}
-		if committed {
-			for _, f := range t.afterCommit {
-				f(ctx)
-			}
-		}
-	}()
-	if err = fn(context.WithValue(ctx, txKey{s}, t)); err != nil {
+	if err := fn(context.WithValue(ctx, txKey{s}, t)); err != nil {
 		return err
 	}
-	committed = true
+	if len(t.pending) > 0 {
+		s.mu.Lock()
+		s.records = append(s.records, t.pending...)
+		s.mu.Unlock()
+	}
+	for _, f := range t.afterCommit {
+		f(ctx)
+	}
 	return nil
 }
 
@@ -94,51 +92,114 @@ func (s *Store) AfterCommit(ctx context.Context, f func(ctx context.Context)) {
 	f(ctx)
 }
 
-// Append implements auditport.Store.
-func (s *Store) Append(ctx context.Context, seal func(head audit.ChainHead) ([]audit.Record, error)) error {
+// Insert implements auditport.Store.
+func (s *Store) Insert(ctx context.Context, entries []audit.Entry) error {
 	t := s.txFrom(ctx)
 	if t == nil {
-		return s.Transaction(ctx, func(ctx context.Context) error { return s.Append(ctx, seal) })
+		return s.Transaction(ctx, func(ctx context.Context) error { return s.Insert(ctx, entries) })
 	}
-	if !t.locked {
-		select {
-		case s.writer <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		t.locked = true
-		s.mu.RLock()
-		t.head = s.head
-		s.mu.RUnlock()
+	s.mu.Lock()
+	for _, e := range entries {
+		s.nextPos++
+		st := e.Unsealed().State()
+		st.Pos = s.nextPos
+		t.pending = append(t.pending, audit.RehydrateRecord(st))
 	}
-	recs, err := seal(t.head)
-	if err != nil {
-		return err
-	}
-	if !audit.Continues(t.head, recs) {
-		return audit.ErrChainMismatch
-	}
-	t.pending = append(t.pending, recs...)
-	t.head = audit.HeadOf(t.head, recs)
+	s.mu.Unlock()
 	return nil
 }
 
-// Head implements auditport.Store.
-func (s *Store) Head(ctx context.Context) (audit.ChainHead, error) {
-	if t := s.txFrom(ctx); t != nil && t.locked {
-		return t.head, nil
+// Seal implements auditport.Store.
+func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainHead, pending []audit.Record) ([]audit.Record, error)) (int, error) {
+	if s.txFrom(ctx) != nil {
+		return 0, errors.New("seal audit records: must run in a transaction of its own")
 	}
+	if !s.sealing.TryLock() {
+		return 0, audit.ErrSealerBusy
+	}
+	defer s.sealing.Unlock()
+	if limit <= 0 {
+		return 0, nil
+	}
+	s.mu.RLock()
+	head := s.head
+	var idx []int
+	for i, r := range s.records {
+		if !r.Sealed() {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(s.records[a].Pos(), s.records[b].Pos()) })
+	if len(idx) > limit {
+		idx = idx[:limit]
+	}
+	pending := make([]audit.Record, 0, len(idx))
+	for _, i := range idx {
+		pending = append(pending, s.records[i])
+	}
+	s.mu.RUnlock()
+	if len(pending) == 0 {
+		return 0, nil
+	}
+	recs, err := seal(head, pending)
+	if err != nil {
+		return 0, err
+	}
+	// A cancelled sealer is a rolled-back transaction: nothing is applied.
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if !audit.SealsPending(head, pending, recs) {
+		return 0, audit.ErrChainMismatch
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.head != head {
+		return 0, audit.ErrChainMismatch
+	}
+	for k, i := range idx {
+		s.records[i] = recs[k]
+		s.chain = append(s.chain, i)
+	}
+	s.head = audit.HeadOf(head, recs)
+	return len(recs), nil
+}
+
+// Head implements auditport.Store.
+func (s *Store) Head(context.Context) (audit.ChainHead, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.head, nil
 }
 
+// Backlog implements auditport.Store.
+func (s *Store) Backlog(context.Context) (auditport.Backlog, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var b auditport.Backlog
+	for _, r := range s.records {
+		if r.Sealed() {
+			continue
+		}
+		if b.Count == 0 || r.OccurredAt().Before(b.Oldest) {
+			b.Oldest = r.OccurredAt()
+		}
+		b.Count++
+	}
+	return b, nil
+}
+
 // Scan implements auditport.Store.
-func (s *Store) Scan(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
-	all := s.visible(ctx)
-	i := sort.Search(len(all), func(i int) bool { return all[i].Sequence() > after })
-	end := min(len(all), i+max(limit, 0))
-	return slices.Clone(all[i:end]), nil
+func (s *Store) Scan(_ context.Context, after int64, limit int) ([]audit.Record, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i := sort.Search(len(s.chain), func(i int) bool { return s.records[s.chain[i]].Sequence() > after })
+	end := min(len(s.chain), i+max(limit, 0))
+	out := make([]audit.Record, 0, end-i)
+	for _, k := range s.chain[i:end] {
+		out = append(out, s.records[k])
+	}
+	return out, nil
 }
 
 // List implements auditport.Store.
@@ -164,10 +225,10 @@ func (s *Store) List(ctx context.Context, q auditport.Query) ([]audit.Record, er
 
 func (s *Store) visible(ctx context.Context) []audit.Record {
 	s.mu.RLock()
-	all := s.records[:len(s.records):len(s.records)]
+	all := slices.Clone(s.records)
 	s.mu.RUnlock()
-	if t := s.txFrom(ctx); t != nil && len(t.pending) > 0 {
-		all = append(slices.Clone(all), t.pending...)
+	if t := s.txFrom(ctx); t != nil {
+		all = append(all, t.pending...)
 	}
 	return all
 }

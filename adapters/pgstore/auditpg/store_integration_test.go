@@ -14,6 +14,7 @@ import (
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/pgstore/auditpg"
 	"github.com/secuird/authy/domain/audit"
+	"github.com/secuird/authy/migrations"
 	"github.com/secuird/authy/ports/auditport/auditporttest"
 	"github.com/secuird/authy/tests/testenv"
 )
@@ -29,8 +30,9 @@ func harness(t *testing.T, db *pgstore.DB) auditporttest.Harness {
 	}
 	s := auditpg.New(db)
 	return auditporttest.Harness{
-		Store: s,
-		UoW:   db,
+		Store:         s,
+		UoW:           db,
+		SerialWriters: db.Dialect() == pgstore.SQLite,
 		Change: func(ctx context.Context, key string) error {
 			return db.Conn(ctx).Exec(`INSERT INTO scratch_changes (k) VALUES (?)`, key).Error
 		},
@@ -54,32 +56,180 @@ func TestStore_KeepsTheContractOnPostgres(t *testing.T) {
 	})
 }
 
-func TestStore_DatabaseRefusesUpdatesAndDeletes(t *testing.T) {
-	for name, o := range map[string]func(t *testing.T) pgstore.Options{
+func dialects() map[string]func(t *testing.T) pgstore.Options {
+	return map[string]func(t *testing.T) pgstore.Options{
 		"sqlite":   func(t *testing.T) pgstore.Options { return pgstore.Options{SQLitePath: testenv.SQLiteURL(t)} },
 		"postgres": func(t *testing.T) pgstore.Options { return pgstore.Options{URL: testenv.NewPostgresDatabase(t)} },
-	} {
+	}
+}
+
+func entryFor(t *testing.T, action string) audit.Entry {
+	t.Helper()
+	actor, _ := audit.NewActor(audit.ActorUser, uuid.NewString())
+	act, err := audit.ParseAction(action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := audit.NewEntry(audit.EntryParams{ID: uuid.New(), OccurredAt: time.Now(), Actor: actor, Action: act,
+		Origin: audit.NewOrigin("192.0.2.1", "store-test", uuid.NewString(), "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func sealAll(t *testing.T, s *auditpg.Store) int {
+	t.Helper()
+	n, err := s.Seal(context.Background(), 1000, func(head audit.ChainHead, pending []audit.Record) ([]audit.Record, error) {
+		recs, _, err := audit.SealPending(head, pending)
+		return recs, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func verifyChain(t *testing.T, s *auditpg.Store) []audit.Record {
+	t.Helper()
+	recs, err := s.Scan(context.Background(), 0, 100_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := s.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := audit.NewChainVerifier()
+	for _, r := range recs {
+		if b := v.Check(r); b != nil {
+			t.Fatalf("chain broken: %v", b)
+		}
+	}
+	if b := v.Finish(head); b != nil {
+		t.Fatalf("chain broken: %v", b)
+	}
+	return recs
+}
+
+// The database lets exactly one change through: the sealer setting an
+// unsealed record's sequence (beyond the head) and links. Anything else,
+// on a sealed or an unsealed record, and every delete are refused.
+func TestStore_DatabaseRefusesEveryChangeButSealing(t *testing.T) {
+	for name, o := range dialects() {
 		t.Run(name, func(t *testing.T) {
 			db := testenv.Migrated(t, o(t))
 			s := auditpg.New(db)
-			actor, _ := audit.NewActor(audit.ActorSystem, "")
-			action, _ := audit.ParseAction("sessions.expired")
-			e, err := audit.NewEntry(audit.EntryParams{ID: uuid.New(), OccurredAt: time.Now(), Actor: actor, Action: action})
-			if err != nil {
+			ctx := context.Background()
+			if err := s.Insert(ctx, []audit.Entry{entryFor(t, "sessions.expired")}); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.Append(context.Background(), func(h audit.ChainHead) ([]audit.Record, error) {
-				recs, _ := audit.Seal(h, []audit.Entry{e})
-				return recs, nil
-			}); err != nil {
+			if sealAll(t, s) != 1 {
+				t.Fatal("the first record was not sealed")
+			}
+			if err := s.Insert(ctx, []audit.Entry{entryFor(t, "auth.logout")}); err != nil {
 				t.Fatal(err)
 			}
-			for _, stmt := range []string{`UPDATE audit_logs SET action = 'auth.logout'`, `DELETE FROM audit_logs`} {
+			for _, stmt := range []string{
+				`UPDATE audit_logs SET action = 'auth.logout' WHERE sequence = 1`,
+				`UPDATE audit_logs SET hash = '` + strings.Repeat("a", 64) + `' WHERE sequence = 1`,
+				`UPDATE audit_logs SET sequence = NULL, prev_hash = '', hash = '' WHERE sequence = 1`,
+				// Unsealed: its content, a seal that also changes content,
+				// a sequence at or below the head, a seal without links.
+				`UPDATE audit_logs SET action = 'auth.login.failed' WHERE sequence IS NULL`,
+				`UPDATE audit_logs SET sequence = 2, prev_hash = 'p', hash = 'h', actor_id = 'mallory' WHERE sequence IS NULL`,
+				`UPDATE audit_logs SET sequence = 0, prev_hash = 'p', hash = 'h' WHERE sequence IS NULL`,
+				`UPDATE audit_logs SET sequence = -5, prev_hash = 'p', hash = 'h' WHERE sequence IS NULL`,
+				`UPDATE audit_logs SET sequence = 2 WHERE sequence IS NULL`,
+				`DELETE FROM audit_logs WHERE sequence IS NULL`,
+				`DELETE FROM audit_logs`,
+			} {
 				err := db.Gorm().Exec(stmt).Error
 				if err == nil || !strings.Contains(err.Error(), "append-only") {
 					t.Fatalf("%s: err = %v, want the append-only refusal", stmt, err)
 				}
 			}
+			if n := sealAll(t, s); n != 1 {
+				t.Fatalf("the sealer sealed %d, want the unsealed record", n)
+			}
+			if recs := verifyChain(t, s); len(recs) != 2 {
+				t.Fatalf("%d records in the chain", len(recs))
+			}
+		})
+	}
+}
+
+// Records written before migration 00017 (sealed at insert, the sequence
+// their primary key) verify unchanged after it, keep their sequence as
+// their insert position, and the chain carries on from them.
+func TestMigration00017_KeepsEarlierChainsVerifyingAndContinuesThem(t *testing.T) {
+	for name, o := range dialects() {
+		t.Run(name, func(t *testing.T) {
+			db := testenv.Migrated(t, o(t))
+			ctx := context.Background()
+			m, err := pgstore.NewMigrator(db, migrations.FS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.DownTo(ctx, 16); err != nil {
+				t.Fatal(err)
+			}
+			old, head := audit.Seal(audit.Genesis(), []audit.Entry{entryFor(t, "auth.register"), entryFor(t, "auth.login.succeeded"), entryFor(t, "auth.logout")})
+			for _, r := range old {
+				st := r.State()
+				if err := db.Gorm().Exec(`INSERT INTO audit_logs (sequence, id, occurred_at, actor_type, actor_id, action,
+					client_ip, user_agent, request_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+					st.Sequence, st.ID.String(), st.OccurredAt, st.ActorType, st.ActorID, st.Action,
+					st.ClientIP, st.UserAgent, st.RequestID, string(st.Details), st.PrevHash, st.Hash).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := db.Gorm().Exec(`UPDATE audit_chain_head SET sequence = ?, hash = ? WHERE id = 1`, head.Sequence(), head.Hash()).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Up(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s := auditpg.New(db)
+			recs := verifyChain(t, s)
+			if len(recs) != 3 {
+				t.Fatalf("%d records after the migration, want 3", len(recs))
+			}
+			for i, r := range recs {
+				if r.Pos() != r.Sequence() || r.ID() != old[i].ID() || r.Hash() != old[i].Hash() {
+					t.Fatalf("record %d: pos %d sequence %d", i, r.Pos(), r.Sequence())
+				}
+			}
+			if err := s.Insert(ctx, []audit.Entry{entryFor(t, "auth.logout")}); err != nil {
+				t.Fatal(err)
+			}
+			if n := sealAll(t, s); n != 1 {
+				t.Fatalf("sealed %d", n)
+			}
+			recs = verifyChain(t, s)
+			if len(recs) != 4 || recs[3].Sequence() != 4 || recs[3].Pos() != 4 {
+				t.Fatalf("the new record: sequence %d pos %d", recs[3].Sequence(), recs[3].Pos())
+			}
+
+			// Going back down needs every record sealed.
+			if err := s.Insert(ctx, []audit.Entry{entryFor(t, "auth.logout")}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.DownTo(ctx, 16); err == nil {
+				t.Fatal("migrating down with an unsealed record must fail")
+			}
+			sealAll(t, s)
+			if _, err := m.DownTo(ctx, 16); err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			if err := db.Gorm().Raw(`SELECT count(*) FROM audit_logs WHERE sequence BETWEEN 1 AND 5`).Scan(&n).Error; err != nil || n != 5 {
+				t.Fatalf("after migrating down: %d records by sequence, %v", n, err)
+			}
+			if _, err := m.Up(ctx); err != nil {
+				t.Fatal(err)
+			}
+			verifyChain(t, s)
 		})
 	}
 }
