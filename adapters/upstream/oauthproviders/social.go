@@ -321,5 +321,3 @@ func sameEndpoint(u *url.URL, endpoint string) bool {
 	e, err := url.Parse(endpoint)
 	return err == nil && strings.EqualFold(u.Host, e.Host) && u.Path == e.Path && u.Scheme == e.Scheme
 }
-
-

@@ -179,7 +179,9 @@ func (s *Server) Transport() http.RoundTripper {
 }
 
 // Client is an http.Client using Transport.
-func (s *Server) Client() *http.Client { return &http.Client{Transport: s.Transport(), Timeout: 10 * time.Second} }
+func (s *Server) Client() *http.Client {
+	return &http.Client{Transport: s.Transport(), Timeout: 10 * time.Second}
+}
 
 type roundTripper func(*http.Request) (*http.Response, error)
 
@@ -446,5 +448,3 @@ func (s *Server) microsoftUser(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, map[string]any{"id": u.Subject, "displayName": u.Name, "mail": u.Email, "userPrincipalName": u.Email})
 }
-
-
