@@ -105,7 +105,7 @@ type Config struct {
 	VerificationResendRateLimitPerIP   int `env:"VERIFICATION_RESEND_RATE_LIMIT_PER_IP" envDefault:"10"`  // requests per hour
 	PasswordResetRateLimitPerIP        int `env:"PASSWORD_RESET_RATE_LIMIT_PER_IP" envDefault:"10"`       // reset requests per hour
 	PasswordResetRateLimitPerAccount   int `env:"PASSWORD_RESET_RATE_LIMIT_PER_ACCOUNT" envDefault:"3"`   // reset requests per hour for one email, known or not
-	LinkTokenRateLimitPerIP            int `env:"LINK_TOKEN_RATE_LIMIT_PER_IP" envDefault:"30"`           // verification and reset tokens presented per hour
+	LinkTokenRateLimitPerIP            int `env:"LINK_TOKEN_RATE_LIMIT_PER_IP" envDefault:"100"`          // verification and reset tokens presented per hour
 
 	// Organization invitations: how long one stays usable, and how many one
 	// user and one client (IPv4 address or IPv6 /64) may send per hour.
