@@ -51,6 +51,7 @@ type Protocol struct {
 	provider oauthport.Provider
 	keys     oauthport.Keys
 	store    *store
+	strategy *strategy
 	settings Settings
 }
 
@@ -110,7 +111,7 @@ func NewProtocol(d ProtocolDeps) (*Protocol, error) {
 		}
 	}
 	return &Protocol{
-		oauth: fosite.NewOAuth2Provider(st, cfg), provider: d.Provider, keys: d.Keys, store: st, settings: s,
+		oauth: fosite.NewOAuth2Provider(st, cfg), provider: d.Provider, keys: d.Keys, store: st, strategy: strat, settings: s,
 	}, nil
 }
 
