@@ -45,6 +45,9 @@ type Deps struct {
 	Browser     *httpapi.Browser
 	Pages       *Pages
 	Returns     ReturnPolicy
+	// Providers are the external sign-in providers /login offers (nil:
+	// none).
+	Providers Providers
 }
 
 type handlers struct {
@@ -118,7 +121,7 @@ func (h handlers) loginForm(c *fiber.Ctx) error {
 	} else if ok {
 		return redirect(c, Or(target))
 	}
-	return h.renderLogin(c, fiber.StatusOK, target, "", "", nil)
+	return h.renderLogin(c, fiber.StatusOK, target, "", flowError(c, messages(c)), nil)
 }
 
 func (h handlers) renderLogin(c *fiber.Ctx, status int, target, email, problem string, fields map[string]string) error {
@@ -129,6 +132,7 @@ func (h handlers) renderLogin(c *fiber.Ctx, status int, target, email, problem s
 	m := messages(c)
 	return h.Pages.render(c, status, "login", view{
 		M: m, Title: m.T("login.title"), CSRF: token, ReturnTo: target, Email: email, Error: problem, Fields: fields,
+		Providers: h.providerLinks(c, m, target),
 	})
 }
 
@@ -191,6 +195,7 @@ func (h handlers) account(c *fiber.Ctx) error {
 	csrf := h.Browser.CSRFToken(p.SessionID)
 	return h.Pages.render(c, fiber.StatusOK, "account", view{
 		M: m, Title: m.T("account.title"), CSRF: csrf, SessionCSRF: csrf, Account: accountOf(m, u, p),
+		Error: flowError(c, m),
 	})
 }
 

@@ -41,6 +41,8 @@ var catalogue = map[string]map[string]string{
 		"login.submit":              "Sign in",
 		"login.forgot":              "Forgot your password?",
 		"login.invalid_credentials": "The email address or the password is not correct.",
+		"login.providers":           "Or continue with",
+		"login.with":                "Continue with {0}",
 
 		"account.title":      "Your account",
 		"account.signed_in":  "You are signed in as {0}.",
@@ -147,6 +149,19 @@ var catalogue = map[string]map[string]string{
 		"error.code.identity.password_reset_rate_limited":         "Too many reset requests. Wait a while, then try again.",
 		"error.code.identity.password_reset_busy":                 "Too many reset requests right now. Try again in a moment.",
 		"error.code.organizations.already_member":                 "You are already a member of this organization.",
+		"error.code.federation.state_invalid":                     "This sign-in attempt is not valid or was already used. Start again.",
+		"error.code.federation.state_expired":                     "This sign-in attempt took too long and expired. Start again.",
+		"error.code.federation.browser_mismatch":                  "This sign-in was started in another browser. Start again here.",
+		"error.code.federation.consent_denied":                    "The sign-in was cancelled at the provider.",
+		"error.code.federation.provider_error":                    "The provider did not complete the sign-in. Try again.",
+		"error.code.federation.token_invalid":                     "The provider's answer could not be verified. Try again.",
+		"error.code.federation.provider_unavailable":              "The provider cannot be reached right now. Try again in a moment.",
+		"error.code.federation.unknown_provider":                  "This sign-in provider is not available.",
+		"error.code.federation.email_missing":                     "The provider did not share an email address, which an account needs.",
+		"error.code.federation.link_requires_sign_in":             "An account already uses this email address. Sign in with its password first, then link this provider to it.",
+		"error.code.federation.identity_taken":                    "This provider account is already linked to another user.",
+		"error.code.federation.reauthentication_required":         "Sign in again to link a provider.",
+		"error.code.federation.rate_limited":                      "Too many sign-ups from this address. Wait a while, then try again.",
 	},
 }
 

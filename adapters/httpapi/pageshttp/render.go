@@ -105,6 +105,8 @@ type view struct {
 	Link        *link
 	RetryAfter  string
 	RequestID   string
+	// Providers are the sign-in page's external provider buttons.
+	Providers []providerLink
 }
 
 // messages returns the catalogue language of the request.
