@@ -8,6 +8,7 @@ import (
 
 	"github.com/secuird/authy/domain/organizations"
 	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/organizationsport"
 )
 
 // CancelInvitation implements organizationsport.Service. An invitation of
@@ -15,7 +16,8 @@ import (
 // another organization is unknown here.
 func (s *Service) CancelInvitation(ctx context.Context, actor shared.UserID, org shared.OrganizationID, id uuid.UUID) error {
 	now := s.now()
-	err := s.change(ctx, org, func(o *organizations.Organization) error { return o.CancelInvitation(actor, id, now) })
+	scope := organizationsport.Scope{Users: []shared.UserID{actor}, Invitations: []uuid.UUID{id}}
+	err := s.change(ctx, org, scope, func(o *organizations.Organization) error { return o.CancelInvitation(actor, id, now) })
 	if errors.Is(err, organizations.ErrInvitationNotFound) {
 		if rec, ferr := s.repo.FindInvitation(ctx, id); ferr == nil && rec.Organization == org {
 			return organizations.ClosedInvitationError(rec.Invitation.Status())

@@ -18,7 +18,7 @@ func (s *Service) ChangeRole(ctx context.Context, cmd organizationsport.ChangeRo
 	}
 	now := s.now()
 	var m organizations.Membership
-	err = s.change(ctx, cmd.Organization, func(o *organizations.Organization) error {
+	err = s.change(ctx, cmd.Organization, users(cmd.Actor, cmd.User), func(o *organizations.Organization) error {
 		m, err = o.ChangeRole(cmd.Actor, cmd.User, role, now)
 		return err
 	})

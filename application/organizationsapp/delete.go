@@ -10,5 +10,5 @@ import (
 // Delete implements organizationsport.Service.
 func (s *Service) Delete(ctx context.Context, actor shared.UserID, id shared.OrganizationID) error {
 	now := s.now()
-	return s.change(ctx, id, func(o *organizations.Organization) error { return o.Delete(actor, now) })
+	return s.change(ctx, id, users(actor), func(o *organizations.Organization) error { return o.Delete(actor, now) })
 }

@@ -26,7 +26,7 @@ func (s *Service) BeforeAccountDeletion(ctx context.Context, user shared.UserID)
 			return fmt.Errorf("find memberships: %w", err)
 		}
 		for _, id := range ids {
-			if err := s.change(ctx, id, func(o *organizations.Organization) error {
+			if err := s.change(ctx, id, users(user), func(o *organizations.Organization) error {
 				return o.RemoveDepartingAccount(user, now)
 			}); err != nil {
 				return err

@@ -55,17 +55,18 @@ func (s *Service) useInvitation(ctx context.Context, actor shared.UserID, email 
 	now := s.now()
 	switch st := inv.StatusAt(now); {
 	case st == organizations.StatusExpired && inv.Status() == organizations.StatusPending:
-		return s.expired(ctx, rec.Organization, now)
+		return s.expired(ctx, rec.Organization, inv.ID(), now)
 	case st != organizations.StatusPending:
 		return organizations.ClosedInvitationError(st)
 	}
-	err := s.change(ctx, rec.Organization, func(o *organizations.Organization) error { return fn(o, now) })
+	scope := organizationsport.Scope{Users: []shared.UserID{actor}, Invitations: []uuid.UUID{inv.ID()}}
+	err := s.change(ctx, rec.Organization, scope, func(o *organizations.Organization) error { return fn(o, now) })
 	switch {
 	case errors.Is(err, organizations.ErrNotFound):
 		// The organization was deleted in between, and its invitations with it.
 		return organizations.ErrInvitationNotFound
 	case errors.Is(err, organizations.ErrInvitationExpired):
-		return s.expired(ctx, rec.Organization, now)
+		return s.expired(ctx, rec.Organization, inv.ID(), now)
 	case errors.Is(err, organizations.ErrInvitationNotFound):
 		// Closed in between (a concurrent acceptance): say how.
 		if again, ferr := s.repo.FindInvitation(ctx, inv.ID()); ferr == nil && again.Invitation.IsFor(email) {
@@ -76,11 +77,12 @@ func (s *Service) useInvitation(ctx context.Context, actor shared.UserID, email 
 	return err
 }
 
-// expired records the expiry of the organization's due invitations, in a
-// transaction of its own (the refused use rolls back), and answers
-// ErrInvitationExpired.
-func (s *Service) expired(ctx context.Context, org shared.OrganizationID, now time.Time) error {
-	err := s.change(ctx, org, func(o *organizations.Organization) error {
+// expired records the expiry of the invitation id and of a bounded batch of
+// the organization's other due invitations, in a transaction of its own
+// (the refused use rolls back), and answers ErrInvitationExpired.
+func (s *Service) expired(ctx context.Context, org shared.OrganizationID, id uuid.UUID, now time.Time) error {
+	scope := organizationsport.Scope{Invitations: []uuid.UUID{id}, DueBy: now, DueLimit: expireBatch}
+	err := s.change(ctx, org, scope, func(o *organizations.Organization) error {
 		o.ExpireDueInvitations(now)
 		return nil
 	})

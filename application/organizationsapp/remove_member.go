@@ -10,5 +10,5 @@ import (
 // RemoveMember implements organizationsport.Service.
 func (s *Service) RemoveMember(ctx context.Context, actor shared.UserID, id shared.OrganizationID, user shared.UserID) error {
 	now := s.now()
-	return s.change(ctx, id, func(o *organizations.Organization) error { return o.RemoveMember(actor, user, now) })
+	return s.change(ctx, id, users(actor, user), func(o *organizations.Organization) error { return o.RemoveMember(actor, user, now) })
 }

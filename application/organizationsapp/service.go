@@ -2,13 +2,16 @@
 // cases of the organizations context, one file each. Authorization and
 // invariants are the aggregate's; a use case loads, calls one verb, saves
 // and records the drained domain events in audit inside the same unit of
-// work.
+// work. Each use case names what its verb reads (the actor, the target, an
+// invitation, an address: an organizationsport.Scope), and the store loads
+// only that with the organization's counts, so a change costs the same at
+// ten members and at a hundred thousand.
 //
 // People join through invitations only: adding a member invites the
 // address, whether or not it has an account, with the same answer either
 // way, and the invitee accepts while signed in with that address. Expiry is
-// recorded lazily: when an expired invitation is used, and for every due
-// invitation of an organization whenever it sends a new one.
+// recorded lazily: when an expired invitation is used, and for a bounded
+// batch of an organization's due invitations whenever it sends a new one.
 //
 // It imports only its domain, domain/shared and ports: never Fiber, GORM, an
 // adapter or another context's application (identity is reached through
@@ -146,18 +149,26 @@ func New(d Deps) (*Service, error) {
 // every store keeps, so keyset cursors built from it match stored rows.
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
 
-// change runs fn on the locked organization in a unit of work and records
-// the events it leaves in audit in the same transaction.
-func (s *Service) change(ctx context.Context, id shared.OrganizationID, fn func(*organizations.Organization) error) error {
+// expireBatch bounds how many expired invitations of an organization a
+// change closes on its way (an invitation, an expired acceptance): enough
+// that they do not pile up, few enough that the change costs the same in
+// an organization that let thousands lapse.
+const expireBatch = 20
+
+// change runs fn on the locked organization, loaded with what scope names,
+// in a unit of work and records the events it leaves in audit in the same
+// transaction.
+func (s *Service) change(ctx context.Context, id shared.OrganizationID, scope organizationsport.Scope, fn func(*organizations.Organization) error) error {
 	return s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
-		return s.changeIn(ctx, r, id, fn)
+		return s.changeIn(ctx, r, id, scope, fn)
 	})
 }
 
 // changeIn is change inside a unit of work the caller opened.
-func (s *Service) changeIn(ctx context.Context, r organizationsport.TxRepos, id shared.OrganizationID, fn func(*organizations.Organization) error) error {
+func (s *Service) changeIn(ctx context.Context, r organizationsport.TxRepos, id shared.OrganizationID, scope organizationsport.Scope,
+	fn func(*organizations.Organization) error) error {
 	var events []organizations.Event
-	err := r.Organizations.Update(ctx, id, func(o *organizations.Organization) error {
+	err := r.Organizations.Update(ctx, id, scope, func(o *organizations.Organization) error {
 		if err := fn(o); err != nil {
 			return err
 		}
@@ -169,6 +180,9 @@ func (s *Service) changeIn(ctx context.Context, r organizationsport.TxRepos, id 
 	}
 	return s.record(ctx, events)
 }
+
+// users is the scope of a change that needs only these memberships.
+func users(ids ...shared.UserID) organizationsport.Scope { return organizationsport.Scope{Users: ids} }
 
 func clampLimit(n int) int {
 	switch {

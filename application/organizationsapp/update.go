@@ -19,7 +19,7 @@ func (s *Service) Update(ctx context.Context, cmd organizationsport.UpdateComman
 	}
 	now := s.now()
 	var view organizationsport.OrganizationView
-	err := s.change(ctx, cmd.Organization, func(o *organizations.Organization) error {
+	err := s.change(ctx, cmd.Organization, users(cmd.Actor), func(o *organizations.Organization) error {
 		if _, err := o.Update(cmd.Actor, changes, now); err != nil {
 			return err
 		}

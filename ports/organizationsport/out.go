@@ -51,6 +51,27 @@ type InvitationRecord struct {
 	Invitation       organizations.Invitation
 }
 
+// Scope names what of an organization a change reads besides its own
+// fields and its owner and member counts, which every Update loads. What
+// it names is loaded by key, so a change costs the same however many
+// members and invitations the organization has.
+type Scope struct {
+	// Users whose memberships are loaded (found or not: a user who is not a
+	// member is loaded as such). The zero id is ignored.
+	Users []shared.UserID
+	// Invitations are ids whose pending invitation is loaded, each with its
+	// sender's membership (accepting one asks whether the sender may still
+	// grant its role).
+	Invitations []uuid.UUID
+	// Emails are normalized addresses whose pending invitation is loaded.
+	Emails []string
+	// DueBy, when not zero, also loads up to DueLimit pending invitations
+	// whose expiry is at or before it, soonest expiry first, so a change can
+	// close a bounded batch of expired ones on its way.
+	DueBy    time.Time
+	DueLimit int
+}
+
 // Repository stores Organization aggregates with their memberships and
 // invitations.
 //
@@ -65,6 +86,12 @@ type InvitationRecord struct {
 //     one organization serialize and each closure sees the previous one's
 //     result; an error from fn rolls everything back and is returned as is;
 //     fn does no I/O, so a retry is safe;
+//   - Update hands fn the organization loaded in part
+//     (organizations.RehydrateOrganizationPart): its fields, its owner and
+//     member counts, and what scope names; it reads and writes a number of
+//     rows bounded by the scope, never by the organization's size, and
+//     writes back only what fn changed. The counts always equal the stored
+//     memberships, whoever wrote them;
 //   - Update loads only pending invitations; an invitation the closure
 //     closed (Organization.ClosedInvitations) keeps its row with its final
 //     status, closing time and closer, and never loads again; at most one
@@ -81,7 +108,7 @@ type InvitationRecord struct {
 //     now.
 type Repository interface {
 	Create(ctx context.Context, org *organizations.Organization) error
-	Update(ctx context.Context, id shared.OrganizationID, fn func(*organizations.Organization) error) error
+	Update(ctx context.Context, id shared.OrganizationID, scope Scope, fn func(*organizations.Organization) error) error
 	// Find returns the organization with viewer's membership.
 	Find(ctx context.Context, id shared.OrganizationID, viewer shared.UserID) (OrganizationSummary, error)
 	ListMembers(ctx context.Context, id shared.OrganizationID, after *MemberKey, limit int) ([]organizations.Membership, error)

@@ -2,11 +2,16 @@
 // SQLite through GORM: organizations, memberships and pending invitations.
 //
 // Update locks the organization row (FOR UPDATE on PostgreSQL; SQLite's
-// immediate transactions hold the single write lock), loads the whole
-// aggregate, runs the closure and writes back only what changed, so the
-// membership changes of one organization serialize and the last-owner rule
-// holds under concurrency. Driver errors are translated here into the
-// domain's errors. It imports ports, the domain, pgstore and GORM only.
+// immediate transactions hold the single write lock), reads from it the
+// owner and member counts, loads by key only the memberships and pending
+// invitations the scope names, runs the closure and writes back only what
+// changed, so a change reads and writes the same few rows at ten members
+// and at a hundred thousand, the membership changes of one organization
+// serialize, and the last-owner rule holds under concurrency. The counts
+// are kept by triggers on the memberships table (migration 00015), in the
+// statement that changes them, so they follow every writer. Driver errors
+// are translated here into the domain's errors. It imports ports, the
+// domain, pgstore and GORM only.
 package organizationspg
 
 import (
@@ -46,6 +51,9 @@ type organizationRow struct {
 	CreatedAt time.Time  `gorm:"column:created_at;autoCreateTime:false"`
 	UpdatedAt time.Time  `gorm:"column:updated_at;autoUpdateTime:false"`
 	DeletedAt *time.Time `gorm:"column:deleted_at"`
+	// OwnerCount and MemberCount are the triggers' (never written here).
+	OwnerCount  int `gorm:"column:owner_count;->"`
+	MemberCount int `gorm:"column:member_count;->"`
 }
 
 func (organizationRow) TableName() string { return "organizations" }
@@ -136,7 +144,7 @@ func (s *Store) Create(ctx context.Context, org *organizations.Organization) err
 }
 
 // Update implements organizationsport.Repository.
-func (s *Store) Update(ctx context.Context, id shared.OrganizationID, fn func(*organizations.Organization) error) error {
+func (s *Store) Update(ctx context.Context, id shared.OrganizationID, scope organizationsport.Scope, fn func(*organizations.Organization) error) error {
 	return s.db.Transaction(ctx, func(ctx context.Context) error {
 		conn := s.db.Conn(ctx)
 		var row organizationRow
@@ -147,17 +155,33 @@ func (s *Store) Update(ctx context.Context, id shared.OrganizationID, fn func(*o
 			}
 			return fmt.Errorf("lock organization: %w", err)
 		}
-		var members []membershipRow
-		if err := conn.Where("organization_id = ?", row.ID).Find(&members).Error; err != nil {
-			return fmt.Errorf("load memberships: %w", err)
-		}
 		// Closed invitations are history: never loaded, so a change costs the
 		// same however many there have been.
-		var invitations []invitationRow
-		if err := conn.Where("organization_id = ? AND status = ?", row.ID, organizations.StatusPending.String()).Find(&invitations).Error; err != nil {
-			return fmt.Errorf("load invitations: %w", err)
+		invitations, err := s.loadInvitations(ctx, row.ID, scope)
+		if err != nil {
+			return err
 		}
-		org, err := rehydrate(row, members, invitations)
+		users := append([]shared.UserID(nil), scope.Users...)
+		for _, i := range invitations {
+			// Accepting one asks whether its sender may still grant its role.
+			if i.InvitedBy != nil {
+				if u, err := uuid.Parse(*i.InvitedBy); err == nil {
+					users = append(users, shared.UserID(u))
+				}
+			}
+		}
+		users = distinctUsers(users)
+		var members []membershipRow
+		if len(users) > 0 {
+			keys := make([]string, len(users))
+			for i, u := range users {
+				keys[i] = u.String()
+			}
+			if err := conn.Where("organization_id = ? AND user_id IN ?", row.ID, keys).Find(&members).Error; err != nil {
+				return fmt.Errorf("load memberships: %w", err)
+			}
+		}
+		org, err := rehydrate(row, members, users, invitations, scope)
 		if err != nil {
 			return err
 		}
@@ -166,6 +190,61 @@ func (s *Store) Update(ctx context.Context, id shared.OrganizationID, fn func(*o
 		}
 		return s.save(ctx, row, members, invitations, org)
 	})
+}
+
+// loadInvitations reads the pending invitations scope names, by id and by
+// address, and its bounded batch of due ones.
+func (s *Store) loadInvitations(ctx context.Context, oid string, scope organizationsport.Scope) ([]invitationRow, error) {
+	conn := s.db.Conn(ctx)
+	pending := organizations.StatusPending.String()
+	ids := make([]string, 0, len(scope.Invitations))
+	for _, id := range scope.Invitations {
+		ids = append(ids, id.String())
+	}
+	var rows []invitationRow
+	if len(ids) > 0 || len(scope.Emails) > 0 {
+		q := conn.Where("organization_id = ? AND status = ?", oid, pending)
+		switch {
+		case len(ids) > 0 && len(scope.Emails) > 0:
+			q = q.Where("(id IN ? OR email IN ?)", ids, scope.Emails)
+		case len(ids) > 0:
+			q = q.Where("id IN ?", ids)
+		default:
+			q = q.Where("email IN ?", scope.Emails)
+		}
+		if err := q.Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("load invitations: %w", err)
+		}
+	}
+	if !scope.DueBy.IsZero() && scope.DueLimit > 0 {
+		var due []invitationRow
+		if err := conn.Where("organization_id = ? AND status = ? AND expires_at <= ?", oid, pending, scope.DueBy.UTC()).
+			Order("expires_at, id").Limit(scope.DueLimit).Find(&due).Error; err != nil {
+			return nil, fmt.Errorf("load due invitations: %w", err)
+		}
+		seen := make(map[string]bool, len(rows))
+		for _, r := range rows {
+			seen[r.ID] = true
+		}
+		for _, r := range due {
+			if !seen[r.ID] {
+				rows = append(rows, r)
+			}
+		}
+	}
+	return rows, nil
+}
+
+func distinctUsers(in []shared.UserID) []shared.UserID {
+	seen := make(map[shared.UserID]bool, len(in))
+	out := in[:0]
+	for _, u := range in {
+		if !u.IsZero() && !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 func (s *Store) save(ctx context.Context, before organizationRow, members []membershipRow, invitations []invitationRow, org *organizations.Organization) error {
@@ -224,15 +303,16 @@ func (s *Store) saveChildren(ctx context.Context, id shared.OrganizationID, memb
 				return fmt.Errorf("insert membership: %w", err)
 			}
 		case old.Role != m.Role().String():
-			if err := conn.Model(&membershipRow{}).Where("organization_id = ? AND user_id = ?", oid, uid).
-				Update("role", m.Role().String()).Error; err != nil {
-				return fmt.Errorf("update membership: %w", err)
+			res := conn.Model(&membershipRow{}).Where("organization_id = ? AND user_id = ?", oid, uid).Update("role", m.Role().String())
+			if err := changedOne(res, "update membership"); err != nil {
+				return err
 			}
 		}
 	}
 	for uid := range stored {
-		if err := conn.Where("organization_id = ? AND user_id = ?", oid, uid).Delete(&membershipRow{}).Error; err != nil {
-			return fmt.Errorf("delete membership: %w", err)
+		res := conn.Where("organization_id = ? AND user_id = ?", oid, uid).Delete(&membershipRow{})
+		if err := changedOne(res, "delete membership"); err != nil {
+			return err
 		}
 	}
 
@@ -282,6 +362,19 @@ func (s *Store) saveChildren(ctx context.Context, id shared.OrganizationID, memb
 	return nil
 }
 
+// changedOne checks that a write of one loaded membership found it: the
+// organization row is locked, so anything else is a change behind the
+// lock's back, which must fail rather than pass for a success.
+func changedOne(res *gorm.DB, what string) error {
+	if res.Error != nil {
+		return fmt.Errorf("%s: %w", what, res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("%s: %d rows changed where the locked organization had one", what, res.RowsAffected)
+	}
+	return nil
+}
+
 func optionalID(id shared.UserID) *string {
 	if id.IsZero() {
 		return nil
@@ -290,7 +383,8 @@ func optionalID(id shared.UserID) *string {
 	return &s
 }
 
-func rehydrate(row organizationRow, members []membershipRow, invitations []invitationRow) (*organizations.Organization, error) {
+func rehydrate(row organizationRow, members []membershipRow, users []shared.UserID, invitations []invitationRow,
+	scope organizationsport.Scope) (*organizations.Organization, error) {
 	id, err := uuid.Parse(row.ID)
 	if err != nil {
 		return nil, fmt.Errorf("stored organization id %q: %w", row.ID, err)
@@ -307,8 +401,11 @@ func rehydrate(row organizationRow, members []membershipRow, invitations []invit
 	if err != nil {
 		return nil, err
 	}
-	return organizations.RehydrateOrganization(shared.OrganizationID(id), row.Name, slug,
-		row.CreatedAt.UTC(), row.UpdatedAt.UTC(), ms, invs), nil
+	return organizations.RehydrateOrganizationPart(organizations.OrganizationState{
+		ID: shared.OrganizationID(id), Name: row.Name, Slug: slug, CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(),
+		Owners: row.OwnerCount, Members: row.MemberCount, Memberships: ms, LoadedUsers: users,
+		Invitations: invs, LoadedEmails: scope.Emails, LoadedInvitations: scope.Invitations,
+	}), nil
 }
 
 func toMemberships(rows []membershipRow) ([]organizations.Membership, error) {
