@@ -200,3 +200,40 @@ func TestRefresh_OfConcurrentRefreshesWithOneTokenOneWinsTheOthersGetInvalidGran
 		t.Fatalf("%d of %d concurrent refreshes won", won, n)
 	}
 }
+
+func TestIntrospect_ABearerTokenDoesNotAuthorizeIntrospectionOnlyClientCredentialsDo(t *testing.T) {
+	f := newRefreshFixture(t)
+	status, body := f.refresh(t, f.grant(t))
+	at, _ := body["access_token"].(string)
+	if status != http.StatusOK || at == "" {
+		t.Fatalf("refresh: %d %v", status, body)
+	}
+	otherStatus, otherBody := f.refresh(t, f.grant(t))
+	bearer, _ := otherBody["access_token"].(string)
+	if otherStatus != http.StatusOK || bearer == "" {
+		t.Fatal(otherStatus)
+	}
+	call := func(auth func(*http.Request)) (int, map[string]any) {
+		req := httptest.NewRequest("POST", PathIntrospect, strings.NewReader(url.Values{"token": {at}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		auth(req)
+		res, err := f.app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	// The library would take any live access token as the caller's
+	// credentials; Authy wants the client's own.
+	status, out := call(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+bearer) })
+	if status == http.StatusOK || out["active"] == true {
+		t.Fatalf("a bearer token authorized introspection: %d %v", status, out)
+	}
+	status, out = call(func(r *http.Request) { r.SetBasicAuth(f.client, "s3cret") })
+	if status != http.StatusOK || out["active"] != true || out["client_id"] != f.client || out["sub"] != "user-1" {
+		t.Fatalf("the token's own client: %d %v", status, out)
+	}
+}
