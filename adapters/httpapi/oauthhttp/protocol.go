@@ -238,19 +238,21 @@ func (p *Protocol) token(c *fiber.Ctx) error {
 	if unavailable(err) {
 		return err
 	}
-	p.oauth.WriteAccessError(ctx, w, ar, tokenError(err))
+	p.oauth.WriteAccessError(ctx, w, ar, tokenError(c.FormValue("grant_type"), err))
 	return w.WriteTo(c)
 }
 
 // grantTypes are the grants the token endpoint serves.
 var grantTypes = []string{"client_credentials", "refresh_token"}
 
-// tokenError makes the loser of two concurrent refreshes with one token
-// invalid_grant, as for any used refresh token (the library says
-// invalid_request, "retry", for a token rotated under it).
-func tokenError(err error) error {
-	if errors.Is(err, fosite.ErrInvalidRequest) &&
-		(errors.Is(err, fosite.ErrInactiveToken) || errors.Is(err, fosite.ErrSerializationFailure)) {
+// tokenError makes the loser of concurrent refreshes with one token
+// invalid_grant, as for any used refresh token: the library says
+// invalid_request ("retry") when the token was rotated under it, or
+// deleted by another loser's reuse handling, between its read and its
+// rotation.
+func tokenError(grant string, err error) error {
+	if grant == "refresh_token" && errors.Is(err, fosite.ErrInvalidRequest) &&
+		(errors.Is(err, fosite.ErrInactiveToken) || errors.Is(err, fosite.ErrSerializationFailure) || errors.Is(err, fosite.ErrNotFound)) {
 		return fosite.ErrInvalidGrant.WithWrap(err).WithHint("The refresh token was already used.")
 	}
 	return err
