@@ -70,7 +70,7 @@ func (s *Service) Complete(ctx context.Context, cmd federationport.CallbackComma
 		if shared.KindOf(err) != shared.KindUnknown {
 			s.recordFailure(ctx, boundedName(cmd.Provider), reasonOf(err), linkUser)
 		}
-		return federationport.Completion{ReturnTo: out.ReturnTo, Delivery: out.Delivery}, err
+		return federationport.Completion{ReturnTo: out.ReturnTo, Delivery: out.Delivery, Link: out.Link}, err
 	}
 	return out, nil
 }
@@ -97,7 +97,7 @@ func (s *Service) complete(ctx context.Context, cmd federationport.CallbackComma
 	if err != nil {
 		return federationport.Completion{}, "", fmt.Errorf("complete: %w", err)
 	}
-	out := federationport.Completion{ReturnTo: flow.ReturnTo(), Delivery: flow.Delivery()}
+	out := federationport.Completion{ReturnTo: flow.ReturnTo(), Delivery: flow.Delivery(), Link: !flow.LinkTo().IsZero()}
 	var linkUser string
 	if !flow.LinkTo().IsZero() {
 		linkUser = flow.LinkTo().String()
@@ -131,7 +131,7 @@ func (s *Service) complete(ctx context.Context, cmd federationport.CallbackComma
 		if err != nil {
 			return out, linkUser, err
 		}
-		res.ReturnTo, res.Delivery = out.ReturnTo, out.Delivery
+		res.ReturnTo, res.Delivery, res.Link = out.ReturnTo, out.Delivery, true
 		return res, linkUser, nil
 	}
 	res, err := s.signIn(ctx, up, flow.Delivery(), profile)

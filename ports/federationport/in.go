@@ -70,6 +70,9 @@ type Completion struct {
 	Outcome  Outcome
 	ReturnTo string
 	Delivery federation.Delivery
+	// Link is true for a flow that was to link an identity to a
+	// signed-in user.
+	Link bool
 	// Session is the new session for Delivery cookie.
 	Session sessionsport.IssuedSession
 	// LoginCode is the one-time code for Delivery code.
