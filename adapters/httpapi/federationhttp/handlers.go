@@ -19,8 +19,8 @@ package federationhttp
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	_ "embed"
+	"encoding/base64"
 	"errors"
 	"net/url"
 	"strings"
