@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/secuird/authy/adapters/memstore/platformmem"
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/redisstore/platformredis"
+	"github.com/secuird/authy/application/federationapp"
 	"github.com/secuird/authy/migrations"
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/organizationsport"
@@ -49,10 +51,14 @@ type App struct {
 
 	identity      identityport.Service
 	organizations organizationsport.Service
+	// federation is social and OpenID Connect sign-in; upstreamClient the
+	// HTTP client of its provider calls (nil: the default).
+	federation     *federationapp.Service
+	upstreamClient *http.Client
 	// oauth is the OpenID Provider's key manager and client seeder
 	// (bootstrap/wire_oauth.go).
-	oauth *oauthWiring
-	invitations   organizationsport.InvitationNotifier
+	oauth       *oauthWiring
+	invitations organizationsport.InvitationNotifier
 
 	// sessions is the sessions service; browser the cookie transport and
 	// the pages (bootstrap/wire_pages.go).
@@ -78,9 +84,10 @@ type Worker struct {
 type Option func(*buildOptions)
 
 type buildOptions struct {
-	logger      *slog.Logger
-	clock       platformport.Clock
-	invitations organizationsport.InvitationNotifier
+	upstreamClient *http.Client
+	logger         *slog.Logger
+	clock          platformport.Clock
+	invitations    organizationsport.InvitationNotifier
 }
 
 // WithLogger replaces the JSON logger on stdout.
@@ -115,6 +122,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (app *App, err error) 
 		bo.logger = NewLogger(cfg, os.Stdout)
 	}
 	a := &App{cfg: cfg, log: bo.logger, clock: bo.clock, meter: platformport.NopMeter{}, invitations: bo.invitations}
+	a.upstreamClient = bo.upstreamClient
 	defer func() {
 		if err != nil {
 			_ = a.Close()

@@ -134,6 +134,24 @@ type Config struct {
 	ContactEmailTo string `env:"CONTACT_EMAIL_TO" envDefault:"info@secuird.tech"`
 	SMTPURL        string `env:"SMTP_URL"`
 	MailFrom       string `env:"MAIL_FROM" envDefault:"Authy <no-reply@localhost>"`
+
+	// Social sign-in (README, "Social sign-in"): each provider is enabled
+	// when its client id and secret are set. GITHUB_URL is a GitHub
+	// Enterprise Server; MICROSOFT_TENANT common, organizations, consumers
+	// or a tenant id.
+	GoogleClientID        string `env:"GOOGLE_CLIENT_ID"`
+	GoogleClientSecret    string `env:"GOOGLE_CLIENT_SECRET"`
+	GitHubClientID        string `env:"GITHUB_CLIENT_ID"`
+	GitHubClientSecret    string `env:"GITHUB_CLIENT_SECRET"`
+	GitHubURL             string `env:"GITHUB_URL"`
+	MicrosoftClientID     string `env:"MICROSOFT_CLIENT_ID"`
+	MicrosoftClientSecret string `env:"MICROSOFT_CLIENT_SECRET"`
+	MicrosoftTenant       string `env:"MICROSOFT_TENANT" envDefault:"common"`
+	// OIDCProviders names the OpenID Connect providers (OIDC_PROVIDERS);
+	// each one's OIDC_<NAME>_* settings are read into OIDC (see
+	// readOIDCProviders), in the same order.
+	OIDCProviders []string             `env:"OIDC_PROVIDERS" envSeparator:","`
+	OIDC          []OIDCProviderConfig `env:"-"`
 }
 
 // The environments APP_ENV accepts.
@@ -167,6 +185,7 @@ func LoadConfig() (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
+	cfg.OIDC = readOIDCProviders(cfg.OIDCProviders, os.LookupEnv)
 	// The env library gives a variable set to "" its default; an empty
 	// METRICS_ADDR means no metrics listener.
 	if v, ok := os.LookupEnv("METRICS_ADDR"); ok {
@@ -273,6 +292,7 @@ func (c Config) Validate() error {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		problems = append(problems, err.Error())
 	}
+	problems = append(problems, c.validateFederation()...)
 	if len(problems) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(problems, "; "))
 	}

@@ -14,6 +14,8 @@ type identityWiring struct {
 	Directory identityport.Directory
 	// Service is the identity use-case API (the seed command uses it).
 	Service identityport.Service
+	// External opens accounts for external sign-ins (federation).
+	External identityport.ExternalAccounts
 	// AddRegistrationListener and SetDeletionGuard let later contexts hook
 	// into registration and account deletion before the server starts.
 	AddRegistrationListener func(identityport.RegistrationListener)
@@ -42,8 +44,15 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err != nil {
 		return err
 	}
+	// Every context that owns something of a user's guards the deletion.
+	guards := &deletionGuards{}
+	idw.SetDeletionGuard(guards)
+	idw.SetDeletionGuard = guards.add
 	orgs, err := a.wireOrganizations(api, rec, idw, mailer)
 	if err != nil {
+		return err
+	}
+	if a.federation, err = a.wireFederation(api, rec, idw, sessions); err != nil {
 		return err
 	}
 	a.identity, a.organizations = idw.Service, orgs

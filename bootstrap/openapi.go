@@ -7,6 +7,7 @@ import (
 	"github.com/secuird/authy/adapters/httpapi/apidocs"
 	"github.com/secuird/authy/adapters/httpapi/audithttp"
 	"github.com/secuird/authy/adapters/httpapi/contacthttp"
+	"github.com/secuird/authy/adapters/httpapi/federationhttp"
 	"github.com/secuird/authy/adapters/httpapi/identityhttp"
 	"github.com/secuird/authy/adapters/httpapi/oauthhttp"
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
@@ -19,6 +20,7 @@ func openAPIFragments() [][]byte {
 	return [][]byte{
 		audithttp.OpenAPI,
 		contacthttp.OpenAPI,
+		federationhttp.OpenAPI,
 		identityhttp.OpenAPI,
 		oauthhttp.OpenAPI,
 		organizationshttp.OpenAPI,

@@ -173,6 +173,7 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 	return identityWiring{
 		Auth:                    sessions,
 		Directory:               svc,
+		External:                svc,
 		Service:                 svc,
 		AddRegistrationListener: svc.AddRegistrationListener,
 		SetDeletionGuard:        svc.SetDeletionGuard,

@@ -67,5 +67,6 @@ func (a *App) mountPages() error {
 		Browser:     a.browser.transport,
 		Pages:       a.browser.pages,
 		Returns:     a.browser.returns,
+		Providers:   a.federation,
 	})
 }
