@@ -69,8 +69,9 @@ func (c Config) validateOAuth() []string {
 }
 
 // wireOAuth builds the OpenID Provider: the key manager (creating the keys
-// on first start: the key rows are unique per kind and generation, so
-// instances starting together create one set), the client service, the
+// on first start, in the background while the server starts answering:
+// the key rows are unique per kind and generation, so instances starting
+// together create one set), the client service, the
 // admin API under /api/v1, the protocol endpoints at the root (in the
 // protocol route group, so their errors are RFC 6749 JSON), the key
 // worker and the cleanup_oauth and rotate_oauth_keys jobs.
@@ -92,12 +93,15 @@ func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsp
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	report, err := keys.Ensure(ctx)
+	report, create, err := keys.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("wire oauth: the provider's keys: %w", err)
 	}
 	for _, ch := range report.Changes {
 		a.log.Info("oauth key "+ch.Action, "kind", ch.Kind, "key_id", ch.ID, "activates_at", ch.ActivatesAt)
+	}
+	if create != nil {
+		a.createOAuthKeys(create)
 	}
 	hasher, err := security.NewPasswordHasher(security.HasherOptions{
 		Params: security.Argon2Params{
@@ -177,6 +181,44 @@ func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsp
 		},
 	})
 	return nil
+}
+
+// createOAuthKeys runs create (the keys a new database lacks, or a rotation
+// that fell due) in the background: generating the RSA key takes longer
+// than the rest of the start, and what needs a key waits for it (see
+// KeyManager.Begin). A failed attempt is logged and tried again after 1 s,
+// doubling up to a minute, until it succeeds or the App closes; Close
+// waits for the attempt under way.
+func (a *App) createOAuthKeys(create func(context.Context) (oauthport.KeyReport, error)) {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+			attempt, cancel := context.WithTimeout(ctx, 30*time.Second)
+			report, err := create(attempt)
+			cancel()
+			for _, ch := range report.Changes {
+				a.log.Info("oauth key "+ch.Action, "kind", ch.Kind, "key_id", ch.ID, "activates_at", ch.ActivatesAt)
+			}
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			a.log.Error("creating the oauth keys failed; trying again", "error", err.Error(), "retry_in", wait.String())
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	a.closers = append(a.closers, func() error {
+		stop()
+		<-done
+		return nil
+	})
 }
 
 // secretHasher hashes hand-set client secrets with the argon2id password

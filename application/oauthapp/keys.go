@@ -75,6 +75,9 @@ type KeyManager struct {
 	state    *keyState
 	loadedAt time.Time
 	reload   sync.Mutex
+	// creating is closed once the creation Begin handed out has returned
+	// for the first time; nil when Begin handed none out.
+	creating chan struct{}
 }
 
 var (
@@ -152,6 +155,9 @@ func (m *KeyManager) load(ctx context.Context) error {
 // old. One caller rereads while the others go on with what is loaded; a
 // failed reread keeps the old keys (and is tried again at the next call).
 func (m *KeyManager) current(ctx context.Context) (*keyState, error) {
+	if err := m.waitCreating(ctx); err != nil {
+		return nil, err
+	}
 	m.mu.RLock()
 	st, at := m.state, m.loadedAt
 	m.mu.RUnlock()
@@ -281,12 +287,82 @@ func (m *KeyManager) secretKey(ctx context.Context, id string) (string, []byte, 
 
 // Ensure implements oauthport.KeyAdmin.
 func (m *KeyManager) Ensure(ctx context.Context) (oauthport.KeyReport, error) {
+	if err := m.waitCreating(ctx); err != nil {
+		return oauthport.KeyReport{}, err
+	}
 	return m.run(ctx, false)
 }
 
 // Rotate implements oauthport.KeyAdmin.
 func (m *KeyManager) Rotate(ctx context.Context) (oauthport.KeyReport, error) {
+	if err := m.waitCreating(ctx); err != nil {
+		return oauthport.KeyReport{}, err
+	}
 	return m.run(ctx, true)
+}
+
+// Begin is Ensure at a server's start, split so that the server need not
+// wait for a key to be generated. It loads and opens the stored keys (an
+// error, such as a key the keyring cannot open, is returned). When no key
+// is to be created it then does what Ensure does and returns a nil create.
+// Otherwise (the first start on a new database, or a rotation that fell
+// due) it returns create, which creates them as Ensure does, for the
+// caller to run in the background: generating an RSA key takes longer
+// than the rest of a server's start. Until create has returned once, every
+// call that needs keys (SigningKey, PublicKeys, TokenSecrets, client
+// secrets, Ensure, Rotate, Reseal) waits for it, up to the end of its
+// context, rather than finding none; after a failed create they find what
+// is stored, and create (or Ensure) may be called again.
+func (m *KeyManager) Begin(ctx context.Context) (report oauthport.KeyReport, create func(context.Context) (oauthport.KeyReport, error), err error) {
+	if err := m.load(ctx); err != nil {
+		return oauthport.KeyReport{}, nil, err
+	}
+	if !m.creationDue() {
+		report, err := m.run(ctx, false)
+		return report, nil, err
+	}
+	done := make(chan struct{})
+	m.mu.Lock()
+	m.creating = done
+	m.mu.Unlock()
+	var once sync.Once
+	return oauthport.KeyReport{}, func(ctx context.Context) (oauthport.KeyReport, error) {
+		defer once.Do(func() { close(done) })
+		return m.run(ctx, false)
+	}, nil
+}
+
+// creationDue reports whether the loaded keys lack a kind or hold one due
+// for rotation.
+func (m *KeyManager) creationDue() bool {
+	m.mu.RLock()
+	st := m.state
+	m.mu.RUnlock()
+	now := m.clock.Now()
+	for _, kind := range oauth.KeyKinds() {
+		s, _ := st.schedule(kind, m.policy(kind), now)
+		if _, due := s.Due(false); due {
+			return true
+		}
+	}
+	return false
+}
+
+// waitCreating waits for the creation Begin handed out, if any, to have
+// returned once.
+func (m *KeyManager) waitCreating(ctx context.Context) error {
+	m.mu.RLock()
+	done := m.creating
+	m.mu.RUnlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (m *KeyManager) run(ctx context.Context, force bool) (oauthport.KeyReport, error) {
@@ -397,6 +473,9 @@ func (m *KeyManager) create(ctx context.Context, kind oauth.KeyKind, gen int, no
 
 // Reseal implements oauthport.KeyAdmin.
 func (m *KeyManager) Reseal(ctx context.Context) (int, error) {
+	if err := m.waitCreating(ctx); err != nil {
+		return 0, err
+	}
 	stored, err := m.repo.List(ctx)
 	if err != nil {
 		return 0, err

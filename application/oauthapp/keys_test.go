@@ -2,6 +2,8 @@ package oauthapp_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +12,8 @@ import (
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
 
+	"github.com/secuird/authy/adapters/pgstore/oauthpg"
+	"github.com/secuird/authy/application/oauthapp"
 	"github.com/secuird/authy/ports/oauthport"
 )
 
@@ -191,5 +195,86 @@ func TestCleanupTokens_DeletesEveryExpiredRowInBatches(t *testing.T) {
 	var left int64
 	if err := f.db.Gorm().Raw(`SELECT count(*) FROM oauth_tokens`).Scan(&left).Error; err != nil || left != 1 {
 		t.Fatalf("%d rows left (%v), want the live one", left, err)
+	}
+}
+
+// gatedKeys holds every Add until open is closed.
+type gatedKeys struct {
+	oauthport.KeyRepository
+	open chan struct{}
+}
+
+func (g gatedKeys) Add(ctx context.Context, k oauthport.StoredKey) error {
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return g.KeyRepository.Add(ctx, k)
+}
+
+func TestBegin_CallersWaitForTheKeysCreatedInTheBackgroundInsteadOfFindingNone(t *testing.T) {
+	f := newFixture(t)
+	if err := f.db.Gorm().Exec(`DELETE FROM oauth_keys`).Error; err != nil {
+		t.Fatal(err)
+	}
+	gate := gatedKeys{KeyRepository: oauthpg.NewKeys(f.db), open: make(chan struct{})}
+	km, err := oauthapp.NewKeyManager(gate, keyring(t, keyA), f.clock, oauthapp.KeyConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, create, err := km.Begin(ctx)
+	if err != nil || create == nil || len(report.Changes) != 0 {
+		t.Fatalf("Begin on a database without keys: %+v %v (create %v)", report, err, create != nil)
+	}
+	created := make(chan error, 1)
+	go func() {
+		_, err := create(ctx)
+		created <- err
+	}()
+	// While the keys are being made, a caller waits for them: one whose
+	// context ends first gets its context's error, not "no key".
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := km.SigningKey(ended, "RS256"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("SigningKey while the keys are being created = %v, want the caller's context error", err)
+	}
+	if _, err := km.PublicKeys(ended); !errors.Is(err, context.Canceled) {
+		t.Fatalf("PublicKeys while the keys are being created = %v", err)
+	}
+	close(gate.open)
+	for _, alg := range []string{"RS256", "ES256"} {
+		if k, err := km.SigningKey(ctx, alg); err != nil || k.Private == nil {
+			t.Fatalf("%s after the creation: %+v %v", alg, k, err)
+		}
+	}
+	if cur, _, err := km.TokenSecrets(ctx); err != nil || len(cur) != 32 {
+		t.Fatalf("token secrets after the creation: %d bytes, %v", len(cur), err)
+	}
+	if err := <-created; err != nil {
+		t.Fatal(err)
+	}
+	if report, err := km.Ensure(ctx); err != nil || len(report.Changes) != 0 {
+		t.Fatalf("Ensure after the creation: %+v %v", report, err)
+	}
+}
+
+func TestBegin_WithEveryKeyStoredCreatesNothingAndWaitsForNothing(t *testing.T) {
+	f := newFixture(t)
+	km := newKeyManager(t, f.db, f.clock, keyring(t, keyA))
+	report, create, err := km.Begin(ctx)
+	if err != nil || create != nil || len(report.Changes) != 0 || len(report.Keys) != 4 {
+		t.Fatalf("Begin with every key stored: %+v %v (create %v)", report, err, create != nil)
+	}
+	if k, err := km.SigningKey(ctx, "RS256"); err != nil || k.Private == nil {
+		t.Fatalf("RS256: %+v %v", k, err)
+	}
+}
+
+func TestBegin_AStoredKeyTheKeyringCannotOpenStopsTheStart(t *testing.T) {
+	f := newFixture(t)
+	other, _, err := newKeyManager(t, f.db, f.clock, keyring(t, keyB)).Begin(ctx)
+	if err == nil {
+		t.Fatalf("Begin opened keys sealed under another key: %+v", other)
 	}
 }
