@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -231,18 +232,30 @@ func recoverPanics(log *slog.Logger) fiber.Handler {
 func accessLog(log *slog.Logger, errorHandler fiber.ErrorHandler, observe func(string, string, int, time.Duration)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
-		if err := c.Next(); err != nil {
+		err := c.Next()
+		// Read before the error handler: a route group's middleware makes
+		// c.Route() the group's prefix, so an unknown path below a group is
+		// told by the router's own not-found error, not by the route.
+		route := c.Route().Path
+		if (route == "/" && c.Path() != "/") || routerNotFound(c, err) {
+			route = "(unmatched)"
+		}
+		if err != nil {
 			if herr := errorHandler(c, err); herr != nil {
 				_ = c.SendStatus(fiber.StatusInternalServerError)
 			}
 		}
-		route := c.Route().Path
-		if route == "/" && c.Path() != "/" {
-			route = "(unmatched)"
-		}
 		finishRequest(c, log, observe, route, time.Since(start))
 		return nil
 	}
+}
+
+// routerNotFound reports the error Fiber's router returns when no route
+// matched the request (handlers answer their own 404s with typed errors).
+func routerNotFound(c *fiber.Ctx, err error) bool {
+	var fe *fiber.Error
+	return errors.As(err, &fe) && fe.Code == fiber.StatusNotFound &&
+		strings.HasPrefix(fe.Message, "Cannot "+c.Method()+" ")
 }
 
 // finishRequest counts and logs one answered request. Fiber's strings are
