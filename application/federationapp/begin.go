@@ -11,6 +11,8 @@ import (
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
+var errStartRateLimited = shared.RateLimited(federation.CodeRateLimited, "too many sign-ins started from this address; retry later", 0)
+
 // BeginSignIn implements federationport.Service.
 func (s *Service) BeginSignIn(ctx context.Context, cmd federationport.BeginCommand) (federationport.Begun, error) {
 	return s.begin(ctx, cmd, shared.UserID{})
@@ -34,6 +36,17 @@ func (s *Service) begin(ctx context.Context, cmd federationport.BeginCommand, li
 	}
 	if cmd.Binding == "" {
 		return federationport.Begun{}, shared.Invalid(federation.CodeInvalidInput, "a browser binding is required", nil)
+	}
+	if s.limiter != nil {
+		client := shared.ClientKey(shared.RequestMetaFrom(ctx).ClientIP)
+		d, err := s.limiter.Take(ctx, "federation:start:ip:"+client, s.starts)
+		switch {
+		case err != nil:
+			// A limiter that cannot answer admits: the flows still expire.
+			s.log.WarnContext(ctx, "rate limiter unavailable; admitting", "error", err.Error())
+		case !d.Allowed:
+			return federationport.Begun{}, errStartRateLimited.WithRetryAfter(d.RetryAfter)
+		}
 	}
 	secrets := make([]string, 3)
 	for i := range secrets {

@@ -7,9 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secuird/authy/adapters/memstore/platformmem"
+	"github.com/secuird/authy/application/federationapp"
 	"github.com/secuird/authy/domain/federation"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/federationport"
+	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
@@ -337,5 +340,33 @@ func TestProviders_ListsTheConfiguredProvidersInOrder(t *testing.T) {
 	got := f.svc.Providers(f.ctx)
 	if len(got) != 2 || got[0].Name != "google" || got[0].Kind != "google" || got[1].Kind != "oidc" {
 		t.Fatalf("providers %+v", got)
+	}
+}
+
+func TestBeginSignIn_IsLimitedPerClient(t *testing.T) {
+	f := newFixture(t)
+	clock := platformport.ClockFunc(func() time.Time { return f.now })
+	acc := accounts{users: f.users, now: clock.Now}
+	svc, err := federationapp.New(federationapp.Deps{
+		Providers: []federationport.Upstream{f.google}, Identities: f.store, Flows: f.store.Flows(), Codes: f.store.LoginCodes(), UoW: f.store,
+		Accounts: acc, Directory: acc, Sessions: f.sessions, Audit: f.audit, Clock: clock,
+		Limiter: platformmem.NewRateLimiter(clock), StartsPerClient: platformport.Limit{Max: 2, Window: time.Minute},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := federationport.BeginCommand{Provider: "google", Binding: "b"}
+	for i := 0; i < 2; i++ {
+		if _, err := svc.BeginSignIn(f.ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = svc.BeginSignIn(f.ctx, cmd)
+	if shared.KindOf(err) != shared.KindRateLimited {
+		t.Fatalf("third start: %v", err)
+	}
+	other := shared.WithRequestMeta(context.Background(), shared.RequestMeta{ClientIP: "198.51.100.7"})
+	if _, err := svc.BeginSignIn(other, cmd); err != nil {
+		t.Fatalf("another client: %v", err)
 	}
 }

@@ -48,6 +48,12 @@ type Deps struct {
 	Sessions   sessionsport.Service
 	Audit      auditport.Recorder
 	Clock      platformport.Clock
+	// Limiter and StartsPerClient bound how many flows one client (an
+	// IPv4 address or an IPv6 /64) may start: each stores a row until it
+	// expires. A nil Limiter sets no bound; a zero limit is
+	// DefaultStartsPerClient.
+	Limiter         platformport.RateLimiter
+	StartsPerClient platformport.Limit
 	// NewSecret returns 256 random bits as URL-safe text (crypto/rand by
 	// default): states, nonces, PKCE verifiers and login codes.
 	NewSecret func() (string, error)
@@ -68,6 +74,8 @@ type Service struct {
 	sessions   sessionsport.Service
 	audit      auditport.Recorder
 	clock      platformport.Clock
+	limiter    platformport.RateLimiter
+	starts     platformport.Limit
 	newSecret  func() (string, error)
 	newID      func() uuid.UUID
 	log        *slog.Logger
@@ -90,7 +98,10 @@ func New(d Deps) (*Service, error) {
 	s := &Service{
 		providers: d.Providers, byName: map[string]federationport.Upstream{}, identities: d.Identities, flows: d.Flows,
 		codes: d.Codes, uow: d.UoW, accounts: d.Accounts, directory: d.Directory, sessions: d.Sessions, audit: d.Audit,
-		clock: d.Clock, newSecret: d.NewSecret, newID: d.NewID, log: d.Log,
+		clock: d.Clock, limiter: d.Limiter, starts: d.StartsPerClient, newSecret: d.NewSecret, newID: d.NewID, log: d.Log,
+	}
+	if s.starts.Max <= 0 || s.starts.Window <= 0 {
+		s.starts = DefaultStartsPerClient
 	}
 	for _, p := range d.Providers {
 		if p == nil {
@@ -112,6 +123,9 @@ func New(d Deps) (*Service, error) {
 	}
 	return s, nil
 }
+
+// DefaultStartsPerClient is the bound on flows one client starts.
+var DefaultStartsPerClient = platformport.Limit{Max: 60, Window: time.Minute}
 
 func randomSecret() (string, error) {
 	b := make([]byte, 32)

@@ -21,6 +21,7 @@ const (
 	CodeLoginCodeInvalid    = "federation.login_code_invalid"
 	CodeReauthRequired      = "federation.reauthentication_required"
 	CodeProviderUnavailable = "federation.provider_unavailable"
+	CodeRateLimited         = "federation.rate_limited"
 )
 
 var (

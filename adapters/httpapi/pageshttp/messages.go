@@ -161,7 +161,7 @@ var catalogue = map[string]map[string]string{
 		"error.code.federation.link_requires_sign_in":             "An account already uses this email address. Sign in with its password first, then link this provider to it.",
 		"error.code.federation.identity_taken":                    "This provider account is already linked to another user.",
 		"error.code.federation.reauthentication_required":         "Sign in again to link a provider.",
-		"error.code.federation.rate_limited":                      "Too many sign-ups from this address. Wait a while, then try again.",
+		"error.code.federation.rate_limited":                      "Too many sign-in attempts from this address. Wait a moment, then try again.",
 	},
 }
 
