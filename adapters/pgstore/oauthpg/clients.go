@@ -117,7 +117,9 @@ func (s *Clients) Transaction(ctx context.Context, fn func(ctx context.Context) 
 }
 
 // AfterCommit implements oauthport.UnitOfWork.
-func (s *Clients) AfterCommit(ctx context.Context, f func(ctx context.Context)) { s.db.AfterCommit(ctx, f) }
+func (s *Clients) AfterCommit(ctx context.Context, f func(ctx context.Context)) {
+	s.db.AfterCommit(ctx, f)
+}
 
 // liveOrganization keeps clients whose organization was not deleted: a
 // deleted organization's clients answer like unknown ones.

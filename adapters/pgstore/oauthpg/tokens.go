@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/ory/fosite"
@@ -84,6 +85,7 @@ type Tokens struct {
 	db         *pgstore.DB
 	lifetimes  Lifetimes
 	newSession func() fosite.Session
+	writes     sync.Mutex
 }
 
 var (
@@ -103,6 +105,21 @@ func NewTokens(db *pgstore.DB, lifetimes Lifetimes, newSession func() fosite.Ses
 		newSession = func() fosite.Session { return &openid.DefaultSession{} }
 	}
 	return &Tokens{db: db, lifetimes: lifetimes, newSession: newSession}
+}
+
+// queue serializes this store's writes outside a transaction in the
+// process on SQLite. SQLite has one writer, and a writer that meets the
+// lock held polls for it with sleeps (the busy timeout): at a few dozen
+// concurrent token requests the polling costs more than the writes, where a
+// queue hands the lock over at once. A transaction already holds the lock
+// (immediate transactions), so its statements never queue; PostgreSQL
+// needs no queue.
+func (s *Tokens) queue(ctx context.Context) func() {
+	if s.db.Dialect() != pgstore.SQLite || s.db.InTx(ctx) {
+		return func() {}
+	}
+	s.writes.Lock()
+	return s.writes.Unlock
 }
 
 // BeginTX implements storage.Transactional.
@@ -164,6 +181,7 @@ func (s *Tokens) create(ctx context.Context, kind, signature string, req fosite.
 		Kind: kind, Signature: signature, RequestID: req.GetID(), ClientID: clientID, Subject: subject,
 		Active: true, RequestedAt: requestedAt, ExpiresAt: expires.UTC(), Data: string(data),
 	}
+	defer s.queue(ctx)()
 	if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
 		if pgstore.IsForeignKeyViolation(err) {
 			// The client was deleted while its request was in flight.
@@ -219,6 +237,7 @@ func (s *Tokens) get(ctx context.Context, kind, signature string, session fosite
 }
 
 func (s *Tokens) delete(ctx context.Context, kind, signature string) error {
+	defer s.queue(ctx)()
 	if err := s.db.Conn(ctx).Where("kind = ? AND signature = ?", kind, signature).Delete(&tokenRow{}).Error; err != nil {
 		return fmt.Errorf("delete %s: %w", kind, err)
 	}
@@ -245,6 +264,7 @@ func (s *Tokens) GetAuthorizeCodeSession(ctx context.Context, signature string, 
 
 // InvalidateAuthorizeCodeSession implements oauth2.AuthorizeCodeStorage.
 func (s *Tokens) InvalidateAuthorizeCodeSession(ctx context.Context, signature string) error {
+	defer s.queue(ctx)()
 	res := s.db.Conn(ctx).Model(&tokenRow{}).Where("kind = ? AND signature = ?", kindCode, signature).Update("active", false)
 	if res.Error != nil {
 		return fmt.Errorf("invalidate authorization code: %w", res.Error)
@@ -335,6 +355,7 @@ func (s *Tokens) revoke(ctx context.Context, requestID string) error {
 // RevokeRefreshToken implements oauth2.TokenRevocationStorage: the grant's
 // refresh tokens become inactive (their rows stay until they expire).
 func (s *Tokens) RevokeRefreshToken(ctx context.Context, requestID string) error {
+	defer s.queue(ctx)()
 	err := s.db.Conn(ctx).Model(&tokenRow{}).Where("kind = ? AND request_id = ?", kindRefresh, requestID).Update("active", false).Error
 	if err != nil {
 		return fmt.Errorf("revoke refresh tokens: %w", err)
@@ -345,6 +366,7 @@ func (s *Tokens) RevokeRefreshToken(ctx context.Context, requestID string) error
 // RevokeAccessToken implements oauth2.TokenRevocationStorage: the grant's
 // access tokens are deleted.
 func (s *Tokens) RevokeAccessToken(ctx context.Context, requestID string) error {
+	defer s.queue(ctx)()
 	if err := s.db.Conn(ctx).Where("kind = ? AND request_id = ?", kindAccess, requestID).Delete(&tokenRow{}).Error; err != nil {
 		return fmt.Errorf("revoke access tokens: %w", err)
 	}

@@ -97,13 +97,19 @@ func TokenStoreContract(t *testing.T, newHarness func(t *testing.T) TokenHarness
 		s := h.Store
 		for _, k := range []kind{
 			{"code", func(x string) error { return s.CreateAuthorizeCodeSession(ctx, x, req) },
-				func(x string) (fosite.Requester, error) { return s.GetAuthorizeCodeSession(ctx, x, &openid.DefaultSession{}) }},
+				func(x string) (fosite.Requester, error) {
+					return s.GetAuthorizeCodeSession(ctx, x, &openid.DefaultSession{})
+				}},
 			{"access", func(x string) error { return s.CreateAccessTokenSession(ctx, x, req) },
-				func(x string) (fosite.Requester, error) { return s.GetAccessTokenSession(ctx, x, &openid.DefaultSession{}) }},
+				func(x string) (fosite.Requester, error) {
+					return s.GetAccessTokenSession(ctx, x, &openid.DefaultSession{})
+				}},
 			{"refresh", func(x string) error { return s.CreateRefreshTokenSession(ctx, x, "", req) },
 				func(x string) (fosite.Requester, error) { return s.GetRefreshTokenSession(ctx, x, nil) }},
 			{"pkce", func(x string) error { return s.CreatePKCERequestSession(ctx, x, req) },
-				func(x string) (fosite.Requester, error) { return s.GetPKCERequestSession(ctx, x, &openid.DefaultSession{}) }},
+				func(x string) (fosite.Requester, error) {
+					return s.GetPKCERequestSession(ctx, x, &openid.DefaultSession{})
+				}},
 			{"oidc", func(x string) error { return s.CreateOpenIDConnectSession(ctx, x, req) },
 				func(x string) (fosite.Requester, error) {
 					return s.GetOpenIDConnectSession(ctx, x, &fosite.Request{Session: &openid.DefaultSession{}})
