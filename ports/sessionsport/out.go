@@ -121,7 +121,9 @@ const (
 //     even if an entry was Put after the Purge (a request that read the
 //     Store before a revocation committed must not resurrect the session);
 //     else CacheHit with the entry, else CacheMiss. Get checks entry and
-//     tombstone in one round trip.
+//     tombstone in one round trip. A cache other contexts' caches share may
+//     read their keys for the entry's user in that same round trip into the
+//     ReadAhead of ctx; it records them only for a hit whose user they are.
 //   - GetMany returns the entries among hs that are present and have no
 //     tombstone.
 //   - Put stores e, replacing any entry for e.Hash; the entry may be dropped

@@ -14,6 +14,21 @@
 // Get reads both keys with one MGET, so a tombstone written by a revocation
 // on any instance refuses the token even if a concurrent request re-filled
 // the entry from a database read taken before the revocation committed.
+//
+// # Read-ahead
+//
+// Other contexts cache what most authenticated requests need next, keyed by
+// the session's user (identity's profile view). New takes those keys as
+// functions of the user; when the request's context carries a
+// sessionsport.ReadAhead, Get adds them to the same MGET and records their
+// values there, so the request's next lookup costs no round trip. The user
+// is known before the entry is read from an in-process table of the users
+// of token hashes this instance has read or written (a session's user never
+// changes, so the table cannot go stale; a token it does not know yet is
+// read without read-ahead, once). The values are handed over only for a
+// live entry of that same user: a revoked, unknown or missing session, or a
+// table slot another token took, hands over nothing.
+//
 // Errors are returned as they are; the application falls back to the
 // database and stops trusting the cache until it has reconciled it. It
 // imports go-redis, ports and the sessions domain only.
@@ -37,24 +52,45 @@ import (
 
 // Cache is the Redis-backed sessionsport.Cache.
 type Cache struct {
-	rdb    redis.UniversalClient
-	prefix string
+	rdb      redis.UniversalClient
+	prefix   string
+	userKeys []func(shared.UserID) string
+	hints    *hints
 }
 
 var _ sessionsport.Cache = (*Cache)(nil)
 
-// New returns a cache storing keys under prefix+"sess:".
-func New(rdb redis.UniversalClient, prefix string) *Cache {
-	return &Cache{rdb: rdb, prefix: prefix + "sess:"}
+// New returns a cache storing keys under prefix+"sess:". userKeys name, for
+// a user, the keys other caches keep that user's data under in the same
+// Redis; Get reads them ahead (see the package doc).
+func New(rdb redis.UniversalClient, prefix string, userKeys ...func(user shared.UserID) string) *Cache {
+	c := &Cache{rdb: rdb, prefix: prefix + "sess:", userKeys: userKeys}
+	if len(userKeys) > 0 {
+		c.hints = newHints()
+	}
+	return c
 }
 
 func (c *Cache) entryKey(h sessions.TokenHash) string { return c.prefix + h.String() }
 
 func (c *Cache) tombKey(h sessions.TokenHash) string { return c.prefix + "rev:" + h.String() }
 
-// Get implements sessionsport.Cache.
+// Get implements sessionsport.Cache, reading ahead for the request in ctx.
 func (c *Cache) Get(ctx context.Context, h sessions.TokenHash) (sessionsport.CachedSession, sessionsport.CacheState, error) {
-	vals, err := c.rdb.MGet(ctx, c.entryKey(h), c.tombKey(h)).Result()
+	hexHash := h.String()
+	keys := make([]string, 2, 2+len(c.userKeys))
+	keys[0], keys[1] = c.prefix+hexHash, c.prefix+"rev:"+hexHash
+	ahead := sessionsport.ReadAheadFrom(ctx)
+	var user shared.UserID
+	hinted := false
+	if ahead != nil && c.hints != nil {
+		if user, hinted = c.hints.user(h, hexHash); hinted {
+			for _, k := range c.userKeys {
+				keys = append(keys, k(user))
+			}
+		}
+	}
+	vals, err := c.rdb.MGet(ctx, keys...).Result()
 	if err != nil {
 		return sessionsport.CachedSession{}, sessionsport.CacheMiss, fmt.Errorf("read session cache: %w", err)
 	}
@@ -72,6 +108,15 @@ func (c *Cache) Get(ctx context.Context, h sessions.TokenHash) (sessionsport.Cac
 		// An unreadable entry (another version's format) is a miss: the
 		// database answers and the entry is overwritten.
 		return sessionsport.CachedSession{}, sessionsport.CacheMiss, nil
+	}
+	if c.hints != nil {
+		c.hints.remember(h, hexHash, e.User)
+	}
+	if hinted && e.User == user {
+		for i, k := range keys[2:] {
+			v, found := vals[2+i].(string)
+			ahead.Put(k, v, found)
+		}
 	}
 	return e, sessionsport.CacheHit, nil
 }
@@ -107,8 +152,12 @@ func (c *Cache) Put(ctx context.Context, e sessionsport.CachedSession, now time.
 	if ttl <= 0 {
 		return nil
 	}
-	if err := c.rdb.Set(ctx, c.entryKey(e.Hash), encode(e), ttl).Err(); err != nil {
+	hexHash := e.Hash.String()
+	if err := c.rdb.Set(ctx, c.prefix+hexHash, encode(e), ttl).Err(); err != nil {
 		return fmt.Errorf("write session cache: %w", err)
+	}
+	if c.hints != nil {
+		c.hints.remember(e.Hash, hexHash, e.User)
 	}
 	return nil
 }
