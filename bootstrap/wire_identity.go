@@ -61,12 +61,13 @@ func everyUntilDone(ctx context.Context, interval time.Duration, f func(context.
 
 // profileCacheTTL is how long a cached profile view, or the hold a change
 // leaves, lasts. It bounds how stale a view can be served only when a
-// change could not reach Redis; normally a change is visible at once.
+// change could not reach Redis; normally a change is visible on every
+// instance by the time its request is answered.
 const profileCacheTTL = time.Minute
 
 // wireIdentity builds the identity context on the app's database (users
-// join the same transactions as sessions and audit records), the profile
-// cache (Redis when REDIS_URL is set, else in-process), with the
+// join the same transactions as sessions and audit records) decorated with
+// the profile cache (Redis when REDIS_URL is set, else in-process), with the
 // bounded argon2id hasher, the common-password policy and the shared rate
 // limiter, and mounts its routes. sessions is both the authenticator of the
 // protected routes and the service logins start sessions with; mail is the
@@ -113,10 +114,16 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 	} else {
 		profiles = identitymem.NewProfileCache(profileCacheTTL)
 	}
+	// The use cases see one user store; the decorator keeps the profile
+	// views cached and invalidates them after each change commits.
+	users, err := identitypg.NewCached(store, profiles, a.clock, a.log.With("component", "identity"))
+	if err != nil {
+		return identityWiring{}, fmt.Errorf("wire identity: %w", err)
+	}
 	svc, err := identityapp.New(identityapp.Deps{
-		Users:        store,
-		Tokens:       store.Tokens(),
-		UoW:          store,
+		Users:        users,
+		Tokens:       users.Tokens(),
+		UoW:          users,
 		LinkTokens:   security.AccountTokens{},
 		Mail:         mail,
 		Hasher:       hasher,
@@ -129,7 +136,6 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 		Meter:        a.meter,
 		Clock:        a.clock,
 		Log:          a.log,
-		Profiles:     profiles,
 		Limits: identityapp.Limits{
 			LoginPerIP:                    platformport.Limit{Max: a.cfg.LoginRateLimitPerIP, Window: time.Minute},
 			LoginFailuresPerAccountClient: platformport.Limit{Max: a.cfg.LoginFailuresPerAccountClient, Window: 15 * time.Minute},

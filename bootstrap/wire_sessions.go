@@ -11,6 +11,7 @@ import (
 	"github.com/secuird/authy/adapters/httpapi/sessionshttp"
 	"github.com/secuird/authy/adapters/memstore/sessionsmem"
 	"github.com/secuird/authy/adapters/pgstore/sessionspg"
+	"github.com/secuird/authy/adapters/redisstore/identityredis"
 	"github.com/secuird/authy/adapters/redisstore/sessionsredis"
 	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/sessionsapp"
@@ -50,7 +51,11 @@ func (a *App) wireSessions(api fiber.Router, rec auditport.Recorder) (sessionspo
 	}
 	var cache sessionsport.Cache
 	if a.rdb != nil {
-		cache = sessionsredis.New(a.rdb, a.cfg.RedisKeyPrefix)
+		// Every authenticated request reads the session; most then read the
+		// user's profile view (identity's cache in the same Redis), which the
+		// session's round trip reads ahead.
+		profiles := identityredis.NewProfileCache(a.rdb, a.cfg.RedisKeyPrefix, profileCacheTTL)
+		cache = sessionsredis.New(a.rdb, a.cfg.RedisKeyPrefix, profiles.Key)
 	} else {
 		cache = sessionsmem.NewCache()
 	}

@@ -31,6 +31,9 @@ func RequireAuth(a sessionsport.Authenticator) fiber.Handler {
 		if !ok {
 			return errMissingToken
 		}
+		// The session cache may read ahead, in the session's own round
+		// trip, what the handler looks up next (the profile view).
+		c.SetUserContext(sessionsport.WithReadAhead(c.UserContext()))
 		p, err := a.Authenticate(c.UserContext(), token)
 		if err != nil {
 			return err

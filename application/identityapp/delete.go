@@ -68,7 +68,6 @@ func (s *Service) DeleteAccount(ctx context.Context, p sessionsport.Principal, c
 		if err != nil {
 			return err
 		}
-		s.holdProfile(ctx, p.UserID)
 		n, err := s.sessions.RevokeAllOf(ctx, p.UserID, uuid.Nil, revokeReasonAccountDeleted)
 		if err != nil {
 			return fmt.Errorf("revoke sessions: %w", err)
@@ -81,6 +80,5 @@ func (s *Service) DeleteAccount(ctx context.Context, p sessionsport.Principal, c
 	if err != nil {
 		return fmt.Errorf("delete account: %w", err)
 	}
-	s.holdProfile(context.WithoutCancel(ctx), p.UserID)
 	return nil
 }

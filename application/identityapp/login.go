@@ -130,10 +130,6 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 		if err != nil {
 			return err
 		}
-		if !upgraded.IsZero() {
-			// The upgrade moves updated_at, which Me shows.
-			s.holdProfile(ctx, cur.ID())
-		}
 		issued, err := s.sessions.Start(ctx, cur.ID(), sessionsport.MethodPassword)
 		if err != nil {
 			return fmt.Errorf("start session: %w", err)
@@ -159,9 +155,6 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 			return identityport.LoginResult{}, s.loginFailed(ctx, account, client, u, reasonWrongPassword)
 		}
 		return identityport.LoginResult{}, fmt.Errorf("login: %w", err)
-	}
-	if !upgraded.IsZero() {
-		s.holdProfile(context.WithoutCancel(ctx), res.User.ID)
 	}
 	s.signedIn(context.WithoutCancel(ctx), account, client)
 	s.meter.Add(platformport.MetricLogins, "succeeded", 1)

@@ -26,7 +26,6 @@ func (s *Service) MarkEmailVerified(ctx context.Context, user shared.UserID) err
 		if len(ev) == 0 {
 			return nil
 		}
-		s.holdProfile(ctx, user)
 		if _, err := r.Tokens.Retire(ctx, user, now, identity.PurposeVerifyEmail); err != nil {
 			return fmt.Errorf("retire links: %w", err)
 		}
@@ -42,6 +41,5 @@ func (s *Service) MarkEmailVerified(ctx context.Context, user shared.UserID) err
 	if err != nil {
 		return fmt.Errorf("mark email verified: %w", err)
 	}
-	s.holdProfile(context.WithoutCancel(ctx), user)
 	return nil
 }

@@ -96,7 +96,6 @@ func (s *Service) ChangePassword(ctx context.Context, p sessionsport.Principal, 
 		if err != nil {
 			return err
 		}
-		s.holdProfile(ctx, p.UserID)
 		// A reset link mailed earlier would undo the change.
 		if _, err := r.Tokens.Retire(ctx, p.UserID, s.now(), identity.PurposeResetPassword); err != nil {
 			return fmt.Errorf("retire reset links: %w", err)
@@ -114,6 +113,5 @@ func (s *Service) ChangePassword(ctx context.Context, p sessionsport.Principal, 
 	if err != nil {
 		return identityport.PasswordChanged{}, fmt.Errorf("change password: %w", err)
 	}
-	s.holdProfile(context.WithoutCancel(ctx), p.UserID)
 	return out, nil
 }

@@ -90,7 +90,6 @@ func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, c
 			return err
 		}
 		if ev := auditEvents(u.PullEvents(), nil); len(ev) > 0 {
-			s.holdProfile(ctx, p.UserID)
 			if err := s.audit.Record(ctx, ev...); err != nil {
 				return fmt.Errorf("audit: %w", err)
 			}
@@ -107,7 +106,6 @@ func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, c
 	if err != nil {
 		return identityport.ProfileUpdated{}, fmt.Errorf("update profile: %w", err)
 	}
-	s.holdProfile(context.WithoutCancel(ctx), p.UserID)
 	return out, nil
 }
 

@@ -240,7 +240,6 @@ func (s *Service) ResetPassword(ctx context.Context, cmd identityport.ResetPassw
 		if err != nil {
 			return err
 		}
-		s.holdProfile(ctx, u.ID())
 		if _, err := r.Tokens.Retire(ctx, u.ID(), now, identity.PurposeResetPassword); err != nil {
 			return fmt.Errorf("retire links: %w", err)
 		}
@@ -257,6 +256,5 @@ func (s *Service) ResetPassword(ctx context.Context, cmd identityport.ResetPassw
 	if err != nil {
 		return identityport.PasswordReset{}, fmt.Errorf("reset password: %w", err)
 	}
-	s.holdProfile(context.WithoutCancel(ctx), t.User())
 	return out, nil
 }

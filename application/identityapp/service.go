@@ -16,7 +16,6 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -107,7 +106,7 @@ func DefaultLimits() Limits {
 const knownClientsKept = 16
 
 // Deps are the ports the service needs. Every field but NewID, NewTokenID,
-// Log, Profiles, ResetQueue and Limits is required; zero Limits fall back to
+// Log, ResetQueue and Limits is required; zero Limits fall back to
 // DefaultLimits one by one.
 type Deps struct {
 	Users  identityport.UserRepository
@@ -130,9 +129,6 @@ type Deps struct {
 	Meter    platformport.Meter
 	Clock    platformport.Clock
 	Limits   Limits
-	// Profiles caches the views Me returns; nil reads the repository every
-	// time (operator commands).
-	Profiles identityport.ProfileCache
 	// NewID returns ids for new users (random UUIDs by default).
 	NewID func() shared.UserID
 	// NewTokenID returns ids for new link tokens (random UUIDs by default).
@@ -167,11 +163,7 @@ type Service struct {
 	log      *slog.Logger
 	// resets holds the password reset requests the background step
 	// (RunPasswordResets) has yet to handle; see ForgotPassword.
-	resets   chan resetRequest
-	profiles identityport.ProfileCache
-	// profilesSuspectUntil is when Me may read the profile cache again
-	// after a failure (Unix nanoseconds).
-	profilesSuspectUntil atomic.Int64
+	resets chan resetRequest
 
 	hooksMu   sync.RWMutex
 	listeners []identityport.RegistrationListener
@@ -225,7 +217,7 @@ func New(d Deps) (*Service, error) {
 	s := &Service{
 		users: d.Users, tokens: d.Tokens, uow: d.UoW, links: d.LinkTokens, mail: d.Mail, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		audit: d.Audit, limiter: d.Limiter, known: d.KnownClients, refusals: d.Refusals, meter: d.Meter, clock: d.Clock, limits: l,
-		newID: d.NewID, newTokID: d.NewTokenID, log: d.Log, profiles: d.Profiles, resets: make(chan resetRequest, queue),
+		newID: d.NewID, newTokID: d.NewTokenID, log: d.Log, resets: make(chan resetRequest, queue),
 	}
 	if s.newID == nil {
 		s.newID = func() shared.UserID { return shared.UserID(uuid.New()) }

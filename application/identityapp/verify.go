@@ -157,7 +157,6 @@ func (s *Service) VerifyEmail(ctx context.Context, cmd identityport.VerifyEmailC
 		if err != nil {
 			return err
 		}
-		s.holdProfile(ctx, u.ID())
 		out = identityport.EmailConfirmed{UserID: u.ID(), Email: u.Email().String()}
 		extra := map[string]any{}
 		if purpose == identity.PurposeChangeEmail {
@@ -184,6 +183,5 @@ func (s *Service) VerifyEmail(ctx context.Context, cmd identityport.VerifyEmailC
 	if err != nil {
 		return identityport.EmailConfirmed{}, fmt.Errorf("verify email: %w", err)
 	}
-	s.holdProfile(context.WithoutCancel(ctx), out.UserID)
 	return out, nil
 }

@@ -9,6 +9,28 @@
 // The Store is the truth; the Cache holds what authentication needs, so a
 // valid request costs one cache round trip and no database round trip.
 //
+//   - One round trip: the Cache answers a token with its entry and its
+//     revocation tombstone read together, and a shared cache also reads, in
+//     that same round trip, what other contexts cache for the session's
+//     user (identity's profile view) into the request's
+//     sessionsport.ReadAhead, which the inbound adapter puts in the
+//     request's context. /auth/me therefore costs one Redis round trip: the
+//     profile lookup that follows takes the value read ahead. Nothing about
+//     revocation changes: the entry and tombstone are read at every request
+//     from the cache every instance shares, exactly as before, and no
+//     instance keeps a copy of a session between requests (only which user
+//     a token hash belongs to, which never changes, to name the user's
+//     keys); what is read ahead is handed over only with a live entry of
+//     that same user (never with a tombstone), and
+//     serves only the request that read it (a profile change is seen by the
+//     next request on every instance: identity's caching user store). The
+//     alternatives were weighed and refused: a per-instance copy of sessions
+//     or profiles needs a push of every revocation to every instance before
+//     the revoking request may answer, and a profile stored inside each
+//     session entry must be rewritten in every session of its user on every
+//     change, racing the idle-window writes; a server-side (Lua) script
+//     finding the user's key itself costs Redis about twenty times the time
+//     of the plain read.
 //   - Idle clock: every authenticated request moves expires_at in the cache
 //     (written when it moved by at least a second, so a session may end up
 //     to a second early). The Store's copy (last_seen_at, expires_at) is

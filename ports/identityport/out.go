@@ -26,10 +26,17 @@ var ErrHasherBusy = shared.Unavailable("identity.hasher_busy", "the server is bu
 //     runs fn, saves and commits; an error from fn rolls back and leaves the
 //     stored user unchanged. Concurrent Updates of one user run one after
 //     the other, each seeing the previous one's result. fn must do no I/O.
+//   - Profile returns the view of a live user (what Me shows); an unknown
+//     or deleted user is identity.ErrUserNotFound. An implementation may
+//     answer it from a cache (a decorator of the store), provided that a
+//     change made through it is seen by every Profile once the change's
+//     unit of work has committed and its after-commit work has run, and
+//     that inside a unit of work Profile sees that unit's own changes.
 //   - Every method joins the unit of work carried by ctx when there is one.
 type UserRepository interface {
 	Add(ctx context.Context, u *identity.User) error
 	Get(ctx context.Context, id shared.UserID) (*identity.User, error)
+	Profile(ctx context.Context, id shared.UserID) (UserView, error)
 	FindByEmail(ctx context.Context, email identity.Email) (*identity.User, error)
 	// GetMany returns the live users among ids, in no particular order.
 	GetMany(ctx context.Context, ids []shared.UserID) ([]*identity.User, error)
@@ -128,19 +135,25 @@ const (
 
 // ProfileCache holds the views of live users, shared by every instance that
 // shares it (Redis) or in-process for the single embedded instance, so that
-// reading one's own profile costs no repository read.
+// reading one's own profile costs no repository read. The caching user
+// repository (a decorator of the store) is its only caller: it reads
+// through the cache and calls Invalidate once a change has committed.
 //
 // Contract (checked by identityporttest.RunProfileCache):
 //   - Get reports ProfileChanging while an Invalidate of the user is held,
 //     else ProfileHit with the view last stored by Fill, else ProfileMiss.
+//     A cache that the session cache reads ahead for (sessionsport.ReadAhead)
+//     may answer from the value read with the request's session.
 //   - Fill stores v only when nothing is held for v.ID: no entry, and no
 //     Invalidate within the hold. So a Fill made from a repository read
-//     taken before a change committed can never store over the change,
-//     provided the change called Invalidate before committing and committed
-//     within the hold. An entry lives for the adapter's TTL at most.
-//   - Invalidate removes the user's entry and refuses Fills of that user
-//     (Get answers ProfileChanging) for the hold, which is the TTL; it is
-//     idempotent and a later Invalidate restarts the hold.
+//     taken before a change committed can never store over the change once
+//     the change has called Invalidate (after its commit), provided the
+//     Fill comes within the hold. An entry lives for the adapter's TTL at
+//     most.
+//   - Invalidate removes the user's entry (and what was read ahead for it
+//     in ctx) and refuses Fills of that user (Get answers ProfileChanging)
+//     for the hold, which is the TTL; it is idempotent and a later
+//     Invalidate restarts the hold.
 //   - TTL reports how long an entry or a hold lasts.
 //   - Every method returns an error when the cache does not answer; callers
 //     then read the repository.

@@ -131,6 +131,18 @@ func (s *Store) Get(ctx context.Context, id shared.UserID) (*identity.User, erro
 	return r.user(), nil
 }
 
+// Profile implements identityport.UserRepository.
+func (s *Store) Profile(ctx context.Context, id shared.UserID) (identityport.UserView, error) {
+	u, err := s.Get(ctx, id)
+	if err != nil {
+		return identityport.UserView{}, err
+	}
+	return identityport.UserView{
+		ID: u.ID(), Email: u.Email().String(), EmailVerified: u.EmailVerified(), EmailVerifiedAt: u.EmailVerifiedAt(),
+		Name: u.Name().String(), CreatedAt: u.CreatedAt(), UpdatedAt: u.UpdatedAt(),
+	}, nil
+}
+
 // FindByEmail implements identityport.UserRepository.
 func (s *Store) FindByEmail(ctx context.Context, email identity.Email) (*identity.User, error) {
 	if err := ctx.Err(); err != nil {

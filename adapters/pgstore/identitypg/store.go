@@ -7,8 +7,11 @@
 //
 // Email uniqueness among live users is enforced by a partial unique index on
 // the normalized email; a violation becomes identity.ErrEmailTaken here, so
-// no driver error reaches the application. It imports GORM, pgstore, ports
-// and the identity domain; never application/ or another adapter family.
+// no driver error reaches the application. CachedStore decorates the store
+// with the profile cache (identityport.ProfileCache): Profile reads through
+// it and every change invalidates after its commit. It imports GORM,
+// pgstore, ports and the identity domain; never application/ or another
+// adapter family.
 package identitypg
 
 import (
@@ -168,6 +171,23 @@ func (s *Store) Get(ctx context.Context, id shared.UserID) (*identity.User, erro
 		return nil, fmt.Errorf("get user: %w", translate(err))
 	}
 	return row.user()
+}
+
+// Profile implements identityport.UserRepository: the live user's view,
+// read from the database (CachedStore answers it from the profile cache).
+func (s *Store) Profile(ctx context.Context, id shared.UserID) (identityport.UserView, error) {
+	u, err := s.Get(ctx, id)
+	if err != nil {
+		return identityport.UserView{}, err
+	}
+	return viewOf(u), nil
+}
+
+func viewOf(u *identity.User) identityport.UserView {
+	return identityport.UserView{
+		ID: u.ID(), Email: u.Email().String(), EmailVerified: u.EmailVerified(), EmailVerifiedAt: u.EmailVerifiedAt(),
+		Name: u.Name().String(), CreatedAt: u.CreatedAt(), UpdatedAt: u.UpdatedAt(),
+	}
 }
 
 // FindByEmail implements identityport.UserRepository.

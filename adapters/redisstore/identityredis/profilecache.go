@@ -13,9 +13,16 @@
 //
 // Fill is SET NX, so it never writes over a hold: a view read from the
 // database before a change committed cannot replace the hold the change
-// wrote before committing. Both kinds of value expire after the TTL.
-// Errors are returned as they are; the application reads the database
-// instead. It imports go-redis, ports and domain/shared only.
+// wrote once it committed. Both kinds of value expire after the TTL.
+//
+// The session cache reads a user's key ahead, in the round trip that reads
+// the session (Key is what it is given, see sessionsredis): Get answers
+// from that value when the request's sessionsport.ReadAhead holds it, so an
+// authenticated request costs one Redis round trip for both; Invalidate
+// forgets it, so a request never serves what it changed itself.
+//
+// Errors are returned as they are; the caching user store reads the
+// database instead. It imports go-redis, ports and domain/shared only.
 package identityredis
 
 import (
@@ -30,6 +37,7 @@ import (
 
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/sessionsport"
 )
 
 // holdValue marks a user whose profile is changing.
@@ -52,18 +60,35 @@ func NewProfileCache(rdb redis.UniversalClient, prefix string, ttl time.Duration
 
 func (c *ProfileCache) key(id shared.UserID) string { return c.prefix + id.String() }
 
+// Key returns the Redis key of user's view (for the session cache to read
+// ahead).
+func (c *ProfileCache) Key(user shared.UserID) string { return c.key(user) }
+
 // TTL implements identityport.ProfileCache.
 func (c *ProfileCache) TTL() time.Duration { return c.ttl }
 
 // Get implements identityport.ProfileCache.
 func (c *ProfileCache) Get(ctx context.Context, id shared.UserID, _ time.Time) (identityport.UserView, identityport.ProfileLookup, error) {
-	s, err := c.rdb.Get(ctx, c.key(id)).Result()
+	key := c.key(id)
+	if s, found, ok := sessionsport.ReadAheadFrom(ctx).Take(key); ok {
+		if !found {
+			return identityport.UserView{}, identityport.ProfileMiss, nil
+		}
+		return c.read(id, s)
+	}
+	s, err := c.rdb.Get(ctx, key).Result()
 	switch {
 	case errors.Is(err, redis.Nil):
 		return identityport.UserView{}, identityport.ProfileMiss, nil
 	case err != nil:
 		return identityport.UserView{}, identityport.ProfileMiss, fmt.Errorf("read profile cache: %w", err)
-	case s == holdValue:
+	}
+	return c.read(id, s)
+}
+
+// read interprets a stored value.
+func (c *ProfileCache) read(id shared.UserID, s string) (identityport.UserView, identityport.ProfileLookup, error) {
+	if s == holdValue {
 		return identityport.UserView{}, identityport.ProfileChanging, nil
 	}
 	v, err := decodeProfile(id, s)
@@ -85,7 +110,9 @@ func (c *ProfileCache) Fill(ctx context.Context, v identityport.UserView, _ time
 
 // Invalidate implements identityport.ProfileCache.
 func (c *ProfileCache) Invalidate(ctx context.Context, id shared.UserID, _ time.Time) error {
-	if err := c.rdb.Set(ctx, c.key(id), holdValue, c.ttl).Err(); err != nil {
+	key := c.key(id)
+	sessionsport.ReadAheadFrom(ctx).Forget(key)
+	if err := c.rdb.Set(ctx, key, holdValue, c.ttl).Err(); err != nil {
 		return fmt.Errorf("hold profile cache: %w", err)
 	}
 	return nil

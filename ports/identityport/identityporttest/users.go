@@ -56,6 +56,7 @@ func RunUserRepository(t *testing.T, newStore Factory) {
 		{"ConcurrentEmailChangesToOneAddressExactlyOneWins", testConcurrentEmailChange},
 		{"AUserWithoutAPasswordIsStoredAndGetsOneLater", testPasswordless},
 		{"EmailVerificationIsSavedAndFollowsTheAddress", testEmailVerified},
+		{"ProfileShowsTheLiveUserAsLastCommitted", testProfile},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore) })
@@ -564,5 +565,81 @@ func testEmailVerified(t *testing.T, newStore Factory) {
 	got, err = repo.FindByEmail(ctx, next)
 	if err != nil || !got.EmailVerifiedAt().Equal(later) {
 		t.Fatalf("the confirmed address must be saved verified: %v", err)
+	}
+}
+
+func wantProfile(t *testing.T, repo identityport.UserRepository, ctx context.Context, u *identity.User) {
+	t.Helper()
+	v, err := repo.Profile(ctx, u.ID())
+	if err != nil {
+		t.Fatalf("Profile: %v", err)
+	}
+	if v.ID != u.ID() || v.Email != u.Email().String() || v.Name != u.Name().String() ||
+		v.EmailVerified != u.EmailVerified() || !v.EmailVerifiedAt.Equal(u.EmailVerifiedAt()) ||
+		!v.CreatedAt.Equal(u.CreatedAt()) || !v.UpdatedAt.Equal(u.UpdatedAt()) {
+		t.Fatalf("Profile = %+v, want the view of %s %q (updated %s)", v, u.Email(), u.Name(), u.UpdatedAt())
+	}
+}
+
+// testProfile reads every view twice, so a store that caches Profile
+// answers the second read from its cache.
+func testProfile(t *testing.T, newStore Factory) {
+	repo, uow := newStore(t)
+	ctx := context.Background()
+	if _, err := repo.Profile(ctx, shared.UserID(uuid.New())); !errors.Is(err, identity.ErrUserNotFound) {
+		t.Fatalf("Profile of an unknown user: want ErrUserNotFound, got %v", err)
+	}
+	u := newUser(t, unique("profile"), "Before")
+	add(t, repo, u)
+	wantProfile(t, repo, ctx, u)
+	wantProfile(t, repo, ctx, u)
+
+	rename := func(name string, at time.Time) func(*identity.User) error {
+		return func(x *identity.User) error {
+			n, _ := identity.ParseName(name)
+			_, err := x.UpdateProfile(identity.ProfileChange{Name: &n}, at)
+			return err
+		}
+	}
+	u, err := repo.Update(ctx, u.ID(), rename("Directly", t0.Add(time.Minute)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProfile(t, repo, ctx, u)
+	wantProfile(t, repo, ctx, u)
+
+	err = uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+		x, err := r.Users.Update(ctx, u.ID(), rename("In A Unit", t0.Add(2*time.Minute)))
+		if err != nil {
+			return err
+		}
+		wantProfile(t, r.Users, ctx, x) // the unit sees its own change
+		u = x
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProfile(t, repo, ctx, u)
+	wantProfile(t, repo, ctx, u)
+
+	err = uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+		if _, err := r.Users.Update(ctx, u.ID(), rename("Rolled Back", t0.Add(3*time.Minute))); err != nil {
+			return err
+		}
+		return errStop
+	})
+	if !errors.Is(err, errStop) {
+		t.Fatalf("Do = %v, want the closure's error", err)
+	}
+	wantProfile(t, repo, ctx, u)
+
+	if _, err := repo.Update(ctx, u.ID(), func(x *identity.User) error { return x.Delete(t0.Add(time.Hour)) }); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := repo.Profile(ctx, u.ID()); !errors.Is(err, identity.ErrUserNotFound) {
+			t.Fatalf("Profile of a deleted user: want ErrUserNotFound, got %v", err)
+		}
 	}
 }
