@@ -252,7 +252,7 @@ func TestOAuthToken_ClientCredentialsWithBasicAndPostAuthentication(t *testing.T
 			_, err = ccToken(t, e.srv, postID, postSecret, oauth2.AuthStyleInHeader)
 			wantOAuthError(t, err, 401, "invalid_client")
 			// A wrong secret and an unknown client are the same 401.
-			_, err = ccToken(t, e.srv, basicID, basicSecret[:42]+"A", oauth2.AuthStyleInHeader)
+			_, err = ccToken(t, e.srv, basicID, wrongSecret(basicSecret), oauth2.AuthStyleInHeader)
 			wantOAuthError(t, err, 401, "invalid_client")
 			_, err = ccToken(t, e.srv, "no-such-client", basicSecret, oauth2.AuthStyleInHeader)
 			wantOAuthError(t, err, 401, "invalid_client")
@@ -273,6 +273,15 @@ func TestOAuthToken_ClientCredentialsWithBasicAndPostAuthentication(t *testing.T
 			}
 		})
 	}
+}
+
+// wrongSecret is secret with its last character changed.
+func wrongSecret(secret string) string {
+	last := byte('A')
+	if secret[len(secret)-1] == last {
+		last = 'B'
+	}
+	return secret[:len(secret)-1] + string(last)
 }
 
 func grepLines(s, sub string) string {
