@@ -88,6 +88,9 @@ type buildOptions struct {
 	logger         *slog.Logger
 	clock          platformport.Clock
 	invitations    organizationsport.InvitationNotifier
+	// connected, when set, sees the App once its database and Redis are
+	// open, before anything uses them (a test counting their I/O).
+	connected func(*App)
 }
 
 // WithLogger replaces the JSON logger on stdout.
@@ -137,6 +140,9 @@ func New(ctx context.Context, cfg Config, opts ...Option) (app *App, err error) 
 	}
 	if err := a.openCache(); err != nil {
 		return nil, err
+	}
+	if bo.connected != nil {
+		bo.connected(a)
 	}
 	if err := a.setupMetrics(); err != nil {
 		return nil, err
