@@ -46,12 +46,20 @@ func auditCommand() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if rep.Break != nil {
-				fmt.Fprintf(out, "BROKEN after %d intact record(s): sequence %d", rep.Checked, rep.Break.Sequence)
-				if rep.Break.ID != uuid.Nil {
-					fmt.Fprintf(out, " (id %s)", rep.Break.ID)
+				fmt.Fprintf(out, "BROKEN after %d intact record(s): ", rep.Checked)
+				switch {
+				case rep.Break.Sequence == 0:
+					fmt.Fprintf(out, "records outside the chain")
+				case rep.Break.ID != uuid.Nil:
+					fmt.Fprintf(out, "sequence %d (id %s)", rep.Break.Sequence, rep.Break.ID)
+				default:
+					fmt.Fprintf(out, "sequence %d", rep.Break.Sequence)
 				}
 				fmt.Fprintf(out, ": %s\n", rep.Break.Problem)
 				printUnsealed(out, rep, time.Now())
+				if rep.Break.Sequence == 0 {
+					return fmt.Errorf("%w: records outside the chain", errChainBroken)
+				}
 				return fmt.Errorf("%w at sequence %d", errChainBroken, rep.Break.Sequence)
 			}
 			fmt.Fprintf(out, "OK: %d record(s) verified; head sequence %d hash %s\n", rep.Checked, rep.HeadSequence, rep.HeadHash)

@@ -71,8 +71,9 @@ func (a *Admin) Export(ctx context.Context, req auditport.ExportRequest, emit fu
 // a walked record beyond the head read afterwards was sealed by someone
 // else (its sequence set behind the application's back). Records sealed
 // while the walk ran are walked up to that head, which is then compared
-// with the last record (records removed from the end). Records still
-// awaiting the sealer are counted, not checked.
+// with the last record (records removed from the end). Last, records that
+// the sealer can never reach (neither sealed nor queued) break the chain
+// too; records still awaiting the sealer are counted, not checked.
 func (a *Admin) Verify(ctx context.Context, batch int) (auditport.VerifyReport, error) {
 	batch = batchSize(batch)
 	w := walk{store: a.store, v: audit.NewChainVerifier(), after: math.MinInt64, batch: batch}
@@ -102,6 +103,16 @@ func (a *Admin) Verify(ctx context.Context, batch int) (auditport.VerifyReport, 
 		}
 	}
 	rep.Checked = w.v.Checked()
+	if rep.Break == nil {
+		strays, err := a.store.Strays(ctx)
+		if err != nil {
+			return rep, fmt.Errorf("look for stray audit records: %w", err)
+		}
+		if strays.Count > 0 {
+			rep.Break = &auditport.BreakView{ID: strays.First, Problem: fmt.Sprintf(
+				"%d record(s) are neither in the chain nor awaiting the sealer (their queue entries were removed), the first %s", strays.Count, strays.First)}
+		}
+	}
 	backlog, err := a.store.Backlog(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("count unsealed audit records: %w", err)

@@ -19,7 +19,7 @@ import (
 const (
 	DefaultSealInterval = 200 * time.Millisecond
 	DefaultSealBatch    = 1000
-	sealGap             = 20 * time.Millisecond
+	sealGap             = 50 * time.Millisecond
 	maxSealBackoff      = 30 * time.Second
 	finalSealTimeout    = 5 * time.Second
 )

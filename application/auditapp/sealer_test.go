@@ -300,3 +300,25 @@ func TestVerify_FindsARecordSealedBeyondTheHead(t *testing.T) {
 		t.Fatalf("%+v %v", rep, err)
 	}
 }
+
+// strayStore reports a record outside the chain and its queue.
+type strayStore struct {
+	*auditmem.Store
+	stray uuid.UUID
+}
+
+func (s strayStore) Strays(context.Context) (auditport.Strays, error) {
+	return auditport.Strays{Count: 1, First: s.stray}, nil
+}
+
+func TestVerify_ARecordTheSealerCannotReachBreaksTheChain(t *testing.T) {
+	f := newFixture()
+	seed(t, f, auditport.Event{Action: "auth.logout", ActorID: "u"})
+	f.sealed(t)
+	stray := uuid.New()
+	rep, err := auditapp.NewAdmin(strayStore{Store: f.store, stray: stray}).Verify(context.Background(), 0)
+	if err != nil || rep.Break == nil || rep.Break.Sequence != 0 || rep.Break.ID != stray || rep.Checked != 1 ||
+		!strings.Contains(rep.Break.Problem, "neither in the chain nor awaiting the sealer") {
+		t.Fatalf("%+v %v", rep, err)
+	}
+}

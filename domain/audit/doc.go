@@ -40,7 +40,8 @@
 // What the chain proves: a sealed record altered (its hash), altered with
 // its hash recomputed (the next record's link), removed (a gap in the
 // sequence) or removed from the end (the head), and a record sealed outside
-// the sealer (a sequence beyond the head). What it cannot prove is the
+// the sealer (a sequence beyond the head); the verifier also reports
+// records the sealer can never reach (taken out of its queue). What it cannot prove is the
 // short span between a record's commit and its seal (a second under load):
 // someone able to bypass the database's append-only guard could drop or
 // alter an unsealed record then, as anyone with that power could always

@@ -90,7 +90,8 @@ type ExportRequest struct {
 	BatchSize int
 }
 
-// BreakView describes the first broken link of the chain.
+// BreakView describes the first broken link of the chain. Sequence is 0
+// for records outside the chain altogether (ID names the first).
 type BreakView struct {
 	Sequence int64
 	ID       uuid.UUID
@@ -117,7 +118,8 @@ type VerifyReport struct {
 // returns how many it emitted; an error from emit stops it. Verify walks the
 // chain in sequence order in batches (constant memory) and reports the first
 // broken link (an altered record, a gap, records missing at the end, a
-// record sealed beyond the head), and how many records await sealing.
+// record sealed beyond the head, records the sealer can never reach), and
+// how many records await sealing.
 type Admin interface {
 	Export(ctx context.Context, req ExportRequest, emit func(RecordView) error) (int64, error)
 	Verify(ctx context.Context, batchSize int) (VerifyReport, error)

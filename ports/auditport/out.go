@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/secuird/authy/domain/audit"
 	"github.com/secuird/authy/domain/shared"
 )
@@ -37,6 +39,10 @@ import (
 //   - Head returns the committed chain head (audit.Genesis when empty).
 //   - Backlog counts the committed unsealed records and gives the oldest
 //     one's time.
+//   - Strays counts the records the sealer can never reach: neither sealed
+//     nor awaiting it (a store that queues unsealed records apart from
+//     them finds those whose queue entry was removed behind its back; one
+//     whose unsealed state is the record's own answers none).
 type Store interface {
 	Insert(ctx context.Context, entries []audit.Entry) error
 	Seal(ctx context.Context, limit int, seal func(head audit.ChainHead, pending []audit.Record) ([]audit.Record, error)) (int, error)
@@ -44,6 +50,14 @@ type Store interface {
 	Scan(ctx context.Context, after int64, limit int) ([]audit.Record, error)
 	Head(ctx context.Context) (audit.ChainHead, error)
 	Backlog(ctx context.Context) (Backlog, error)
+	Strays(ctx context.Context) (Strays, error)
+}
+
+// Strays are records neither sealed nor awaiting the sealer: how many, and
+// the id of the first in insert order (zero when none).
+type Strays struct {
+	Count int64
+	First uuid.UUID
 }
 
 // Backlog is what awaits sealing: how many committed records, and when the

@@ -199,7 +199,7 @@ func TestAuditRecorder_AForcedFailureAfterTheChangeKeepsNeitherChangeNorRecord(t
 			}
 			db.seal(t)
 			if db.count(t, `SELECT count(*) FROM users WHERE id = ?`, userID) != 1 ||
-				db.count(t, `SELECT count(*) FROM audit_logs WHERE sequence = 1 AND target_id = ?`, userID) != 1 {
+				db.count(t, `SELECT count(*) FROM audit_logs l JOIN audit_chain c ON c.pos = l.pos WHERE c.sequence = 1 AND l.target_id = ?`, userID) != 1 {
 				t.Fatal("the committed change or its record is missing")
 			}
 		})
@@ -260,20 +260,26 @@ func TestAuditVerify_ReportsRecordsNotSealedYetAndAuditSealSealsThem(t *testing.
 }
 
 // tamper runs SQL against the log behind the application's back, first
-// lifting the database's append-only guard as a table owner could.
-func tamper(t *testing.T, db auditDB, stmt string) {
+// lifting the database's append-only guards as a table owner could.
+func tamper(t *testing.T, db auditDB, stmts ...string) {
 	t.Helper()
 	var lift []string
 	if db.db.Dialect() == pgstore.Postgres {
-		lift = []string{`ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only`}
+		lift = []string{`ALTER TABLE audit_logs DISABLE TRIGGER USER`, `ALTER TABLE audit_chain DISABLE TRIGGER USER`}
 	} else {
-		lift = []string{`DROP TRIGGER audit_logs_no_update`, `DROP TRIGGER audit_logs_no_delete`}
+		lift = []string{`DROP TRIGGER IF EXISTS audit_logs_no_update`, `DROP TRIGGER IF EXISTS audit_logs_no_delete`,
+			`DROP TRIGGER IF EXISTS audit_chain_no_update`, `DROP TRIGGER IF EXISTS audit_chain_no_delete`}
 	}
-	for _, s := range append(lift, stmt) {
+	for _, s := range append(lift, stmts...) {
 		if err := db.db.Gorm().Exec(s).Error; err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
+}
+
+// sealedAt is the insert position of the record sealed at sequence seq.
+func sealedAt(seq int) string {
+	return fmt.Sprintf("(SELECT pos FROM audit_chain WHERE sequence = %d)", seq)
 }
 
 func TestAuditVerify_FindsARowEditedInTheDatabase(t *testing.T) {
@@ -281,7 +287,7 @@ func TestAuditVerify_FindsARowEditedInTheDatabase(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			seedAudit(t, db, uuid.NewString(), 6)
-			tamper(t, db, `UPDATE audit_logs SET details = '{"i":99}' WHERE sequence = 4`)
+			tamper(t, db, `UPDATE audit_logs SET details = '{"i":99}' WHERE pos = `+sealedAt(4))
 			out, err := runAuditCLI(t, db, "verify", "--batch", "2")
 			if err == nil {
 				t.Fatalf("verify passed a tampered chain:\n%s", out)
@@ -300,7 +306,8 @@ func TestAuditVerify_FindsARowEditedWithItsHashRecomputed(t *testing.T) {
 			seedAudit(t, db, uuid.NewString(), 5)
 			// A forger who also rewrites the row's own hash breaks the next
 			// record's link instead.
-			tamper(t, db, `UPDATE audit_logs SET actor_id = 'mallory', hash = '`+strings.Repeat("a", 64)+`' WHERE sequence = 2`)
+			tamper(t, db, `UPDATE audit_logs SET actor_id = 'mallory' WHERE pos = `+sealedAt(2),
+				`UPDATE audit_chain SET hash = '`+strings.Repeat("a", 64)+`' WHERE sequence = 2`)
 			out, err := runAuditCLI(t, db, "verify")
 			if err == nil || !strings.Contains(out, "sequence 2") {
 				t.Fatalf("err = %v, output: %s", err, out)
@@ -314,7 +321,7 @@ func TestAuditVerify_FindsADeletedMiddleRowAndDeletedLastRows(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			seedAudit(t, db, uuid.NewString(), 6)
-			tamper(t, db, `DELETE FROM audit_logs WHERE sequence = 3`)
+			tamper(t, db, `DELETE FROM audit_logs WHERE pos = `+sealedAt(3), `DELETE FROM audit_chain WHERE sequence = 3`)
 			out, err := runAuditCLI(t, db, "verify", "--batch", "2")
 			if err == nil {
 				t.Fatalf("verify passed a chain with a hole:\n%s", out)
@@ -325,9 +332,36 @@ func TestAuditVerify_FindsADeletedMiddleRowAndDeletedLastRows(t *testing.T) {
 
 			db = open(t)
 			seedAudit(t, db, uuid.NewString(), 6)
-			tamper(t, db, `DELETE FROM audit_logs WHERE sequence >= 5`)
+			tamper(t, db, `DELETE FROM audit_logs WHERE pos IN (SELECT pos FROM audit_chain WHERE sequence >= 5)`,
+				`DELETE FROM audit_chain WHERE sequence >= 5`)
 			out, err = runAuditCLI(t, db, "verify")
 			if err == nil || !strings.Contains(out, "records 5..6 are missing") {
+				t.Fatalf("err = %v, output: %s", err, out)
+			}
+		})
+	}
+}
+
+// A record taken out of the sealer's queue would never be chained: verify
+// reports it (its link and its entry are both missing), whatever else is
+// intact.
+func TestAuditVerify_FindsARecordTakenOutOfTheSealersQueue(t *testing.T) {
+	for name, open := range auditDatabases() {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			seedAudit(t, db, uuid.NewString(), 3)
+			rec := db.recorder()
+			if err := rec.Record(sharedRequest("hidden"), auditport.Event{Action: "auth.logout", ActorID: uuid.NewString()}); err != nil {
+				t.Fatal(err)
+			}
+			var id string
+			if err := db.db.Gorm().Raw(`SELECT id FROM audit_logs WHERE request_id = 'hidden'`).Scan(&id).Error; err != nil {
+				t.Fatal(err)
+			}
+			tamper(t, db, `DELETE FROM audit_pending`)
+			out, err := runAuditCLI(t, db, "verify")
+			if err == nil || !strings.Contains(out, "BROKEN after 3 intact record(s): records outside the chain") ||
+				!strings.Contains(out, "1 record(s) are neither in the chain nor awaiting the sealer") || !strings.Contains(out, id) {
 				t.Fatalf("err = %v, output: %s", err, out)
 			}
 		})
@@ -341,7 +375,7 @@ func TestAuditVerify_FindsRecordsSealedBeyondTheHead(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			seedAudit(t, db, uuid.NewString(), 6)
-			tamper(t, db, `UPDATE audit_chain_head SET sequence = 4, hash = (SELECT hash FROM audit_logs WHERE sequence = 4) WHERE id = 1`)
+			tamper(t, db, `UPDATE audit_chain_head SET sequence = 4, hash = (SELECT hash FROM audit_chain WHERE sequence = 4) WHERE id = 1`)
 			out, err := runAuditCLI(t, db, "verify", "--batch", "4")
 			if err == nil || !strings.Contains(out, "sequence 6 (id ") || !strings.Contains(out, "beyond the chain head (sequence 4)") {
 				t.Fatalf("err = %v, output: %s", err, out)

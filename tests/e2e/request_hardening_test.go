@@ -276,7 +276,7 @@ func TestAuditVerify_PassesOnRecordsWrittenBeforeAndAfterCorrelationIDs(t *testi
 				t.Fatalf("verify over old and new records: %v\n%s", err, out)
 			}
 
-			tamper(t, db, `UPDATE audit_logs SET correlation_id = 'someone-else' WHERE sequence = 4`)
+			tamper(t, db, `UPDATE audit_logs SET correlation_id = 'someone-else' WHERE pos = (SELECT pos FROM audit_chain WHERE sequence = 4)`)
 			out, err = runAuditCLI(t, db, "verify")
 			if err == nil || !strings.Contains(out, "sequence 4") {
 				t.Fatalf("verify missed an altered correlation id: %v\n%s", err, out)

@@ -1,18 +1,24 @@
 // Package auditpg is the GORM audit store on PostgreSQL and SQLite: the
-// append-only audit_logs table and the single-row audit_chain_head.
+// append-only audit_logs table (the records), audit_chain (each sealed
+// record's sequence and links), audit_pending (the records awaiting the
+// sealer) and the single-row audit_chain_head.
 //
 // Inserts go through pgstore.DB.Conn(ctx), so records join the caller's
-// transaction and commit or roll back with the change they describe; they
-// are written unsealed and touch no shared row, so writers do not wait for
-// one another. Seal is the sealer's transaction: on PostgreSQL it locks the
-// chain-head row FOR UPDATE SKIP LOCKED (only sealers take that lock, so a
-// second sealer learns at once that another is sealing and backs off); on
-// SQLite the immediate transaction holds the database's single write lock,
-// so a second sealer waits and then finds the records sealed. It reads the
-// unsealed records visible to it, which are exactly the committed ones,
-// sets their sequence and links with one statement per chunk, guarded by
-// "still unsealed", moves the head and commits. There is no other update
-// and no delete of a record; the database's trigger refuses any.
+// transaction and commit or roll back with the change they describe. A
+// record and its queue entry are written together (one statement on
+// PostgreSQL) and touch no row another writer touches, so writers do not
+// wait for one another. Seal is the sealer's transaction: on PostgreSQL it
+// locks the chain-head row FOR UPDATE SKIP LOCKED (only sealers take that
+// lock, so a second sealer learns at once that another is sealing and
+// backs off); on SQLite the immediate transaction holds the database's
+// single write lock, so a second sealer waits and then finds the queue
+// emptied. It reads the queue entries visible to it, which are exactly the
+// committed ones, with their records; inserts their links into audit_chain
+// (unique by sequence and by record, a second guard beside the lock);
+// deletes exactly those entries; moves the head and commits. Sealing thus
+// writes two narrow rows per record and never updates one: records and
+// links are append-only, and the database's triggers refuse any update or
+// delete of either.
 //
 // It is an outbound adapter: it imports GORM, pgstore, domain/audit and
 // ports, never application/ or another adapter family.
@@ -35,7 +41,8 @@ import (
 )
 
 // insertBatch bounds the rows of one INSERT, sealChunk those of one
-// sealing UPDATE (four parameters each, far below either database's limit).
+// sealing statement (four parameters each, far below either database's
+// limit).
 const (
 	insertBatch = 100
 	sealChunk   = 500
@@ -51,8 +58,10 @@ func New(db *pgstore.DB) *Store { return &Store{db: db} }
 
 var _ auditport.Store = (*Store)(nil)
 
+// recordRow is a record with its link (NULL while unsealed), as the
+// listings read it.
 type recordRow struct {
-	Pos            int64     `gorm:"column:pos;primaryKey"`
+	Pos            int64     `gorm:"column:pos"`
 	Sequence       *int64    `gorm:"column:sequence"`
 	ID             string    `gorm:"column:id"`
 	OccurredAt     time.Time `gorm:"column:occurred_at"`
@@ -67,11 +76,9 @@ type recordRow struct {
 	RequestID      *string   `gorm:"column:request_id"`
 	CorrelationID  *string   `gorm:"column:correlation_id"`
 	Details        string    `gorm:"column:details"`
-	PrevHash       string    `gorm:"column:prev_hash"`
-	Hash           string    `gorm:"column:hash"`
+	PrevHash       *string   `gorm:"column:prev_hash"`
+	Hash           *string   `gorm:"column:hash"`
 }
-
-func (recordRow) TableName() string { return "audit_logs" }
 
 type headRow struct {
 	ID       int    `gorm:"column:id;primaryKey"`
@@ -81,36 +88,77 @@ type headRow struct {
 
 func (headRow) TableName() string { return "audit_chain_head" }
 
-// The columns a listing reads, in one place so every query selects the same.
-const columns = "pos, sequence, id, occurred_at, actor_type, actor_id, action, target_type, target_id, " +
-	"organization_id, client_ip, user_agent, request_id, correlation_id, details, prev_hash, hash"
+// The columns every read selects: the record (l) and its link (c).
+const columns = "l.pos, c.sequence, l.id, l.occurred_at, l.actor_type, l.actor_id, l.action, l.target_type, " +
+	"l.target_id, l.organization_id, l.client_ip, l.user_agent, l.request_id, l.correlation_id, l.details, " +
+	"c.prev_hash, c.hash"
 
-// insertColumns are the columns Insert writes: the database assigns pos,
-// and sequence stays NULL until the record is sealed.
+// insertColumns are the columns Insert writes; the database assigns pos.
 const insertColumns = "id, occurred_at, actor_type, actor_id, action, target_type, target_id, " +
-	"organization_id, client_ip, user_agent, request_id, correlation_id, details, prev_hash, hash"
+	"organization_id, client_ip, user_agent, request_id, correlation_id, details"
 
-// Insert implements auditport.Store.
+// records is a query over records with their links, sealed or not.
+func (s *Store) records(ctx context.Context) *gorm.DB {
+	return s.db.Conn(ctx).Table("audit_logs AS l").Select(columns).Joins("LEFT JOIN audit_chain AS c ON c.pos = l.pos")
+}
+
+// Insert implements auditport.Store. Each record gets its queue entry in
+// the same transaction: on PostgreSQL in the same statement (no second
+// round trip), on SQLite in a second one (no round trip to save).
 func (s *Store) Insert(ctx context.Context, entries []audit.Entry) error {
 	conn := s.db.Conn(ctx)
+	pg := s.db.Dialect() == pgstore.Postgres
+	if !pg && !s.db.InTx(ctx) {
+		return s.db.Transaction(ctx, func(ctx context.Context) error { return s.Insert(ctx, entries) })
+	}
 	for len(entries) > 0 {
 		n := min(len(entries), insertBatch)
 		var sql strings.Builder
+		if pg {
+			sql.WriteString("WITH r AS (")
+		}
 		sql.WriteString("INSERT INTO audit_logs (" + insertColumns + ") VALUES ")
-		args := make([]any, 0, n*15)
+		args := make([]any, 0, n*13)
 		for i, e := range entries[:n] {
 			if i > 0 {
 				sql.WriteString(", ")
 			}
-			sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '')")
+			sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			r := toRow(e.Unsealed())
 			args = append(args, r.ID, r.OccurredAt, r.ActorType, r.ActorID, r.Action, r.TargetType, r.TargetID,
 				r.OrganizationID, r.ClientIP, r.UserAgent, r.RequestID, r.CorrelationID, r.Details)
 		}
-		if err := conn.Exec(sql.String(), args...).Error; err != nil {
-			return fmt.Errorf("insert audit records: %w", err)
+		if pg {
+			sql.WriteString(" RETURNING pos) INSERT INTO audit_pending (pos) SELECT pos FROM r")
+			if err := conn.Exec(sql.String(), args...).Error; err != nil {
+				return fmt.Errorf("insert audit records: %w", err)
+			}
+		} else {
+			sql.WriteString(" RETURNING pos")
+			var pos []int64
+			if err := conn.Raw(sql.String(), args...).Scan(&pos).Error; err != nil {
+				return fmt.Errorf("insert audit records: %w", err)
+			}
+			if err := s.queue(conn, pos); err != nil {
+				return err
+			}
 		}
 		entries = entries[n:]
+	}
+	return nil
+}
+
+func (s *Store) queue(conn *gorm.DB, pos []int64) error {
+	if len(pos) == 0 {
+		return nil
+	}
+	sql := "INSERT INTO audit_pending (pos) VALUES " + strings.TrimSuffix(strings.Repeat("(?), ", len(pos)), ", ")
+	args := make([]any, len(pos))
+	for i, p := range pos {
+		args[i] = p
+	}
+	if err := conn.Exec(sql, args...).Error; err != nil {
+		return fmt.Errorf("queue audit records for sealing: %w", err)
 	}
 	return nil
 }
@@ -127,6 +175,9 @@ func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainH
 	err := s.db.Transaction(ctx, func(ctx context.Context) error {
 		sealed = 0
 		conn := s.db.Conn(ctx)
+		if err := s.lookUpByKey(conn); err != nil {
+			return err
+		}
 		var heads []headRow
 		if err := s.db.SkipLocked(conn.Model(&headRow{})).Where("id = ?", 1).Find(&heads).Error; err != nil {
 			return fmt.Errorf("lock audit chain head: %w", err)
@@ -135,15 +186,36 @@ func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainH
 			return audit.ErrSealerBusy
 		}
 		head := audit.RehydrateChainHead(heads[0].Sequence, heads[0].Hash)
+		// The queue entries this transaction sees are the committed ones,
+		// taken oldest first; each is looked up by key, whatever the
+		// tables' sizes. An entry without a record, or for a record linked
+		// already (both only written behind the application's back), is
+		// removed with the batch rather than allowed to stop the sealer.
 		var rows []recordRow
-		if err := conn.Model(&recordRow{}).Select(columns).Where("sequence IS NULL").
-			Order("pos").Limit(limit).Find(&rows).Error; err != nil {
+		if err := conn.Raw(`SELECT `+strings.Replace(columns, "l.pos", "p.pos", 1)+` FROM (SELECT pos FROM audit_pending ORDER BY pos LIMIT ?) AS p
+			LEFT JOIN audit_logs AS l ON l.pos = p.pos LEFT JOIN audit_chain AS c ON c.pos = p.pos ORDER BY p.pos`, limit).
+			Scan(&rows).Error; err != nil {
 			return fmt.Errorf("read unsealed audit records: %w", err)
 		}
 		if len(rows) == 0 {
 			return nil
 		}
-		pending := fromRows(rows)
+		var stale []int64
+		live := make([]recordRow, 0, len(rows))
+		for _, r := range rows {
+			if r.ID == "" || r.Sequence != nil {
+				stale = append(stale, r.Pos)
+				continue
+			}
+			live = append(live, r)
+		}
+		if err := dequeue(conn, stale); err != nil {
+			return err
+		}
+		if len(live) == 0 {
+			return nil
+		}
+		pending := fromRows(live)
 		recs, err := seal(head, pending)
 		if err != nil {
 			return err
@@ -153,7 +225,7 @@ func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainH
 		}
 		for chunk := recs; len(chunk) > 0; {
 			n := min(len(chunk), sealChunk)
-			if err := s.writeSeals(conn, chunk[:n]); err != nil {
+			if err := writeSeals(conn, chunk[:n]); err != nil {
 				return err
 			}
 			chunk = chunk[n:]
@@ -176,54 +248,132 @@ func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainH
 	return sealed, nil
 }
 
-// writeSeals sets the sequence and links of recs in one statement. The
-// "still unsealed" condition is a second guard beside the head's lock: a
-// record sealed underneath is not sealed twice, the count differs and the
+// writeSeals inserts the links of recs and removes their queue entries.
+// A record linked already (audit_chain's unique pos) fails the insert, and
+// an entry another sealer removed makes the count differ: either way the
 // batch rolls back.
-func (s *Store) writeSeals(conn *gorm.DB, recs []audit.Record) error {
-	var sql strings.Builder
-	sql.WriteString("UPDATE audit_logs SET sequence = v.column2, prev_hash = v.column3, hash = v.column4 FROM (VALUES ")
+func writeSeals(conn *gorm.DB, recs []audit.Record) error {
+	var ins strings.Builder
+	ins.WriteString("INSERT INTO audit_chain (sequence, pos, prev_hash, hash) VALUES ")
 	args := make([]any, 0, 4*len(recs))
+	pos := make([]int64, 0, len(recs))
 	for i, r := range recs {
 		if i > 0 {
-			sql.WriteString(", ")
+			ins.WriteString(", ")
 		}
-		// Both dialects name a VALUES list's columns column1…; the casts
-		// give PostgreSQL the parameters' types.
-		sql.WriteString("(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT))")
-		args = append(args, r.Pos(), r.Sequence(), r.PrevHash(), r.Hash())
+		ins.WriteString("(?, ?, ?, ?)")
+		args = append(args, r.Sequence(), r.Pos(), r.PrevHash(), r.Hash())
+		pos = append(pos, r.Pos())
 	}
-	sql.WriteString(") AS v WHERE audit_logs.pos = v.column1 AND audit_logs.sequence IS NULL")
-	res := conn.Exec(sql.String(), args...)
+	if err := conn.Exec(ins.String(), args...).Error; err != nil {
+		return fmt.Errorf("seal audit records: %w", err)
+	}
+	return dequeue(conn, pos)
+}
+
+// dequeue removes the queue entries of pos, all of them or none.
+func dequeue(conn *gorm.DB, pos []int64) error {
+	if len(pos) == 0 {
+		return nil
+	}
+	args := make([]any, len(pos))
+	for i, p := range pos {
+		args[i] = p
+	}
+	res := conn.Exec("DELETE FROM audit_pending WHERE pos IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(pos)), ", ")+")", args...)
 	if res.Error != nil {
-		return fmt.Errorf("seal audit records: %w", res.Error)
+		return fmt.Errorf("dequeue sealed audit records: %w", res.Error)
 	}
-	if res.RowsAffected != int64(len(recs)) {
+	if res.RowsAffected != int64(len(pos)) {
 		return audit.ErrChainMismatch
 	}
 	return nil
 }
 
-// Backlog implements auditport.Store. The oldest record is read as a row
-// rather than with min(), which SQLite answers as text for a DATETIME.
+// pending is a query over the queue entries the sealer takes: those with
+// a record that has no link yet.
+func (s *Store) pending(conn *gorm.DB) *gorm.DB {
+	return conn.Table("audit_pending AS p").Joins("JOIN audit_logs AS l ON l.pos = p.pos").
+		Where("NOT EXISTS (SELECT 1 FROM audit_chain AS c WHERE c.pos = p.pos)")
+}
+
+// lookUpByKey makes the rest of a PostgreSQL transaction join by index
+// look-ups. The queue holds a few entries and the tables they point into
+// grow without bound; with statistics that lag behind both, the planner
+// would otherwise hash whole tables to join a few hundred rows.
+func (s *Store) lookUpByKey(conn *gorm.DB) error {
+	if s.db.Dialect() != pgstore.Postgres {
+		return nil
+	}
+	if err := conn.Exec("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off").Error; err != nil {
+		return fmt.Errorf("audit store: %w", err)
+	}
+	return nil
+}
+
+// Backlog implements auditport.Store: what the sealer would take. On
+// PostgreSQL it reads in a transaction of its own that joins by key (see
+// lookUpByKey); on SQLite a transaction would take the write lock.
 func (s *Store) Backlog(ctx context.Context) (auditport.Backlog, error) {
+	if s.db.Dialect() != pgstore.Postgres || s.db.InTx(ctx) {
+		return s.backlog(s.db.Conn(ctx))
+	}
+	var b auditport.Backlog
+	err := s.db.Transaction(ctx, func(ctx context.Context) error {
+		conn := s.db.Conn(ctx)
+		if err := s.lookUpByKey(conn); err != nil {
+			return err
+		}
+		var err error
+		b, err = s.backlog(conn)
+		return err
+	})
+	return b, err
+}
+
+// backlog reads the oldest pending record as a row (min() over a DATETIME
+// comes back from SQLite as text), then counts; read in that order, a
+// count above zero always comes with the time of a record that was
+// pending, even while the sealer runs.
+func (s *Store) backlog(conn *gorm.DB) (auditport.Backlog, error) {
+	var oldest []recordRow
+	if err := s.pending(conn).Select("l.pos, l.occurred_at").Order("l.occurred_at").Limit(1).Find(&oldest).Error; err != nil {
+		return auditport.Backlog{}, fmt.Errorf("oldest unsealed audit record: %w", err)
+	}
+	if len(oldest) == 0 {
+		return auditport.Backlog{}, nil
+	}
 	var n int64
-	if err := s.db.Conn(ctx).Model(&recordRow{}).Where("sequence IS NULL").Count(&n).Error; err != nil {
+	if err := s.pending(conn).Count(&n).Error; err != nil {
 		return auditport.Backlog{}, fmt.Errorf("count unsealed audit records: %w", err)
 	}
 	if n == 0 {
 		return auditport.Backlog{}, nil
 	}
-	var rows []recordRow
-	if err := s.db.Conn(ctx).Model(&recordRow{}).Select("pos, occurred_at").Where("sequence IS NULL").
-		Order("occurred_at").Limit(1).Find(&rows).Error; err != nil {
-		return auditport.Backlog{}, fmt.Errorf("oldest unsealed audit record: %w", err)
+	return auditport.Backlog{Count: n, Oldest: oldest[0].OccurredAt.UTC()}, nil
+}
+
+// Strays implements auditport.Store: records with neither a link nor a
+// queue entry. It reads every record (verification does anyway).
+func (s *Store) Strays(ctx context.Context) (auditport.Strays, error) {
+	const stray = "NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.pos = l.pos) AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.pos = l.pos)"
+	conn := s.db.Conn(ctx)
+	var n int64
+	if err := conn.Table("audit_logs AS l").Where(stray).Count(&n).Error; err != nil {
+		return auditport.Strays{}, fmt.Errorf("count stray audit records: %w", err)
 	}
-	b := auditport.Backlog{Count: n}
-	if len(rows) == 1 {
-		b.Oldest = rows[0].OccurredAt.UTC()
+	if n == 0 {
+		return auditport.Strays{}, nil
 	}
-	return b, nil
+	var first []recordRow
+	if err := conn.Table("audit_logs AS l").Select("l.pos, l.id").Where(stray).Order("l.pos").Limit(1).Find(&first).Error; err != nil {
+		return auditport.Strays{}, fmt.Errorf("first stray audit record: %w", err)
+	}
+	out := auditport.Strays{Count: n}
+	if len(first) == 1 {
+		out.First, _ = uuid.Parse(first[0].ID)
+	}
+	return out, nil
 }
 
 // Head implements auditport.Store.
@@ -235,13 +385,12 @@ func (s *Store) Head(ctx context.Context) (audit.ChainHead, error) {
 	return audit.RehydrateChainHead(h.Sequence, h.Hash), nil
 }
 
-// Scan implements auditport.Store.
+// Scan implements auditport.Store. A link whose record was deleted has no
+// row here, so the walk sees its sequence missing.
 func (s *Store) Scan(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
 	var rows []recordRow
-	// Unsealed records (NULL) never compare greater, so only sealed ones
-	// come back.
-	err := s.db.Conn(ctx).Model(&recordRow{}).Select(columns).
-		Where("sequence > ?", after).Order("sequence").Limit(max(limit, 0)).Find(&rows).Error
+	err := s.db.Conn(ctx).Table("audit_chain AS c").Select(columns).Joins("JOIN audit_logs AS l ON l.pos = c.pos").
+		Where("c.sequence > ?", after).Order("c.sequence").Limit(max(limit, 0)).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("scan audit records: %w", err)
 	}
@@ -261,13 +410,13 @@ func (s *Store) List(ctx context.Context, q auditport.Query) ([]audit.Record, er
 	}
 	user := q.Subject.String()
 	asActor, err := s.find(ctx, q, func(db *gorm.DB) *gorm.DB {
-		return db.Where("actor_id = ? AND actor_type = ?", user, audit.ActorUser)
+		return db.Where("l.actor_id = ? AND l.actor_type = ?", user, audit.ActorUser)
 	})
 	if err != nil {
 		return nil, err
 	}
 	asTarget, err := s.find(ctx, q, func(db *gorm.DB) *gorm.DB {
-		return db.Where("target_id = ? AND target_type = ?", user, audit.TargetUser)
+		return db.Where("l.target_id = ? AND l.target_type = ?", user, audit.TargetUser)
 	})
 	if err != nil {
 		return nil, err
@@ -276,28 +425,28 @@ func (s *Store) List(ctx context.Context, q auditport.Query) ([]audit.Record, er
 }
 
 func (s *Store) find(ctx context.Context, q auditport.Query, scope func(*gorm.DB) *gorm.DB) ([]audit.Record, error) {
-	db := s.db.Conn(ctx).Model(&recordRow{}).Select(columns)
+	db := s.records(ctx)
 	if scope != nil {
 		db = scope(db)
 	}
 	if !q.Organization.IsZero() {
-		db = db.Where("organization_id = ?", q.Organization.String())
+		db = db.Where("l.organization_id = ?", q.Organization.String())
 	}
 	if !q.Action.IsZero() {
 		if q.Action.IsPrefix() {
-			db = db.Where(`action LIKE ? ESCAPE '\'`, likePrefix(q.Action.Value()))
+			db = db.Where(`l.action LIKE ? ESCAPE '\'`, likePrefix(q.Action.Value()))
 		} else {
-			db = db.Where("action = ?", q.Action.Value())
+			db = db.Where("l.action = ?", q.Action.Value())
 		}
 	}
 	if q.ActorID != "" {
-		db = db.Where("actor_id = ?", q.ActorID)
+		db = db.Where("l.actor_id = ?", q.ActorID)
 	}
 	if !q.From.IsZero() {
-		db = db.Where("occurred_at >= ?", q.From.UTC())
+		db = db.Where("l.occurred_at >= ?", q.From.UTC())
 	}
 	if !q.To.IsZero() {
-		db = db.Where("occurred_at < ?", q.To.UTC())
+		db = db.Where("l.occurred_at < ?", q.To.UTC())
 	}
 	dir := "DESC"
 	cmp := "<"
@@ -305,10 +454,10 @@ func (s *Store) find(ctx context.Context, q auditport.Query, scope func(*gorm.DB
 		dir, cmp = "ASC", ">"
 	}
 	if q.After != nil {
-		db = db.Where("(occurred_at, pos) "+cmp+" (?, ?)", q.After.OccurredAt.UTC(), q.After.Pos)
+		db = db.Where("(l.occurred_at, l.pos) "+cmp+" (?, ?)", q.After.OccurredAt.UTC(), q.After.Pos)
 	}
 	var rows []recordRow
-	if err := db.Order("occurred_at " + dir + ", pos " + dir).Limit(q.Limit).Find(&rows).Error; err != nil {
+	if err := db.Order("l.occurred_at " + dir + ", l.pos " + dir).Limit(q.Limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list audit records: %w", err)
 	}
 	return fromRows(rows), nil
@@ -354,7 +503,7 @@ func toRow(r audit.Record) recordRow {
 		TargetType: nullable(s.TargetType), TargetID: nullable(s.TargetID),
 		OrganizationID: nullable(s.OrganizationID), ClientIP: nullable(s.ClientIP),
 		UserAgent: nullable(s.UserAgent), RequestID: nullable(s.RequestID), CorrelationID: nullable(s.CorrelationID),
-		Details: string(s.Details), PrevHash: s.PrevHash, Hash: s.Hash,
+		Details: string(s.Details), PrevHash: nullable(s.PrevHash), Hash: nullable(s.Hash),
 	}
 }
 
@@ -377,7 +526,7 @@ func fromRows(rows []recordRow) []audit.Record {
 			TargetType: deref(row.TargetType), TargetID: deref(row.TargetID),
 			OrganizationID: deref(row.OrganizationID), ClientIP: deref(row.ClientIP),
 			UserAgent: deref(row.UserAgent), RequestID: deref(row.RequestID), CorrelationID: deref(row.CorrelationID),
-			Details: []byte(row.Details), PrevHash: row.PrevHash, Hash: row.Hash,
+			Details: []byte(row.Details), PrevHash: deref(row.PrevHash), Hash: deref(row.Hash),
 		}))
 	}
 	return out

@@ -112,10 +112,10 @@ func verifyChain(t *testing.T, s *auditpg.Store) []audit.Record {
 	return recs
 }
 
-// The database lets exactly one change through: the sealer setting an
-// unsealed record's sequence (beyond the head) and links. Anything else,
-// on a sealed or an unsealed record, and every delete are refused.
-func TestStore_DatabaseRefusesEveryChangeButSealing(t *testing.T) {
+// Records and their links are append-only in the database too: no update
+// or delete of either, sealed or not. (The sealer only inserts links and
+// removes queue entries.)
+func TestStore_DatabaseRefusesUpdatesAndDeletesOfRecordsAndLinks(t *testing.T) {
 	for name, o := range dialects() {
 		t.Run(name, func(t *testing.T) {
 			db := testenv.Migrated(t, o(t))
@@ -131,18 +131,13 @@ func TestStore_DatabaseRefusesEveryChangeButSealing(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, stmt := range []string{
-				`UPDATE audit_logs SET action = 'auth.logout' WHERE sequence = 1`,
-				`UPDATE audit_logs SET hash = '` + strings.Repeat("a", 64) + `' WHERE sequence = 1`,
-				`UPDATE audit_logs SET sequence = NULL, prev_hash = '', hash = '' WHERE sequence = 1`,
-				// Unsealed: its content, a seal that also changes content,
-				// a sequence at or below the head, a seal without links.
-				`UPDATE audit_logs SET action = 'auth.login.failed' WHERE sequence IS NULL`,
-				`UPDATE audit_logs SET sequence = 2, prev_hash = 'p', hash = 'h', actor_id = 'mallory' WHERE sequence IS NULL`,
-				`UPDATE audit_logs SET sequence = 0, prev_hash = 'p', hash = 'h' WHERE sequence IS NULL`,
-				`UPDATE audit_logs SET sequence = -5, prev_hash = 'p', hash = 'h' WHERE sequence IS NULL`,
-				`UPDATE audit_logs SET sequence = 2 WHERE sequence IS NULL`,
-				`DELETE FROM audit_logs WHERE sequence IS NULL`,
+				`UPDATE audit_logs SET action = 'auth.logout' WHERE pos = 1`,
+				`UPDATE audit_logs SET action = 'auth.login.failed' WHERE pos = 2`,
+				`DELETE FROM audit_logs WHERE pos = 2`,
 				`DELETE FROM audit_logs`,
+				`UPDATE audit_chain SET hash = '` + strings.Repeat("a", 64) + `' WHERE sequence = 1`,
+				`UPDATE audit_chain SET pos = 2 WHERE sequence = 1`,
+				`DELETE FROM audit_chain`,
 			} {
 				err := db.Gorm().Exec(stmt).Error
 				if err == nil || !strings.Contains(err.Error(), "append-only") {
@@ -159,10 +154,52 @@ func TestStore_DatabaseRefusesEveryChangeButSealing(t *testing.T) {
 	}
 }
 
-// Records written before migration 00017 (sealed at insert, the sequence
-// their primary key) verify unchanged after it, keep their sequence as
-// their insert position, and the chain carries on from them.
-func TestMigration00017_KeepsEarlierChainsVerifyingAndContinuesThem(t *testing.T) {
+// A queue entry removed behind the application's back leaves a record the
+// sealer never sees: Strays finds it. A queue entry without a record, or
+// for a record linked already, does not stop the sealer.
+func TestStore_StraysAreRecordsNeitherSealedNorQueued(t *testing.T) {
+	for name, o := range dialects() {
+		t.Run(name, func(t *testing.T) {
+			db := testenv.Migrated(t, o(t))
+			s := auditpg.New(db)
+			ctx := context.Background()
+			lost, kept := entryFor(t, "auth.logout"), entryFor(t, "auth.logout")
+			if err := s.Insert(ctx, []audit.Entry{lost, kept}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Gorm().Exec(`DELETE FROM audit_pending WHERE pos = (SELECT pos FROM audit_logs WHERE id = ?)`, lost.ID().String()).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, stmt := range []string{`INSERT INTO audit_pending (pos) VALUES (999)`} {
+				if err := db.Gorm().Exec(stmt).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := sealAll(t, s); n != 1 {
+				t.Fatalf("sealed %d, want only the queued record", n)
+			}
+			if err := db.Gorm().Exec(`INSERT INTO audit_pending (pos) SELECT pos FROM audit_chain WHERE sequence = 1`).Error; err != nil {
+				t.Fatal(err)
+			}
+			if n := sealAll(t, s); n != 0 {
+				t.Fatalf("sealed %d from stale queue entries, want none", n)
+			}
+			if b, err := s.Backlog(ctx); err != nil || b.Count != 0 {
+				t.Fatalf("backlog = %+v, %v: stale entries await nothing", b, err)
+			}
+			st, err := s.Strays(ctx)
+			if err != nil || st.Count != 1 || st.First != lost.ID() {
+				t.Fatalf("strays = %+v, %v; want the record whose entry was removed", st, err)
+			}
+		})
+	}
+}
+
+// Records written before migrations 00017 and 00019 (sealed at insert,
+// the sequence their primary key) verify unchanged after them, keep their
+// sequence as their insert position, and the chain carries on from them;
+// migrating down keeps every record and link.
+func TestMigrations00017And00019_KeepEarlierChainsVerifyingAndContinueThem(t *testing.T) {
 	for name, o := range dialects() {
 		t.Run(name, func(t *testing.T) {
 			db := testenv.Migrated(t, o(t))
@@ -211,12 +248,23 @@ func TestMigration00017_KeepsEarlierChainsVerifyingAndContinuesThem(t *testing.T
 				t.Fatalf("the new record: sequence %d pos %d", recs[3].Sequence(), recs[3].Pos())
 			}
 
-			// Going back down needs every record sealed.
+			// Going back down needs every record sealed; down to 00017 an
+			// unsealed record keeps its state.
 			if err := s.Insert(ctx, []audit.Entry{entryFor(t, "auth.logout")}); err != nil {
 				t.Fatal(err)
 			}
+			if _, err := m.DownTo(ctx, 17); err != nil {
+				t.Fatal(err)
+			}
+			var unsealed int64
+			if err := db.Gorm().Raw(`SELECT count(*) FROM audit_logs WHERE sequence IS NULL AND prev_hash = ''`).Scan(&unsealed).Error; err != nil || unsealed != 1 {
+				t.Fatalf("at 00017: %d unsealed records, %v; want 1", unsealed, err)
+			}
 			if _, err := m.DownTo(ctx, 16); err == nil {
 				t.Fatal("migrating down with an unsealed record must fail")
+			}
+			if _, err := m.Up(ctx); err != nil {
+				t.Fatal(err)
 			}
 			sealAll(t, s)
 			if _, err := m.DownTo(ctx, 16); err != nil {

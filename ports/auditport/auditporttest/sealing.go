@@ -221,6 +221,7 @@ func testConcurrentWritersAndSealers(t *testing.T, h Harness) {
 	if b := backlog(t, h); b.Count != 0 {
 		t.Fatalf("backlog after sealing everything = %+v", b)
 	}
+	noStrays(t, h)
 }
 
 func testTwoSealers(t *testing.T, h Harness) {
@@ -284,6 +285,7 @@ func testSealerStopped(t *testing.T, h Harness) {
 	entries := mustInsert(t, h, specs...)
 	unchanged := func(t *testing.T, what string) {
 		t.Helper()
+		noStrays(t, h)
 		if got := sequences(verifyChain(t, h)); !slices.Equal(got, []int64{1}) {
 			t.Fatalf("%s: chain = %v, want only the record sealed before", what, got)
 		}

@@ -211,6 +211,18 @@ func backlog(t *testing.T, h Harness) auditport.Backlog {
 	return b
 }
 
+// noStrays checks that the sealer can reach every record.
+func noStrays(t *testing.T, h Harness) {
+	t.Helper()
+	s, err := h.Store.Strays(context.Background())
+	if err != nil {
+		t.Fatalf("strays: %v", err)
+	}
+	if s.Count != 0 || s.First != uuid.Nil {
+		t.Fatalf("strays = %+v, want none", s)
+	}
+}
+
 // verifyChain checks the stored chain from genesis to the stored head.
 func verifyChain(t *testing.T, h Harness) []audit.Record {
 	t.Helper()
@@ -265,6 +277,7 @@ func testEmpty(t *testing.T, h Harness) {
 	if b := backlog(t, h); b.Count != 0 || !b.Oldest.IsZero() {
 		t.Fatalf("backlog of an empty store = %+v", b)
 	}
+	noStrays(t, h)
 	if n, err := h.Store.Seal(context.Background(), 10, sealPending); err != nil || n != 0 {
 		t.Fatalf("sealing an empty store: %d, %v", n, err)
 	}
@@ -296,12 +309,14 @@ func testUnsealed(t *testing.T, h Harness) {
 	if b := backlog(t, h); b.Count != 2 || !b.Oldest.Equal(base) {
 		t.Fatalf("backlog = %+v, want 2 from %v", b, base)
 	}
+	noStrays(t, h)
 	if n := sealAll(t, h); n != 2 {
 		t.Fatalf("sealed %d, want 2", n)
 	}
 	if b := backlog(t, h); b.Count != 0 {
 		t.Fatalf("backlog after sealing = %+v", b)
 	}
+	noStrays(t, h)
 	// Sealing follows insert order (the only order SQL sees before the
 	// commit), whatever the times.
 	recs := verifyChain(t, h)
