@@ -386,15 +386,33 @@ func (s *Store) Head(ctx context.Context) (audit.ChainHead, error) {
 }
 
 // Scan implements auditport.Store. A link whose record was deleted has no
-// row here, so the walk sees its sequence missing.
+// row here, so the walk sees its sequence missing. On PostgreSQL it reads
+// in a transaction of its own that joins by key (see lookUpByKey), so each
+// batch of a walk costs the same however long the chain.
 func (s *Store) Scan(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
-	var rows []recordRow
-	err := s.db.Conn(ctx).Table("audit_chain AS c").Select(columns).Joins("JOIN audit_logs AS l ON l.pos = c.pos").
-		Where("c.sequence > ?", after).Order("c.sequence").Limit(max(limit, 0)).Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("scan audit records: %w", err)
+	scan := func(conn *gorm.DB) ([]audit.Record, error) {
+		var rows []recordRow
+		err := conn.Table("audit_chain AS c").Select(columns).Joins("JOIN audit_logs AS l ON l.pos = c.pos").
+			Where("c.sequence > ?", after).Order("c.sequence").Limit(max(limit, 0)).Find(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("scan audit records: %w", err)
+		}
+		return fromRows(rows), nil
 	}
-	return fromRows(rows), nil
+	if s.db.Dialect() != pgstore.Postgres || s.db.InTx(ctx) {
+		return scan(s.db.Conn(ctx))
+	}
+	var recs []audit.Record
+	err := s.db.Transaction(ctx, func(ctx context.Context) error {
+		conn := s.db.Conn(ctx)
+		if err := s.lookUpByKey(conn); err != nil {
+			return err
+		}
+		var err error
+		recs, err = scan(conn)
+		return err
+	})
+	return recs, err
 }
 
 // List implements auditport.Store. A subject query ("records where the
