@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,7 +57,9 @@ const sessBenchRounds = 10
 // in-process caches; its get baseline still uses Redis). The client is a
 // minimal HTTP/1.1 keep-alive loop over raw connections, so its own work
 // dilutes the ratios as little as possible. Each target reports p50 and
-// p99 latency as the client sees them. b.N requests go to each.
+// p99 latency as the client sees them, and the process's CPU time per
+// request (client included, Redis's own excluded), which a busy machine
+// disturbs less than throughput. b.N requests go to each.
 //
 //	go test -tags integration -run '^$' -bench BenchmarkAuthenticatedRequest -benchtime 50000x ./tests/bench
 func BenchmarkAuthenticatedRequest(b *testing.B) {
@@ -85,6 +88,20 @@ type sessBenchTarget struct {
 	lat   []time.Duration
 	count int
 	spent time.Duration
+	// cpu is the process's CPU time (user and system) while the target
+	// ran: server and client share the process, so it holds the client's
+	// work too, the same for every target, but not Redis's own.
+	cpu time.Duration
+}
+
+// sessBenchCPU returns the CPU time the process has used.
+func sessBenchCPU(b testing.TB) time.Duration {
+	b.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func sessBenchAuthenticated(b *testing.B, kind apitest.Backend) {
@@ -105,7 +122,7 @@ func sessBenchAuthenticated(b *testing.B, kind apitest.Backend) {
 	}
 	for _, t := range targets {
 		sessBenchRun(b, t, min(b.N, 2000)) // warm connections, pools and caches
-		t.lat, t.count, t.spent = nil, 0, 0
+		t.lat, t.count, t.spent, t.cpu = nil, 0, 0, 0
 	}
 	b.ResetTimer()
 	per := max(b.N/sessBenchRounds, 1)
@@ -126,6 +143,13 @@ func sessBenchAuthenticated(b *testing.B, kind apitest.Backend) {
 	b.ReportMetric(me.rate/get.rate, "me/get")
 	b.ReportMetric(me.rate/bare.rate, "me/bare")
 	b.ReportMetric(imm.rate/bare.rate, "immutable/bare")
+	// CPU per request, which a busy machine disturbs less than throughput;
+	// get-cpu/me-cpu is what me/get would be if the process had the cores
+	// to itself.
+	for _, t := range targets {
+		b.ReportMetric(sessBenchMicros(t.cpu/time.Duration(t.count)), t.name+"-cpu-µs/req")
+	}
+	b.ReportMetric(float64(get.cpu)/float64(get.count)/(float64(me.cpu)/float64(me.count)), "get-cpu/me-cpu")
 	for _, t := range []*sessBenchTarget{me, get, bare} {
 		b.ReportMetric(sessBenchMicros(sessBenchPercentile(t.lat, 0.50)), t.name+"-p50-µs")
 		b.ReportMetric(sessBenchMicros(sessBenchPercentile(t.lat, 0.99)), t.name+"-p99-µs")
@@ -238,6 +262,7 @@ func sessBenchRun(b testing.TB, t *sessBenchTarget, n int) {
 		}
 		conns[i] = c
 	}
+	cpu := sessBenchCPU(b)
 	start := time.Now()
 	for _, c := range conns {
 		wg.Add(1)
@@ -262,6 +287,7 @@ func sessBenchRun(b testing.TB, t *sessBenchTarget, n int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	t.cpu += sessBenchCPU(b) - cpu
 	if failure != nil {
 		b.Fatal(failure)
 	}
