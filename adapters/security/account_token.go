@@ -1,13 +1,6 @@
 package security
 
-import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
-
-	"github.com/secuird/authy/domain/identity"
-)
+import "github.com/secuird/authy/domain/identity"
 
 // AccountTokens makes the tokens of mailed account links (email
 // verification, email change, password reset): 32 bytes from crypto/rand in
@@ -18,21 +11,14 @@ type AccountTokens struct{}
 
 // New implements identityport.AccountTokens.
 func (AccountTokens) New() (string, identity.TokenHash, error) {
-	var b [tokenBytes]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", identity.TokenHash{}, fmt.Errorf("read random bytes: %w", err)
+	token, err := randomToken()
+	if err != nil {
+		return "", identity.TokenHash{}, err
 	}
-	token := base64.RawURLEncoding.EncodeToString(b[:])
 	return token, AccountTokens{}.Hash(token), nil
 }
 
 // Hash implements identityport.AccountTokens.
 func (AccountTokens) Hash(token string) identity.TokenHash {
-	sum := sha256.Sum256([]byte(token))
-	h, err := identity.NewTokenHash(sum[:])
-	if err != nil {
-		// A SHA-256 digest always has 32 bytes.
-		panic(err)
-	}
-	return h
+	return digestAs(token, identity.NewTokenHash)
 }

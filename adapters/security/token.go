@@ -20,18 +20,32 @@ type SessionTokens struct{}
 
 // New implements sessionsport.Tokens.
 func (SessionTokens) New() (string, sessions.TokenHash, error) {
-	var b [tokenBytes]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", sessions.TokenHash{}, fmt.Errorf("read random bytes: %w", err)
+	token, err := randomToken()
+	if err != nil {
+		return "", sessions.TokenHash{}, err
 	}
-	token := base64.RawURLEncoding.EncodeToString(b[:])
 	return token, SessionTokens{}.Hash(token), nil
 }
 
 // Hash implements sessionsport.Tokens.
 func (SessionTokens) Hash(token string) sessions.TokenHash {
+	return digestAs(token, sessions.NewTokenHash)
+}
+
+// randomToken returns tokenBytes from crypto/rand in unpadded URL-safe
+// base64 (43 characters): every bearer and link token Authy issues.
+func randomToken() (string, error) {
+	var b [tokenBytes]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("read random bytes: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// digestAs is the SHA-256 of token as the hash type of a context.
+func digestAs[H any](token string, parse func([]byte) (H, error)) H {
 	sum := sha256.Sum256([]byte(token))
-	h, err := sessions.NewTokenHash(sum[:])
+	h, err := parse(sum[:])
 	if err != nil {
 		// A SHA-256 digest always has 32 bytes.
 		panic(err)
