@@ -10,7 +10,11 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/platformport"
 )
+
+// DB is the one implementation of the unit of work every context uses.
+var _ platformport.UnitOfWork = (*DB)(nil)
 
 type txKey struct{ db *DB }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/secuird/authy/domain/oauth"
 	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/platformport"
 )
 
 // ClientKey is the keyset position of a client in its organization's list,
@@ -87,10 +88,5 @@ type SecretHasher interface {
 	Verify(ctx context.Context, plain, hash string) (bool, error)
 }
 
-// UnitOfWork runs fn in one transaction that every store joins through ctx
-// (the change and its audit records commit together), and runs f after
-// the commit (never after a rollback).
-type UnitOfWork interface {
-	Transaction(ctx context.Context, fn func(ctx context.Context) error) error
-	AfterCommit(ctx context.Context, f func(ctx context.Context))
-}
+// UnitOfWork is the shared transaction shape (platformport.UnitOfWork).
+type UnitOfWork = platformport.UnitOfWork
