@@ -123,7 +123,7 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 	svc, err := identityapp.New(identityapp.Deps{
 		Users:        users,
 		Tokens:       users.Tokens(),
-		UoW:          users,
+		UoW:          a.db,
 		LinkTokens:   security.AccountTokens{},
 		Mail:         mail,
 		Hasher:       hasher,

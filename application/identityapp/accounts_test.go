@@ -268,7 +268,7 @@ func TestResendVerification_IsLimitedPerUserAndPerClient(t *testing.T) {
 type countingStore struct {
 	identityport.UserRepository
 	tokens identityport.TokenRepository
-	uow    identityport.UnitOfWork
+	uow    platformport.UnitOfWork
 	mu     sync.Mutex
 	calls  int
 }
@@ -305,9 +305,14 @@ func (c *countingStore) Update(ctx context.Context, id shared.UserID, fn func(*i
 	return c.UserRepository.Update(ctx, id, fn)
 }
 
-func (c *countingStore) Do(ctx context.Context, fn func(context.Context, identityport.TxRepos) error) error {
+func (c *countingStore) Transaction(ctx context.Context, fn func(context.Context) error) error {
 	c.hit()
-	return c.uow.Do(ctx, fn)
+	return c.uow.Transaction(ctx, fn)
+}
+
+func (c *countingStore) AfterCommit(ctx context.Context, f func(context.Context)) {
+	c.hit()
+	c.uow.AfterCommit(ctx, f)
 }
 
 type countingTokens struct {

@@ -51,13 +51,13 @@ func (s *Service) DeleteAccount(ctx context.Context, p sessionsport.Principal, c
 		return fmt.Errorf("delete account: %w", err)
 	}
 	_, guard := s.hooks()
-	err = s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		if guard != nil {
 			if err := guard.BeforeAccountDeletion(ctx, p.UserID); err != nil {
 				return err
 			}
 		}
-		u, err := r.Users.Update(ctx, p.UserID, func(u *identity.User) error {
+		u, err := s.users.Update(ctx, p.UserID, func(u *identity.User) error {
 			// The password was verified against this hash; if another
 			// request changed it meanwhile, that one won.
 			if !u.PasswordHash().Equal(verified) {

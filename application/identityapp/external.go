@@ -58,7 +58,7 @@ func (s *Service) createExternalUser(ctx context.Context, cmd identityport.Exter
 		}
 	}
 	var out identityport.UserSummary
-	err := s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+	err := s.uow.Transaction(ctx, func(ctx context.Context) error {
 		u, err := identity.NewUser(id, email, name, identity.PasswordHash{}, now)
 		if err != nil {
 			return err
@@ -68,7 +68,7 @@ func (s *Service) createExternalUser(ctx context.Context, cmd identityport.Exter
 				return err
 			}
 		}
-		if err := r.Users.Add(ctx, u); err != nil {
+		if err := s.users.Add(ctx, u); err != nil {
 			return err
 		}
 		for _, l := range listeners {
@@ -87,7 +87,7 @@ func (s *Service) createExternalUser(ctx context.Context, cmd identityport.Exter
 			return fmt.Errorf("audit: %w", err)
 		}
 		if !cmd.EmailVerified {
-			if err := s.sendVerification(ctx, r, u, verification, "registration"); err != nil {
+			if err := s.sendVerification(ctx, u, verification, "registration"); err != nil {
 				return err
 			}
 		}

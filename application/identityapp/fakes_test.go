@@ -14,8 +14,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/secuird/authy/adapters/memstore/identitymem"
 	"github.com/secuird/authy/adapters/memstore/platformmem"
+	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/adapters/pgstore/identitypg"
 	"github.com/secuird/authy/application/identityapp"
 	"github.com/secuird/authy/domain/identity"
 	"github.com/secuird/authy/domain/mail"
@@ -25,6 +26,7 @@ import (
 	"github.com/secuird/authy/ports/mailport"
 	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
+	"github.com/secuird/authy/tests/testenv"
 )
 
 // fakeHasher is a cheap, deterministic stand-in for the argon2id adapter
@@ -264,9 +266,13 @@ func (m *fakeMail) token(t *testing.T, addr string, tpl mail.Template) string {
 	return ""
 }
 
+// fixture is the service on the real user and token stores of a throwaway
+// SQLite database (so a unit of work's rollback is the database's), with
+// fakes for the other contexts.
 type fixture struct {
 	svc      *identityapp.Service
-	store    *identitymem.Store
+	db       *pgstore.DB
+	store    *identitypg.Store
 	mail     *fakeMail
 	links    *fakeLinks
 	hasher   *fakeHasher
@@ -283,8 +289,14 @@ var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func newFixture(t *testing.T, mutate ...func(*identityapp.Deps)) *fixture {
 	t.Helper()
+	return newFixtureOn(t, testenv.SQLite(t), mutate...)
+}
+
+// newFixtureOn is newFixture on db, which other stores of a test share.
+func newFixtureOn(t *testing.T, db *pgstore.DB, mutate ...func(*identityapp.Deps)) *fixture {
+	t.Helper()
 	f := &fixture{
-		store: identitymem.New(), hasher: &fakeHasher{}, audit: &fakeAudit{}, meter: &fakeMeter{}, now: t0,
+		db: db, store: identitypg.New(db), hasher: &fakeHasher{}, audit: &fakeAudit{}, meter: &fakeMeter{}, now: t0,
 		links: &fakeLinks{},
 	}
 	f.mail = &fakeMail{}
@@ -294,7 +306,7 @@ func newFixture(t *testing.T, mutate ...func(*identityapp.Deps)) *fixture {
 	f.known = platformmem.NewRecentSet(clock)
 	f.refusals = platformmem.NewTally(clock)
 	d := identityapp.Deps{
-		Users: f.store, Tokens: f.store.Tokens(), UoW: f.store, LinkTokens: f.links, Mail: f.mail, Hasher: f.hasher, Policy: fakePolicy{}, Sessions: f.sessions,
+		Users: f.store, Tokens: f.store.Tokens(), UoW: db, LinkTokens: f.links, Mail: f.mail, Hasher: f.hasher, Policy: fakePolicy{}, Sessions: f.sessions,
 		Audit: f.audit, Limiter: f.limiter, KnownClients: f.known, Refusals: f.refusals, Meter: f.meter, Clock: clock,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

@@ -510,8 +510,7 @@ func (r *raceUsers) Get(ctx context.Context, id shared.UserID) (*identity.User, 
 func TestChangePassword_ConcurrentChangeWithTheSameCurrentPasswordLoses(t *testing.T) {
 	f := newFixture(t)
 	races := &raceUsers{UserRepository: f.store}
-	f2 := newFixture(t, func(d *identityapp.Deps) { d.Users = races; d.UoW = f.store })
-	f2.store = f.store
+	f2 := newFixtureOn(t, f.db, func(d *identityapp.Deps) { d.Users = races })
 	f2.register(t, "bob@acme-corp.com", "UserPass123!")
 	res := f2.login(t, "bob@acme-corp.com", "UserPass123!")
 	races.between = func() {

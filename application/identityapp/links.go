@@ -58,13 +58,13 @@ func (s *Service) newLink(user shared.UserID, purpose identity.TokenPurpose, to 
 }
 
 // store saves l in place of every unused token of its user and purpose
-// (the newest link is the only one that works), inside r's unit of work.
-func (s *Service) store(ctx context.Context, r identityport.TxRepos, l link) error {
+// (the newest link is the only one that works), inside the unit of work carried by ctx.
+func (s *Service) store(ctx context.Context, l link) error {
 	t := l.token
-	if _, err := r.Tokens.Retire(ctx, t.User(), t.CreatedAt(), t.Purpose()); err != nil {
+	if _, err := s.tokens.Retire(ctx, t.User(), t.CreatedAt(), t.Purpose()); err != nil {
 		return fmt.Errorf("retire earlier links: %w", err)
 	}
-	if err := r.Tokens.Add(ctx, t); err != nil {
+	if err := s.tokens.Add(ctx, t); err != nil {
 		return fmt.Errorf("store link token: %w", err)
 	}
 	return nil

@@ -114,11 +114,11 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 	}
 
 	var res identityport.LoginResult
-	err = s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		// Locking the user serialises this login with a concurrent password
 		// change or deletion: either that change sees the new session and
 		// revokes it, or this login sees the new hash and fails.
-		cur, err := r.Users.Update(ctx, u.ID(), func(x *identity.User) error {
+		cur, err := s.users.Update(ctx, u.ID(), func(x *identity.User) error {
 			if !x.PasswordHash().Equal(verified) {
 				return identity.ErrInvalidCredentials
 			}

@@ -16,9 +16,9 @@ var _ identityport.Operator = (*Service)(nil)
 // verification by link, with "by": "operator" in the details, and retires
 // the account's verification links.
 func (s *Service) MarkEmailVerified(ctx context.Context, user shared.UserID) error {
-	err := s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+	err := s.uow.Transaction(ctx, func(ctx context.Context) error {
 		now := s.now()
-		u, err := r.Users.Update(ctx, user, func(u *identity.User) error { return u.VerifyEmail(u.Email(), now) })
+		u, err := s.users.Update(ctx, user, func(u *identity.User) error { return u.VerifyEmail(u.Email(), now) })
 		if err != nil {
 			return err
 		}
@@ -26,7 +26,7 @@ func (s *Service) MarkEmailVerified(ctx context.Context, user shared.UserID) err
 		if len(ev) == 0 {
 			return nil
 		}
-		if _, err := r.Tokens.Retire(ctx, user, now, identity.PurposeVerifyEmail); err != nil {
+		if _, err := s.tokens.Retire(ctx, user, now, identity.PurposeVerifyEmail); err != nil {
 			return fmt.Errorf("retire links: %w", err)
 		}
 		records := auditEvents(ev, map[string]any{"by": "operator"})

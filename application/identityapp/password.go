@@ -84,8 +84,8 @@ func (s *Service) ChangePassword(ctx context.Context, p sessionsport.Principal, 
 		return identityport.PasswordChanged{}, fmt.Errorf("change password: %w", err)
 	}
 	var out identityport.PasswordChanged
-	err = s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		u, err := r.Users.Update(ctx, p.UserID, func(u *identity.User) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
+		u, err := s.users.Update(ctx, p.UserID, func(u *identity.User) error {
 			// The current password was verified against this hash; if
 			// another request changed it meanwhile, that one won.
 			if !u.PasswordHash().Equal(verified) {
@@ -97,7 +97,7 @@ func (s *Service) ChangePassword(ctx context.Context, p sessionsport.Principal, 
 			return err
 		}
 		// A reset link mailed earlier would undo the change.
-		if _, err := r.Tokens.Retire(ctx, p.UserID, s.now(), identity.PurposeResetPassword); err != nil {
+		if _, err := s.tokens.Retire(ctx, p.UserID, s.now(), identity.PurposeResetPassword); err != nil {
 			return fmt.Errorf("retire reset links: %w", err)
 		}
 		n, err := s.sessions.RevokeAllOf(ctx, p.UserID, p.SessionID, revokeReasonPasswordChanged)

@@ -81,8 +81,8 @@ func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, c
 		}
 	}
 	var out identityport.ProfileUpdated
-	err := s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		u, err := r.Users.Update(ctx, p.UserID, func(u *identity.User) error {
+	err := s.uow.Transaction(ctx, func(ctx context.Context) error {
+		u, err := s.users.Update(ctx, p.UserID, func(u *identity.User) error {
 			_, err := u.UpdateProfile(change, s.now())
 			return err
 		})
@@ -96,7 +96,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, c
 		}
 		out = identityport.ProfileUpdated{User: view(u)}
 		if pending != nil {
-			if err := s.requestEmailChange(ctx, r, u, *pending); err != nil {
+			if err := s.requestEmailChange(ctx, u, *pending); err != nil {
 				return err
 			}
 			out.PendingEmail, out.PendingExpiresAt = pending.token.Email().String(), pending.token.ExpiresAt()
@@ -110,9 +110,9 @@ func (s *Service) UpdateProfile(ctx context.Context, p sessionsport.Principal, c
 }
 
 // requestEmailChange stores l (a confirmation link for the new address),
-// mails it there and tells the current address, inside r's unit of work.
-func (s *Service) requestEmailChange(ctx context.Context, r identityport.TxRepos, u *identity.User, l link) error {
-	if err := s.store(ctx, r, l); err != nil {
+// mails it there and tells the current address, inside the unit of work carried by ctx.
+func (s *Service) requestEmailChange(ctx context.Context, u *identity.User, l link) error {
+	if err := s.store(ctx, l); err != nil {
 		return err
 	}
 	t := l.token

@@ -142,7 +142,7 @@ type cachedPair struct {
 
 func newCachedPair(t *testing.T, profiles identityport.ProfileCache) *cachedPair {
 	t.Helper()
-	db := testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t), MaxOpenConns: 4})
+	db := testenv.SQLite(t)
 	c := &cachedPair{db: db, store: identitypg.New(db), reads: &userReads{}, cache: &watchedCache{ProfileCache: profiles, db: db}}
 	if err := db.Gorm().Callback().Query().After("*").Register("test:count_user_reads", func(tx *gorm.DB) {
 		if tx.Statement.Table == "users" {
@@ -159,10 +159,10 @@ func newCachedPair(t *testing.T, profiles identityport.ProfileCache) *cachedPair
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.Users, d.Tokens, d.UoW = cached, cached.Tokens(), cached
+		d.Users, d.Tokens = cached, cached.Tokens()
 	}
 	var deps identityapp.Deps
-	c.fixture = newFixture(t, instance, func(d *identityapp.Deps) { deps = *d })
+	c.fixture = newFixtureOn(t, db, instance, func(d *identityapp.Deps) { deps = *d })
 	instance(&deps)
 	second, err := identityapp.New(deps)
 	if err != nil {

@@ -71,12 +71,12 @@ func (s *Service) register(ctx context.Context, cmd identityport.RegisterCommand
 		return identityport.UserView{}, fmt.Errorf("register: %w", err)
 	}
 	var out identityport.UserView
-	err = s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		u, err := identity.NewUser(id, email, name, hash, now)
 		if err != nil {
 			return err
 		}
-		if err := r.Users.Add(ctx, u); err != nil {
+		if err := s.users.Add(ctx, u); err != nil {
 			return err
 		}
 		for _, l := range listeners {
@@ -88,7 +88,7 @@ func (s *Service) register(ctx context.Context, cmd identityport.RegisterCommand
 			return fmt.Errorf("audit: %w", err)
 		}
 		// The verification mail commits with the account or not at all.
-		if err := s.sendVerification(ctx, r, u, verification, "registration"); err != nil {
+		if err := s.sendVerification(ctx, u, verification, "registration"); err != nil {
 			return err
 		}
 		out = view(u)

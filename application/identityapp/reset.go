@@ -154,8 +154,8 @@ func (s *Service) sendReset(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	return s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		if err := s.store(ctx, r, l); err != nil {
+	return s.uow.Transaction(ctx, func(ctx context.Context) error {
+		if err := s.store(ctx, l); err != nil {
 			return err
 		}
 		t := l.token
@@ -225,13 +225,13 @@ func (s *Service) ResetPassword(ctx context.Context, cmd identityport.ResetPassw
 		return identityport.PasswordReset{}, fmt.Errorf("reset password: %w", err)
 	}
 	var out identityport.PasswordReset
-	err = s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		now := s.now()
-		t, err := r.Tokens.Use(ctx, h, func(x *identity.Token) error { return x.Use(identity.PurposeResetPassword, now) })
+		t, err := s.tokens.Use(ctx, h, func(x *identity.Token) error { return x.Use(identity.PurposeResetPassword, now) })
 		if err != nil {
 			return err
 		}
-		u, err := r.Users.Update(ctx, t.User(), func(u *identity.User) error {
+		u, err := s.users.Update(ctx, t.User(), func(u *identity.User) error {
 			return u.ResetPassword(hash, t.Email(), now)
 		})
 		if errors.Is(err, identity.ErrUserNotFound) {
@@ -240,7 +240,7 @@ func (s *Service) ResetPassword(ctx context.Context, cmd identityport.ResetPassw
 		if err != nil {
 			return err
 		}
-		if _, err := r.Tokens.Retire(ctx, u.ID(), now, identity.PurposeResetPassword); err != nil {
+		if _, err := s.tokens.Retire(ctx, u.ID(), now, identity.PurposeResetPassword); err != nil {
 			return fmt.Errorf("retire links: %w", err)
 		}
 		n, err := s.sessions.RevokeAllOf(ctx, u.ID(), uuid.Nil, revokeReasonPasswordReset)

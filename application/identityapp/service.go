@@ -111,7 +111,7 @@ const knownClientsKept = 16
 type Deps struct {
 	Users  identityport.UserRepository
 	Tokens identityport.TokenRepository
-	UoW    identityport.UnitOfWork
+	UoW    platformport.UnitOfWork
 	// LinkTokens makes the secrets of mailed links.
 	LinkTokens identityport.AccountTokens
 	// Mail enqueues mail inside the unit of work of the change it is about.
@@ -145,7 +145,7 @@ type Deps struct {
 type Service struct {
 	users    identityport.UserRepository
 	tokens   identityport.TokenRepository
-	uow      identityport.UnitOfWork
+	uow      platformport.UnitOfWork
 	links    identityport.AccountTokens
 	mail     mailport.Enqueuer
 	hasher   identityport.PasswordHasher

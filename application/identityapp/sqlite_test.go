@@ -8,10 +8,11 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/adapters/pgstore/auditpg"
 	"github.com/secuird/authy/adapters/pgstore/identitypg"
 	"github.com/secuird/authy/adapters/pgstore/mailpg"
 	"github.com/secuird/authy/adapters/security"
+	"github.com/secuird/authy/application/auditapp"
 	"github.com/secuird/authy/application/identityapp"
 	"github.com/secuird/authy/application/mailapp"
 	"github.com/secuird/authy/domain/identity"
@@ -53,18 +54,18 @@ func (a *failingAudit) Record(ctx context.Context, events ...auditport.Event) er
 
 func newSQLiteAccounts(t *testing.T) *sqliteAccounts {
 	t.Helper()
-	db := testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t), MaxOpenConns: 4})
+	db := testenv.SQLite(t)
 	kr, err := security.NewKeyring("encryption", "an encryption key of at least thirty-two bytes")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &sqliteAccounts{users: identitypg.New(db), outbox: mailpg.New(db), failOn: &failingAudit{}}
-	s.fixture = newFixture(t, func(d *identityapp.Deps) {
+	s.fixture = newFixtureOn(t, db, func(d *identityapp.Deps) {
 		mail, err := mailapp.NewService(mailapp.Deps{Outbox: s.outbox, Sealer: kr, AfterCommit: db, Clock: d.Clock})
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.Users, d.Tokens, d.UoW, d.Mail, d.Audit = s.users, s.users.Tokens(), s.users, mail, s.failOn
+		d.Users, d.Tokens, d.Mail, d.Audit = s.users, s.users.Tokens(), mail, s.failOn
 	})
 	return s
 }
@@ -183,4 +184,34 @@ func (s *sqliteAccounts) mailToken(t *testing.T, user shared.UserID) string {
 		t.Fatal(err)
 	}
 	return secret
+}
+
+func TestRegister_OnSQLiteAMailThatCannotBeQueuedTakesTheAccountAndItsAuditRecordBack(t *testing.T) {
+	db := testenv.SQLite(t)
+	f := newFixtureOn(t, db, func(d *identityapp.Deps) {
+		d.Audit = auditapp.NewRecorder(auditpg.New(db), db, d.Clock, nil)
+	})
+	f.register(t, "ada@example.com", "UserPass123!")
+	records := func() int64 {
+		t.Helper()
+		var n int64
+		if err := db.Gorm().Raw(`SELECT count(*) FROM audit_logs`).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := records()
+	if before == 0 {
+		t.Fatal("the registration that committed must have written its audit records")
+	}
+	f.mail.fail = errors.New("mail outbox refused")
+	if _, err := f.svc.Register(ctxFrom("192.0.2.10"), identityport.RegisterCommand{Email: "bob@example.com", Password: "UserPass123!", Name: "Bob"}); err == nil {
+		t.Fatal("a verification mail that cannot be queued must fail the registration")
+	}
+	if _, err := f.store.FindByEmail(context.Background(), mustEmail(t, "bob@example.com")); !errors.Is(err, identity.ErrUserNotFound) {
+		t.Fatalf("the account must roll back with its mail: %v", err)
+	}
+	if n := records(); n != before {
+		t.Fatalf("%d audit records, want %d: user.registered must roll back with the account", n, before)
+	}
 }

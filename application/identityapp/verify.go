@@ -30,10 +30,10 @@ const (
 const revokeReasonEmailChanged = "email_changed"
 
 // sendVerification stores l, a verification link for u's current address,
-// and enqueues its mail, inside r's unit of work; reason ("registration",
+// and enqueues its mail, inside the unit of work carried by ctx; reason ("registration",
 // "resend") goes into the audit record.
-func (s *Service) sendVerification(ctx context.Context, r identityport.TxRepos, u *identity.User, l link, reason string) error {
-	if err := s.store(ctx, r, l); err != nil {
+func (s *Service) sendVerification(ctx context.Context, u *identity.User, l link, reason string) error {
+	if err := s.store(ctx, l); err != nil {
 		return err
 	}
 	t := l.token
@@ -75,11 +75,11 @@ func (s *Service) ResendVerification(ctx context.Context, p sessionsport.Princip
 	if err != nil {
 		return identityport.VerificationSent{}, fmt.Errorf("resend verification: %w", err)
 	}
-	err = s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		// Read again under the lock: a verification or an email change
 		// confirmed meanwhile (which verifies the new address) must not be
 		// followed by a link to the old one.
-		cur, err := r.Users.Update(ctx, p.UserID, func(x *identity.User) error {
+		cur, err := s.users.Update(ctx, p.UserID, func(x *identity.User) error {
 			if x.EmailVerified() || !x.Email().Equal(u.Email()) {
 				return errEmailAlreadyVerified
 			}
@@ -88,7 +88,7 @@ func (s *Service) ResendVerification(ctx context.Context, p sessionsport.Princip
 		if err != nil {
 			return err
 		}
-		return s.sendVerification(ctx, r, cur, l, "resend")
+		return s.sendVerification(ctx, cur, l, "resend")
 	})
 	if err != nil {
 		return identityport.VerificationSent{}, fmt.Errorf("resend verification: %w", err)
@@ -139,12 +139,12 @@ func (s *Service) VerifyEmail(ctx context.Context, cmd identityport.VerifyEmailC
 		}
 	}
 	var out identityport.EmailConfirmed
-	err = s.uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		t, err := r.Tokens.Use(ctx, h, func(x *identity.Token) error { return x.Use(purpose, now) })
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
+		t, err := s.tokens.Use(ctx, h, func(x *identity.Token) error { return x.Use(purpose, now) })
 		if err != nil {
 			return err
 		}
-		u, err := r.Users.Update(ctx, t.User(), func(u *identity.User) error {
+		u, err := s.users.Update(ctx, t.User(), func(u *identity.User) error {
 			if purpose == identity.PurposeChangeEmail {
 				return u.ChangeEmail(t.Email(), now)
 			}
@@ -160,7 +160,7 @@ func (s *Service) VerifyEmail(ctx context.Context, cmd identityport.VerifyEmailC
 		out = identityport.EmailConfirmed{UserID: u.ID(), Email: u.Email().String()}
 		extra := map[string]any{}
 		if purpose == identity.PurposeChangeEmail {
-			if _, err := r.Tokens.Retire(ctx, u.ID(), now,
+			if _, err := s.tokens.Retire(ctx, u.ID(), now,
 				identity.PurposeVerifyEmail, identity.PurposeChangeEmail, identity.PurposeResetPassword); err != nil {
 				return fmt.Errorf("retire links: %w", err)
 			}
@@ -170,7 +170,7 @@ func (s *Service) VerifyEmail(ctx context.Context, cmd identityport.VerifyEmailC
 			}
 			out.Changed, out.SessionsRevoked = true, n
 			extra["sessions_revoked"] = n
-		} else if _, err := r.Tokens.Retire(ctx, u.ID(), now, identity.PurposeVerifyEmail); err != nil {
+		} else if _, err := s.tokens.Retire(ctx, u.ID(), now, identity.PurposeVerifyEmail); err != nil {
 			return fmt.Errorf("retire links: %w", err)
 		}
 		if ev := auditEvents(u.PullEvents(), extra); len(ev) > 0 {

@@ -79,21 +79,6 @@ type AccountTokens interface {
 	Hash(token string) identity.TokenHash
 }
 
-// TxRepos is what a use case may change inside one unit of work.
-type TxRepos struct {
-	Users  UserRepository
-	Tokens TokenRepository
-}
-
-// UnitOfWork runs fn in one transaction carried by the ctx fn receives, so
-// the repositories in TxRepos and every other port that joins through ctx
-// (audit records, sessions revoked, the deletion guard) commit or
-// roll back together. An error from fn rolls everything back; a ctx that
-// already carries a transaction is joined.
-type UnitOfWork interface {
-	Do(ctx context.Context, fn func(ctx context.Context, r TxRepos) error) error
-}
-
 // PasswordHasher hashes and verifies passwords.
 //
 // Hash and Verify bound how many hashes run at once (each holds its whole

@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"context"
+	"os"
+	"sync"
 	"testing"
 
 	"github.com/secuird/authy/adapters/pgstore"
@@ -31,8 +33,62 @@ func Databases() []Database {
 	}
 }
 
+// SQLite returns a fresh SQLite database in the test's temporary directory,
+// migrated and closed when the test ends: the real stores of every context
+// on one file, so what a unit of work commits or rolls back across contexts
+// is what a test reads back. The first call of a test binary migrates a
+// template; every call copies it (a file copy instead of the migrations).
+func SQLite(t testing.TB) *pgstore.DB {
+	t.Helper()
+	sqliteTemplate.once.Do(func() { sqliteTemplate.data, sqliteTemplate.err = migratedSQLiteFile(t) })
+	if sqliteTemplate.err != nil {
+		t.Fatalf("migrate the SQLite template: %v", sqliteTemplate.err)
+	}
+	path := SQLiteURL(t)
+	if err := os.WriteFile(path, sqliteTemplate.data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := pgstore.Open(pgstore.Options{SQLitePath: path, MaxOpenConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+var sqliteTemplate struct {
+	once sync.Once
+	data []byte
+	err  error
+}
+
+// migratedSQLiteFile migrates a SQLite file and returns its bytes, the WAL
+// checkpointed into it.
+func migratedSQLiteFile(t testing.TB) ([]byte, error) {
+	path := SQLiteURL(t)
+	db, err := pgstore.Open(pgstore.Options{SQLitePath: path, MaxOpenConns: 1})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = db.Close() }()
+	m, err := pgstore.NewMigrator(db, migrations.FS)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.Up(context.Background()); err != nil {
+		return nil, err
+	}
+	if err := db.Gorm().Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+		return nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
 // Migrated opens a database and applies every migration.
-func Migrated(t *testing.T, o pgstore.Options) *pgstore.DB {
+func Migrated(t testing.TB, o pgstore.Options) *pgstore.DB {
 	t.Helper()
 	db, err := pgstore.Open(o)
 	if err != nil {

@@ -14,14 +14,14 @@ import (
 )
 
 // CachedStore is Store with the users' profile views kept in an
-// identityport.ProfileCache: a decorator implementing the same ports
-// (identityport.UserRepository and UnitOfWork), so the use cases neither
+// identityport.ProfileCache: a decorator implementing the same port
+// (identityport.UserRepository), so the use cases neither
 // know nor care that Profile is cached.
 //
 //   - Profile reads the cache first. A miss reads the database and fills
 //     the cache, unless a change holds the user (see below). Inside a unit
 //     of work it reads the database, so a use case sees its own changes.
-//   - Every Update through it (directly or as TxRepos.Users of Do) that
+//   - Every Update through it (alone or inside a unit of work) that
 //     changes what Profile shows (or deletes the user) invalidates the
 //     user's view once the transaction has committed, through the
 //     database's after-commit hooks: no cache call is made while the
@@ -48,10 +48,7 @@ type CachedStore struct {
 	suspectUntil atomic.Int64
 }
 
-var (
-	_ identityport.UserRepository = (*CachedStore)(nil)
-	_ identityport.UnitOfWork     = (*CachedStore)(nil)
-)
+var _ identityport.UserRepository = (*CachedStore)(nil)
 
 // NewCached decorates s with cache. clock and log are required.
 func NewCached(s *Store, cache identityport.ProfileCache, clock platformport.Clock, log *slog.Logger) (*CachedStore, error) {
@@ -66,15 +63,6 @@ func NewCached(s *Store, cache identityport.ProfileCache, clock platformport.Clo
 
 // Tokens returns the token repository on the same database.
 func (c *CachedStore) Tokens() *TokenStore { return c.store.Tokens() }
-
-// Do implements identityport.UnitOfWork: the closure's TxRepos.Users is c,
-// so its changes invalidate the views they change.
-func (c *CachedStore) Do(ctx context.Context, fn func(ctx context.Context, r identityport.TxRepos) error) error {
-	return c.store.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		r.Users = c
-		return fn(ctx, r)
-	})
-}
 
 // Add implements identityport.UserRepository.
 func (c *CachedStore) Add(ctx context.Context, u *identity.User) error { return c.store.Add(ctx, u) }

@@ -5,8 +5,6 @@ package identitypg_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -27,8 +25,6 @@ import (
 	"github.com/secuird/authy/tests/testenv"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
 func cached(t *testing.T, db *pgstore.DB, cache identityport.ProfileCache, clock platformport.Clock) *identitypg.CachedStore {
 	t.Helper()
 	c, err := identitypg.NewCached(identitypg.New(db), cache, clock, quiet)
@@ -36,14 +32,6 @@ func cached(t *testing.T, db *pgstore.DB, cache identityport.ProfileCache, clock
 		t.Fatal(err)
 	}
 	return c
-}
-
-func TestCachedStore_KeepsTheUserRepositoryContractOnSQLiteWithTheInProcessCache(t *testing.T) {
-	identityporttest.RunUserRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.UnitOfWork) {
-		db := testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)})
-		c := cached(t, db, identitymem.NewProfileCache(time.Minute), platformport.SystemClock)
-		return c, c
-	})
 }
 
 func TestCachedStore_KeepsTheUserRepositoryContractOnPostgresWithRedis(t *testing.T) {
@@ -54,9 +42,9 @@ func TestCachedStore_KeepsTheUserRepositoryContractOnPostgresWithRedis(t *testin
 	}
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { _ = rdb.Close() })
-	identityporttest.RunUserRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.UnitOfWork) {
+	identityporttest.RunUserRepository(t, func(t *testing.T) (identityport.UserRepository, platformport.UnitOfWork) {
 		c := cached(t, db, identityredis.NewProfileCache(rdb, testenv.RedisPrefix(t), time.Minute), platformport.SystemClock)
-		return c, c
+		return c, db
 	})
 }
 
@@ -137,21 +125,21 @@ func TestCachedStore_InvalidatesOnlyOnceTheChangeHasCommitted(t *testing.T) {
 			if _, err := c.Update(ctx, u.ID(), rename("Second", at)); err != nil {
 				t.Fatal(err)
 			}
-			err := c.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-				_, err := r.Users.Update(ctx, u.ID(), rename("Third", at.Add(time.Second)))
+			err := db.Transaction(ctx, func(ctx context.Context) error {
+				_, err := c.Update(ctx, u.ID(), rename("Third", at.Add(time.Second)))
 				return err
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = c.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-				if _, err := r.Users.Update(ctx, u.ID(), rename("Rolled Back", at.Add(2*time.Second))); err != nil {
+			err = db.Transaction(ctx, func(ctx context.Context) error {
+				if _, err := c.Update(ctx, u.ID(), rename("Rolled Back", at.Add(2*time.Second))); err != nil {
 					return err
 				}
 				return errors.New("closure failed")
 			})
 			if err == nil {
-				t.Fatal("the failing closure must fail Do")
+				t.Fatal("the failing closure must fail the transaction")
 			}
 			if got := p.calls(); len(got) != 2 || got[0] != "Second" || got[1] != "Third" {
 				t.Fatalf("invalidations saw %q; want one after each commit, seeing the committed name, none for the rollback", got)
@@ -256,11 +244,11 @@ func TestCachedStore_InsideAUnitOfWorkProfileReadsTheUnitsOwnChange(t *testing.T
 	if _, err := c.Profile(ctx, u.ID()); err != nil { // cached
 		t.Fatal(err)
 	}
-	err := c.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		if _, err := r.Users.Update(ctx, u.ID(), rename("Inside", time.Now().UTC())); err != nil {
+	err := db.Transaction(ctx, func(ctx context.Context) error {
+		if _, err := c.Update(ctx, u.ID(), rename("Inside", time.Now().UTC())); err != nil {
 			return err
 		}
-		v, err := r.Users.Profile(ctx, u.ID())
+		v, err := c.Profile(ctx, u.ID())
 		if err != nil {
 			return err
 		}

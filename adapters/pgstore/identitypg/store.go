@@ -1,5 +1,5 @@
 // Package identitypg is the GORM adapter of identityport's user and token
-// repositories and unit of work, on PostgreSQL and on the embedded SQLite
+// repositories, on PostgreSQL and on the embedded SQLite
 // file alike (migrations/*/00001_create_users.sql, 00013_account_tokens.sql).
 // Every query goes through
 // pgstore.DB.Conn(ctx), so the repository joins the unit of work its caller
@@ -116,30 +116,20 @@ func (r userRow) same(o userRow) bool {
 		r.CreatedAt.Equal(o.CreatedAt) && r.UpdatedAt.Equal(o.UpdatedAt) && sameTime(r.DeletedAt, o.DeletedAt)
 }
 
-// Store is the GORM user repository and the identity unit of work; Tokens
-// returns its token repository.
+// Store is the GORM user repository; Tokens returns its token repository.
+// Both join the unit of work (pgstore.DB.Transaction) carried by ctx.
 type Store struct {
 	db     *pgstore.DB
 	tokens *TokenStore
 }
 
-var (
-	_ identityport.UserRepository = (*Store)(nil)
-	_ identityport.UnitOfWork     = (*Store)(nil)
-)
+var _ identityport.UserRepository = (*Store)(nil)
 
 // New returns a store on db.
 func New(db *pgstore.DB) *Store { return &Store{db: db, tokens: &TokenStore{db: db}} }
 
 // Tokens returns the token repository on the same database.
 func (s *Store) Tokens() *TokenStore { return s.tokens }
-
-// Do implements identityport.UnitOfWork.
-func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, r identityport.TxRepos) error) error {
-	return s.db.Transaction(ctx, func(ctx context.Context) error {
-		return fn(ctx, identityport.TxRepos{Users: s, Tokens: s.tokens})
-	})
-}
 
 func translate(err error) error {
 	switch {

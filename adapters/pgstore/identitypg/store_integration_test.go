@@ -13,30 +13,17 @@ import (
 	"github.com/secuird/authy/migrations"
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/identityport/identityporttest"
+	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/tests/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
-func TestStore_KeepsTheUserRepositoryContractOnSQLite(t *testing.T) {
-	identityporttest.RunUserRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.UnitOfWork) {
-		s := identitypg.New(testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
-		return s, s
-	})
-}
-
-func TestTokenStore_KeepsTheTokenRepositoryContractOnSQLite(t *testing.T) {
-	identityporttest.RunTokenRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.TokenRepository, identityport.UnitOfWork) {
-		s := identitypg.New(testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
-		return s, s.Tokens(), s
-	})
-}
-
 func TestTokenStore_KeepsTheTokenRepositoryContractOnPostgres(t *testing.T) {
 	db := testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
-	identityporttest.RunTokenRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.TokenRepository, identityport.UnitOfWork) {
+	identityporttest.RunTokenRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.TokenRepository, platformport.UnitOfWork) {
 		s := identitypg.New(db)
-		return s, s.Tokens(), s
+		return s, s.Tokens(), db
 	})
 }
 
@@ -47,7 +34,7 @@ func TestStore_KeepsTheUserRepositoryContractOnPostgres(t *testing.T) {
 		once sync.Once
 		db   *pgstore.DB
 	)
-	identityporttest.RunUserRepository(t, func(t *testing.T) (identityport.UserRepository, identityport.UnitOfWork) {
+	identityporttest.RunUserRepository(t, func(t *testing.T) (identityport.UserRepository, platformport.UnitOfWork) {
 		once.Do(func() {
 			url := testenv.PostgresURL(t)
 			var err error
@@ -63,8 +50,7 @@ func TestStore_KeepsTheUserRepositoryContractOnPostgres(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		s := identitypg.New(db)
-		return s, s
+		return identitypg.New(db), db
 	})
 	if db != nil {
 		_ = db.Close()

@@ -14,11 +14,12 @@ import (
 	"github.com/secuird/authy/domain/identity"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/platformport"
 )
 
 // TokenFactory returns a fresh store: its user repository (every token
 // belongs to a stored user), its token repository and its unit of work.
-type TokenFactory func(t *testing.T) (identityport.UserRepository, identityport.TokenRepository, identityport.UnitOfWork)
+type TokenFactory func(t *testing.T) (identityport.UserRepository, identityport.TokenRepository, platformport.UnitOfWork)
 
 // RunTokenRepository runs the token repository's contract against stores
 // made by newStore.
@@ -223,15 +224,15 @@ func testTokenRetire(t *testing.T, newStore TokenFactory) {
 }
 
 func testTokenUnitOfWork(t *testing.T, newStore TokenFactory) {
-	_, tokens, uow := newStore(t)
+	users, tokens, uow := newStore(t)
 	ctx := context.Background()
 	u := newUser(t, unique("tokuow"), "Rolled Back")
 	tk := newToken(t, u, identity.PurposeVerifyEmail, u.Email(), uuid.Nil)
-	err := uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		if err := r.Users.Add(ctx, u); err != nil {
+	err := uow.Transaction(ctx, func(ctx context.Context) error {
+		if err := users.Add(ctx, u); err != nil {
 			return err
 		}
-		if err := r.Tokens.Add(ctx, tk); err != nil {
+		if err := tokens.Add(ctx, tk); err != nil {
 			return err
 		}
 		return errStop
@@ -245,11 +246,11 @@ func testTokenUnitOfWork(t *testing.T, newStore TokenFactory) {
 
 	u2 := newUser(t, unique("tokuow2"), "Committed")
 	tk2 := newToken(t, u2, identity.PurposeVerifyEmail, u2.Email(), uuid.Nil)
-	if err := uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		if err := r.Users.Add(ctx, u2); err != nil {
+	if err := uow.Transaction(ctx, func(ctx context.Context) error {
+		if err := users.Add(ctx, u2); err != nil {
 			return err
 		}
-		return r.Tokens.Add(ctx, tk2)
+		return tokens.Add(ctx, tk2)
 	}); err != nil {
 		t.Fatal(err)
 	}

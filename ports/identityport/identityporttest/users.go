@@ -1,6 +1,6 @@
 // Package identityporttest is the executable contract of identityport's
-// out.go: every UserRepository/UnitOfWork pair (memstore in unit tests,
-// GORM on SQLite and PostgreSQL in the integration run) must pass
+// out.go: every UserRepository with the unit of work it joins (GORM on
+// SQLite in unit tests, on PostgreSQL in the integration run) must pass
 // RunUserRepository, every TokenRepository RunTokenRepository, every
 // ProfileCache RunProfileCache. It also holds Directory, a fake of the
 // identity directory for other contexts' tests. It imports only the testing
@@ -22,10 +22,11 @@ import (
 	"github.com/secuird/authy/domain/identity"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/platformport"
 )
 
 // Factory returns a fresh, empty store: its repository and unit of work.
-type Factory func(t *testing.T) (identityport.UserRepository, identityport.UnitOfWork)
+type Factory func(t *testing.T) (identityport.UserRepository, platformport.UnitOfWork)
 
 var (
 	t0      = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -262,18 +263,18 @@ func testUnitOfWorkRollback(t *testing.T, newStore Factory) {
 	add(t, repo, existing)
 	fresh := newUser(t, unique("fresh"), "Fresh")
 	name, _ := identity.ParseName("Renamed")
-	err := uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		if err := r.Users.Add(ctx, fresh); err != nil {
+	err := uow.Transaction(ctx, func(ctx context.Context) error {
+		if err := repo.Add(ctx, fresh); err != nil {
 			return err
 		}
-		if _, err := r.Users.Update(ctx, existing.ID(), func(x *identity.User) error {
+		if _, err := repo.Update(ctx, existing.ID(), func(x *identity.User) error {
 			_, err := x.UpdateProfile(identity.ProfileChange{Name: &name}, t0.Add(time.Minute))
 			return err
 		}); err != nil {
 			return err
 		}
 		// Reads inside the unit of work see its own writes.
-		if _, err := r.Users.Get(ctx, fresh.ID()); err != nil {
+		if _, err := repo.Get(ctx, fresh.ID()); err != nil {
 			return fmt.Errorf("read own write: %w", err)
 		}
 		return errStop
@@ -296,13 +297,13 @@ func testUnitOfWorkCommit(t *testing.T, newStore Factory) {
 	ctx := context.Background()
 	a := newUser(t, unique("c1"), "One")
 	b := newUser(t, unique("c2"), "Two")
-	err := uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		if err := r.Users.Add(ctx, a); err != nil {
+	err := uow.Transaction(ctx, func(ctx context.Context) error {
+		if err := repo.Add(ctx, a); err != nil {
 			return err
 		}
 		// A nested unit of work joins the outer one.
-		return uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-			return r.Users.Add(ctx, b)
+		return uow.Transaction(ctx, func(ctx context.Context) error {
+			return repo.Add(ctx, b)
 		})
 	})
 	if err != nil {
@@ -421,7 +422,7 @@ func testConcurrentUpdate(t *testing.T, newStore Factory) {
 }
 
 func testConcurrentAdd(t *testing.T, newStore Factory) {
-	_, uow := newStore(t)
+	repo, uow := newStore(t)
 	ctx := context.Background()
 	addr := unique("twin")
 	const n = 8
@@ -439,8 +440,8 @@ func testConcurrentAdd(t *testing.T, newStore Factory) {
 		go func() {
 			defer wg.Done()
 			<-start
-			err := uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-				return r.Users.Add(ctx, u)
+			err := uow.Transaction(ctx, func(ctx context.Context) error {
+				return repo.Add(ctx, u)
 			})
 			switch {
 			case err == nil:
@@ -608,12 +609,12 @@ func testProfile(t *testing.T, newStore Factory) {
 	wantProfile(t, repo, ctx, u)
 	wantProfile(t, repo, ctx, u)
 
-	err = uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		x, err := r.Users.Update(ctx, u.ID(), rename("In A Unit", t0.Add(2*time.Minute)))
+	err = uow.Transaction(ctx, func(ctx context.Context) error {
+		x, err := repo.Update(ctx, u.ID(), rename("In A Unit", t0.Add(2*time.Minute)))
 		if err != nil {
 			return err
 		}
-		wantProfile(t, r.Users, ctx, x) // the unit sees its own change
+		wantProfile(t, repo, ctx, x) // the unit sees its own change
 		u = x
 		return nil
 	})
@@ -623,14 +624,14 @@ func testProfile(t *testing.T, newStore Factory) {
 	wantProfile(t, repo, ctx, u)
 	wantProfile(t, repo, ctx, u)
 
-	err = uow.Do(ctx, func(ctx context.Context, r identityport.TxRepos) error {
-		if _, err := r.Users.Update(ctx, u.ID(), rename("Rolled Back", t0.Add(3*time.Minute))); err != nil {
+	err = uow.Transaction(ctx, func(ctx context.Context) error {
+		if _, err := repo.Update(ctx, u.ID(), rename("Rolled Back", t0.Add(3*time.Minute))); err != nil {
 			return err
 		}
 		return errStop
 	})
 	if !errors.Is(err, errStop) {
-		t.Fatalf("Do = %v, want the closure's error", err)
+		t.Fatalf("Transaction = %v, want the closure's error", err)
 	}
 	wantProfile(t, repo, ctx, u)
 
