@@ -152,6 +152,14 @@ type Config struct {
 	// readOIDCProviders), in the same order.
 	OIDCProviders []string             `env:"OIDC_PROVIDERS" envSeparator:","`
 	OIDC          []OIDCProviderConfig `env:"-"`
+
+	// Enterprise SSO (README, "Enterprise SSO"): DNSResolver (host:port)
+	// replaces the system's resolver for domain verification; SSOAllowPrivateIdP
+	// lets connections reach identity providers on plain http and on
+	// loopback or private addresses (tests, an IdP on the operator's own
+	// network), which owners' URLs otherwise never reach.
+	DNSResolver        string `env:"DNS_RESOLVER"`
+	SSOAllowPrivateIdP bool   `env:"SSO_ALLOW_PRIVATE_IDP" envDefault:"false"`
 }
 
 // The environments APP_ENV accepts.

@@ -62,5 +62,8 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err := a.wireOAuth(api, rec, idw.Auth, orgs); err != nil {
 		return err
 	}
+	if _, err := a.wireSSO(api, rec, idw.Auth, orgs); err != nil {
+		return err
+	}
 	return a.mountAudit(api, idw.Auth, orgs)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/secuird/authy/adapters/httpapi/oauthhttp"
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
 	"github.com/secuird/authy/adapters/httpapi/sessionshttp"
+	"github.com/secuird/authy/adapters/httpapi/ssohttp"
 )
 
 // openAPIFragments lists each context's OpenAPI fragment, merged into the
@@ -25,6 +26,7 @@ func openAPIFragments() [][]byte {
 		oauthhttp.OpenAPI,
 		organizationshttp.OpenAPI,
 		sessionshttp.OpenAPI,
+		ssohttp.OpenAPI,
 	}
 }
 

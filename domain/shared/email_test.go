@@ -153,3 +153,17 @@ func TestHasInvisible_FindsFormatCharactersAndBidiControls(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDomainName_KeepsTheEmailDomainFormAndRefusesWhatCannotBeProven(t *testing.T) {
+	for in, want := range map[string]string{"Example.COM": "example.com", " bücher.example ": "xn--bcher-kva.example", "a.b.example.org": "a.b.example.org"} {
+		if got, reason := shared.ParseDomainName(in); got != want || reason != "" {
+			t.Errorf("%q: got %q (%s), want %q", in, got, reason, want)
+		}
+	}
+	for _, bad := range []string{"", "*.example.com", "example.com.", "localhost", "127.0.0.1", "[::1]", "example.com:443",
+		"exa mple.com", "-a.example", "a..example", "http://example.com", strings.Repeat("a", 64) + ".example", strings.Repeat("abc.", 70) + "com"} {
+		if got, reason := shared.ParseDomainName(bad); reason == "" {
+			t.Errorf("%q accepted as %q", bad, got)
+		}
+	}
+}

@@ -25,6 +25,9 @@ type OIDCConfig struct {
 	ClientID     string
 	ClientSecret string
 	Scopes       []string
+	// RedirectURL replaces the callback below PUBLIC_URL (an enterprise
+	// connection has its own).
+	RedirectURL string
 }
 
 // OIDC is a standard OpenID Connect provider verified with go-oidc. Its
@@ -64,7 +67,11 @@ func NewOIDC(o Options, c OIDCConfig) (*OIDC, error) {
 	if display == "" {
 		display = c.Name
 	}
-	return &OIDC{name: name, display: display, cfg: c, callback: CallbackURL(o.PublicURL, c.Name), client: o.client()}, nil
+	callback := c.RedirectURL
+	if callback == "" {
+		callback = CallbackURL(o.PublicURL, c.Name)
+	}
+	return &OIDC{name: name, display: display, cfg: c, callback: callback, client: o.client()}, nil
 }
 
 // Name implements federationport.Upstream.
@@ -112,6 +119,12 @@ func (p *OIDC) oauth2Config(prov *oidc.Provider, style oauth2.AuthStyle) *oauth2
 		ClientID: p.cfg.ClientID, ClientSecret: p.cfg.ClientSecret, RedirectURL: p.callback,
 		Endpoint: ep, Scopes: p.cfg.Scopes,
 	}
+}
+
+// Discover reads the discovery document (once; again after a failure).
+func (p *OIDC) Discover(ctx context.Context) error {
+	_, _, _, err := p.discover(ctx)
+	return err
 }
 
 // AuthCodeURL implements federationport.Upstream: state, nonce and the
