@@ -31,8 +31,12 @@ type ListMeta struct {
 	Total      *int64  `json:"total,omitempty"`
 }
 
-// Respond writes a success envelope with data.
+// Respond writes a success envelope with data (by hand when data is a
+// JSONAppender).
 func Respond(c *fiber.Ctx, status int, message string, data any) error {
+	if a, ok := data.(JSONAppender); ok {
+		return respondAppended(c, status, message, a)
+	}
 	if data == nil {
 		data = fiber.Map{}
 	}

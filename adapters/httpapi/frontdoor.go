@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/textproto"
 	"os"
 	"time"
 
@@ -210,13 +211,38 @@ var hstsHeader = [2]string{"Strict-Transport-Security", "max-age=63072000; inclu
 
 func securityHeaderList(production bool) [][2]string {
 	if production {
-		return append(securityHeaderValues[:len(securityHeaderValues):len(securityHeaderValues)], hstsHeader)
+		return productionSecurityHeaders
 	}
 	return securityHeaderValues
 }
 
+var productionSecurityHeaders = append(securityHeaderValues[:len(securityHeaderValues):len(securityHeaderValues)], hstsHeader)
+
+// canonicalHeader is a header name in canonical form and its value, as
+// bytes, so setting it copies them into the response and does nothing else
+// (no normalising of the name, no conversion).
+type canonicalHeader struct{ key, value []byte }
+
+func canonicalHeaders(list [][2]string) []canonicalHeader {
+	out := make([]canonicalHeader, len(list))
+	for i, kv := range list {
+		out[i] = canonicalHeader{key: []byte(textproto.CanonicalMIMEHeaderKey(kv[0])), value: []byte(kv[1])}
+	}
+	return out
+}
+
+// The security headers of each mode, prepared once: every answer sets them.
+var (
+	securityHeadersSet           = canonicalHeaders(securityHeaderValues)
+	productionSecurityHeadersSet = canonicalHeaders(productionSecurityHeaders)
+)
+
 func setSecurityHeaders(h *fasthttp.ResponseHeader, production bool) {
-	for _, kv := range securityHeaderList(production) {
-		h.Set(kv[0], kv[1])
+	set := securityHeadersSet
+	if production {
+		set = productionSecurityHeadersSet
+	}
+	for _, kv := range set {
+		h.SetCanonical(kv.key, kv.value)
 	}
 }

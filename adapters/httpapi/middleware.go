@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/secuird/authy/domain/shared"
 )
@@ -55,7 +54,7 @@ func ClientIP(c *fiber.Ctx) string {
 }
 
 // ensureRequestID gives the request its id, always a new server-side v4
-// UUID: a client-chosen id would let two requests share one in the logs and
+// UUID (see requestIDs): a client-chosen id would let two requests share one in the logs and
 // the audit trail, or let a client pose as another request. The client's own
 // X-Request-ID, when well-formed, is kept apart as the correlation id and
 // echoed as X-Correlation-ID.
@@ -63,7 +62,7 @@ func ensureRequestID(c *fiber.Ctx) string {
 	if id, ok := c.Locals(localRequestID).(string); ok {
 		return id
 	}
-	id := uuid.NewString()
+	id := requestIDs.next()
 	c.Locals(localRequestID, id)
 	c.Set(HeaderRequestID, id)
 	if corr := acceptRequestID(c.Get(HeaderRequestID)); corr != "" {
@@ -260,24 +259,28 @@ func routerNotFound(c *fiber.Ctx, err error) bool {
 
 // finishRequest counts and logs one answered request. Fiber's strings are
 // views into buffers the next request on the connection overwrites, so
-// everything handed on is a copy: a metric keeps its labels for the life of
-// the process, and a log handler may keep attributes past the call.
+// everything handed on is a copy: a log handler may keep attributes past
+// the call (observe copies what it keeps itself). The line is built only
+// when the logger takes it: a busy instance logging at warn pays nothing
+// for the requests it does not log.
 func finishRequest(c *fiber.Ctx, log *slog.Logger, observe func(string, string, int, time.Duration), route string, elapsed time.Duration) {
 	status := c.Response().StatusCode()
-	method := strings.Clone(c.Method())
-	route = strings.Clone(route)
 	if observe != nil {
-		observe(method, route, status, elapsed)
+		observe(c.Method(), route, status, elapsed)
 	}
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	log.LogAttrs(c.UserContext(), level, "request",
+	ctx := c.UserContext()
+	if !log.Enabled(ctx, level) {
+		return
+	}
+	log.LogAttrs(ctx, level, "request",
 		slog.String("request_id", RequestID(c)),
 		slog.String("correlation_id", CorrelationID(c)),
-		slog.String("method", method),
-		slog.String("route", route),
+		slog.String("method", strings.Clone(c.Method())),
+		slog.String("route", strings.Clone(route)),
 		slog.String("path", strings.Clone(c.Path())),
 		slog.Int("status", status),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),

@@ -30,7 +30,9 @@ type Options struct {
 	MaxConns      int
 	MaxConnsPerIP int
 	Logger        *slog.Logger
-	// Observe, when set, is told of every finished request (metrics).
+	// Observe, when set, is told of every finished request (metrics). Its
+	// strings may be views into the request's buffers: it copies what it
+	// keeps.
 	Observe func(method, route string, status int, elapsed time.Duration)
 	// Groups are the route groups that answer errors in their own format
 	// (pages, protocol endpoints); every other path answers the envelope.

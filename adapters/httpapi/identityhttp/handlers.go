@@ -199,7 +199,7 @@ func (h handlers) me(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.OK(c, "current user", toUser(v))
+	return httpapi.OK(c, "current user", currentUser(toUser(v)))
 }
 
 func (h handlers) updateProfile(c *fiber.Ctx) error {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,21 @@ import (
 type Requests struct {
 	count   *prometheus.CounterVec
 	latency *prometheus.HistogramVec
+	// series holds each label combination's counter and histogram once
+	// seen (seriesKey → *series), so a request costs one look-up of three
+	// values and no allocation, instead of formatting the status, copying
+	// the route and hashing the labels once per metric.
+	series sync.Map
+}
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type series struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // NewRequests registers the HTTP request metrics on reg.
@@ -47,9 +63,17 @@ func NewRequests(reg prometheus.Registerer) (*Requests, error) {
 // process, so neither value may be a view into a request buffer: the method
 // becomes one of a fixed set of constants and the route is copied.
 func (r *Requests) Observe(method, route string, status int, elapsed time.Duration) {
-	m, rt, s := methodLabel(method), strings.Clone(route), strconv.Itoa(status)
-	r.count.WithLabelValues(m, rt, s).Inc()
-	r.latency.WithLabelValues(m, rt, s).Observe(elapsed.Seconds())
+	m := methodLabel(method)
+	v, ok := r.series.Load(seriesKey{m, route, status})
+	if !ok {
+		rt, st := strings.Clone(route), strconv.Itoa(status)
+		v, _ = r.series.LoadOrStore(seriesKey{m, rt, status}, &series{
+			count: r.count.WithLabelValues(m, rt, st), latency: r.latency.WithLabelValues(m, rt, st),
+		})
+	}
+	s := v.(*series)
+	s.count.Inc()
+	s.latency.Observe(elapsed.Seconds())
 }
 
 // methodLabel returns the constant naming method, or OTHER.
