@@ -45,7 +45,7 @@ func (a *App) wireOrganizations(api fiber.Router, rec auditport.Recorder, id ide
 	}
 	store := organizationspg.New(a.db)
 	svc, err := organizationsapp.New(organizationsapp.Deps{
-		UnitOfWork:    store,
+		UnitOfWork:    a.db,
 		Organizations: store,
 		Directory:     id.Directory,
 		Recorder:      rec,

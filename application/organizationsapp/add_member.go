@@ -59,11 +59,11 @@ func (s *Service) AddMember(ctx context.Context, cmd organizationsport.AddMember
 		inv     organizations.Invitation
 		orgName string
 	)
-	err = s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		// The actor, the address's account holder and the address's pending
 		// invitation, plus a bounded batch of expired ones to close.
 		scope := organizationsport.Scope{Users: []shared.UserID{cmd.Actor, holder}, Emails: []string{email}, DueBy: now, DueLimit: expireBatch}
-		if err := s.changeIn(ctx, r, cmd.Organization, scope, func(o *organizations.Organization) error {
+		if err := s.changeIn(ctx, cmd.Organization, scope, func(o *organizations.Organization) error {
 			var err error
 			inv, err = o.Invite(cmd.Actor, n, now)
 			orgName = o.Name()

@@ -33,8 +33,8 @@ func (s *Service) Create(ctx context.Context, cmd organizationsport.CreateComman
 		if err != nil {
 			return organizationsport.OrganizationView{}, err
 		}
-		err = s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
-			if err := r.Organizations.Create(ctx, org); err != nil {
+		err = s.uow.Transaction(ctx, func(ctx context.Context) error {
+			if err := s.repo.Create(ctx, org); err != nil {
 				return err
 			}
 			return s.record(ctx, org.PullEvents())

@@ -9,8 +9,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/secuird/authy/adapters/memstore/organizationsmem"
 	"github.com/secuird/authy/adapters/memstore/platformmem"
+	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/adapters/pgstore/organizationspg"
 	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/organizationsapp"
 	"github.com/secuird/authy/domain/shared"
@@ -20,6 +21,7 @@ import (
 	"github.com/secuird/authy/ports/identityport/identityporttest"
 	"github.com/secuird/authy/ports/organizationsport"
 	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/tests/testenv"
 )
 
 // lastEvent returns the newest recorded event with action.
@@ -121,10 +123,38 @@ func (m *meter) count(key string) int {
 	return m.counts[key]
 }
 
+// directory is the identity directory fake whose users also exist in the
+// database, because memberships and invitations reference users(id).
+type directory struct {
+	*identityporttest.Directory
+	t  *testing.T
+	db *pgstore.DB
+}
+
+// Add registers a user with a new id and a verified email.
+func (d *directory) Add(email, name string) identityport.UserSummary {
+	return d.Put(identityport.UserSummary{ID: shared.UserID(uuid.New()), Email: email, Name: name, EmailVerified: true})
+}
+
+// AddUnverified registers a user whose email is not verified.
+func (d *directory) AddUnverified(email, name string) identityport.UserSummary {
+	return d.Put(identityport.UserSummary{ID: shared.UserID(uuid.New()), Email: email, Name: name})
+}
+
+// Put registers u as given, storing its users row the first time.
+func (d *directory) Put(u identityport.UserSummary) identityport.UserSummary {
+	d.t.Helper()
+	testenv.StoreUser(d.t, d.db, uuid.UUID(u.ID))
+	return d.Directory.Put(u)
+}
+
+// env is the service on the real organization store of a throwaway SQLite
+// database, with the audit recorder, directory and notifier faked.
 type env struct {
 	svc      *organizationsapp.Service
-	store    *organizationsmem.Store
-	dir      *identityporttest.Directory
+	db       *pgstore.DB
+	store    *organizationspg.Store
+	dir      *directory
 	rec      *auditporttest.Recorder
 	clock    *clock
 	notifier *notifier
@@ -138,12 +168,13 @@ const ttl = 72 * time.Hour
 func newEnv(t *testing.T, opts ...func(*organizationsapp.Deps)) *env {
 	t.Helper()
 	c := &clock{now: t0}
+	db := testenv.SQLite(t)
 	e := &env{
-		store: organizationsmem.New(), dir: identityporttest.NewDirectory(), rec: &auditporttest.Recorder{},
+		db: db, store: organizationspg.New(db), dir: &directory{Directory: identityporttest.NewDirectory(), t: t, db: db}, rec: &auditporttest.Recorder{},
 		clock: c, notifier: &notifier{}, limiter: &limiter{RateLimiter: platformmem.NewRateLimiter(c)}, meter: &meter{},
 	}
 	d := organizationsapp.Deps{
-		UnitOfWork: e.store, Organizations: e.store, Directory: e.dir, Recorder: e.rec, Clock: c,
+		UnitOfWork: db, Organizations: e.store, Directory: e.dir, Recorder: e.rec, Clock: c,
 		Tokens: security.InvitationTokens{}, Limiter: e.limiter, Notifier: e.notifier, InvitationTTL: ttl, Meter: e.meter,
 	}
 	for _, o := range opts {

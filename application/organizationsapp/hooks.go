@@ -7,7 +7,6 @@ import (
 	"github.com/secuird/authy/domain/organizations"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/identityport"
-	"github.com/secuird/authy/ports/organizationsport"
 )
 
 var _ identityport.DeletionGuard = (*Service)(nil)
@@ -20,8 +19,8 @@ var _ identityport.DeletionGuard = (*Service)(nil)
 // deadlock.
 func (s *Service) BeforeAccountDeletion(ctx context.Context, user shared.UserID) error {
 	now := s.now()
-	return s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
-		ids, err := r.Organizations.OrganizationsOf(ctx, user)
+	return s.uow.Transaction(ctx, func(ctx context.Context) error {
+		ids, err := s.repo.OrganizationsOf(ctx, user)
 		if err != nil {
 			return fmt.Errorf("find memberships: %w", err)
 		}

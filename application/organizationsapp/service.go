@@ -58,7 +58,7 @@ func DefaultLimits() Limits {
 // Deps are the ports the service uses.
 type Deps struct {
 	// UnitOfWork runs each change in one transaction with its audit records.
-	UnitOfWork organizationsport.UnitOfWork
+	UnitOfWork platformport.UnitOfWork
 	// Organizations answers reads outside a transaction.
 	Organizations organizationsport.Repository
 	Directory     identityport.Directory
@@ -85,7 +85,7 @@ type Deps struct {
 
 // Service implements organizationsport.Service.
 type Service struct {
-	uow      organizationsport.UnitOfWork
+	uow      platformport.UnitOfWork
 	repo     organizationsport.Repository
 	dir      identityport.Directory
 	rec      auditport.Recorder
@@ -159,16 +159,16 @@ const expireBatch = 20
 // in a unit of work and records the events it leaves in audit in the same
 // transaction.
 func (s *Service) change(ctx context.Context, id shared.OrganizationID, scope organizationsport.Scope, fn func(*organizations.Organization) error) error {
-	return s.uow.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
-		return s.changeIn(ctx, r, id, scope, fn)
+	return s.uow.Transaction(ctx, func(ctx context.Context) error {
+		return s.changeIn(ctx, id, scope, fn)
 	})
 }
 
 // changeIn is change inside a unit of work the caller opened.
-func (s *Service) changeIn(ctx context.Context, r organizationsport.TxRepos, id shared.OrganizationID, scope organizationsport.Scope,
+func (s *Service) changeIn(ctx context.Context, id shared.OrganizationID, scope organizationsport.Scope,
 	fn func(*organizations.Organization) error) error {
 	var events []organizations.Event
-	err := r.Organizations.Update(ctx, id, scope, func(o *organizations.Organization) error {
+	err := s.repo.Update(ctx, id, scope, func(o *organizations.Organization) error {
 		if err := fn(o); err != nil {
 			return err
 		}

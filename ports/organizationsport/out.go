@@ -159,16 +159,3 @@ type InvitationNotice struct {
 type InvitationNotifier interface {
 	InvitationSent(ctx context.Context, n InvitationNotice) error
 }
-
-// TxRepos are the repositories a unit of work hands to its closure.
-type TxRepos struct {
-	Organizations Repository
-}
-
-// UnitOfWork runs fn in one transaction (joining the one carried by ctx, if
-// any): everything fn does through r and through ctx-aware ports (the audit
-// Recorder) commits or rolls back together. An error from fn rolls back and
-// is returned.
-type UnitOfWork interface {
-	Do(ctx context.Context, fn func(ctx context.Context, r TxRepos) error) error
-}

@@ -187,7 +187,7 @@ func newOrgBench(b *testing.B) *orgBench {
 	store := organizationspg.New(db)
 	unlimited := platformport.Limit{Max: 1 << 30, Window: time.Hour}
 	svc, err := organizationsapp.New(organizationsapp.Deps{
-		UnitOfWork: store, Organizations: store, Directory: dir,
+		UnitOfWork: db, Organizations: store, Directory: dir,
 		Recorder: auditapp.NewRecorder(auditpg.New(db), db, clock, platformport.NopMeter{}),
 		Clock:    clock, Tokens: security.InvitationTokens{}, Limiter: platformmem.NewRateLimiter(clock),
 		Limits: organizationsapp.Limits{InvitePerUser: unlimited, InvitePerClient: unlimited},

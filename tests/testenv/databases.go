@@ -5,6 +5,9 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/migrations"
@@ -103,4 +106,17 @@ func Migrated(t testing.TB, o pgstore.Options) *pgstore.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// StoreUser stores a bare users row with id, for stores whose rows
+// reference users(id) in tests that fake identity. Its address is unique per
+// id, its password hash a placeholder (older schemas require one, which
+// migration tests go back to); storing an id again changes nothing.
+func StoreUser(t testing.TB, db *pgstore.DB, id uuid.UUID) {
+	t.Helper()
+	email, now := id.String()+"@users.test", time.Now().UTC()
+	if err := db.Gorm().Exec(`INSERT INTO users (id, email, email_normalized, name, password_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 'x', ?, ?) ON CONFLICT (id) DO NOTHING`, id.String(), email, email, "Test User", now, now).Error; err != nil {
+		t.Fatalf("store user %s: %v", id, err)
+	}
 }

@@ -19,8 +19,8 @@ import (
 	"github.com/secuird/authy/adapters/httpapi"
 	"github.com/secuird/authy/adapters/httpapi/apidocs/apidocstest"
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
-	"github.com/secuird/authy/adapters/memstore/organizationsmem"
 	"github.com/secuird/authy/adapters/memstore/platformmem"
+	"github.com/secuird/authy/adapters/pgstore/organizationspg"
 	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/organizationsapp"
 	"github.com/secuird/authy/domain/shared"
@@ -29,6 +29,7 @@ import (
 	"github.com/secuird/authy/ports/identityport/identityporttest"
 	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
+	"github.com/secuird/authy/tests/testenv"
 )
 
 // authenticator is a fake sessionsport.Authenticator: the token is the
@@ -53,7 +54,7 @@ var fragment = sync.OnceValues(func() (*apidocstest.Validator, error) {
 })
 
 // server is an HTTP app with the organizations routes on a real service
-// over the in-memory store, and an organization whose members are named by
+// over the store of a throwaway SQLite database, and an organization whose members are named by
 // their token.
 type server struct {
 	app     *fiber.App
@@ -68,16 +69,18 @@ var roster = []struct{ name, role string }{
 
 func newServer(t *testing.T) *server {
 	t.Helper()
-	store := organizationsmem.New()
+	db := testenv.SQLite(t)
+	store := organizationspg.New(db)
 	dir := identityporttest.NewDirectory()
 	s := &server{users: map[string]shared.UserID{}}
 	for _, name := range []string{"owner", "owner2", "admin", "admin2", "member", "member2", "outsider", "newcomer"} {
 		id := shared.UserID(uuid.New())
+		testenv.StoreUser(t, db, uuid.UUID(id))
 		s.users[name] = id
 		dir.Put(identityport.UserSummary{ID: id, Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], EmailVerified: true})
 	}
 	svc, err := organizationsapp.New(organizationsapp.Deps{
-		UnitOfWork: store, Organizations: store, Directory: dir, Recorder: recorder{}, Clock: platformport.SystemClock,
+		UnitOfWork: db, Organizations: store, Directory: dir, Recorder: recorder{}, Clock: platformport.SystemClock,
 		Tokens: security.InvitationTokens{}, Limiter: platformmem.NewRateLimiter(platformport.SystemClock),
 	})
 	if err != nil {

@@ -29,17 +29,14 @@ import (
 	"github.com/secuird/authy/ports/organizationsport"
 )
 
-// Store implements organizationsport.Repository and UnitOfWork on a
-// pgstore.DB. Its unit of work is the DB's transaction, so the audit
-// recorder on the same DB joins it.
+// Store implements organizationsport.Repository on a pgstore.DB. Every
+// method joins the unit of work (the DB's transaction) carried by ctx, so a
+// change and its audit records commit together.
 type Store struct {
 	db *pgstore.DB
 }
 
-var (
-	_ organizationsport.Repository = (*Store)(nil)
-	_ organizationsport.UnitOfWork = (*Store)(nil)
-)
+var _ organizationsport.Repository = (*Store)(nil)
 
 // New returns a store on db.
 func New(db *pgstore.DB) *Store { return &Store{db: db} }
@@ -116,13 +113,6 @@ type summaryRow struct {
 	UpdatedAt time.Time
 	Role      *string
 	JoinedAt  *time.Time
-}
-
-// Do implements organizationsport.UnitOfWork.
-func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, r organizationsport.TxRepos) error) error {
-	return s.db.Transaction(ctx, func(ctx context.Context) error {
-		return fn(ctx, organizationsport.TxRepos{Organizations: s})
-	})
 }
 
 // Create implements organizationsport.Repository.

@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/secuird/authy/adapters/pgstore"
-	"github.com/secuird/authy/adapters/pgstore/organizationspg"
 	"github.com/secuird/authy/domain/organizations"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/migrations"
@@ -23,35 +22,9 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
-// harness inserts users straight into identity's table: memberships
-// reference users(id), and this test must not depend on identity's code.
-func harness(db *pgstore.DB) organizationsporttest.Harness {
-	s := organizationspg.New(db)
-	return organizationsporttest.Harness{
-		Repo: s,
-		UoW:  s,
-		NewUser: func(t *testing.T) shared.UserID {
-			t.Helper()
-			id := uuid.New()
-			email := id.String() + "@example.com"
-			now := time.Now().UTC()
-			err := db.Gorm().Exec(`INSERT INTO users (id, email, email_normalized, name, password_hash, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, id.String(), email, email, "Test User", "x", now, now).Error
-			if err != nil {
-				t.Fatalf("insert user: %v", err)
-			}
-			return shared.UserID(id)
-		},
-	}
-}
-
-func TestStore_ContractOnEverySQLBackend(t *testing.T) {
-	for _, backend := range testenv.Databases() {
-		t.Run(backend.Name, func(t *testing.T) {
-			db := backend.Open(t)
-			organizationsporttest.RepositoryContract(t, func(*testing.T) organizationsporttest.Harness { return harness(db) })
-		})
-	}
+func TestStore_KeepsTheRepositoryContractOnPostgres(t *testing.T) {
+	db := testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t), MaxOpenConns: 10})
+	organizationsporttest.RepositoryContract(t, func(*testing.T) organizationsporttest.Harness { return harness(db) })
 }
 
 // TestMigration00007_InvitationsMadeBeforeItStayPendingWithTheDefaultExpiry
@@ -252,9 +225,9 @@ func TestUpdate_AtScaleAChangeReadsAndWritesAFewRowsWhateverTheOrganizationsSize
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var before, after map[string]rowCounts
-			err := h.UoW.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
+			err := h.UoW.Transaction(ctx, func(ctx context.Context) error {
 				before = xactRows(t, ctx, db)
-				if err := r.Organizations.Update(ctx, o.ID(), c.scope, c.fn); err != nil {
+				if err := h.Repo.Update(ctx, o.ID(), c.scope, c.fn); err != nil {
 					return err
 				}
 				after = xactRows(t, ctx, db)

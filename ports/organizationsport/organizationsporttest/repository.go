@@ -17,12 +17,13 @@ import (
 	"github.com/secuird/authy/domain/organizations"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/organizationsport"
+	"github.com/secuird/authy/ports/platformport"
 )
 
 // Harness is one backend under test.
 type Harness struct {
 	Repo organizationsport.Repository
-	UoW  organizationsport.UnitOfWork
+	UoW  platformport.UnitOfWork
 	// NewUser returns the id of a user that exists wherever the store
 	// checks references to users.
 	NewUser func(t *testing.T) shared.UserID
@@ -237,7 +238,7 @@ func isErr(t *testing.T, got, want error) {
 	}
 }
 
-// RepositoryContract checks a Repository and its UnitOfWork. newHarness
+// RepositoryContract checks a Repository and the unit of work it joins. newHarness
 // returns a backend; data is made unique per call, so backends may share a
 // database between subtests.
 func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
@@ -492,21 +493,21 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Fatal("acceptance kept although the closure failed")
 		}
 
-		err = f.h.UoW.Do(ctx, func(ctx context.Context, r organizationsport.TxRepos) error {
+		err = f.h.UoW.Transaction(ctx, func(ctx context.Context) error {
 			fresh, err := organizations.NewOrganization(shared.OrganizationID(uuid.New()), "In tx", f.slug("in-tx"), owner, at(2))
 			if err != nil {
 				return err
 			}
-			if err := r.Organizations.Create(ctx, fresh); err != nil {
+			if err := f.h.Repo.Create(ctx, fresh); err != nil {
 				return err
 			}
-			if err := r.Organizations.Update(ctx, o.ID(), scopeOf(owner, other), func(o *organizations.Organization) error {
+			if err := f.h.Repo.Update(ctx, o.ID(), scopeOf(owner, other), func(o *organizations.Organization) error {
 				_, err := o.AddMember(owner, other, organizations.RoleMember, at(3))
 				return err
 			}); err != nil {
 				return err
 			}
-			if err := r.Organizations.Update(ctx, o.ID(), scopeOf(owner), func(o *organizations.Organization) error {
+			if err := f.h.Repo.Update(ctx, o.ID(), scopeOf(owner), func(o *organizations.Organization) error {
 				name := "Renamed in tx"
 				_, err := o.Update(owner, organizations.Changes{Name: &name}, at(4))
 				return err
@@ -514,7 +515,7 @@ func RepositoryContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 				return err
 			}
 			// Reads inside the unit of work see its own writes.
-			if sum, err := r.Organizations.Find(ctx, o.ID(), other); err != nil || sum.Role != organizations.RoleMember {
+			if sum, err := f.h.Repo.Find(ctx, o.ID(), other); err != nil || sum.Role != organizations.RoleMember {
 				return fmt.Errorf("read inside the unit of work: %+v %v", sum, err)
 			}
 			return boom
