@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,6 +66,32 @@ func (s *Service) revokeOne(ctx context.Context, user shared.UserID, id uuid.UUI
 // the transaction carried by ctx (identity's password change or account
 // deletion), and returns how many ended.
 func (s *Service) RevokeAllOf(ctx context.Context, user shared.UserID, keep uuid.UUID, reason string) (int, error) {
+	n, err := s.revokeOf(ctx, user, reason, func(x *sessions.Session) bool { return x.ID() != keep })
+	if err != nil {
+		return 0, fmt.Errorf("revoke sessions of user: %w", err)
+	}
+	return n, nil
+}
+
+var _ sessionsport.MethodRevoker = (*Service)(nil)
+
+// RevokeMethodsOf implements sessionsport.MethodRevoker.
+func (s *Service) RevokeMethodsOf(ctx context.Context, user shared.UserID, methods []string, keep uuid.UUID, reason string) (int, error) {
+	if len(methods) == 0 {
+		return 0, nil
+	}
+	n, err := s.revokeOf(ctx, user, reason, func(x *sessions.Session) bool {
+		return x.ID() != keep && slices.Contains(methods, x.Method().Name())
+	})
+	if err != nil {
+		return 0, fmt.Errorf("revoke sessions of user by method: %w", err)
+	}
+	return n, nil
+}
+
+// revokeOf ends the active sessions of user that match, with reason, in
+// the transaction carried by ctx, and returns how many ended.
+func (s *Service) revokeOf(ctx context.Context, user shared.UserID, reason string, match func(*sessions.Session) bool) (int, error) {
 	r, err := sessions.ParseReason(reason)
 	if err != nil {
 		return 0, err
@@ -76,7 +103,7 @@ func (s *Service) RevokeAllOf(ctx context.Context, user shared.UserID, keep uuid
 		err := s.store.UpdateActiveOf(ctx, user, func(list []*sessions.Session) error {
 			ended = ended[:0]
 			for _, x := range list {
-				if x.ID() == keep {
+				if !match(x) {
 					continue
 				}
 				if err := x.Revoke(now, r, user); err != nil {
@@ -93,7 +120,7 @@ func (s *Service) RevokeAllOf(ctx context.Context, user shared.UserID, keep uuid
 		return s.ended(ctx, ended, now)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("revoke sessions of user: %w", err)
+		return 0, err
 	}
 	return n, nil
 }

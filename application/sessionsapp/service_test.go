@@ -443,3 +443,40 @@ func TestList_ShowsTheCachedIdleClockAndHidesExpiredSessions(t *testing.T) {
 		t.Fatalf("expiries %s %s, want the cached %s and %s", list[1].ExpiresAt, list[0].ExpiresAt, cached, p.ExpiresAt)
 	}
 }
+
+func TestRevokeMethodsOf_EndsOnlyTheSessionsOpenedWithThoseMethods(t *testing.T) {
+	f := newFixture(t)
+	user := newUser()
+	microsoft, err := sessions.ParseAuthMethod("social:microsoft", []string{"fed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	google, _ := sessions.ParseAuthMethod("social:google", []string{"fed"})
+	start := func(u shared.UserID, m sessions.AuthMethod) sessionsport.IssuedSession {
+		is, err := f.svc.Start(ctxFrom("198.51.100.7", "test-agent"), u, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return is
+	}
+	viaMicrosoft, kept, viaGoogle, password := start(user, microsoft), start(user, microsoft), start(user, google), f.start(t, user)
+	strangers := start(newUser(), microsoft)
+	n, err := f.svc.RevokeMethodsOf(context.Background(), user, []string{"social:microsoft"}, kept.Session.ID, "identity_unlinked")
+	if err != nil || n != 1 {
+		t.Fatalf("revoked %d, %v; want 1", n, err)
+	}
+	f.refused(t, viaMicrosoft.Token)
+	for _, is := range []sessionsport.IssuedSession{kept, viaGoogle, password, strangers} {
+		f.auth(t, is.Token)
+	}
+	if ev := f.audit.last(); ev.Action != "session.revoked" || ev.Details["reason"] != "identity_unlinked" || ev.TargetID != viaMicrosoft.Session.ID.String() {
+		t.Fatalf("audit %+v", ev)
+	}
+	if n, err := f.svc.RevokeMethodsOf(context.Background(), user, nil, uuid.Nil, "identity_unlinked"); err != nil || n != 0 {
+		t.Fatalf("no methods ended %d, %v", n, err)
+	}
+	if _, err := f.svc.RevokeMethodsOf(context.Background(), user, []string{"password"}, uuid.Nil, "bored"); shared.KindOf(err) != shared.KindInvalid {
+		t.Fatalf("unknown reason: %v", err)
+	}
+	f.auth(t, password.Token)
+}

@@ -70,12 +70,17 @@ var (
 	// switches to a confirmed new address.
 	ReasonPasswordReset = Reason{"password_reset"}
 	ReasonEmailChanged  = Reason{"email_changed"}
+	// ReasonIdentityUnlinked ends the sessions signed in through an
+	// external identity that was unlinked when the account's owner proved
+	// the email address (the identity never vouched for it).
+	ReasonIdentityUnlinked = Reason{"identity_unlinked"}
 )
 
 // ParseReason reads a reason.
 func ParseReason(s string) (Reason, error) {
 	switch s {
-	case ReasonLogout.r, ReasonUser.r, ReasonPasswordChanged.r, ReasonAccountDeleted.r, ReasonPasswordReset.r, ReasonEmailChanged.r:
+	case ReasonLogout.r, ReasonUser.r, ReasonPasswordChanged.r, ReasonAccountDeleted.r, ReasonPasswordReset.r, ReasonEmailChanged.r,
+		ReasonIdentityUnlinked.r:
 		return Reason{s}, nil
 	}
 	return Reason{}, shared.Invalid(CodeInvalid, "unknown revocation reason "+s, map[string][]string{"reason": {"is not a known reason"}})

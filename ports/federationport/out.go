@@ -82,20 +82,24 @@ type IdentityRepository interface {
 // the flow with the hash and returns it, so of two callers exactly one gets
 // it and the other federation.ErrStateInvalid (also for a hash never
 // stored); DeleteExpired removes up to batch flows that expired before now
-// and says how many.
+// and says how many; DeleteLinksTo removes every link flow to user (sign-in
+// flows stay) and says how many, joining the unit of work in ctx.
 type FlowStore interface {
 	Put(ctx context.Context, f *federation.Flow) error
 	Take(ctx context.Context, stateHash string) (*federation.Flow, error)
 	DeleteExpired(ctx context.Context, now time.Time, batch int) (int, error)
+	DeleteLinksTo(ctx context.Context, user shared.UserID) (int, error)
 }
 
 // LoginCodeStore keeps issued login codes by their hash, with the same
 // contract as FlowStore (Take of an unknown or taken hash is
-// federation.ErrLoginCodeInvalid).
+// federation.ErrLoginCodeInvalid). DeleteOf removes user's codes whose
+// method is one of methods (no methods remove nothing) and says how many.
 type LoginCodeStore interface {
 	Put(ctx context.Context, c *federation.LoginCode) error
 	Take(ctx context.Context, hash string) (*federation.LoginCode, error)
 	DeleteExpired(ctx context.Context, now time.Time, batch int) (int, error)
+	DeleteOf(ctx context.Context, user shared.UserID, methods []string) (int, error)
 }
 
 // UnitOfWork runs fn in one transaction carried by the ctx fn receives:

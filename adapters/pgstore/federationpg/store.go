@@ -1,6 +1,6 @@
 // Package federationpg is the GORM adapter of the federation context's
 // stores (PostgreSQL and SQLite): linked external identities, started
-// flows and login codes (migration 00018). Flows and codes are rows, so
+// flows and login codes (migrations 00018 and 00025). Flows and codes are rows, so
 // every instance on the database shares them; taking one is a DELETE …
 // RETURNING, which makes it single use without a lock.
 //
@@ -270,6 +270,15 @@ func (s *FlowStore) DeleteExpired(ctx context.Context, now time.Time, batch int)
 	return deleteExpired(ctx, s.db, "federation_flows", "state_hash", now, batch)
 }
 
+// DeleteLinksTo implements federationport.FlowStore.
+func (s *FlowStore) DeleteLinksTo(ctx context.Context, user shared.UserID) (int, error) {
+	res := s.db.Conn(ctx).Where("link_user_id = ?", uuid.UUID(user)).Delete(&flowRow{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete link flows: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
+}
+
 type codeRow struct {
 	CodeHash  string    `gorm:"column:code_hash;primaryKey"`
 	UserID    uuid.UUID `gorm:"column:user_id"`
@@ -312,6 +321,18 @@ func (s *LoginCodeStore) Take(ctx context.Context, hash string) (*federation.Log
 // DeleteExpired implements federationport.LoginCodeStore.
 func (s *LoginCodeStore) DeleteExpired(ctx context.Context, now time.Time, batch int) (int, error) {
 	return deleteExpired(ctx, s.db, "federation_login_codes", "code_hash", now, batch)
+}
+
+// DeleteOf implements federationport.LoginCodeStore.
+func (s *LoginCodeStore) DeleteOf(ctx context.Context, user shared.UserID, methods []string) (int, error) {
+	if len(methods) == 0 {
+		return 0, nil
+	}
+	res := s.db.Conn(ctx).Where("user_id = ? AND method IN ?", uuid.UUID(user), methods).Delete(&codeRow{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete login codes: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
 }
 
 // deleteExpired removes up to batch rows of table that expired before now,

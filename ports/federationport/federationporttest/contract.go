@@ -249,6 +249,28 @@ func runFlows(t *testing.T, h Harness) {
 			t.Fatalf("exactly one must win: %v, %v", errs[0], errs[1])
 		}
 	})
+	t.Run("a user's link flows are deleted and the rest stay", func(t *testing.T) {
+		user, other := h.NewUser(t), h.NewUser(t)
+		mine, mine2, theirs, signIn := uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()
+		for _, f := range []*federation.Flow{
+			newFlow(t, mine, user, t0), newFlow(t, mine2, user, t0), newFlow(t, theirs, other, t0), newFlow(t, signIn, shared.UserID{}, t0),
+		} {
+			if err := h.Flows.Put(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := h.Flows.DeleteLinksTo(ctx, user); err != nil || n != 2 {
+			t.Fatalf("DeleteLinksTo = %d, %v; want 2", n, err)
+		}
+		if _, err := h.Flows.Take(ctx, hash(mine)); !errors.Is(err, federation.ErrStateInvalid) {
+			t.Fatal("the user's link flow is still there")
+		}
+		for _, state := range []string{theirs, signIn} {
+			if _, err := h.Flows.Take(ctx, hash(state)); err != nil {
+				t.Fatalf("another flow went too: %v", err)
+			}
+		}
+	})
 	t.Run("expired flows are deleted in batches", func(t *testing.T) {
 		old, fresh := uuid.NewString(), uuid.NewString()
 		for _, f := range []*federation.Flow{newFlow(t, old, shared.UserID{}, t0), newFlow(t, fresh, shared.UserID{}, t0.Add(time.Hour))} {
@@ -299,6 +321,34 @@ func runCodes(t *testing.T, h Harness) {
 		}
 		if _, err := h.Codes.Take(ctx, old.Hash()); !errors.Is(err, federation.ErrLoginCodeInvalid) {
 			t.Fatal("the expired code is still there")
+		}
+	})
+	t.Run("a user's codes of some methods are deleted and the rest stay", func(t *testing.T) {
+		user, other := h.NewUser(t), h.NewUser(t)
+		issue := func(u shared.UserID, method string) *federation.LoginCode {
+			c, err := federation.IssueLoginCode(hash(uuid.NewString()), u, method, []string{"fed"}, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := h.Codes.Put(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		gone, kept, theirs := issue(user, "social:microsoft"), issue(user, "oidc:acme"), issue(other, "social:microsoft")
+		if n, err := h.Codes.DeleteOf(ctx, user, nil); err != nil || n != 0 {
+			t.Fatalf("no methods: %d, %v", n, err)
+		}
+		if n, err := h.Codes.DeleteOf(ctx, user, []string{"social:microsoft", "oidc:microsoft"}); err != nil || n != 1 {
+			t.Fatalf("DeleteOf = %d, %v; want 1", n, err)
+		}
+		if _, err := h.Codes.Take(ctx, gone.Hash()); !errors.Is(err, federation.ErrLoginCodeInvalid) {
+			t.Fatal("the code is still there")
+		}
+		for _, c := range []*federation.LoginCode{kept, theirs} {
+			if _, err := h.Codes.Take(ctx, c.Hash()); err != nil {
+				t.Fatalf("another code went too: %v", err)
+			}
 		}
 	})
 }
