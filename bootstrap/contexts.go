@@ -20,6 +20,9 @@ type identityWiring struct {
 	// into registration and account deletion before the server starts.
 	AddRegistrationListener func(identityport.RegistrationListener)
 	SetDeletionGuard        func(identityport.DeletionGuard)
+	// AddEmailProofListener lets them react to a proof of an account's
+	// address.
+	AddEmailProofListener func(identityport.EmailProofListener)
 }
 
 // mountContexts wires each bounded context's outbound adapters, application

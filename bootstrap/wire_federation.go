@@ -66,13 +66,19 @@ func (a *App) upstreamProviders() ([]federationport.Upstream, error) {
 // wireFederation builds social and OpenID Connect sign-in on the app's
 // database (flows, codes and identities join the same transactions as the
 // accounts, sessions and audit records it writes), hooks it into account
-// deletion (a deleted account's identities go) and mounts its routes.
+// deletion (a deleted account's identities go) and into proofs of an
+// account's address (identities that never vouched for it go), and mounts
+// its routes.
 func (a *App) wireFederation(api fiber.Router, rec auditport.Recorder, id identityWiring, sessions sessionsport.Service) (*federationapp.Service, error) {
 	switch {
 	case rec == nil || sessions == nil:
 		return nil, errors.New("wire federation: the audit recorder and the sessions service are required")
 	case id.External == nil || id.Directory == nil || id.SetDeletionGuard == nil:
 		return nil, errors.New("wire federation: identity's external accounts, directory and deletion hook are required")
+	}
+	revoker, ok := sessions.(sessionsport.MethodRevoker)
+	if !ok || id.AddEmailProofListener == nil {
+		return nil, errors.New("wire federation: the sessions method revoker and identity's email proof hook are required")
 	}
 	providers, err := a.upstreamProviders()
 	if err != nil {
@@ -81,13 +87,14 @@ func (a *App) wireFederation(api fiber.Router, rec auditport.Recorder, id identi
 	store := federationpg.New(a.db)
 	svc, err := federationapp.New(federationapp.Deps{
 		Providers: providers, Identities: store, Flows: store.Flows(), Codes: store.LoginCodes(), UoW: store,
-		Accounts: id.External, Directory: id.Directory, Sessions: sessions, Audit: rec, Clock: a.clock, Limiter: a.limiter,
+		Accounts: id.External, Directory: id.Directory, Sessions: sessions, Revoker: revoker, Audit: rec, Clock: a.clock, Limiter: a.limiter,
 		Log: a.log.With("component", "federation"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("wire federation: %w", err)
 	}
 	id.SetDeletionGuard(svc)
+	id.AddEmailProofListener(svc)
 	if err := federationhttp.Register(api, federationhttp.Deps{
 		Service: svc, Sessions: sessions, Browser: a.browser.transport, Returns: a.browser.returns,
 	}); err != nil {

@@ -183,5 +183,6 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 		Service:                 svc,
 		AddRegistrationListener: svc.AddRegistrationListener,
 		SetDeletionGuard:        svc.SetDeletionGuard,
+		AddEmailProofListener:   svc.AddEmailProofListener,
 	}, nil
 }

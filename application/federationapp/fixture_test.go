@@ -137,12 +137,29 @@ func summary(u *identity.User) identityport.UserSummary {
 	return identityport.UserSummary{ID: u.ID(), Email: u.Email().String(), Name: u.Name().String(), EmailVerified: u.EmailVerified()}
 }
 
-// sessions records the sessions started.
+// sessions records the sessions started and the revocations by method
+// (answering each with revoked).
 type sessions struct {
 	sessionsport.Service
 	mu      sync.Mutex
 	started []sessionsport.AuthMethod
+	revokes []methodRevoke
+	revoked int
 	fail    error
+}
+
+type methodRevoke struct {
+	User    shared.UserID
+	Methods []string
+	Keep    uuid.UUID
+	Reason  string
+}
+
+func (s *sessions) RevokeMethodsOf(_ context.Context, user shared.UserID, methods []string, keep uuid.UUID, reason string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revokes = append(s.revokes, methodRevoke{User: user, Methods: methods, Keep: keep, Reason: reason})
+	return s.revoked, nil
 }
 
 func (s *sessions) Start(_ context.Context, user shared.UserID, m sessionsport.AuthMethod) (sessionsport.IssuedSession, error) {
@@ -214,7 +231,7 @@ func newFixture(t *testing.T) *fixture {
 	svc, err := federationapp.New(federationapp.Deps{
 		Providers:  []federationport.Upstream{f.google, f.acme},
 		Identities: f.store, Flows: f.store.Flows(), Codes: f.store.LoginCodes(), UoW: f.store,
-		Accounts: acc, Directory: acc, Sessions: f.sessions, Audit: f.audit, Clock: clock,
+		Accounts: acc, Directory: acc, Sessions: f.sessions, Revoker: f.sessions, Audit: f.audit, Clock: clock,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

@@ -2,8 +2,9 @@
 // linking accounts through external identity providers (Google, GitHub,
 // Microsoft and any OpenID Connect provider), the one-time login codes of
 // single-page apps, and the list and removal of linked identities. It is
-// also identity's DeletionGuard for what it owns: a deleted account's
-// identities go with it.
+// also identity's DeletionGuard for what it owns (a deleted account's
+// identities go with it) and its EmailProofListener (a proof of the
+// account's address unlinks the identities that never vouched for it).
 //
 // Flows are the security core: the state, nonce and PKCE verifier are
 // random (256 bits), kept server-side by their hash where they need not be
@@ -46,8 +47,11 @@ type Deps struct {
 	Accounts   identityport.ExternalAccounts
 	Directory  identityport.Directory
 	Sessions   sessionsport.Service
-	Audit      auditport.Recorder
-	Clock      platformport.Clock
+	// Revoker ends the sessions opened through identities a proof of the
+	// account's address unlinks (see EmailProven).
+	Revoker sessionsport.MethodRevoker
+	Audit   auditport.Recorder
+	Clock   platformport.Clock
 	// Limiter and StartsPerClient bound how many flows one client (an
 	// IPv4 address or an IPv6 /64) may start: each stores a row until it
 	// expires. A nil Limiter sets no bound; a zero limit is
@@ -72,6 +76,7 @@ type Service struct {
 	accounts   identityport.ExternalAccounts
 	directory  identityport.Directory
 	sessions   sessionsport.Service
+	revoker    sessionsport.MethodRevoker
 	audit      auditport.Recorder
 	clock      platformport.Clock
 	limiter    platformport.RateLimiter
@@ -92,12 +97,12 @@ func New(d Deps) (*Service, error) {
 	switch {
 	case d.Identities == nil || d.Flows == nil || d.Codes == nil || d.UoW == nil:
 		return nil, errors.New("federationapp: the stores and the unit of work are required")
-	case d.Accounts == nil || d.Directory == nil || d.Sessions == nil || d.Audit == nil || d.Clock == nil:
-		return nil, errors.New("federationapp: identity, sessions, audit and the clock are required")
+	case d.Accounts == nil || d.Directory == nil || d.Sessions == nil || d.Revoker == nil || d.Audit == nil || d.Clock == nil:
+		return nil, errors.New("federationapp: identity, sessions and their method revoker, audit and the clock are required")
 	}
 	s := &Service{
 		providers: d.Providers, byName: map[string]federationport.Upstream{}, identities: d.Identities, flows: d.Flows,
-		codes: d.Codes, uow: d.UoW, accounts: d.Accounts, directory: d.Directory, sessions: d.Sessions, audit: d.Audit,
+		codes: d.Codes, uow: d.UoW, accounts: d.Accounts, directory: d.Directory, sessions: d.Sessions, revoker: d.Revoker, audit: d.Audit,
 		clock: d.Clock, limiter: d.Limiter, starts: d.StartsPerClient, newSecret: d.NewSecret, newID: d.NewID, log: d.Log,
 	}
 	if s.starts.Max <= 0 || s.starts.Window <= 0 {

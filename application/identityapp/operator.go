@@ -13,8 +13,9 @@ import (
 var _ identityport.Operator = (*Service)(nil)
 
 // MarkEmailVerified implements identityport.Operator. It is audited like a
-// verification by link, with "by": "operator" in the details, and retires
-// the account's verification links.
+// verification by link, with "by": "operator" in the details, retires the
+// account's verification links and, like one, unlinks the external
+// identities that never vouched for the address.
 func (s *Service) MarkEmailVerified(ctx context.Context, user shared.UserID) error {
 	err := s.uow.Transaction(ctx, func(ctx context.Context) error {
 		now := s.now()
@@ -36,7 +37,8 @@ func (s *Service) MarkEmailVerified(ctx context.Context, user shared.UserID) err
 		if err := s.audit.Record(ctx, records...); err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
-		return nil
+		_, err = s.emailProven(ctx, identityport.EmailProof{User: user, Email: u.Email().String(), Via: proofOperator})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("mark email verified: %w", err)

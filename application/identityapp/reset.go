@@ -182,8 +182,9 @@ func (s *Service) sendReset(ctx context.Context, email string) error {
 // and the account's email, then hashed; the unit of work spends the token
 // under its lock (of two racing resets one wins, the other gets
 // identity.ErrTokenUsed), sets the password, verifies the email (the link
-// proves the mailbox), retires the account's other reset links and ends
-// every session. A link mailed to an address the account no longer has is
+// proves the mailbox, so the external identities that never vouched for it
+// are unlinked), retires the account's other reset links and ends every
+// session. A link mailed to an address the account no longer has is
 // identity.ErrTokenInvalid.
 func (s *Service) ResetPassword(ctx context.Context, cmd identityport.ResetPasswordCommand) (identityport.PasswordReset, error) {
 	if err := s.takeLinkToken(ctx, "password_reset"); err != nil {
@@ -250,7 +251,11 @@ func (s *Service) ResetPassword(ctx context.Context, cmd identityport.ResetPassw
 		if err := s.audit.Record(ctx, auditEvents(u.PullEvents(), map[string]any{"sessions_revoked": n})...); err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
-		out = identityport.PasswordReset{SessionsRevoked: n}
+		eff, err := s.emailProven(ctx, identityport.EmailProof{User: u.ID(), Email: u.Email().String(), Via: proofReset})
+		if err != nil {
+			return err
+		}
+		out = identityport.PasswordReset{SessionsRevoked: n + eff.SessionsRevoked, Unlinked: eff.Unlinked}
 		return nil
 	})
 	if err != nil {

@@ -168,6 +168,7 @@ type Service struct {
 	hooksMu   sync.RWMutex
 	listeners []identityport.RegistrationListener
 	guard     identityport.DeletionGuard
+	proofs    []identityport.EmailProofListener
 }
 
 var _ identityport.Service = (*Service)(nil)

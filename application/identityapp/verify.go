@@ -105,8 +105,10 @@ func (s *Service) ResendVerification(ctx context.Context, p sessionsport.Princip
 // address, re-checking that no live account took it meanwhile (the
 // unique index decides a race), verifies it, retires every other link
 // (they were mailed about the old address) and ends every session but the
-// one that asked for the change. Nothing is signed in by either: opening a
-// link proves the mailbox, not the password.
+// one that asked for the change. Either proves the address: the external
+// identities that never vouched for it are unlinked, with the sessions
+// opened through them (see identityport.EmailProofListener). Nothing is
+// signed in by either: opening a link proves the mailbox, not the password.
 func (s *Service) VerifyEmail(ctx context.Context, cmd identityport.VerifyEmailCommand) (identityport.EmailConfirmed, error) {
 	if err := s.takeLinkToken(ctx, "verify_email"); err != nil {
 		return identityport.EmailConfirmed{}, err
@@ -159,6 +161,7 @@ func (s *Service) VerifyEmail(ctx context.Context, cmd identityport.VerifyEmailC
 		}
 		out = identityport.EmailConfirmed{UserID: u.ID(), Email: u.Email().String()}
 		extra := map[string]any{}
+		proof := identityport.EmailProof{User: u.ID(), Email: u.Email().String(), Via: proofVerification}
 		if purpose == identity.PurposeChangeEmail {
 			if _, err := s.tokens.Retire(ctx, u.ID(), now,
 				identity.PurposeVerifyEmail, identity.PurposeChangeEmail, identity.PurposeResetPassword); err != nil {
@@ -170,9 +173,15 @@ func (s *Service) VerifyEmail(ctx context.Context, cmd identityport.VerifyEmailC
 			}
 			out.Changed, out.SessionsRevoked = true, n
 			extra["sessions_revoked"] = n
+			proof.Keep, proof.Via = t.Session(), proofEmailChange
 		} else if _, err := s.tokens.Retire(ctx, u.ID(), now, identity.PurposeVerifyEmail); err != nil {
 			return fmt.Errorf("retire links: %w", err)
 		}
+		eff, err := s.emailProven(ctx, proof)
+		if err != nil {
+			return err
+		}
+		out.Unlinked, out.SessionsRevoked = eff.Unlinked, out.SessionsRevoked+eff.SessionsRevoked
 		if ev := auditEvents(u.PullEvents(), extra); len(ev) > 0 {
 			if err := s.audit.Record(ctx, ev...); err != nil {
 				return fmt.Errorf("audit: %w", err)

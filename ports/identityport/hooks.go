@@ -3,6 +3,8 @@ package identityport
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/secuird/authy/domain/shared"
 )
 
@@ -43,4 +45,42 @@ type RegistrationListener interface {
 // where the user is the only member).
 type DeletionGuard interface {
 	BeforeAccountDeletion(ctx context.Context, user shared.UserID) error
+}
+
+// EmailProof is a proof, just made in the current transaction, that User
+// owns Email: a verification link opened, a password reset completed, an
+// email change confirmed, or an operator vouching for the address. Keep is
+// the session that asked for the change being confirmed (an email
+// change's requester), which stays signed in; zero otherwise.
+// Via names the proof for audit records: "email_verification",
+// "email_change", "password_reset" or "operator".
+type EmailProof struct {
+	User  shared.UserID
+	Email string
+	Keep  uuid.UUID
+	Via   string
+}
+
+// UnlinkedIdentity names the provider of an external identity a proof
+// removed from the account.
+type UnlinkedIdentity struct {
+	Provider    string
+	DisplayName string
+}
+
+// ProofEffects is what the listeners did about a proof: the identities
+// they unlinked and how many sessions they ended.
+type ProofEffects struct {
+	Unlinked        []UnlinkedIdentity
+	SessionsRevoked int
+}
+
+// EmailProofListener reacts to a proof of the account's address inside
+// the proof's transaction (ctx carries it): an error aborts the proof.
+// Federation listens: it unlinks every external identity that did not
+// itself vouch for that address, with what was opened through it, so
+// whoever opened the account through a provider that never proved the
+// address (before its owner did: a pre-hijack) loses it.
+type EmailProofListener interface {
+	EmailProven(ctx context.Context, proof EmailProof) (ProofEffects, error)
 }

@@ -86,6 +86,10 @@ type EmailConfirmed struct {
 	// switched to Email and SessionsRevoked of its other sessions ended.
 	Changed         bool
 	SessionsRevoked int
+	// Unlinked are the external identities removed because they never
+	// vouched for the address this link proved; the sessions opened
+	// through them are counted in SessionsRevoked.
+	Unlinked []UnlinkedIdentity
 }
 
 // VerificationSent reports a verification link mailed to Email.
@@ -109,6 +113,9 @@ type ResetPasswordCommand struct {
 type PasswordReset struct {
 	// SessionsRevoked is how many sessions of the user ended (all of them).
 	SessionsRevoked int
+	// Unlinked are the external identities removed because they never
+	// vouched for the address the reset link proved.
+	Unlinked []UnlinkedIdentity
 }
 
 // ChangePasswordCommand replaces the password after checking the current

@@ -310,6 +310,14 @@ func TestSocial_SignInLinkingAndRefusalsOnBothBackends(t *testing.T) {
 				wantRedirect(t, b.follow(t, approve(t, fake, b.startExternal(t, "acme", spaOrigin+"/callback"))), spaOrigin+"/callback?error=federation.consent_denied")
 			})
 
+			t.Run("proving the address unlinks an identity opened with it by a provider that never vouched", func(t *testing.T) {
+				preAccountHijack(t, srv, fake)
+			})
+
+			t.Run("proving the address keeps the identity that vouched for it", func(t *testing.T) {
+				proofKeepsTheOwnersIdentity(t, srv, fake)
+			})
+
 			t.Run("deleting the account frees its identities", func(t *testing.T) {
 				b := newPageBrowser(t, srv)
 				sub := "g-" + testenv.Unique()

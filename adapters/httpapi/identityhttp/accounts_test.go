@@ -123,11 +123,24 @@ func TestForgotPassword_Answers202WithNothingButAMessage(t *testing.T) {
 func TestResetPassword_PassesTokenAndPasswordAndReportsTheSessionsEnded(t *testing.T) {
 	svc := &fakeService{}
 	status, env, _ := documented(t, svc, "POST", "/api/v1/auth/password/reset", `{"token":"abc","new_password":"Fresh passphrase 1"}`, "")
-	if status != 200 || string(env.Data) != `{"sessions_revoked":4}` {
+	if status != 200 || string(env.Data) != `{"sessions_revoked":4,"identities_unlinked":[]}` {
 		t.Fatalf("status %d data %s", status, env.Data)
 	}
 	if svc.reset[0] != (identityport.ResetPasswordCommand{Token: "abc", NewPassword: "Fresh passphrase 1"}) {
 		t.Fatalf("command %+v", svc.reset[0])
+	}
+}
+
+func TestVerifyEmailAndResetPassword_NameTheProvidersWhoseIdentitiesTheProofUnlinked(t *testing.T) {
+	unlinked := []identityport.UnlinkedIdentity{{Provider: "microsoft", DisplayName: "Microsoft"}}
+	for _, c := range []struct{ path, body string }{
+		{"/api/v1/auth/verify-email", `{"token":"abc"}`},
+		{"/api/v1/auth/password/reset", `{"token":"abc","new_password":"Fresh passphrase 1"}`},
+	} {
+		status, env, _ := documented(t, &fakeService{unlinked: unlinked}, "POST", c.path, c.body, "")
+		if status != 200 || !strings.Contains(string(env.Data), `"identities_unlinked":["microsoft"]`) || !strings.Contains(env.Message, "unlinked") {
+			t.Fatalf("%s: status %d %s data %s", c.path, status, env.Message, env.Data)
+		}
 	}
 }
 

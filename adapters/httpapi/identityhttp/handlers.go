@@ -111,6 +111,9 @@ type emailConfirmedResponse struct {
 	EmailVerified   bool   `json:"email_verified"`
 	EmailChanged    bool   `json:"email_changed"`
 	SessionsRevoked int    `json:"sessions_revoked"`
+	// IdentitiesUnlinked names the providers whose identities the proof
+	// removed (they never vouched for the address).
+	IdentitiesUnlinked []string `json:"identities_unlinked"`
 }
 
 type verificationSentResponse struct {
@@ -119,7 +122,18 @@ type verificationSentResponse struct {
 }
 
 type passwordResetResponse struct {
-	SessionsRevoked int `json:"sessions_revoked"`
+	SessionsRevoked    int      `json:"sessions_revoked"`
+	IdentitiesUnlinked []string `json:"identities_unlinked"`
+}
+
+// unlinkedProviders names the providers of identities a proof removed
+// (never null).
+func unlinkedProviders(list []identityport.UnlinkedIdentity) []string {
+	out := make([]string, 0, len(list))
+	for _, u := range list {
+		out = append(out, u.Provider)
+	}
+	return out
 }
 
 type sessionResponse struct {
@@ -267,9 +281,12 @@ func (h handlers) verifyEmail(c *fiber.Ctx) error {
 	if out.Changed {
 		msg = "email changed and verified; other sessions were signed out"
 	}
+	if len(out.Unlinked) > 0 {
+		msg += "; sign-in providers that never confirmed this address were unlinked"
+	}
 	return httpapi.OK(c, msg, emailConfirmedResponse{
 		UserID: out.UserID.String(), Email: out.Email, EmailVerified: true, EmailChanged: out.Changed,
-		SessionsRevoked: out.SessionsRevoked,
+		SessionsRevoked: out.SessionsRevoked, IdentitiesUnlinked: unlinkedProviders(out.Unlinked),
 	})
 }
 
@@ -305,5 +322,11 @@ func (h handlers) resetPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.OK(c, "password reset; every session was signed out", passwordResetResponse{SessionsRevoked: out.SessionsRevoked})
+	msg := "password reset; every session was signed out"
+	if len(out.Unlinked) > 0 {
+		msg += "; sign-in providers that never confirmed this address were unlinked"
+	}
+	return httpapi.OK(c, msg, passwordResetResponse{
+		SessionsRevoked: out.SessionsRevoked, IdentitiesUnlinked: unlinkedProviders(out.Unlinked),
+	})
 }

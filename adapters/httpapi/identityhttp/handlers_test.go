@@ -46,6 +46,8 @@ type fakeService struct {
 	verify     []identityport.VerifyEmailCommand
 	forgot     []identityport.ForgotPasswordCommand
 	reset      []identityport.ResetPasswordCommand
+	// unlinked is what VerifyEmail and ResetPassword report unlinked.
+	unlinked []identityport.UnlinkedIdentity
 	// updated is what UpdateProfile answers (bobView when zero).
 	updated identityport.ProfileUpdated
 	err     error
@@ -97,7 +99,7 @@ func (f *fakeService) DeleteAccount(_ context.Context, p sessionsport.Principal,
 
 func (f *fakeService) VerifyEmail(_ context.Context, cmd identityport.VerifyEmailCommand) (identityport.EmailConfirmed, error) {
 	f.verify = append(f.verify, cmd)
-	return identityport.EmailConfirmed{UserID: bobID, Email: "bob@acme-corp.com"}, f.err
+	return identityport.EmailConfirmed{UserID: bobID, Email: "bob@acme-corp.com", Unlinked: f.unlinked}, f.err
 }
 
 func (f *fakeService) ResendVerification(_ context.Context, p sessionsport.Principal) (identityport.VerificationSent, error) {
@@ -112,7 +114,7 @@ func (f *fakeService) ForgotPassword(_ context.Context, cmd identityport.ForgotP
 
 func (f *fakeService) ResetPassword(_ context.Context, cmd identityport.ResetPasswordCommand) (identityport.PasswordReset, error) {
 	f.reset = append(f.reset, cmd)
-	return identityport.PasswordReset{SessionsRevoked: 4}, f.err
+	return identityport.PasswordReset{SessionsRevoked: 4, Unlinked: f.unlinked}, f.err
 }
 
 type fakeAuth struct{}

@@ -34,6 +34,9 @@ func (w *world) VerifyEmail(_ context.Context, cmd identityport.VerifyEmailComma
 		return identityport.EmailConfirmed{UserID: w.user.ID, Email: "bob@example.com"}, nil
 	case "change-ok":
 		return identityport.EmailConfirmed{UserID: w.user.ID, Email: "new<b>@example.com", Changed: true, SessionsRevoked: 2}, nil
+	case "unlinks":
+		return identityport.EmailConfirmed{UserID: w.user.ID, Email: "bob@example.com", SessionsRevoked: 1,
+			Unlinked: []identityport.UnlinkedIdentity{{Provider: "microsoft", DisplayName: "Microsoft"}, {Provider: "acme", DisplayName: "Acme <SSO>"}}}, nil
 	case "used":
 		return identityport.EmailConfirmed{}, errTokenUsed
 	}
@@ -105,6 +108,13 @@ func TestVerifyEmailPage_OpeningTheLinkSpendsNothingTheButtonConfirms(t *testing
 	}
 	if missing := s.do(t, "GET", "/verify-email", nil); missing.status != 400 || !strings.Contains(missing.body, "This link is incomplete") {
 		t.Fatalf("%d %s", missing.status, missing.body)
+	}
+	unlinks := s.do(t, "POST", "/verify-email", url.Values{"token": {"unlinks"}, "csrf_token": {token}}, pre)
+	if unlinks.status != 200 || !strings.Contains(unlinks.body, "sign-in through Microsoft, Acme &lt;SSO&gt; was removed from this account") {
+		t.Fatalf("the page must say which sign-ins the proof removed: %d %s", unlinks.status, unlinks.body)
+	}
+	if strings.Contains(done.body, "was removed") {
+		t.Fatal("a proof that removed nothing says it did")
 	}
 }
 

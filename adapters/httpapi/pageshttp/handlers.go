@@ -341,6 +341,7 @@ func (h handlers) verify(c *fiber.Ctx) error {
 	if res.Changed {
 		text = m.F("verify.changed", res.Email)
 	}
+	text += unlinkedNotice(m, res.Unlinked)
 	return h.notice(c, fiber.StatusOK, m.T("verify.done_title"), text, &link{Href: "/account", Text: m.T("verify.continue")})
 }
 
@@ -422,7 +423,7 @@ func (h handlers) reset(c *fiber.Ctx) error {
 		return h.renderReset(c, fiber.StatusBadRequest, token, m.T("form.errors"),
 			map[string]string{"confirm_password": m.T("password.mismatch")})
 	}
-	_, err = h.Identity.ResetPassword(c.UserContext(), identityport.ResetPasswordCommand{Token: token, NewPassword: f.Get("new_password")})
+	res, err := h.Identity.ResetPassword(c.UserContext(), identityport.ResetPasswordCommand{Token: token, NewPassword: f.Get("new_password")})
 	if shared.KindOf(err) == shared.KindInvalid {
 		return h.renderReset(c, fiber.StatusBadRequest, token, m.T("form.errors"), fieldMessages(m, err))
 	}
@@ -430,7 +431,22 @@ func (h handlers) reset(c *fiber.Ctx) error {
 		return err
 	}
 	h.Browser.ClearSession(c)
-	return h.notice(c, fiber.StatusOK, m.T("reset.done_title"), m.T("reset.done"), &link{Href: "/login", Text: m.T("reset.sign_in")})
+	return h.notice(c, fiber.StatusOK, m.T("reset.done_title"), m.T("reset.done")+unlinkedNotice(m, res.Unlinked),
+		&link{Href: "/login", Text: m.T("reset.sign_in")})
+}
+
+// unlinkedNotice tells the owner who just proved the address which
+// sign-in providers a proof removed ("" when none), so a sign-in that
+// stops working is explained and a stranger's is seen.
+func unlinkedNotice(m Messages, list []identityport.UnlinkedIdentity) string {
+	if len(list) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(list))
+	for _, u := range list {
+		names = append(names, u.DisplayName)
+	}
+	return " " + m.F("verify.unlinked", strings.Join(names, ", "))
 }
 
 // notice renders a short message page.

@@ -72,6 +72,7 @@ var catalogue = map[string]map[string]string{
 		"verify.changed":    "Your account now uses {0}. Your other sessions were signed out.",
 		"verify.missing":    "This link is incomplete. Open the link from the email again.",
 		"verify.continue":   "Continue",
+		"verify.unlinked":   "For your safety, sign-in through {0} was removed from this account: it never confirmed that this email address is its own. If that sign-in is yours, link it again from your account.",
 
 		"forgot.title":      "Reset your password",
 		"forgot.intro":      "Enter the email address of your account. We will send a link to choose a new password.",
