@@ -30,13 +30,15 @@ func (a *App) wireContact(api fiber.Router, rec auditport.Recorder, mailer *mail
 		return err
 	}
 	svc, err := contactapp.NewService(contactapp.Deps{
-		Store:   contactpg.New(a.db),
-		Mail:    mailer,
-		Audit:   rec,
-		Limiter: a.limiter,
-		Clock:   a.clock,
-		Meter:   a.meter,
-		Team:    team,
+		UnitOfWork: a.db,
+		Enquiries:  contactpg.New(a.db),
+		Legacy:     contactpg.NewLegacyMail(a.db),
+		Mail:       mailer,
+		Audit:      rec,
+		Limiter:    a.limiter,
+		Clock:      a.clock,
+		Meter:      a.meter,
+		Team:       team,
 	})
 	if err != nil {
 		return fmt.Errorf("wire contact: %w", err)

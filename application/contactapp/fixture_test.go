@@ -84,7 +84,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, edit ...func(*contactapp.Deps)) *fixture {
 	t.Helper()
-	db := testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)})
+	db := testenv.SQLite(t)
 	kr, err := security.NewKeyring("encryption", "contactapp-test-encryption-key-0123456789")
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func newFixture(t *testing.T, edit ...func(*contactapp.Deps)) *fixture {
 	}
 	f.mail = m
 	deps := contactapp.Deps{
-		Store: f.store, Mail: f.mail, Audit: f.audit, Limiter: f.limiter, Clock: f.clock, Meter: f.meter,
+		UnitOfWork: db, Enquiries: f.store, Legacy: contactpg.NewLegacyMail(db), Mail: f.mail, Audit: f.audit, Limiter: f.limiter, Clock: f.clock, Meter: f.meter,
 		Team: []shared.Email{email(t, "team@example.net")},
 	}
 	for _, e := range edit {

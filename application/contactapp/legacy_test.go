@@ -10,7 +10,6 @@ import (
 	"github.com/secuird/authy/application/contactapp"
 	"github.com/secuird/authy/domain/contact"
 	"github.com/secuird/authy/domain/shared"
-	"github.com/secuird/authy/ports/contactport"
 )
 
 // oldRelease stores an enquiry with a pending row in the old contact
@@ -23,9 +22,7 @@ func (f *fixture) oldRelease(t *testing.T, name string) contact.EnquiryID {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.Do(context.Background(), func(ctx context.Context, r contactport.TxRepos) error {
-		return r.Enquiries.Add(ctx, e)
-	}); err != nil {
+	if err := f.store.Add(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
 	err = f.db.Gorm().Exec(`INSERT INTO contact_mail_outbox (id, enquiry_id, created_at, attempts, next_attempt_at, last_error)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/secuird/authy/domain/contact"
-	"github.com/secuird/authy/ports/contactport"
 	"github.com/secuird/authy/ports/mailport"
 )
 
@@ -39,13 +38,13 @@ func (s *Service) HandOverLegacyMail(ctx context.Context) (int, error) {
 	moved := 0
 	for ctx.Err() == nil {
 		n := 0
-		err := s.d.Store.Do(ctx, func(ctx context.Context, r contactport.TxRepos) error {
-			ids, err := r.Legacy.Take(ctx, s.d.Clock.Now(), legacyBatch)
+		err := s.d.UnitOfWork.Transaction(ctx, func(ctx context.Context) error {
+			ids, err := s.d.Legacy.Take(ctx, s.d.Clock.Now(), legacyBatch)
 			if err != nil {
 				return err
 			}
 			for _, id := range ids {
-				e, err := r.Enquiries.Get(ctx, id)
+				e, err := s.d.Enquiries.Get(ctx, id)
 				if err != nil {
 					return fmt.Errorf("enquiry %s of the old outbox: %w", id, err)
 				}

@@ -26,7 +26,12 @@ var (
 
 // Deps are the ports the Service uses.
 type Deps struct {
-	Store   contactport.Store
+	// UnitOfWork runs an enquiry, its mail and its audit record in one
+	// transaction.
+	UnitOfWork platformport.UnitOfWork
+	Enquiries  contactport.EnquiryRepository
+	// Legacy is the old contact outbox whose rows are handed over.
+	Legacy  contactport.LegacyMail
 	Mail    mailport.Enqueuer
 	Audit   auditport.Recorder
 	Limiter platformport.RateLimiter
@@ -49,8 +54,8 @@ var _ contactport.Service = (*Service)(nil)
 
 // NewService checks that every required port is present.
 func NewService(d Deps) (*Service, error) {
-	if d.Store == nil || d.Mail == nil || d.Audit == nil || d.Limiter == nil || d.Clock == nil {
-		return nil, errors.New("contactapp: Store, Mail, Audit, Limiter and Clock are required")
+	if d.UnitOfWork == nil || d.Enquiries == nil || d.Legacy == nil || d.Mail == nil || d.Audit == nil || d.Limiter == nil || d.Clock == nil {
+		return nil, errors.New("contactapp: UnitOfWork, Enquiries, Legacy, Mail, Audit, Limiter and Clock are required")
 	}
 	if len(d.Team) == 0 {
 		return nil, errors.New("contactapp: at least one team address is required")

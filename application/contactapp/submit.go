@@ -34,8 +34,8 @@ func (s *Service) Submit(ctx context.Context, cmd contactport.SubmitEnquiry) (co
 	// Events are drained before the transaction: a retried closure must
 	// record the same audit events again.
 	events := auditEvents(e.PullEvents())
-	err = s.d.Store.Do(ctx, func(ctx context.Context, r contactport.TxRepos) error {
-		if err := r.Enquiries.Add(ctx, e); err != nil {
+	err = s.d.UnitOfWork.Transaction(ctx, func(ctx context.Context) error {
+		if err := s.d.Enquiries.Add(ctx, e); err != nil {
 			return err
 		}
 		if err := s.enqueueMail(ctx, e); err != nil {

@@ -26,7 +26,7 @@ func TestSubmit_StoresTheEnquiryItsMailToTheTeamAndAnAuditEventTogether(t *testi
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := f.store.Enquiries().Get(ctx, id)
+	e, err := f.store.Get(ctx, id)
 	if err != nil || e.Name() != "Ada Lovelace" || e.Email() != "ada@example.com" {
 		t.Fatalf("stored enquiry %+v %v", e, err)
 	}

@@ -7,25 +7,9 @@ import (
 	"github.com/secuird/authy/domain/contact"
 )
 
-// Store is the contact context's persistence.
-//
-// Do runs fn in one unit of work: everything fn does through r (and anything
-// else that joins the transaction carried by the ctx it receives, such as
-// the mail outbox and the audit recorder) commits together, or rolls back
-// together when fn returns an error. Enquiries is the same repository for
-// use outside a unit of work; called with a ctx from Do it joins it.
-type Store interface {
-	Do(ctx context.Context, fn func(ctx context.Context, r TxRepos) error) error
-	Enquiries() EnquiryRepository
-}
-
-// TxRepos is what a contact unit of work may touch.
-type TxRepos struct {
-	Enquiries EnquiryRepository
-	Legacy    LegacyMail
-}
-
 // EnquiryRepository stores enquiries. An enquiry never changes once stored.
+// Called with the ctx of a unit of work (platformport.UnitOfWork), it joins
+// it, with the mail outbox and the audit recorder.
 //
 // Contract: Add of an id already stored is contact.ErrEnquiryExists; Get of
 // an unknown id is contact.ErrEnquiryNotFound; Get returns every field as
@@ -41,7 +25,7 @@ type EnquiryRepository interface {
 // recipient (that worker read CONTACT_EMAIL_TO when sending), which is why
 // no SQL migration can move them.
 //
-// Contract: Take, inside the unit of work of Do, removes up to limit pending
+// Contract: Take, inside the unit of work carried by ctx, removes up to limit pending
 // rows whose lease is free or expired at now and returns their enquiries;
 // the removal commits or rolls back with the unit of work, and concurrent
 // Takes never return the same row (PostgreSQL: FOR UPDATE SKIP LOCKED;

@@ -101,7 +101,7 @@ func newPipeline(t *testing.T, db *pgstore.DB) *pipeline {
 	}
 	team, _ := shared.ParseEmail("team@example.net")
 	p.contact, err = contactapp.NewService(contactapp.Deps{
-		Store: contactpg.New(db), Mail: p.mail, Audit: nopRecorder{}, Limiter: platformmem.NewRateLimiter(platformport.SystemClock),
+		UnitOfWork: db, Enquiries: contactpg.New(db), Legacy: contactpg.NewLegacyMail(db), Mail: p.mail, Audit: nopRecorder{}, Limiter: platformmem.NewRateLimiter(platformport.SystemClock),
 		Clock: platformport.SystemClock, Meter: p.meter, Limit: platformport.Limit{Max: 1000, Window: time.Hour},
 		Team: []shared.Email{team},
 	})

@@ -7,11 +7,17 @@ import (
 
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/domain/contact"
+	"github.com/secuird/authy/ports/contactport"
 )
 
-// legacyMail reads contact_mail_outbox, the contact context's own outbox
+// LegacyMail reads contact_mail_outbox, the contact context's own outbox
 // before the mail context, to hand its pending rows over.
-type legacyMail struct{ db *pgstore.DB }
+type LegacyMail struct{ db *pgstore.DB }
+
+var _ contactport.LegacyMail = (*LegacyMail)(nil)
+
+// NewLegacyMail returns the old outbox on db.
+func NewLegacyMail(db *pgstore.DB) *LegacyMail { return &LegacyMail{db: db} }
 
 type legacyRow struct {
 	ID        string `gorm:"column:id;primaryKey"`
@@ -22,7 +28,7 @@ func (legacyRow) TableName() string { return "contact_mail_outbox" }
 
 // Take implements contactport.LegacyMail. A row still leased by a worker of
 // an older release (during a rolling upgrade) is left to that worker.
-func (l legacyMail) Take(ctx context.Context, now time.Time, limit int) ([]contact.EnquiryID, error) {
+func (l *LegacyMail) Take(ctx context.Context, now time.Time, limit int) ([]contact.EnquiryID, error) {
 	now = stamp(now)
 	if limit <= 0 {
 		limit = 1

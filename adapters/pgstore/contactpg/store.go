@@ -1,11 +1,11 @@
-// Package contactpg implements contactport.Store with GORM on PostgreSQL and
+// Package contactpg implements contactport's repositories with GORM on PostgreSQL and
 // the embedded SQLite file: the contact_enquiries table, and the hand-over
 // of the rows left in contact_mail_outbox by releases before the mail
 // context. It imports GORM, adapters/pgstore, the contact domain and its
 // ports, never application/ or another adapter family.
 //
 // Every query goes through pgstore.DB.Conn(ctx), so the repositories (and
-// the mail outbox and audit recorder) join the unit of work Do opens. Times
+// the mail outbox and audit recorder) join the unit of work of the caller. Times
 // are stored in UTC, truncated to the microsecond: PostgreSQL keeps no
 // more, and SQLite compares the stored text, which orders correctly only in
 // one zone.
@@ -20,25 +20,15 @@ import (
 	"github.com/secuird/authy/ports/contactport"
 )
 
-// Store is the GORM contactport.Store.
+// Store is the GORM contactport.EnquiryRepository.
 type Store struct {
 	db *pgstore.DB
 }
 
-var _ contactport.Store = (*Store)(nil)
+var _ contactport.EnquiryRepository = (*Store)(nil)
 
 // New returns a store on db.
 func New(db *pgstore.DB) *Store { return &Store{db: db} }
-
-// Do implements contactport.Store with pgstore's transaction in ctx.
-func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, r contactport.TxRepos) error) error {
-	return s.db.Transaction(ctx, func(ctx context.Context) error {
-		return fn(ctx, contactport.TxRepos{Enquiries: s.Enquiries(), Legacy: legacyMail{s.db}})
-	})
-}
-
-// Enquiries implements contactport.Store.
-func (s *Store) Enquiries() contactport.EnquiryRepository { return enquiries{s.db} }
 
 type enquiryRow struct {
 	ID         string    `gorm:"column:id;primaryKey"`
@@ -55,9 +45,8 @@ func (enquiryRow) TableName() string { return "contact_enquiries" }
 
 func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-type enquiries struct{ db *pgstore.DB }
-
-func (r enquiries) Add(ctx context.Context, e *contact.Enquiry) error {
+// Add implements contactport.EnquiryRepository.
+func (r *Store) Add(ctx context.Context, e *contact.Enquiry) error {
 	row := enquiryRow{
 		ID: e.ID().String(), Type: e.Type().String(), Name: e.Name(), Email: e.Email(),
 		Company: e.Company(), Phone: e.Phone(), Message: e.Message(), ReceivedAt: stamp(e.ReceivedAt()),
@@ -71,7 +60,8 @@ func (r enquiries) Add(ctx context.Context, e *contact.Enquiry) error {
 	return nil
 }
 
-func (r enquiries) Get(ctx context.Context, id contact.EnquiryID) (*contact.Enquiry, error) {
+// Get implements contactport.EnquiryRepository.
+func (r *Store) Get(ctx context.Context, id contact.EnquiryID) (*contact.Enquiry, error) {
 	var row enquiryRow
 	if err := r.db.Conn(ctx).Where("id = ?", id.String()).Take(&row).Error; err != nil {
 		if pgstore.IsNotFound(err) {

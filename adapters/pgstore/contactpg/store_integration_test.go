@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/secuird/authy/adapters/pgstore"
-	"github.com/secuird/authy/adapters/pgstore/contactpg"
-	"github.com/secuird/authy/ports/contactport"
 	"github.com/secuird/authy/ports/contactport/contactporttest"
 	"github.com/secuird/authy/tests/testenv"
 )
@@ -20,7 +18,7 @@ func postgres(t *testing.T) *pgstore.DB {
 }
 
 func TestStore_MeetsTheContractOnPostgres(t *testing.T) {
-	contactporttest.StoreContract(t, func(t *testing.T) contactport.Store { return contactpg.New(postgres(t)) })
+	contactporttest.StoreContract(t, func(t *testing.T) contactporttest.Harness { return harness(postgres(t)) })
 }
 
 func TestLegacyMail_HandsOverPendingRowsOnceOnPostgres(t *testing.T) { legacyMailCases(t, postgres) }

@@ -11,19 +11,21 @@ import (
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/pgstore/contactpg"
 	"github.com/secuird/authy/domain/contact"
-	"github.com/secuird/authy/ports/contactport"
 	"github.com/secuird/authy/ports/contactport/contactporttest"
 	"github.com/secuird/authy/tests/testenv"
 )
 
-func sqlite(t *testing.T) *pgstore.DB {
-	return testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)})
+func sqlite(t *testing.T) *pgstore.DB { return testenv.SQLite(t) }
+
+// harness is the GORM repositories on db.
+func harness(db *pgstore.DB) contactporttest.Harness {
+	return contactporttest.Harness{Enquiries: contactpg.New(db), Legacy: contactpg.NewLegacyMail(db), UoW: db}
 }
 
 // The SQLite backend runs in every test run: a file in the test's
 // temporary directory, no service needed.
 func TestStore_MeetsTheContractOnSQLite(t *testing.T) {
-	contactporttest.StoreContract(t, func(t *testing.T) contactport.Store { return contactpg.New(sqlite(t)) })
+	contactporttest.StoreContract(t, func(t *testing.T) contactporttest.Harness { return harness(sqlite(t)) })
 }
 
 func TestLegacyMail_HandsOverPendingRowsOnceOnSQLite(t *testing.T) { legacyMailCases(t, sqlite) }
@@ -39,8 +41,7 @@ func legacyRow(t *testing.T, db *pgstore.DB, s *contactpg.Store, sentAt, lockedU
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.Do(context.Background(), func(ctx context.Context, r contactport.TxRepos) error { return r.Enquiries.Add(ctx, e) })
-	if err != nil {
+	if err := s.Add(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
 	var channel *string
@@ -65,12 +66,12 @@ func lockedBy(until *time.Time) *string {
 	return &s
 }
 
-func take(t *testing.T, s *contactpg.Store, now time.Time, limit int, fail error) []contact.EnquiryID {
+func take(t *testing.T, db *pgstore.DB, now time.Time, limit int, fail error) []contact.EnquiryID {
 	t.Helper()
 	var got []contact.EnquiryID
-	err := s.Do(context.Background(), func(ctx context.Context, r contactport.TxRepos) error {
+	err := db.Transaction(context.Background(), func(ctx context.Context) error {
 		var err error
-		got, err = r.Legacy.Take(ctx, now, limit)
+		got, err = contactpg.NewLegacyMail(db).Take(ctx, now, limit)
 		if err != nil {
 			return err
 		}
@@ -90,14 +91,14 @@ func legacyMailCases(t *testing.T, open func(t *testing.T) *pgstore.DB) {
 		a := legacyRow(t, db, s, nil, nil)
 		legacyRow(t, db, s, &sent, nil)
 		leased := legacyRow(t, db, s, nil, &leaseEnds)
-		got := take(t, s, base, 10, nil)
+		got := take(t, db, base, 10, nil)
 		if len(got) != 1 || got[0] != a {
 			t.Fatalf("took %v, want only %v", got, a)
 		}
-		if again := take(t, s, base, 10, nil); len(again) != 0 {
+		if again := take(t, db, base, 10, nil); len(again) != 0 {
 			t.Fatalf("took %v twice", again)
 		}
-		if got := take(t, s, leaseEnds, 10, nil); len(got) != 1 || got[0] != leased {
+		if got := take(t, db, leaseEnds, 10, nil); len(got) != 1 || got[0] != leased {
 			t.Fatalf("after the old worker's lease: %v, want %v", got, leased)
 		}
 		var n int64
@@ -111,10 +112,10 @@ func legacyMailCases(t *testing.T, open func(t *testing.T) *pgstore.DB) {
 		s := contactpg.New(db)
 		a := legacyRow(t, db, s, nil, nil)
 		boom := errors.New("the mail outbox refused")
-		if got := take(t, s, base, 10, boom); len(got) != 1 {
+		if got := take(t, db, base, 10, boom); len(got) != 1 {
 			t.Fatalf("took %v", got)
 		}
-		if got := take(t, s, base, 10, nil); len(got) != 1 || got[0] != a {
+		if got := take(t, db, base, 10, nil); len(got) != 1 || got[0] != a {
 			t.Fatalf("after the rollback: %v, want %v", got, a)
 		}
 	})
@@ -125,10 +126,10 @@ func legacyMailCases(t *testing.T, open func(t *testing.T) *pgstore.DB) {
 		for i := 0; i < 3; i++ {
 			legacyRow(t, db, s, nil, nil)
 		}
-		if got := take(t, s, base, 2, nil); len(got) != 2 {
+		if got := take(t, db, base, 2, nil); len(got) != 2 {
 			t.Fatalf("took %d, want 2", len(got))
 		}
-		if got := take(t, s, base, 2, nil); len(got) != 1 {
+		if got := take(t, db, base, 2, nil); len(got) != 1 {
 			t.Fatalf("took %d, want the last one", len(got))
 		}
 	})

@@ -1,6 +1,6 @@
 // Package contactporttest holds the executable contract of contactport's
-// store. The GORM adapter runs it on SQLite and PostgreSQL: not-found and
-// uniqueness errors, and rollback of a failed unit of work.
+// repositories. The GORM adapter runs it on SQLite and PostgreSQL: not-found
+// and uniqueness errors, and rollback of a failed unit of work.
 package contactporttest
 
 import (
@@ -14,6 +14,7 @@ import (
 
 	"github.com/secuird/authy/domain/contact"
 	"github.com/secuird/authy/ports/contactport"
+	"github.com/secuird/authy/ports/platformport"
 )
 
 // base is the suite's clock; times are whole microseconds, as every store
@@ -22,9 +23,17 @@ var base = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 
 var errBoom = errors.New("boom")
 
-// StoreContract checks a contactport.Store. newStore must return an empty
-// store of its own for each call.
-func StoreContract(t *testing.T, newStore func(t *testing.T) contactport.Store) {
+// Harness is one backend under test: its repositories and the unit of work
+// they join.
+type Harness struct {
+	Enquiries contactport.EnquiryRepository
+	Legacy    contactport.LegacyMail
+	UoW       platformport.UnitOfWork
+}
+
+// StoreContract checks contactport's repositories. newStore must return
+// empty repositories of their own for each call.
+func StoreContract(t *testing.T, newStore func(t *testing.T) Harness) {
 	t.Helper()
 	ctx := context.Background()
 
@@ -32,7 +41,7 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) contactport.Store) 
 		s := newStore(t)
 		e := enquiry(t, base.Add(123456*time.Microsecond))
 		add(t, s, e)
-		got, err := s.Enquiries().Get(ctx, e.ID())
+		got, err := s.Enquiries.Get(ctx, e.ID())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +54,7 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) contactport.Store) 
 
 	t.Run("an unknown enquiry is not found", func(t *testing.T) {
 		s := newStore(t)
-		if _, err := s.Enquiries().Get(ctx, contact.EnquiryID(uuid.New())); !errors.Is(err, contact.ErrEnquiryNotFound) {
+		if _, err := s.Enquiries.Get(ctx, contact.EnquiryID(uuid.New())); !errors.Is(err, contact.ErrEnquiryNotFound) {
 			t.Fatalf("want ErrEnquiryNotFound, got %v", err)
 		}
 	})
@@ -54,7 +63,7 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) contactport.Store) 
 		s := newStore(t)
 		e := enquiry(t, base)
 		add(t, s, e)
-		err := s.Do(ctx, func(ctx context.Context, r contactport.TxRepos) error { return r.Enquiries.Add(ctx, e) })
+		err := s.UoW.Transaction(ctx, func(ctx context.Context) error { return s.Enquiries.Add(ctx, e) })
 		if !errors.Is(err, contact.ErrEnquiryExists) {
 			t.Fatalf("want ErrEnquiryExists, got %v", err)
 		}
@@ -63,27 +72,27 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) contactport.Store) 
 	t.Run("a failed unit of work leaves nothing behind", func(t *testing.T) {
 		s := newStore(t)
 		e := enquiry(t, base)
-		err := s.Do(ctx, func(ctx context.Context, r contactport.TxRepos) error {
-			if err := r.Enquiries.Add(ctx, e); err != nil {
+		err := s.UoW.Transaction(ctx, func(ctx context.Context) error {
+			if err := s.Enquiries.Add(ctx, e); err != nil {
 				return err
 			}
-			if _, err := r.Enquiries.Get(ctx, e.ID()); err != nil {
+			if _, err := s.Enquiries.Get(ctx, e.ID()); err != nil {
 				return fmt.Errorf("a unit of work must read its own writes: %w", err)
 			}
 			return errBoom
 		})
 		if !errors.Is(err, errBoom) {
-			t.Fatalf("Do must return the closure's error, got %v", err)
+			t.Fatalf("the unit of work must return the closure's error, got %v", err)
 		}
-		if _, err := s.Enquiries().Get(ctx, e.ID()); !errors.Is(err, contact.ErrEnquiryNotFound) {
+		if _, err := s.Enquiries.Get(ctx, e.ID()); !errors.Is(err, contact.ErrEnquiryNotFound) {
 			t.Fatalf("enquiry survived a rollback: %v", err)
 		}
 	})
 
 	t.Run("an empty legacy outbox hands over nothing", func(t *testing.T) {
 		s := newStore(t)
-		err := s.Do(ctx, func(ctx context.Context, r contactport.TxRepos) error {
-			got, err := r.Legacy.Take(ctx, base, 10)
+		err := s.UoW.Transaction(ctx, func(ctx context.Context) error {
+			got, err := s.Legacy.Take(ctx, base, 10)
 			if err == nil && len(got) != 0 {
 				err = fmt.Errorf("took %v", got)
 			}
@@ -107,10 +116,10 @@ func enquiry(t *testing.T, at time.Time) *contact.Enquiry {
 	return e
 }
 
-func add(t *testing.T, s contactport.Store, e *contact.Enquiry) {
+func add(t *testing.T, s Harness, e *contact.Enquiry) {
 	t.Helper()
-	err := s.Do(context.Background(), func(ctx context.Context, r contactport.TxRepos) error {
-		return r.Enquiries.Add(ctx, e)
+	err := s.UoW.Transaction(context.Background(), func(ctx context.Context) error {
+		return s.Enquiries.Add(ctx, e)
 	})
 	if err != nil {
 		t.Fatal(err)
