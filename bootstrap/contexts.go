@@ -62,7 +62,7 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err := a.wireContact(api, rec, mailer); err != nil {
 		return err
 	}
-	if err := a.wireOAuth(api, rec, idw.Auth, orgs); err != nil {
+	if err := a.wireOAuth(api, rec, idw.Auth, orgs, oauthBrowserDeps{sessions: sessions, identity: idw.Service, organizations: orgs}); err != nil {
 		return err
 	}
 	if _, err := a.wireSSO(api, rec, idw.Auth, orgs); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/secuird/authy/adapters/httpapi"
 	"github.com/secuird/authy/adapters/httpapi/oauthhttp"
+	"github.com/secuird/authy/adapters/httpapi/pageshttp"
 	"github.com/secuird/authy/adapters/pgstore/oauthpg"
 	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/oauthapp"
@@ -42,6 +43,55 @@ const (
 type oauthWiring struct {
 	keys   *oauthapp.KeyManager
 	seeder oauthport.ClientSeeder
+	// continuations are the authorization requests the sign-in page may
+	// return to.
+	continuations pageshttp.Continuations
+}
+
+// oauthBrowserDeps are the contexts the browser flow reads: the cookie
+// sessions (RP-initiated logout ends them), the users' profiles and
+// organizations (ID token and userinfo claims).
+type oauthBrowserDeps struct {
+	sessions      sessionsport.Service
+	identity      identityport.Service
+	organizations organizationsport.Service
+}
+
+// userDirectory is oauthport.UserDirectory on the identity and
+// organizations contexts' use cases.
+type userDirectory struct {
+	identity      identityport.Service
+	organizations organizationsport.Service
+}
+
+func (d userDirectory) Profile(ctx context.Context, user shared.UserID) (oauthport.UserProfile, error) {
+	u, err := d.identity.Me(ctx, sessionsport.Principal{UserID: user})
+	if err != nil {
+		return oauthport.UserProfile{}, err
+	}
+	return oauthport.UserProfile{ID: u.ID, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name}, nil
+}
+
+// maxDirectoryPages bounds the organizations read for one claim set.
+const maxDirectoryPages = 5
+
+func (d userDirectory) Organizations(ctx context.Context, user shared.UserID) ([]oauthport.UserOrganization, error) {
+	var out []oauthport.UserOrganization
+	page := organizationsport.Page{Limit: 100}
+	for range maxDirectoryPages {
+		p, err := d.organizations.ListMine(ctx, user, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range p.Items {
+			out = append(out, oauthport.UserOrganization{ID: o.ID, Name: o.Name, Role: o.Role})
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		page.Cursor = p.NextCursor
+	}
+	return out, nil
 }
 
 // validateOAuth checks the OpenID Provider's settings.
@@ -75,9 +125,9 @@ func (c Config) validateOAuth() []string {
 // admin API under /api/v1, the protocol endpoints at the root (in the
 // protocol route group, so their errors are RFC 6749 JSON), the key
 // worker and the cleanup_oauth and rotate_oauth_keys jobs.
-func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsport.Authenticator, access organizationsport.Access) error {
+func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsport.Authenticator, access organizationsport.Access, bd oauthBrowserDeps) error {
 	switch {
-	case rec == nil || auth == nil || access == nil:
+	case rec == nil || auth == nil || access == nil || bd.sessions == nil || bd.identity == nil || bd.organizations == nil:
 		return errors.New("wire oauth: the audit recorder, the authenticator and the organizations access port are required")
 	case a.keyring == nil:
 		return errors.New("wire oauth: the ENCRYPTION_KEY keyring is required")
@@ -142,11 +192,27 @@ func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsp
 	if err != nil {
 		return fmt.Errorf("wire oauth: %w", err)
 	}
-	oauthhttp.Register(api, svc, auth)
-	oauthhttp.RegisterProtocol(a.http, protocol, httpapi.RouteGroup{
-		Name: "protocol", Paths: httpapi.ProtocolPaths, Renderer: httpapi.ProtocolRenderer,
+	parked := oauthpg.NewAuthorizeRequests(a.db)
+	authz, err := oauthapp.NewAuthorization(oauthapp.AuthorizationDeps{
+		Clients: clients, Consents: oauthpg.NewConsents(a.db), Revoker: tokens,
+		Directory:  userDirectory{identity: bd.identity, organizations: bd.organizations},
+		UnitOfWork: clients, Recorder: rec, Clock: a.clock,
 	})
-	a.oauth = &oauthWiring{keys: keys, seeder: svc}
+	if err != nil {
+		return fmt.Errorf("wire oauth: %w", err)
+	}
+	protocolGroup := httpapi.RouteGroup{Name: "protocol", Paths: httpapi.ProtocolPaths, Renderer: httpapi.ProtocolRenderer}
+	oauthhttp.Register(api, svc, auth)
+	oauthhttp.RegisterConsents(api, authz, auth)
+	oauthhttp.RegisterProtocol(a.http, protocol, protocolGroup)
+	continuations, err := oauthhttp.RegisterBrowser(a.http, protocol, oauthhttp.BrowserDeps{
+		Authorizer: authz, Parked: parked, Sessions: bd.sessions, Profiles: bd.identity,
+		Browser: a.browser.transport, Pages: a.browser.pages, Clock: a.clock.Now,
+	}, protocolGroup)
+	if err != nil {
+		return fmt.Errorf("wire oauth: %w", err)
+	}
+	a.oauth = &oauthWiring{keys: keys, seeder: svc, continuations: continuations}
 
 	runKeys := func(ctx context.Context) error {
 		report, err := keys.Ensure(ctx)
@@ -170,9 +236,14 @@ func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsp
 	})
 	a.addJob(Job{
 		Name:        jobCleanupOAuth,
-		Description: fmt.Sprintf("delete expired OAuth token rows (used codes, rotated refresh tokens, expired tokens), %d per statement", oauthCleanupBatch),
+		Description: fmt.Sprintf("delete expired OAuth token rows (used codes, rotated refresh tokens, expired tokens) and expired parked authorization requests, %d per statement", oauthCleanupBatch),
 		RunOnce: func(ctx context.Context) error {
 			n, err := svc.CleanupTokens(ctx)
+			if err == nil {
+				var m int
+				m, err = cleanupParked(ctx, parked, a.clock.Now())
+				n += m
+			}
 			a.log.Info("expired oauth tokens deleted", "count", n)
 			if w, ok := ctx.Value(cleanupOutput{}).(io.Writer); ok {
 				fmt.Fprintf(w, "deleted %d expired OAuth token row(s)\n", n)
@@ -181,6 +252,18 @@ func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsp
 		},
 	})
 	return nil
+}
+
+// cleanupParked deletes expired parked authorization requests in batches.
+func cleanupParked(ctx context.Context, parked oauthport.AuthorizeRequestStore, now time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := parked.DeleteExpired(ctx, now, oauthCleanupBatch)
+		total += n
+		if err != nil || n < oauthCleanupBatch || ctx.Err() != nil {
+			return total, err
+		}
+	}
 }
 
 // createOAuthKeys runs create (the keys a new database lacks, or a rotation

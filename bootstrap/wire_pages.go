@@ -60,13 +60,18 @@ func (a *App) mountPages() error {
 	if a.identity == nil || a.sessions == nil || a.organizations == nil {
 		return errors.New("wire pages: identity, sessions and organizations must be wired first")
 	}
+	var continuations pageshttp.Continuations
+	if a.oauth != nil {
+		continuations = a.oauth.continuations
+	}
 	return pageshttp.Register(a.http, pageshttp.Deps{
-		Identity:    a.identity,
-		Sessions:    a.sessions,
-		Invitations: a.organizations,
-		Browser:     a.browser.transport,
-		Pages:       a.browser.pages,
-		Returns:     a.browser.returns,
-		Providers:   a.federation,
+		Continuations: continuations,
+		Identity:      a.identity,
+		Sessions:      a.sessions,
+		Invitations:   a.organizations,
+		Browser:       a.browser.transport,
+		Pages:         a.browser.pages,
+		Returns:       a.browser.returns,
+		Providers:     a.federation,
 	})
 }

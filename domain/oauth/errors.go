@@ -22,4 +22,6 @@ var (
 	ErrPublicClientSecret = shared.Conflict("oauth.public_client", "a public client has no secret")
 	// ErrKeyExists is a key generation another instance created first.
 	ErrKeyExists = shared.Conflict("oauth.key_exists", "a key of this kind and generation exists")
+	// ErrAccessDenied is a user who denied a client on the consent page.
+	ErrAccessDenied = shared.Forbidden("oauth.access_denied", "the user denied the request")
 )

@@ -5,7 +5,10 @@ import (
 	"crypto"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/sessionsport"
 )
 
 // Page sizes of the clients list.
@@ -261,4 +264,126 @@ type KeyAdmin interface {
 // tokens, revoked and expired tokens) in batches and returns how many went.
 type TokenCleanup interface {
 	CleanupTokens(ctx context.Context) (int, error)
+}
+
+// The prompt values of an authorization request (OpenID Connect Core
+// §3.1.2.1).
+const (
+	PromptNone    = "none"
+	PromptLogin   = "login"
+	PromptConsent = "consent"
+)
+
+// AuthorizeRequest is an authorization request the protocol library has
+// validated (client, redirect URI, response type, PKCE, scopes), as the
+// application decides on it.
+type AuthorizeRequest struct {
+	Client ProtocolClient
+	// Scopes are the requested scopes, each one the client may ask for.
+	Scopes []string
+	Prompt []string
+	// MaxAge is the request's max_age (HasMaxAge false: none given).
+	MaxAge    time.Duration
+	HasMaxAge bool
+	// ArrivedAt is when the request first reached the server, before any
+	// sign-in it led to: prompt=login asks for a sign-in after it.
+	ArrivedAt time.Time
+	// Session is the browser's Authy session (nil: signed out).
+	Session *sessionsport.Principal
+}
+
+// The acr values of ID tokens: one factor, or more than one (a session
+// whose method names an "mfa" amr value).
+const (
+	ACRSingleFactor = "urn:authy:acr:1fa"
+	ACRMultiFactor  = "urn:authy:acr:mfa"
+)
+
+// AuthorizeStep is what an authorization request needs next.
+type AuthorizeStep string
+
+// The steps.
+const (
+	// StepSignIn: the browser must sign in (again) first.
+	StepSignIn AuthorizeStep = "sign_in"
+	// StepConsent: the user must allow the client the scopes.
+	StepConsent AuthorizeStep = "consent"
+	// StepIssue: the code may be issued with Grant.
+	StepIssue AuthorizeStep = "issue"
+)
+
+// Grant is what the tokens of an authorization say: the user, their Authy
+// session, the granted scopes, how and when they authenticated, and the ID
+// token's claims for the scopes.
+type Grant struct {
+	Subject   shared.UserID
+	SessionID uuid.UUID
+	Scopes    []string
+	AuthTime  time.Time
+	AMR       []string
+	ACR       string
+	Claims    map[string]any
+}
+
+// AuthorizeDecision is the application's answer to an authorization
+// request. Grant is set for StepIssue; Missing, for StepConsent, lists the
+// scopes not consented yet.
+type AuthorizeDecision struct {
+	Step    AuthorizeStep
+	Grant   Grant
+	Missing []string
+}
+
+// ConsentDecision is the user's answer on the consent page for a request
+// whose Session is set.
+type ConsentDecision struct {
+	Request AuthorizeRequest
+	Allow   bool
+}
+
+// ConsentView is one client a user consented to.
+type ConsentView struct {
+	ClientID   string
+	ClientName string
+	Scopes     []string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Authorizer is what the authorization endpoint asks the application.
+//
+// Decide says what a request needs next: a sign-in when there is no
+// session or the session does not satisfy the request (prompt=login
+// without a sign-in after ArrivedAt, max_age exceeded), consent when the
+// client is third-party and the user has not allowed every requested scope
+// (or prompt=consent), else the grant. Decide never changes anything.
+// Consent applies the consent page's answer: allowing records the consent
+// (merged with earlier ones) and its audit record and returns StepIssue;
+// denying is audited and returns oauth.ErrAccessDenied. UserInfo returns
+// the claims of the scopes for the userinfo endpoint, read fresh. Reused
+// records a replayed code or a reused refresh token.
+type Authorizer interface {
+	Decide(ctx context.Context, r AuthorizeRequest) (AuthorizeDecision, error)
+	Consent(ctx context.Context, d ConsentDecision) (AuthorizeDecision, error)
+	UserInfo(ctx context.Context, user shared.UserID, scopes []string) (map[string]any, error)
+	Reused(ctx context.Context, r TokenReuse) error
+}
+
+// TokenReuse is a spent credential presented again: a used authorization
+// code (Kind "authorization_code") or a rotated refresh token (Kind
+// "refresh_token"). The protocol library has revoked the grant; Reused
+// audits it.
+type TokenReuse struct {
+	Client    ProtocolClient
+	Kind      string
+	Subject   string
+	RequestID string
+}
+
+// Consents is a user's own view of the clients they allowed: List them by
+// client id; Revoke one (unknown: ErrConsentNotFound), which also ends
+// every grant that client holds for the user, audited in one transaction.
+type Consents interface {
+	ListConsents(ctx context.Context, user shared.UserID) ([]ConsentView, error)
+	RevokeConsent(ctx context.Context, user shared.UserID, clientID string) error
 }

@@ -90,3 +90,98 @@ type SecretHasher interface {
 
 // UnitOfWork is the shared transaction shape (platformport.UnitOfWork).
 type UnitOfWork = platformport.UnitOfWork
+
+// Consent is what a user allowed a client: Scopes, in the order first
+// granted.
+type Consent struct {
+	User      shared.UserID
+	ClientID  string
+	Scopes    []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ConsentRepository remembers consents per user and client.
+//
+// Contract (checked by oauthporttest.ConsentRepositoryContract): Get of a
+// pair never granted is ErrConsentNotFound; Grant adds scopes to the
+// pair's consent (creating it; scopes already there are kept once, and
+// two concurrent grants both land); List returns a user's consents by
+// client id; Delete removes one and reports whether it existed; a deleted
+// client or user takes its consents with it.
+type ConsentRepository interface {
+	Get(ctx context.Context, user shared.UserID, clientID string) (Consent, error)
+	Grant(ctx context.Context, user shared.UserID, clientID string, scopes []string, at time.Time) error
+	List(ctx context.Context, user shared.UserID) ([]Consent, error)
+	Delete(ctx context.Context, user shared.UserID, clientID string) (bool, error)
+}
+
+// ErrConsentNotFound is a user and client without a consent.
+var ErrConsentNotFound = shared.NotFound("oauth.consent_not_found", "no consent for this client")
+
+// ParkedRequest is an authorization request parked while its browser signs
+// in or decides on consent: the request's query, kept by the SHA-256 of a
+// random handle (HandleHash) and bound to the browser by the SHA-256 of a
+// cookie value (BindingHash). Subject, when set, is the only user who may
+// finish it. ParkedAt is when the request first arrived: prompt=login and
+// max_age are measured from it.
+type ParkedRequest struct {
+	HandleHash  string
+	BindingHash string
+	ClientID    string
+	Query       string
+	Subject     shared.UserID
+	ParkedAt    time.Time
+	ExpiresAt   time.Time
+}
+
+// AuthorizeRequestStore keeps parked authorization requests where every
+// instance finds them.
+//
+// Contract (checked by oauthporttest.AuthorizeRequestStoreContract): Park
+// stores a request; Peek reads one without spending it; Take reads and
+// removes it in one step, so of two concurrent takes exactly one gets it.
+// Peek and Take answer ErrParkedRequestNotFound for an unknown handle, a
+// different binding, or a request expired at now (an expired one is
+// removed by DeleteExpired, at most limit per call).
+type AuthorizeRequestStore interface {
+	Park(ctx context.Context, r ParkedRequest) error
+	Peek(ctx context.Context, handleHash, bindingHash string, now time.Time) (ParkedRequest, error)
+	Take(ctx context.Context, handleHash, bindingHash string, now time.Time) (ParkedRequest, error)
+	DeleteExpired(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// ErrParkedRequestNotFound is a parked request that is unknown, spent,
+// expired or parked by another browser.
+var ErrParkedRequestNotFound = shared.NotFound("oauth.authorize_request_not_found",
+	"the authorization request is unknown, was already used or has expired")
+
+// GrantRevoker ends every grant a client holds for a subject: its refresh
+// tokens become inactive, its access tokens and unused codes go. It joins
+// the transaction ctx carries.
+type GrantRevoker interface {
+	RevokeSubjectGrants(ctx context.Context, clientID, subject string) error
+}
+
+// UserProfile is what ID tokens and userinfo say of a user.
+type UserProfile struct {
+	ID            shared.UserID
+	Email         string
+	EmailVerified bool
+	Name          string
+}
+
+// UserOrganization is one of a user's organizations with their role.
+type UserOrganization struct {
+	ID   shared.OrganizationID
+	Name string
+	Role string
+}
+
+// UserDirectory reads the users the provider speaks of (through the
+// identity and organizations contexts' ports). Profile of an unknown or
+// deleted user is a NotFound.
+type UserDirectory interface {
+	Profile(ctx context.Context, user shared.UserID) (UserProfile, error)
+	Organizations(ctx context.Context, user shared.UserID) ([]UserOrganization, error)
+}

@@ -309,7 +309,7 @@ func TestOAuthToken_MalformedRequestsGetTheProtocolsErrorNever500(t *testing.T) 
 				{"unknown grant type", url.Values{"grant_type": {"password"}, "username": {"a"}, "password": {"b"}}, 400, "unsupported_grant_type"},
 				{"implicit-style grant", url.Values{"grant_type": {"implicit"}}, 400, "unsupported_grant_type"},
 				{"a grant the client is not registered for", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"authy_rt_x.y"}}, 400, "unauthorized_client"},
-				{"a grant not offered yet", url.Values{"grant_type": {"authorization_code"}, "code": {"authy_ac_x.y"}}, 400, "unsupported_grant_type"},
+				{"a code for a machine client", url.Values{"grant_type": {"authorization_code"}, "code": {"authy_ac_x.y"}}, 400, "unauthorized_client"},
 			} {
 				status, _, body := protocolCall(t, e.srv, "/oauth2/token", tc.form, id, secret)
 				if status != tc.status || body["error"] != tc.code {

@@ -165,6 +165,55 @@ func (s *store) SetClientAssertionJWT(context.Context, string, time.Time) error 
 	return fosite.ErrJTIKnown
 }
 
+// reuseProbe notes, for one token request, a used code or rotated refresh
+// token presented again, for the audit record.
+type reuseProbe struct {
+	kind, requestID, subject string
+}
+
+type reuseKey struct{}
+
+func (s *store) noteReuse(ctx context.Context, kind string, req fosite.Requester) {
+	p, _ := ctx.Value(reuseKey{}).(*reuseProbe)
+	if p == nil || req == nil {
+		return
+	}
+	p.kind, p.requestID = kind, req.GetID()
+	if sess := req.GetSession(); sess != nil {
+		p.subject = sess.GetSubject()
+	}
+}
+
+// GetAuthorizeCodeSession reads a code's request with its client in full:
+// the row keeps only the client's id, and the library decides from the
+// client's grants whether the code's exchange issues a refresh token.
+func (s *store) GetAuthorizeCodeSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
+	req, err := s.TokenStorage.GetAuthorizeCodeSession(ctx, signature, session)
+	if errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
+		s.noteReuse(ctx, "authorization_code", req)
+	}
+	if r, ok := req.(*fosite.Request); ok && r.Client != nil {
+		pc, cerr := s.provider.Client(ctx, r.Client.GetID())
+		switch {
+		case cerr == nil:
+			r.Client = &client{pc: pc}
+		case errors.Is(cerr, oauth.ErrClientNotFound):
+			return nil, fosite.ErrNotFound
+		default:
+			return nil, cerr
+		}
+	}
+	return req, err
+}
+
+func (s *store) GetRefreshTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
+	req, err := s.TokenStorage.GetRefreshTokenSession(ctx, signature, session)
+	if errors.Is(err, fosite.ErrInactiveToken) {
+		s.noteReuse(ctx, "refresh_token", req)
+	}
+	return req, err
+}
+
 func (s *store) RevokeRefreshToken(ctx context.Context, requestID string) error {
 	if p := probeFrom(ctx); p != nil {
 		p.requestID = requestID

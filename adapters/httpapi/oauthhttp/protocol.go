@@ -13,6 +13,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/oauth2"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/handler/pkce"
 
 	"github.com/secuird/authy/adapters/httpapi"
 	"github.com/secuird/authy/ports/oauthport"
@@ -40,9 +42,10 @@ type ProtocolDeps struct {
 // Protocol is the OAuth 2.0 library composed with Authy's clients, keys
 // and token storage, and the endpoints built on it.
 //
-// Only the handlers in use are composed: client credentials, refresh
-// tokens, introspection and revocation (the authorization code grant with
-// PKCE and OpenID Connect follow with the browser sign-in). The library's
+// Only the handlers in use are composed: the authorization code grant with
+// PKCE (S256 only) and OpenID Connect ID tokens, client credentials,
+// refresh tokens (with ID tokens for openid grants), introspection and
+// revocation; never implicit, hybrid or the password grant. The library's
 // own introspection is not used: it lets any authenticated client, or any
 // bearer of an access token, introspect any token, where Authy answers a
 // client only about its own tokens unless it is a resource server.
@@ -53,6 +56,9 @@ type Protocol struct {
 	store    *store
 	strategy *strategy
 	settings Settings
+	// authorizer audits replayed codes and reused refresh tokens (set when
+	// the browser flow is registered).
+	authorizer oauthport.Authorizer
 }
 
 // NewProtocol composes the provider.
@@ -80,15 +86,33 @@ func NewProtocol(d ProtocolDeps) (*Protocol, error) {
 		AudienceMatchingStrategy:    fosite.DefaultAudienceMatchingStrategy,
 		RefreshTokenScopes:          []string{"offline_access"},
 		EnforcePKCEForPublicClients: true,
-		TokenEntropy:                32,
-		ClientSecretsHasher:         hasher{provider: d.Provider},
-		SendDebugMessagesToClients:  false,
+		// A code_challenge_method of "plain" is refused: it protects nothing
+		// against an attacker who reads the authorization request.
+		EnablePKCEPlainChallengeMethod: false,
+		// OpenID Connect's prompt values; "select_account" is not offered.
+		AllowedPromptValues:        []string{"none", "login", "consent"},
+		TokenEntropy:               32,
+		ClientSecretsHasher:        hasher{provider: d.Provider},
+		SendDebugMessagesToClients: false,
 	}}
 	strat := &strategy{
 		hmac: &oauth2.HMACSHAStrategyUnPrefixed{Enigma: newEnigma(cfg), Config: cfg},
 		jwt:  &jwtAccessTokens{keys: d.Keys, issuer: s.Issuer, lifetime: s.AccessTokenLifetime},
 	}
+	idTokens := &openid.IDTokenHandleHelper{IDTokenStrategy: &openid.DefaultStrategy{Signer: idTokenSigner{keys: d.Keys}, Config: cfg}}
 	handlers := []any{
+		&oauth2.AuthorizeExplicitGrantHandler{
+			AccessTokenStrategy: strat, RefreshTokenStrategy: strat, AuthorizeCodeStrategy: strat,
+			CoreStorage: st, TokenRevocationStorage: st, Config: cfg,
+		},
+		&openid.OpenIDConnectExplicitHandler{
+			OpenIDConnectRequestStorage:   st,
+			OpenIDConnectRequestValidator: openid.NewOpenIDConnectRequestValidator(idTokenSigner{keys: d.Keys}, cfg),
+			Config:                        cfg,
+			IDTokenHandleHelper:           idTokens,
+		},
+		&openid.OpenIDConnectRefreshHandler{IDTokenHandleHelper: idTokens, Config: cfg},
+		&pkce.Handler{AuthorizeCodeStrategy: strat, Storage: st, Config: cfg},
 		&oauth2.ClientCredentialsGrantHandler{
 			HandleHelper: &oauth2.HandleHelper{AccessTokenStrategy: strat, AccessTokenStorage: st, Config: cfg},
 			Config:       cfg,
@@ -100,6 +124,9 @@ func NewProtocol(d ProtocolDeps) (*Protocol, error) {
 		&oauth2.TokenRevocationHandler{TokenRevocationStorage: st, AccessTokenStrategy: strat, RefreshTokenStrategy: strat},
 	}
 	for _, h := range handlers {
+		if ah, ok := h.(fosite.AuthorizeEndpointHandler); ok {
+			cfg.AuthorizeEndpointHandlers.Append(ah)
+		}
 		if th, ok := h.(fosite.TokenEndpointHandler); ok {
 			cfg.TokenEndpointHandlers.Append(th)
 		}
@@ -148,7 +175,10 @@ const (
 type discoveryDocument struct {
 	Issuer                                 string   `json:"issuer"`
 	JWKSURI                                string   `json:"jwks_uri"`
+	AuthorizationEndpoint                  string   `json:"authorization_endpoint"`
 	TokenEndpoint                          string   `json:"token_endpoint"`
+	UserInfoEndpoint                       string   `json:"userinfo_endpoint"`
+	EndSessionEndpoint                     string   `json:"end_session_endpoint"`
 	IntrospectionEndpoint                  string   `json:"introspection_endpoint"`
 	RevocationEndpoint                     string   `json:"revocation_endpoint"`
 	GrantTypesSupported                    []string `json:"grant_types_supported"`
@@ -159,22 +189,39 @@ type discoveryDocument struct {
 	SubjectTypesSupported                  []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported       []string `json:"id_token_signing_alg_values_supported"`
 	CodeChallengeMethodsSupported          []string `json:"code_challenge_methods_supported"`
+	ResponseTypesSupported                 []string `json:"response_types_supported"`
+	ResponseModesSupported                 []string `json:"response_modes_supported"`
+	PromptValuesSupported                  []string `json:"prompt_values_supported"`
+	ClaimsSupported                        []string `json:"claims_supported"`
+	ACRValuesSupported                     []string `json:"acr_values_supported"`
+	UserInfoSigningAlgValuesSupported      []string `json:"userinfo_signing_alg_values_supported,omitempty"`
+	ClaimsParameterSupported               bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported              bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported           bool     `json:"request_uri_parameter_supported"`
+	AuthorizationResponseIssParameter      bool     `json:"authorization_response_iss_parameter_supported"`
 }
 
 func (p *Protocol) discovery(c *fiber.Ctx) error {
 	iss := p.settings.Issuer
 	c.Set(fiber.HeaderCacheControl, fmt.Sprintf("public, max-age=%d", int(discoveryMaxAge.Seconds())))
 	return c.JSON(discoveryDocument{
-		Issuer: iss, JWKSURI: iss + PathJWKS, TokenEndpoint: iss + PathToken,
+		Issuer: iss, JWKSURI: iss + PathJWKS, AuthorizationEndpoint: iss + PathAuthorize, TokenEndpoint: iss + PathToken,
+		UserInfoEndpoint: iss + PathUserInfo, EndSessionEndpoint: iss + PathLogout,
 		IntrospectionEndpoint: iss + PathIntrospect, RevocationEndpoint: iss + PathRevoke,
 		GrantTypesSupported:                    grantTypes,
 		TokenEndpointAuthMethodsSupported:      []string{"client_secret_basic", "client_secret_post", "none"},
 		IntrospectionEndpointAuthMethods:       []string{"client_secret_basic", "client_secret_post"},
 		RevocationEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
-		ScopesSupported:                        []string{"openid", "profile", "email", "offline_access"},
+		ScopesSupported:                        []string{"openid", "profile", "email", "offline_access", "organizations"},
 		SubjectTypesSupported:                  []string{"public"},
-		IDTokenSigningAlgValuesSupported:       []string{"RS256", "ES256"},
+		IDTokenSigningAlgValuesSupported:       []string{"RS256"},
 		CodeChallengeMethodsSupported:          []string{"S256"},
+		ResponseTypesSupported:                 []string{"code"},
+		ResponseModesSupported:                 []string{"query"},
+		PromptValuesSupported:                  []string{"none", "login", "consent"},
+		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash",
+			"email", "email_verified", "name", "organizations"},
+		ACRValuesSupported: []string{oauthport.ACRSingleFactor, oauthport.ACRMultiFactor},
 	})
 }
 
@@ -206,12 +253,20 @@ func (p *Protocol) token(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
+	probe := &reuseProbe{}
+	ctx := context.WithValue(r.Context(), reuseKey{}, probe)
+	r = r.WithContext(ctx)
 	w := httpapi.NewBufferedResponse()
 	// The library says invalid_request for a grant no handler takes;
 	// RFC 6749 §5.2 names it.
 	if g := c.FormValue("grant_type"); g != "" && !slices.Contains(grantTypes, g) {
 		p.oauth.WriteAccessError(ctx, w, nil, fosite.ErrUnsupportedGrantType)
+		return w.WriteTo(c)
+	}
+	// A missing required parameter is invalid_request (RFC 6749 §5.2); the
+	// library would call an absent code an invalid grant.
+	if c.FormValue("grant_type") == "authorization_code" && c.FormValue("code") == "" {
+		p.oauth.WriteAccessError(ctx, w, nil, fosite.ErrInvalidRequest.WithHint("The code parameter is missing."))
 		return w.WriteTo(c)
 	}
 	sess := newSession()
@@ -238,12 +293,21 @@ func (p *Protocol) token(c *fiber.Ctx) error {
 	if unavailable(err) {
 		return err
 	}
+	if probe.kind != "" && p.authorizer != nil && ar != nil {
+		if pc, ok := ar.GetClient().(*client); ok {
+			if err := p.authorizer.Reused(ctx, oauthport.TokenReuse{
+				Client: pc.pc, Kind: probe.kind, Subject: probe.subject, RequestID: probe.requestID,
+			}); err != nil {
+				return err
+			}
+		}
+	}
 	p.oauth.WriteAccessError(ctx, w, ar, tokenError(c.FormValue("grant_type"), err))
 	return w.WriteTo(c)
 }
 
 // grantTypes are the grants the token endpoint serves.
-var grantTypes = []string{"client_credentials", "refresh_token"}
+var grantTypes = []string{"authorization_code", "client_credentials", "refresh_token"}
 
 // tokenError makes the loser of concurrent refreshes with one token
 // invalid_grant, as for any used refresh token: the library says

@@ -2,6 +2,9 @@ package oauthhttp
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -21,7 +24,6 @@ import (
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/pgstore/oauthpg"
 	"github.com/secuird/authy/domain/oauth"
-	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/oauthport"
 	"github.com/secuird/authy/tests/testenv"
 )
@@ -61,13 +63,25 @@ func (p *provider) TokenIssued(string, string) {
 
 func (p *provider) Revoked(context.Context, oauthport.Revocation) error { return nil }
 
-// keys is a fake oauthport.Keys with one fixed HMAC secret.
+// keys is a fake oauthport.Keys with one fixed HMAC secret and one EC
+// signing key (for the ID tokens of openid grants), whatever algorithm is
+// asked.
 type keys struct{}
 
+var testSigner = sync.OnceValue(func() *ecdsa.PrivateKey {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
 func (keys) SigningKey(context.Context, string) (oauthport.SigningKey, error) {
-	return oauthport.SigningKey{}, shared.Unavailable("oauth.no_key", "no key")
+	return oauthport.SigningKey{ID: "test-es256", Algorithm: "ES256", Private: testSigner()}, nil
 }
-func (keys) PublicKeys(context.Context) ([]oauthport.PublicKey, error) { return nil, nil }
+func (keys) PublicKeys(context.Context) ([]oauthport.PublicKey, error) {
+	return []oauthport.PublicKey{{ID: "test-es256", Algorithm: "ES256", Public: testSigner().Public()}}, nil
+}
 func (keys) TokenSecrets(context.Context) ([]byte, [][]byte, error) {
 	return []byte("0123456789abcdef0123456789abcdef"), nil, nil
 }
@@ -112,6 +126,8 @@ func (f refreshFixture) grant(t *testing.T) string {
 	ctx := context.Background()
 	sess := newSession()
 	sess.Subject = "user-1"
+	sess.Claims.Subject = "user-1"
+	sess.Claims.AuthTime = time.Now().UTC().Truncate(time.Second)
 	sess.SetExpiresAt(fosite.AccessToken, time.Now().UTC().Add(time.Hour))
 	sess.SetExpiresAt(fosite.RefreshToken, time.Now().UTC().Add(24*time.Hour))
 	req := &fosite.Request{

@@ -48,6 +48,9 @@ type Deps struct {
 	// Providers are the external sign-in providers /login offers (nil:
 	// none).
 	Providers Providers
+	// Continuations are the flows parked while the browser signs in (nil:
+	// none).
+	Continuations Continuations
 }
 
 type handlers struct {
@@ -112,19 +115,41 @@ func redirect(c *fiber.Ctx, target string) error {
 	return c.Redirect(target, fiber.StatusSeeOther)
 }
 
+// returnTarget checks a return_to with the policy and, on a path reserved
+// for parked flows, accepts only a flow this browser parked.
+func (h handlers) returnTarget(c *fiber.Ctx, raw string) (string, *Continuation) {
+	target, _ := h.Returns.Check(raw)
+	if target == "" || h.Continuations == nil || !h.Continuations.Owns(target) {
+		return target, nil
+	}
+	if cont, ok := h.Continuations.Lookup(c, target); ok {
+		return target, &cont
+	}
+	return "", nil
+}
+
 // loginForm shows the sign-in form, or sends a browser already signed in
-// where it was going.
+// where it was going. A parked flow came here because it needs a sign-in
+// (none yet, or a newer one than the session's), so it gets the form.
 func (h handlers) loginForm(c *fiber.Ctx) error {
-	target, _ := h.Returns.Check(c.Query("return_to"))
+	target, cont := h.returnTarget(c, c.Query("return_to"))
 	if _, ok, err := h.signedIn(c); err != nil {
 		return err
-	} else if ok {
+	} else if ok && cont == nil {
 		return redirect(c, Or(target))
 	}
-	return h.renderLogin(c, fiber.StatusOK, target, "", flowError(c, messages(c)), nil)
+	email := ""
+	if cont != nil {
+		email = cont.LoginHint
+	}
+	return h.renderLogin(c, fiber.StatusOK, target, email, flowError(c, messages(c)), nil)
 }
 
 func (h handlers) renderLogin(c *fiber.Ctx, status int, target, email, problem string, fields map[string]string) error {
+	var formTargets []string
+	if _, cont := h.returnTarget(c, target); cont != nil {
+		formTargets = cont.FormTargets
+	}
 	token, err := h.Browser.LoginCSRF(c)
 	if err != nil {
 		return err
@@ -132,7 +157,7 @@ func (h handlers) renderLogin(c *fiber.Ctx, status int, target, email, problem s
 	m := messages(c)
 	return h.Pages.render(c, status, "login", view{
 		M: m, Title: m.T("login.title"), CSRF: token, ReturnTo: target, Email: email, Error: problem, Fields: fields,
-		Providers: h.providerLinks(c, m, target),
+		Providers: h.providerLinks(c, m, target), FormTargets: formTargets,
 	})
 }
 
@@ -147,7 +172,7 @@ func (h handlers) login(c *fiber.Ctx) error {
 	if err := h.Browser.CheckLoginCSRF(c, f.Get(httpapi.FieldCSRFToken)); err != nil {
 		return err
 	}
-	target, _ := h.Returns.Check(f.Get("return_to"))
+	target, _ := h.returnTarget(c, f.Get("return_to"))
 	previous, hadSession, err := h.signedIn(c)
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ const stylesheetPath = "/assets/authy.css"
 
 // pageNames are the templates besides the layout.
 var pageNames = []string{"login", "account", "logout", "notice", "invitation", "error",
-	"verify_email", "forgot_password", "reset_password"}
+	"verify_email", "forgot_password", "reset_password", "consent"}
 
 // Paths are the paths of the page group (see httpapi.RouteGroup).
 var Paths = []string{"/login", "/logout", "/account", "/verify-email", "/forgot-password",
@@ -33,8 +33,9 @@ var Paths = []string{"/login", "/logout", "/account", "/verify-email", "/forgot-
 // Pages renders the pages and, as the page group's httpapi.Renderer, every
 // error of the group as an HTML page in the reader's language.
 type Pages struct {
-	templates map[string]*template.Template
-	csp       string
+	templates  map[string]*template.Template
+	csp        string
+	formAction string
 }
 
 // NewPages parses the embedded templates. formTargets are the origins a
@@ -57,11 +58,36 @@ func NewPages(formTargets []string) (*Pages, error) {
 		}
 		formAction += " " + o
 	}
-	// Only the page's own stylesheet loads and only its own forms post;
-	// nothing runs, nothing frames it.
-	p.csp = "default-src 'none'; style-src 'self'; img-src 'self'; form-action " + formAction +
-		"; frame-ancestors 'none'; base-uri 'none'"
+	p.formAction = formAction
+	p.csp = cspWith(formAction)
 	return p, nil
+}
+
+// cspWith is the pages' policy with formAction as its form-action sources.
+// Only the page's own stylesheet loads and only its own forms post;
+// nothing runs, nothing frames it.
+func cspWith(formAction string) string {
+	return "default-src 'none'; style-src 'self'; img-src 'self'; form-action " + formAction +
+		"; frame-ancestors 'none'; base-uri 'none'"
+}
+
+// cspFor is the policy of a page whose form starts a redirect chain that
+// ends at one of extra's origins besides the usual ones (browsers apply
+// form-action to every redirect after a form post): a sign-in that
+// continues an application's authorization request, a consent page. An
+// origin that is not one is left out.
+func (p *Pages) cspFor(extra []string) string {
+	if len(extra) == 0 {
+		return p.csp
+	}
+	fa := p.formAction
+	for _, o := range extra {
+		if o == "" || strings.ContainsAny(o, " ;,'\"") {
+			continue
+		}
+		fa += " " + o
+	}
+	return cspWith(fa)
 }
 
 // Group is the page group: its paths and this renderer.
@@ -107,6 +133,17 @@ type view struct {
 	RequestID   string
 	// Providers are the sign-in page's external provider buttons.
 	Providers []providerLink
+	// Consent is the consent page's request.
+	Consent consentView
+	// FormTargets are origins the page's form may end at besides the
+	// usual ones (see cspFor).
+	FormTargets []string
+}
+
+type consentView struct {
+	Client  string
+	Scopes  []string
+	Request string
 }
 
 // messages returns the catalogue language of the request.
@@ -124,6 +161,9 @@ func (p *Pages) render(c *fiber.Ctx, status int, name string, v view) error {
 		return fmt.Errorf("pages: render %s: %w", name, err)
 	}
 	p.headers(c)
+	if len(v.FormTargets) > 0 {
+		c.Set(fiber.HeaderContentSecurityPolicy, p.cspFor(v.FormTargets))
+	}
 	return c.Status(status).Send(buf.Bytes())
 }
 

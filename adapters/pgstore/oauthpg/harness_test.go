@@ -104,3 +104,34 @@ func tokenHarness(db *pgstore.DB) oauthporttest.TokenHarness {
 }
 
 func keyRepo(db *pgstore.DB) oauthport.KeyRepository { return oauthpg.NewKeys(db) }
+
+func newUser(db *pgstore.DB) func(t *testing.T) shared.UserID {
+	return func(t *testing.T) shared.UserID {
+		t.Helper()
+		id := uuid.New()
+		now := time.Now().UTC()
+		email := "consent-" + id.String()[:8] + "@example.com"
+		err := db.Gorm().Exec(`INSERT INTO users (id, email, email_normalized, name, password_hash, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, id.String(), email, email, "Consent User", "x", now, now).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		return shared.UserID(id)
+	}
+}
+
+func consentHarness(db *pgstore.DB) oauthporttest.ConsentHarness {
+	return oauthporttest.ConsentHarness{
+		Repo: oauthpg.NewConsents(db), NewUser: newUser(db), NewClient: newClientRow(db),
+		DeleteClient: func(t *testing.T, id string) {
+			t.Helper()
+			if err := db.Gorm().Exec(`DELETE FROM oauth_clients WHERE id = ?`, id).Error; err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+}
+
+func parkHarness(db *pgstore.DB) oauthporttest.ParkHarness {
+	return oauthporttest.ParkHarness{Store: oauthpg.NewAuthorizeRequests(db), NewClient: newClientRow(db)}
+}

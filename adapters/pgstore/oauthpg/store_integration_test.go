@@ -38,3 +38,18 @@ func TestTokens_MeetTheContractOnPostgres(t *testing.T) {
 	db := postgres(t)
 	oauthporttest.TokenStoreContract(t, func(t *testing.T) oauthporttest.TokenHarness { return tokenHarness(db) })
 }
+
+func TestConsents_MeetTheContractOnPostgres(t *testing.T) {
+	db := postgres(t)
+	oauthporttest.ConsentRepositoryContract(t, func(t *testing.T) oauthporttest.ConsentHarness { return consentHarness(db) })
+}
+
+func TestAuthorizeRequests_MeetTheContractOnPostgres(t *testing.T) {
+	db := postgres(t)
+	oauthporttest.AuthorizeRequestStoreContract(t, func(t *testing.T) oauthporttest.ParkHarness {
+		if err := db.Gorm().Exec(`TRUNCATE oauth_authorize_requests`).Error; err != nil {
+			t.Fatal(err)
+		}
+		return parkHarness(db)
+	})
+}

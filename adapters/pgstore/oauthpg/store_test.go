@@ -21,3 +21,11 @@ func TestKeys_MeetTheContractOnSQLite(t *testing.T) {
 func TestTokens_MeetTheContractOnSQLite(t *testing.T) {
 	oauthporttest.TokenStoreContract(t, func(t *testing.T) oauthporttest.TokenHarness { return tokenHarness(sqlite(t)) })
 }
+
+func TestConsents_MeetTheContractOnSQLite(t *testing.T) {
+	oauthporttest.ConsentRepositoryContract(t, func(t *testing.T) oauthporttest.ConsentHarness { return consentHarness(sqlite(t)) })
+}
+
+func TestAuthorizeRequests_MeetTheContractOnSQLite(t *testing.T) {
+	oauthporttest.AuthorizeRequestStoreContract(t, func(t *testing.T) oauthporttest.ParkHarness { return parkHarness(sqlite(t)) })
+}

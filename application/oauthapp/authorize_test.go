@@ -1,0 +1,47 @@
+package oauthapp_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/secuird/authy/application/oauthapp"
+	"github.com/secuird/authy/ports/oauthport"
+	"github.com/secuird/authy/ports/sessionsport"
+)
+
+func TestSessionSuffices_PromptLoginWantsASignInAfterTheRequestAndMaxAgeARecentOne(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	signedIn := sessionsport.Principal{AuthTime: now.Add(-10 * time.Minute), Method: sessionsport.MethodPassword}
+	for _, tc := range []struct {
+		name string
+		req  oauthport.AuthorizeRequest
+		want bool
+	}{
+		{"no demand", oauthport.AuthorizeRequest{ArrivedAt: now}, true},
+		{"prompt=login, signed in before the request", oauthport.AuthorizeRequest{Prompt: []string{"login"}, ArrivedAt: now.Add(-time.Minute)}, false},
+		{"prompt=login, signed in after the request arrived", oauthport.AuthorizeRequest{Prompt: []string{"login"}, ArrivedAt: now.Add(-20 * time.Minute)}, true},
+		{"prompt=login, signed in within the request's second", oauthport.AuthorizeRequest{Prompt: []string{"login"}, ArrivedAt: signedIn.AuthTime.Add(300 * time.Millisecond)}, true},
+		{"max_age longer than the session's age", oauthport.AuthorizeRequest{HasMaxAge: true, MaxAge: time.Hour, ArrivedAt: now}, true},
+		{"max_age shorter than the session's age", oauthport.AuthorizeRequest{HasMaxAge: true, MaxAge: 5 * time.Minute, ArrivedAt: now}, false},
+		{"max_age=0", oauthport.AuthorizeRequest{HasMaxAge: true, ArrivedAt: now}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := oauthapp.SessionSuffices(signedIn, tc.req, now); got != tc.want {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestACR_OneFactorUnlessTheSessionsMethodNamesMFA(t *testing.T) {
+	mfa, err := sessionsport.ParseAuthMethod("mfa", []string{"pwd", "otp", "mfa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := oauthapp.ACR(sessionsport.MethodPassword); got != oauthport.ACRSingleFactor {
+		t.Fatalf("password: %s", got)
+	}
+	if got := oauthapp.ACR(mfa); got != oauthport.ACRMultiFactor {
+		t.Fatalf("mfa: %s", got)
+	}
+}
