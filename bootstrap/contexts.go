@@ -58,6 +58,9 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if a.federation, err = a.wireFederation(api, rec, idw, sessions); err != nil {
 		return err
 	}
+	if err := a.wireProvisioning(api, rec, idw, sessions, orgs); err != nil {
+		return err
+	}
 	a.identity, a.organizations = idw.Service, orgs
 	if err := a.wireContact(api, rec, mailer); err != nil {
 		return err

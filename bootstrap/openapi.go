@@ -11,6 +11,7 @@ import (
 	"github.com/secuird/authy/adapters/httpapi/identityhttp"
 	"github.com/secuird/authy/adapters/httpapi/oauthhttp"
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
+	"github.com/secuird/authy/adapters/httpapi/provisioninghttp"
 	"github.com/secuird/authy/adapters/httpapi/sessionshttp"
 	"github.com/secuird/authy/adapters/httpapi/ssohttp"
 )
@@ -25,6 +26,7 @@ func openAPIFragments() [][]byte {
 		identityhttp.OpenAPI,
 		oauthhttp.OpenAPI,
 		organizationshttp.OpenAPI,
+		provisioninghttp.OpenAPI,
 		sessionshttp.OpenAPI,
 		ssohttp.OpenAPI,
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/secuird/authy/adapters/httpapi"
 	"github.com/secuird/authy/adapters/httpapi/pageshttp"
+	"github.com/secuird/authy/adapters/httpapi/provisioninghttp"
 )
 
 // browserWiring is the browser side of the server: the session cookie
@@ -51,6 +52,7 @@ func (a *App) routeGroups() []httpapi.RouteGroup {
 	return []httpapi.RouteGroup{
 		a.browser.pages.Group(),
 		{Name: "protocol", Paths: httpapi.ProtocolPaths, Renderer: httpapi.ProtocolRenderer},
+		provisioninghttp.Group(),
 	}
 }
 

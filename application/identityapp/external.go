@@ -36,6 +36,12 @@ func (s *Service) createExternalUser(ctx context.Context, cmd identityport.Exter
 		s.refuse(ctx, refusal{action: actionRegisterRateLimited, limit: limitRegisterClient, client: client}, "register")
 		return identityport.UserSummary{}, errRegisterRateLimited.WithRetryAfter(d.RetryAfter)
 	}
+	return s.openExternalAccount(ctx, cmd, actionRegisterExternal)
+}
+
+// openExternalAccount opens an account without a password for cmd,
+// recorded as action.
+func (s *Service) openExternalAccount(ctx context.Context, cmd identityport.ExternalUserCommand, action string) (identityport.UserSummary, error) {
 	email, reason := identity.ParseEmail(cmd.Email)
 	if reason != "" {
 		return identityport.UserSummary{}, shared.Invalid(identity.CodeInvalidInput, "the provider's email address is not usable",
@@ -79,7 +85,7 @@ func (s *Service) createExternalUser(ctx context.Context, cmd identityport.Exter
 		events := auditEvents(u.PullEvents(), nil)
 		for i := range events {
 			if events[i].Action == "auth.register" {
-				events[i].Action = actionRegisterExternal
+				events[i].Action = action
 				events[i].Details = map[string]any{"provider": cmd.Provider, "email_verified": cmd.EmailVerified}
 			}
 		}

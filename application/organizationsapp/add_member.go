@@ -43,6 +43,12 @@ func (s *Service) AddMember(ctx context.Context, cmd organizationsport.AddMember
 	if err := s.limitInvitations(ctx, cmd.Actor); err != nil {
 		return organizationsport.InvitationView{}, err
 	}
+	return s.invite(ctx, cmd.Actor, cmd.Organization, email, role)
+}
+
+// invite sends the invitation of email to org with role from actor, in one
+// unit of work with its audit records and its mail.
+func (s *Service) invite(ctx context.Context, actor shared.UserID, org shared.OrganizationID, email string, role organizations.Role) (organizationsport.InvitationView, error) {
 	// Looked up for every address, outside the transaction: the only use is
 	// refusing a current member, and both outcomes cost the same query.
 	holder, err := s.holder(ctx, email)
@@ -62,10 +68,10 @@ func (s *Service) AddMember(ctx context.Context, cmd organizationsport.AddMember
 	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		// The actor, the address's account holder and the address's pending
 		// invitation, plus a bounded batch of expired ones to close.
-		scope := organizationsport.Scope{Users: []shared.UserID{cmd.Actor, holder}, Emails: []string{email}, DueBy: now, DueLimit: expireBatch}
-		if err := s.changeIn(ctx, cmd.Organization, scope, func(o *organizations.Organization) error {
+		scope := organizationsport.Scope{Users: []shared.UserID{actor, holder}, Emails: []string{email}, DueBy: now, DueLimit: expireBatch}
+		if err := s.changeIn(ctx, org, scope, func(o *organizations.Organization) error {
 			var err error
-			inv, err = o.Invite(cmd.Actor, n, now)
+			inv, err = o.Invite(actor, n, now)
 			orgName = o.Name()
 			return err
 		}); err != nil {
@@ -75,14 +81,14 @@ func (s *Service) AddMember(ctx context.Context, cmd organizationsport.AddMember
 			return nil
 		}
 		return s.notifier.InvitationSent(ctx, organizationsport.InvitationNotice{
-			Invitation: inv.ID(), Organization: cmd.Organization, OrganizationName: orgName, Email: inv.Email(),
-			Role: inv.Role().String(), InvitedBy: cmd.Actor, ExpiresAt: inv.ExpiresAt(), Token: token,
+			Invitation: inv.ID(), Organization: org, OrganizationName: orgName, Email: inv.Email(),
+			Role: inv.Role().String(), InvitedBy: actor, ExpiresAt: inv.ExpiresAt(), Token: token,
 		})
 	})
 	if err != nil {
 		return organizationsport.InvitationView{}, err
 	}
-	return invitationView(cmd.Organization, "", inv), nil
+	return invitationView(org, "", inv), nil
 }
 
 // limitInvitations counts one invitation against the inviting user's and

@@ -74,13 +74,16 @@ var (
 	// external identity that was unlinked when the account's owner proved
 	// the email address (the identity never vouched for it).
 	ReasonIdentityUnlinked = Reason{"identity_unlinked"}
+	// ReasonDeprovisioned ends every session of a person their
+	// organization's identity provider deactivated or deleted (SCIM).
+	ReasonDeprovisioned = Reason{"deprovisioned"}
 )
 
 // ParseReason reads a reason.
 func ParseReason(s string) (Reason, error) {
 	switch s {
 	case ReasonLogout.r, ReasonUser.r, ReasonPasswordChanged.r, ReasonAccountDeleted.r, ReasonPasswordReset.r, ReasonEmailChanged.r,
-		ReasonIdentityUnlinked.r:
+		ReasonIdentityUnlinked.r, ReasonDeprovisioned.r:
 		return Reason{s}, nil
 	}
 	return Reason{}, shared.Invalid(CodeInvalid, "unknown revocation reason "+s, map[string][]string{"reason": {"is not a known reason"}})

@@ -453,3 +453,32 @@ func toAny(pairs [][]any) []any {
 	}
 	return out
 }
+
+var _ oauthport.SubjectTokens = (*Tokens)(nil)
+
+// RevokeSubject implements oauthport.SubjectTokens: the subject's access
+// tokens are deleted and its refresh tokens deactivated (their rows stay
+// until they expire, so a reuse is recognised), in the transaction ctx
+// carries or one of its own.
+func (s *Tokens) RevokeSubject(ctx context.Context, subject string) (int, error) {
+	if subject == "" {
+		return 0, nil
+	}
+	defer s.queue(ctx)()
+	var n int64
+	err := s.db.Transaction(ctx, func(ctx context.Context) error {
+		conn := s.db.Conn(ctx)
+		res := conn.Where("kind = ? AND subject = ?", kindAccess, subject).Delete(&tokenRow{})
+		if res.Error != nil {
+			return fmt.Errorf("delete access tokens: %w", res.Error)
+		}
+		n = res.RowsAffected
+		res = conn.Model(&tokenRow{}).Where("kind = ? AND subject = ? AND active", kindRefresh, subject).Update("active", false)
+		if res.Error != nil {
+			return fmt.Errorf("deactivate refresh tokens: %w", res.Error)
+		}
+		n += res.RowsAffected
+		return nil
+	})
+	return int(n), err
+}
