@@ -69,7 +69,7 @@ func (a *App) wireSessions(api fiber.Router, rec auditport.Recorder) (sessionspo
 	}
 	svc, err := sessionsapp.New(sessionsapp.Deps{
 		Store:  store,
-		UoW:    store,
+		UoW:    a.db,
 		Cache:  cache,
 		Tokens: security.SessionTokens{},
 		Audit:  rec,

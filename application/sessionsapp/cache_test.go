@@ -13,7 +13,7 @@ import (
 func TestNew_StartsWithTheCacheSuspectUntilReconciled(t *testing.T) {
 	f := newFixture(t)
 	svc, err := sessionsapp.New(sessionsapp.Deps{
-		Store: f.store, UoW: f.store, Cache: sessionsmem.NewCache(), Tokens: f.tokens, Audit: f.audit,
+		Store: f.store, UoW: f.db, Cache: sessionsmem.NewCache(), Tokens: f.tokens, Audit: f.audit,
 		Clock: f.clock, Policy: f.policy, Limiter: f.limiter, UnknownTokens: unknownLimit,
 	})
 	if err != nil {
@@ -32,7 +32,7 @@ func TestNew_StartsWithTheCacheSuspectUntilReconciled(t *testing.T) {
 
 func TestCacheOutage_ServesFromTheStoreAndNeverLetsARevokedSessionBackIn(t *testing.T) {
 	f := newFixture(t)
-	user := newUser()
+	user := f.newUser(t)
 	kept, revoked := f.start(t, user), f.start(t, user)
 	p := f.auth(t, kept.Token)
 	f.auth(t, revoked.Token) // both cached now
@@ -76,7 +76,7 @@ func TestCacheOutage_ServesFromTheStoreAndNeverLetsARevokedSessionBackIn(t *test
 
 func TestCacheOutage_StoreOnlyModeStillSlidesTheWindow(t *testing.T) {
 	f := newFixture(t)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	f.cache.down.Store(true)
 	for i := 0; i < 3; i++ {
 		f.clock.Advance(idle - time.Second)
@@ -89,7 +89,7 @@ func TestCacheOutage_StoreOnlyModeStillSlidesTheWindow(t *testing.T) {
 
 func TestReconcile_KeepsTheCacheSuspectWhenAnotherFailureHappensMeanwhile(t *testing.T) {
 	f := newFixture(t)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	f.cache.onPing = func() {
 		// A request fails on the cache while reconciliation runs.
 		f.cache.down.Store(true)
@@ -108,7 +108,7 @@ func TestReconcile_KeepsTheCacheSuspectWhenAnotherFailureHappensMeanwhile(t *tes
 
 func TestRevoke_ARequestThatRefillsTheCacheAfterTheRevocationCannotResurrectIt(t *testing.T) {
 	f := newFixture(t)
-	user := newUser()
+	user := f.newUser(t)
 	a, b := f.start(t, user), f.start(t, user)
 	p := f.auth(t, a.Token)
 	// A concurrent request read b from the store before the revocation

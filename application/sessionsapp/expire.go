@@ -20,7 +20,7 @@ func (s *Service) ExpireStale(ctx context.Context, batch int) (int, error) {
 	now := s.now()
 	before := now.Add(-s.policy.SyncEvery())
 	var n int
-	err := s.uow.Do(ctx, func(ctx context.Context) error {
+	err := s.uow.Transaction(ctx, func(ctx context.Context) error {
 		var err error
 		n, err = s.store.ExpireBatch(ctx, before, now, batch)
 		if err != nil || n == 0 {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/secuird/authy/adapters/memstore/platformmem"
 	"github.com/secuird/authy/adapters/memstore/sessionsmem"
+	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/adapters/pgstore/sessionspg"
 	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/sessionsapp"
 	"github.com/secuird/authy/domain/sessions"
@@ -19,6 +21,7 @@ import (
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
+	"github.com/secuird/authy/tests/testenv"
 )
 
 var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -52,7 +55,7 @@ func (c *clock) Advance(d time.Duration) {
 // recorder is a fake audit recorder that keeps events per transaction: it
 // registers them after the store's commit, so a rollback drops them.
 type recorder struct {
-	uow    sessionsport.UnitOfWork
+	uow    platformport.UnitOfWork
 	mu     sync.Mutex
 	events []auditport.Event
 }
@@ -158,7 +161,7 @@ func (f *flakyCache) Ping(ctx context.Context) error {
 
 // countingStore counts the reads that authenticating a token may cost.
 type countingStore struct {
-	*sessionsmem.Store
+	*sessionspg.Store
 	byHash  atomic.Int64
 	pending atomic.Int64
 }
@@ -175,7 +178,8 @@ func (c *countingStore) PendingPurges(ctx context.Context, limit int) ([]session
 
 type fixture struct {
 	svc     *sessionsapp.Service
-	store   *sessionsmem.Store
+	db      *pgstore.DB
+	store   *sessionspg.Store
 	reads   *countingStore
 	limiter *platformmem.RateLimiter
 	cache   *flakyCache
@@ -186,18 +190,20 @@ type fixture struct {
 	tokens  security.SessionTokens
 }
 
-// newFixture builds a service on an in-process store and cache; opts
-// change its dependencies before it is built.
+// newFixture builds a service on the session store of a throwaway SQLite
+// database and an in-process cache; opts change its dependencies before it
+// is built.
 func newFixture(t *testing.T, opts ...func(*sessionsapp.Deps)) *fixture {
 	t.Helper()
 	p, err := sessions.NewPolicy(idle, absolute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := sessionsmem.NewStore()
+	db := testenv.SQLite(t)
+	store := sessionspg.New(db)
 	f := &fixture{
-		store: store, reads: &countingStore{Store: store}, cache: &flakyCache{}, clock: &clock{now: t0},
-		audit: &recorder{uow: store}, meter: &meter{}, policy: p,
+		db: db, store: store, reads: &countingStore{Store: store}, cache: &flakyCache{}, clock: &clock{now: t0},
+		audit: &recorder{uow: db}, meter: &meter{}, policy: p,
 	}
 	f.limiter = platformmem.NewRateLimiter(f.clock)
 	f.cache.inner.Store(sessionsmem.NewCache())
@@ -210,7 +216,7 @@ func newFixture(t *testing.T, opts ...func(*sessionsapp.Deps)) *fixture {
 func (f *fixture) instance(t *testing.T, cache sessionsport.Cache, opts ...func(*sessionsapp.Deps)) *sessionsapp.Service {
 	t.Helper()
 	d := sessionsapp.Deps{
-		Store: f.reads, UoW: f.store, Cache: cache, Tokens: f.tokens, Audit: f.audit,
+		Store: f.reads, UoW: f.db, Cache: cache, Tokens: f.tokens, Audit: f.audit,
 		Clock: f.clock, Meter: f.meter, Policy: f.policy,
 		Limiter: f.limiter, UnknownTokens: unknownLimit,
 	}
@@ -231,7 +237,13 @@ func ctxFrom(ip, ua string) context.Context {
 	return shared.WithRequestMeta(context.Background(), shared.RequestMeta{RequestID: "r", ClientIP: ip, UserAgent: ua})
 }
 
-func newUser() shared.UserID { return shared.UserID(uuid.New()) }
+// newUser stores a user sessions may reference and returns its id.
+func (f *fixture) newUser(t *testing.T) shared.UserID {
+	t.Helper()
+	id := uuid.New()
+	testenv.StoreUser(t, f.db, id)
+	return shared.UserID(id)
+}
 
 func (f *fixture) start(t *testing.T, user shared.UserID) sessionsport.IssuedSession {
 	t.Helper()

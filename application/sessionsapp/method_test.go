@@ -14,7 +14,7 @@ import (
 
 func TestStart_RecordsTheMethodAndSignInTimeEveryReadShows(t *testing.T) {
 	f := newFixture(t)
-	user := newUser()
+	user := f.newUser(t)
 	social, err := sessions.ParseAuthMethod("social:github", []string{"ext"})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestStart_RecordsTheMethodAndSignInTimeEveryReadShows(t *testing.T) {
 
 func TestStart_RefusesASessionWithoutAMethod(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.svc.Start(ctxFrom("198.51.100.7", "ua"), newUser(), sessions.AuthMethod{}); shared.KindOf(err) != shared.KindInvalid {
+	if _, err := f.svc.Start(ctxFrom("198.51.100.7", "ua"), f.newUser(t), sessions.AuthMethod{}); shared.KindOf(err) != shared.KindInvalid {
 		t.Fatalf("Start without a method = %v, want invalid", err)
 	}
 }
@@ -64,7 +64,7 @@ func TestLogout_RecordsTheTransportOfASignOutThroughThePages(t *testing.T) {
 		{sessionsport.TransportCookie, "cookie"},
 		{"", nil},
 	} {
-		is := f.start(t, newUser())
+		is := f.start(t, f.newUser(t))
 		p := f.auth(t, is.Token)
 		ctx := context.Background()
 		if c.transport != "" {

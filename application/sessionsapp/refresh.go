@@ -14,7 +14,7 @@ import (
 func (s *Service) Refresh(ctx context.Context, p sessionsport.Principal) (sessionsport.SessionView, error) {
 	now := s.now()
 	var out *sessions.Session
-	err := s.uow.Do(ctx, func(ctx context.Context) error {
+	err := s.uow.Transaction(ctx, func(ctx context.Context) error {
 		err := s.store.Update(ctx, p.SessionID, func(x *sessions.Session) error {
 			if x.User() != p.UserID {
 				return sessions.ErrInvalidToken

@@ -31,7 +31,7 @@ func twoInstances(t *testing.T) (*fixture, *sessionsapp.Service) {
 
 func TestPollRevocations_AnotherInstanceRefusesATokenWhosePurgeTheRevokingInstanceCouldNotApply(t *testing.T) {
 	f, b := twoInstances(t)
-	user := newUser()
+	user := f.newUser(t)
 	kept, victim := f.start(t, user), f.start(t, user)
 	p := f.auth(t, kept.Token)
 	if _, err := b.Authenticate(context.Background(), victim.Token); err != nil {
@@ -84,7 +84,7 @@ func TestPollRevocations_AnotherInstanceRefusesATokenWhosePurgeTheRevokingInstan
 
 func TestPollRevocations_WhileTheDenySetIsOlderThanTheBoundCachedSessionsAreConfirmedWithTheStore(t *testing.T) {
 	f, b := twoInstances(t)
-	user := newUser()
+	user := f.newUser(t)
 	kept, victim := f.start(t, user), f.start(t, user)
 	p := f.auth(t, kept.Token)
 	f.auth(t, victim.Token)
@@ -125,7 +125,7 @@ func TestPollRevocations_WhileTheDenySetIsOlderThanTheBoundCachedSessionsAreConf
 
 func TestPollRevocations_AnInstanceThatNeverPolledConfirmsWithTheStore(t *testing.T) {
 	f := newFixture(t, polling)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	reads := f.reads.byHash.Load()
 	f.auth(t, is.Token)
 	if f.reads.byHash.Load() == reads {
@@ -135,7 +135,7 @@ func TestPollRevocations_AnInstanceThatNeverPolledConfirmsWithTheStore(t *testin
 
 func TestPollRevocations_WithoutPollingTheCacheAloneAnswers(t *testing.T) {
 	f := newFixture(t)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	reads, pending := f.reads.byHash.Load(), f.reads.pending.Load()
 	f.clock.Advance(time.Minute)
 	f.auth(t, is.Token)

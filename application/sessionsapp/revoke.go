@@ -40,7 +40,7 @@ func (s *Service) Logout(ctx context.Context, p sessionsport.Principal) error {
 
 func (s *Service) revokeOne(ctx context.Context, user shared.UserID, id uuid.UUID, reason sessions.Reason) error {
 	now := s.now()
-	return s.uow.Do(ctx, func(ctx context.Context) error {
+	return s.uow.Transaction(ctx, func(ctx context.Context) error {
 		var ended []*sessions.Session
 		err := s.store.Update(ctx, id, func(x *sessions.Session) error {
 			if x.User() != user {
@@ -98,7 +98,7 @@ func (s *Service) revokeOf(ctx context.Context, user shared.UserID, reason strin
 	}
 	now := s.now()
 	var n int
-	err = s.uow.Do(ctx, func(ctx context.Context) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		var ended []*sessions.Session
 		err := s.store.UpdateActiveOf(ctx, user, func(list []*sessions.Session) error {
 			ended = ended[:0]

@@ -37,7 +37,7 @@ var (
 // Deps are the ports the service needs. Log may be nil.
 type Deps struct {
 	Store  sessionsport.Store
-	UoW    sessionsport.UnitOfWork
+	UoW    platformport.UnitOfWork
 	Cache  sessionsport.Cache
 	Tokens sessionsport.Tokens
 	Audit  auditport.Recorder
@@ -59,7 +59,7 @@ type Deps struct {
 // Service implements sessionsport.Service and sessionsport.Lister.
 type Service struct {
 	store  sessionsport.Store
-	uow    sessionsport.UnitOfWork
+	uow    platformport.UnitOfWork
 	cache  sessionsport.Cache
 	tokens sessionsport.Tokens
 	audit  auditport.Recorder

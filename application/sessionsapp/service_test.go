@@ -20,7 +20,7 @@ import (
 
 func TestStart_IssuesATokenThatAuthenticatesFromTheCache(t *testing.T) {
 	f := newFixture(t)
-	user := newUser()
+	user := f.newUser(t)
 	is := f.start(t, user)
 	if len(is.Token) < 43 {
 		t.Fatalf("token %q is shorter than 256 bits", is.Token)
@@ -58,7 +58,7 @@ func TestAuthenticate_SlidesTheIdleWindowAndRefusesAfterIdleTimeout(t *testing.T
 	for _, cached := range []bool{true, false} {
 		t.Run(fmt.Sprintf("cache trusted=%v", cached), func(t *testing.T) {
 			f := newFixture(t)
-			is := f.start(t, newUser())
+			is := f.start(t, f.newUser(t))
 			if !cached {
 				f.cache.down.Store(true)
 			}
@@ -77,7 +77,7 @@ func TestAuthenticate_SlidesTheIdleWindowAndRefusesAfterIdleTimeout(t *testing.T
 
 func TestAuthenticate_NeverOutlivesTheAbsoluteLimit(t *testing.T) {
 	f := newFixture(t)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	var last sessionsport.Principal
 	for f.clock.Now().Add(10 * time.Minute).Before(t0.Add(absolute)) {
 		f.clock.Advance(10 * time.Minute)
@@ -95,7 +95,7 @@ func TestAuthenticate_NeverOutlivesTheAbsoluteLimit(t *testing.T) {
 
 func TestAuthenticate_WritesTheStoreAtMostOncePerSyncInterval(t *testing.T) {
 	f := newFixture(t)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	sync := f.policy.SyncEvery()
 	f.clock.Advance(sync / 2)
 	f.auth(t, is.Token)
@@ -113,7 +113,7 @@ func TestAuthenticate_WritesTheStoreAtMostOncePerSyncInterval(t *testing.T) {
 
 func TestAuthenticate_LosingTheCacheCostsAtMostTheSyncInterval(t *testing.T) {
 	f := newFixture(t)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	sync := f.policy.SyncEvery()
 	// Activity just before a sync would be due: only the cache moves.
 	f.clock.Advance(sync - time.Second)
@@ -125,7 +125,7 @@ func TestAuthenticate_LosingTheCacheCostsAtMostTheSyncInterval(t *testing.T) {
 	f.clock.Advance(idle - sync)
 	f.auth(t, is.Token) // still inside lost+idle-sync: the store's expiry covers it
 	f2 := newFixture(t)
-	is2 := f2.start(t, newUser())
+	is2 := f2.start(t, f2.newUser(t))
 	f2.clock.Advance(sync - time.Second)
 	f2.auth(t, is2.Token)
 	f2.swapCache(t)
@@ -145,7 +145,7 @@ func (f *fixture) swapCache(t *testing.T) {
 
 func TestAuthenticate_RefusesACachedSessionTheStoreHasEnded(t *testing.T) {
 	f := newFixture(t)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	// Revoked behind the cache's back (as if its purge had not arrived).
 	err := f.store.Update(context.Background(), is.Session.ID, func(x *sessions.Session) error {
 		return x.Revoke(f.clock.Now(), sessions.ReasonUser, x.User())
@@ -164,7 +164,7 @@ func TestAuthenticate_RefusesACachedSessionTheStoreHasEnded(t *testing.T) {
 
 func TestRefresh_MovesTheExpiryStoresItAtOnceAndRecordsAnEvent(t *testing.T) {
 	f := newFixture(t)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	f.clock.Advance(5 * time.Minute)
 	p := f.auth(t, is.Token)
 	v, err := f.svc.Refresh(context.Background(), p)
@@ -186,7 +186,7 @@ func TestRefresh_MovesTheExpiryStoresItAtOnceAndRecordsAnEvent(t *testing.T) {
 
 func TestRefresh_NearTheCapStopsAtTheAbsoluteLimit(t *testing.T) {
 	f := newFixture(t)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	for f.clock.Now().Add(10 * time.Minute).Before(t0.Add(absolute - 5*time.Minute)) {
 		f.clock.Advance(10 * time.Minute)
 		f.auth(t, is.Token)
@@ -204,7 +204,7 @@ func TestRefresh_NearTheCapStopsAtTheAbsoluteLimit(t *testing.T) {
 
 func TestRevoke_EndsAnotherOfTheCallersSessionsAtOnce(t *testing.T) {
 	f := newFixture(t)
-	user := newUser()
+	user := f.newUser(t)
 	a, b := f.start(t, user), f.start(t, user)
 	p := f.auth(t, a.Token)
 	f.auth(t, b.Token)
@@ -230,7 +230,7 @@ func TestRevoke_EndsAnotherOfTheCallersSessionsAtOnce(t *testing.T) {
 
 func TestRevoke_AnswersNotFoundForAnotherUsersUnknownOrEndedSession(t *testing.T) {
 	f := newFixture(t)
-	mine, theirs := f.start(t, newUser()), f.start(t, newUser())
+	mine, theirs := f.start(t, f.newUser(t)), f.start(t, f.newUser(t))
 	p := f.auth(t, mine.Token)
 	other := f.start(t, p.UserID)
 	if err := f.svc.Revoke(context.Background(), p, other.Session.ID); err != nil {
@@ -248,7 +248,7 @@ func TestRevoke_AnswersNotFoundForAnotherUsersUnknownOrEndedSession(t *testing.T
 
 func TestLogout_EndsTheCurrentSessionAndRecordsIt(t *testing.T) {
 	f := newFixture(t)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	p := f.auth(t, is.Token)
 	if err := f.svc.Logout(context.Background(), p); err != nil {
 		t.Fatal(err)
@@ -272,12 +272,12 @@ func TestRevokeAllOf_EndsEveryOtherSessionWithTheReason(t *testing.T) {
 	}{{"password_changed", true}, {"account_deleted", false}} {
 		t.Run(c.reason, func(t *testing.T) {
 			f := newFixture(t)
-			user := newUser()
+			user := f.newUser(t)
 			var issued []sessionsport.IssuedSession
 			for i := 0; i < 4; i++ {
 				issued = append(issued, f.start(t, user))
 			}
-			stranger := f.start(t, newUser())
+			stranger := f.start(t, f.newUser(t))
 			keep := uuid.Nil
 			if c.keep {
 				keep = issued[0].Session.ID
@@ -310,10 +310,10 @@ func TestRevokeAllOf_EndsEveryOtherSessionWithTheReason(t *testing.T) {
 
 func TestRevokeAllOf_InsideAFailingTransactionChangesNothing(t *testing.T) {
 	f := newFixture(t)
-	user := newUser()
+	user := f.newUser(t)
 	is := f.start(t, user)
 	boom := errors.New("password change failed later")
-	err := f.store.Do(context.Background(), func(ctx context.Context) error {
+	err := f.db.Transaction(context.Background(), func(ctx context.Context) error {
 		if n, err := f.svc.RevokeAllOf(ctx, user, uuid.Nil, "password_changed"); err != nil || n != 1 {
 			t.Fatalf("revoke all = %d, %v", n, err)
 		}
@@ -336,7 +336,7 @@ func TestRevokeAllOf_InsideAFailingTransactionChangesNothing(t *testing.T) {
 
 func TestRevokeAllOf_RefusesAnUnknownReason(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.svc.RevokeAllOf(context.Background(), newUser(), uuid.Nil, "bored"); shared.KindOf(err) != shared.KindInvalid {
+	if _, err := f.svc.RevokeAllOf(context.Background(), f.newUser(t), uuid.Nil, "bored"); shared.KindOf(err) != shared.KindInvalid {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -344,10 +344,10 @@ func TestRevokeAllOf_RefusesAnUnknownReason(t *testing.T) {
 func TestExpireStale_MarksInBatchesWithOneAuditRecordPerBatchAfterTheGrace(t *testing.T) {
 	f := newFixture(t)
 	for i := 0; i < 7; i++ {
-		f.start(t, newUser())
+		f.start(t, f.newUser(t))
 	}
 	f.clock.Advance(idle / 2)
-	fresh := f.start(t, newUser())
+	fresh := f.start(t, f.newUser(t))
 	f.clock.Advance(idle / 2) // the others reach their idle expiry now
 	if n, err := f.svc.ExpireStale(context.Background(), 5); err != nil || n != 0 {
 		t.Fatalf("within the grace: %d, %v", n, err)
@@ -373,14 +373,14 @@ func TestExpireStale_MarksInBatchesWithOneAuditRecordPerBatchAfterTheGrace(t *te
 
 func TestList_ShowsActiveSessionsNewestFirstMarkingTheCurrentOne(t *testing.T) {
 	f := newFixture(t)
-	user := newUser()
+	user := f.newUser(t)
 	var ids []uuid.UUID
 	for i := 0; i < 5; i++ {
 		ids = append(ids, f.start(t, user).Session.ID)
 		f.clock.Advance(time.Second)
 	}
 	current := f.start(t, user)
-	f.start(t, newUser())
+	f.start(t, f.newUser(t))
 	p := f.auth(t, current.Token)
 	if err := f.svc.Revoke(context.Background(), p, ids[0]); err != nil {
 		t.Fatal(err)
@@ -418,7 +418,7 @@ func TestList_ShowsActiveSessionsNewestFirstMarkingTheCurrentOne(t *testing.T) {
 
 func TestList_ShowsTheCachedIdleClockAndHidesExpiredSessions(t *testing.T) {
 	f := newFixture(t)
-	user := newUser()
+	user := f.newUser(t)
 	f.start(t, user) // never used again: expires at t0+idle
 	other, viewer := f.start(t, user), f.start(t, user)
 	f.clock.Advance(10 * time.Minute)
@@ -446,7 +446,7 @@ func TestList_ShowsTheCachedIdleClockAndHidesExpiredSessions(t *testing.T) {
 
 func TestRevokeMethodsOf_EndsOnlyTheSessionsOpenedWithThoseMethods(t *testing.T) {
 	f := newFixture(t)
-	user := newUser()
+	user := f.newUser(t)
 	microsoft, err := sessions.ParseAuthMethod("social:microsoft", []string{"fed"})
 	if err != nil {
 		t.Fatal(err)
@@ -460,7 +460,7 @@ func TestRevokeMethodsOf_EndsOnlyTheSessionsOpenedWithThoseMethods(t *testing.T)
 		return is
 	}
 	viaMicrosoft, kept, viaGoogle, password := start(user, microsoft), start(user, microsoft), start(user, google), f.start(t, user)
-	strangers := start(newUser(), microsoft)
+	strangers := start(f.newUser(t), microsoft)
 	n, err := f.svc.RevokeMethodsOf(context.Background(), user, []string{"social:microsoft"}, kept.Session.ID, "identity_unlinked")
 	if err != nil || n != 1 {
 		t.Fatalf("revoked %d, %v; want 1", n, err)

@@ -32,7 +32,7 @@ func (s *Service) Start(ctx context.Context, user shared.UserID, method sessions
 		return sessionsport.IssuedSession{}, err
 	}
 	sess.PullEvents() // identity records the login itself
-	err = s.uow.Do(ctx, func(ctx context.Context) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		if err := s.store.Create(ctx, sess); err != nil {
 			return err
 		}

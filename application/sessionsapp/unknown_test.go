@@ -40,8 +40,8 @@ func rateLimited(t *testing.T, err error) {
 
 func TestAuthenticate_AThousandRandomTokensFromOneClientCostABoundedNumberOfStoreReadsThen429(t *testing.T) {
 	f := newFixture(t)
-	victim := f.start(t, newUser())
-	attackersOwn := f.start(t, newUser())
+	victim := f.start(t, f.newUser(t))
+	attackersOwn := f.start(t, f.newUser(t))
 	const attacker = "203.0.113.9"
 	reads := f.reads.byHash.Load()
 	var limited int
@@ -122,7 +122,7 @@ func TestAuthenticate_RepeatingAnUnknownOrEndedTokenIsAnsweredFromTheCache(t *te
 
 	// An expired session whose entry the cache has dropped (as Redis drops
 	// it at its expiry) is read once, then remembered too.
-	expired := f.start(t, newUser())
+	expired := f.start(t, f.newUser(t))
 	f.clock.Advance(idle + time.Second)
 	f.cache.inner.Store(sessionsmem.NewCache())
 	reads = f.reads.byHash.Load()
@@ -151,7 +151,7 @@ func TestAuthenticate_ANewSessionIsNeverRefusedByAnEarlierUnknownMark(t *testing
 	// The token is looked up (and marked unknown) before a session with it
 	// exists: impossible with 256 random bits, forced here.
 	f.refused(t, token)
-	is := f.start(t, newUser())
+	is := f.start(t, f.newUser(t))
 	if is.Token != token {
 		t.Fatal("set-up: the session must carry the forced token")
 	}

@@ -10,20 +10,6 @@ import (
 	"github.com/secuird/authy/domain/shared"
 )
 
-// UnitOfWork runs a use case's changes in one transaction.
-//
-// Contract (checked by sessionsporttest): Do carries a transaction in the
-// context it hands fn; every Store call made with that context joins it, and
-// so does anything else the caller's adapters share it with (audit records).
-// When ctx already carries a transaction, Do joins it and the outermost
-// caller owns commit and rollback. An error from fn rolls back every change
-// made through the context. AfterCommit runs f once the carried transaction
-// has committed, never after a rollback, and at once without a transaction.
-type UnitOfWork interface {
-	Do(ctx context.Context, fn func(ctx context.Context) error) error
-	AfterCommit(ctx context.Context, f func(ctx context.Context))
-}
-
 // PageQuery is a keyset page of ListActive: sessions created strictly before
 // (BeforeCreatedAt, BeforeID) in (created_at DESC, id DESC) order, or from
 // the newest when BeforeCreatedAt is zero.

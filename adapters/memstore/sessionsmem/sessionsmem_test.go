@@ -7,20 +7,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/secuird/authy/adapters/memstore/sessionsmem"
-	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/sessionsport"
 	"github.com/secuird/authy/ports/sessionsport/sessionsporttest"
 )
-
-func TestStore_MeetsTheStoreContract(t *testing.T) {
-	sessionsporttest.StoreContract(t, func(t *testing.T) sessionsporttest.StoreHarness {
-		s := sessionsmem.NewStore()
-		return sessionsporttest.StoreHarness{
-			Store: s, UoW: s,
-			NewUser: func(*testing.T) shared.UserID { return shared.UserID(uuid.New()) },
-		}
-	}, sessionsporttest.StoreOptions{Many: 5000})
-}
 
 func TestCache_MeetsTheCacheContract(t *testing.T) {
 	sessionsporttest.CacheContract(t, func(*testing.T) sessionsport.Cache { return sessionsmem.NewCache() },

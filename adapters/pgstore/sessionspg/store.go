@@ -101,28 +101,16 @@ func (r sessionRow) session() (*sessions.Session, error) {
 		r.AbsoluteExpiresAt, r.IP, r.UserAgent, st, ended, r.EndReason), nil
 }
 
-// Store is the GORM session store and the sessions unit of work.
+// Store is the GORM session store. Every method joins the unit of work
+// (the DB's transaction) carried by ctx.
 type Store struct {
 	db *pgstore.DB
 }
 
-var (
-	_ sessionsport.Store      = (*Store)(nil)
-	_ sessionsport.UnitOfWork = (*Store)(nil)
-)
+var _ sessionsport.Store = (*Store)(nil)
 
 // New returns a store on db.
 func New(db *pgstore.DB) *Store { return &Store{db: db} }
-
-// Do implements sessionsport.UnitOfWork.
-func (s *Store) Do(ctx context.Context, fn func(ctx context.Context) error) error {
-	return s.db.Transaction(ctx, fn)
-}
-
-// AfterCommit implements sessionsport.UnitOfWork.
-func (s *Store) AfterCommit(ctx context.Context, f func(ctx context.Context)) {
-	s.db.AfterCommit(ctx, f)
-}
 
 // Create implements sessionsport.Store.
 func (s *Store) Create(ctx context.Context, x *sessions.Session) error {

@@ -6,43 +6,15 @@ import (
 	"context"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/secuird/authy/adapters/pgstore"
-	"github.com/secuird/authy/adapters/pgstore/sessionspg"
-	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/sessionsport/sessionsporttest"
 	"github.com/secuird/authy/tests/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
-
-func harness(db *pgstore.DB) sessionsporttest.StoreHarness {
-	s := sessionspg.New(db)
-	return sessionsporttest.StoreHarness{
-		Store: s, UoW: s,
-		NewUser: func(t *testing.T) shared.UserID {
-			t.Helper()
-			id := uuid.New()
-			email := id.String() + "@example.test"
-			now := time.Now().UTC()
-			err := db.Gorm().Exec(`INSERT INTO users (id, email, email_normalized, name, password_hash, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, id, email, email, "Contract User", "x", now, now).Error
-			if err != nil {
-				t.Fatal(err)
-			}
-			return shared.UserID(id)
-		},
-	}
-}
-
-func TestStore_MeetsTheStoreContractOnSQLite(t *testing.T) {
-	sessionsporttest.StoreContract(t, func(t *testing.T) sessionsporttest.StoreHarness {
-		return harness(testenv.Migrated(t, pgstore.Options{SQLitePath: testenv.SQLiteURL(t)}))
-	}, sessionsporttest.StoreOptions{Many: 5000})
-}
 
 func TestStore_MeetsTheStoreContractOnPostgres(t *testing.T) {
 	db := testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t), MaxOpenConns: 10})

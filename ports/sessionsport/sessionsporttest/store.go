@@ -13,6 +13,7 @@ import (
 
 	"github.com/secuird/authy/domain/sessions"
 	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
@@ -20,7 +21,7 @@ import (
 // sessions may reference (a row in the users table for SQL stores).
 type StoreHarness struct {
 	Store   sessionsport.Store
-	UoW     sessionsport.UnitOfWork
+	UoW     platformport.UnitOfWork
 	NewUser func(t *testing.T) shared.UserID
 }
 
@@ -102,7 +103,7 @@ func same(t *testing.T, got, want *sessions.Session) {
 	}
 }
 
-// StoreContract checks a Store and its UnitOfWork. open returns a fresh,
+// StoreContract checks a Store and the unit of work it joins. open returns a fresh,
 // empty store for each subtest.
 func StoreContract(t *testing.T, open func(t *testing.T) StoreHarness, o StoreOptions) {
 	t.Helper()
@@ -201,7 +202,7 @@ func StoreContract(t *testing.T, open func(t *testing.T) StoreHarness, o StoreOp
 		created := newSession(t, user, t0)
 		boom := errors.New("later step failed")
 		ran := false
-		err := h.UoW.Do(ctx, func(ctx context.Context) error {
+		err := h.UoW.Transaction(ctx, func(ctx context.Context) error {
 			if err := h.Store.Create(ctx, created); err != nil {
 				return err
 			}
@@ -243,8 +244,8 @@ func StoreContract(t *testing.T, open func(t *testing.T) StoreHarness, o StoreOp
 		h := open(t)
 		s := newSession(t, h.NewUser(t), t0)
 		var order []string
-		err := h.UoW.Do(ctx, func(ctx context.Context) error {
-			return h.UoW.Do(ctx, func(ctx context.Context) error {
+		err := h.UoW.Transaction(ctx, func(ctx context.Context) error {
+			return h.UoW.Transaction(ctx, func(ctx context.Context) error {
 				if err := h.Store.Create(ctx, s); err != nil {
 					return err
 				}
@@ -285,7 +286,7 @@ func StoreContract(t *testing.T, open func(t *testing.T) StoreHarness, o StoreOp
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = h.UoW.Do(ctx, func(ctx context.Context) error {
+				errs[i] = h.UoW.Transaction(ctx, func(ctx context.Context) error {
 					return h.Store.Update(ctx, s.ID(), func(x *sessions.Session) error {
 						return x.Revoke(t0.Add(time.Duration(i)*time.Second), sessions.ReasonUser, x.User())
 					})
@@ -451,7 +452,7 @@ func StoreContract(t *testing.T, open func(t *testing.T) StoreHarness, o StoreOp
 		h := open(t)
 		users := []shared.UserID{h.NewUser(t), h.NewUser(t), h.NewUser(t)}
 		due, live := o.Many, 50
-		err := h.UoW.Do(ctx, func(ctx context.Context) error {
+		err := h.UoW.Transaction(ctx, func(ctx context.Context) error {
 			for i := 0; i < due+live; i++ {
 				at := t0.Add(time.Duration(i%600) * time.Second)
 				if i >= due {
@@ -480,7 +481,7 @@ func StoreContract(t *testing.T, open func(t *testing.T) StoreHarness, o StoreOp
 				defer wg.Done()
 				for {
 					var n int
-					err := h.UoW.Do(ctx, func(ctx context.Context) error {
+					err := h.UoW.Transaction(ctx, func(ctx context.Context) error {
 						var err error
 						n, err = h.Store.ExpireBatch(ctx, before, now, 500)
 						return err
