@@ -58,9 +58,6 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if a.federation, err = a.wireFederation(api, rec, idw, sessions); err != nil {
 		return err
 	}
-	if err := a.wireProvisioning(api, rec, idw, sessions, orgs); err != nil {
-		return err
-	}
 	a.identity, a.organizations = idw.Service, orgs
 	if err := a.wireContact(api, rec, mailer); err != nil {
 		return err
@@ -68,7 +65,11 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err := a.wireOAuth(api, rec, idw.Auth, orgs, oauthBrowserDeps{sessions: sessions, identity: idw.Service, organizations: orgs}); err != nil {
 		return err
 	}
-	if _, err := a.wireSSO(api, rec, idw.Auth, orgs); err != nil {
+	sso, err := a.wireSSO(api, rec, idw.Auth, orgs)
+	if err != nil {
+		return err
+	}
+	if err := a.wireProvisioning(api, rec, idw, sessions, orgs, sso); err != nil {
 		return err
 	}
 	return a.mountAudit(api, idw.Auth, orgs)

@@ -1,7 +1,6 @@
 package bootstrap
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/oauthapp"
 	"github.com/secuird/authy/application/provisioningapp"
-	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/organizationsport"
@@ -21,23 +19,13 @@ import (
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
-// noVerifiedDomains answers provisioning's question "has this organization
-// verified the address's domain?" while no context verifies domains: no
-// domain is verified, so SCIM adopts no existing account directly (each
-// gets an invitation) and marks no address it opens an account for as
-// verified (each is mailed a verification link).
-type noVerifiedDomains struct{}
-
-func (noVerifiedDomains) Verified(context.Context, shared.OrganizationID, string) (bool, error) {
-	return false, nil
-}
-
 // wireProvisioning builds SCIM provisioning on the app's database (its
 // changes join one transaction with the accounts, memberships, sessions,
-// OAuth tokens and audit records they touch), hooks it into account
-// deletion, mounts the SCIM token admin routes under /api/v1 and the SCIM
+// OAuth tokens and audit records they touch) with the sso context's
+// verified domains, hooks it into account deletion, mounts the SCIM token admin routes under /api/v1 and the SCIM
 // endpoints at /scim/v2 (their own route group).
-func (a *App) wireProvisioning(api fiber.Router, rec auditport.Recorder, id identityWiring, sessions sessionsport.Service, orgs organizationsport.Service) error {
+func (a *App) wireProvisioning(api fiber.Router, rec auditport.Recorder, id identityWiring, sessions sessionsport.Service,
+	orgs organizationsport.Service, domains provisioningport.VerifiedDomains) error {
 	accounts, ok := id.Service.(identityport.ProvisionedAccounts)
 	if !ok {
 		return errors.New("wire provisioning: identity does not open provisioned accounts")
@@ -46,7 +34,7 @@ func (a *App) wireProvisioning(api fiber.Router, rec auditport.Recorder, id iden
 	if !ok {
 		return errors.New("wire provisioning: organizations does not provision members")
 	}
-	if rec == nil || sessions == nil || id.Directory == nil || id.SetDeletionGuard == nil || a.limiter == nil {
+	if rec == nil || sessions == nil || domains == nil || id.Directory == nil || id.SetDeletionGuard == nil || a.limiter == nil {
 		return errors.New("wire provisioning: the recorder, sessions, identity's directory and deletion hook and the rate limiter are required")
 	}
 	revoker, err := oauthapp.NewUserTokens(oauthpg.NewTokens(a.db, oauthpg.Lifetimes{}, nil))
@@ -56,7 +44,7 @@ func (a *App) wireProvisioning(api fiber.Router, rec auditport.Recorder, id iden
 	store := provisioningpg.New(a.db)
 	svc, err := provisioningapp.New(provisioningapp.Deps{
 		UnitOfWork: a.db, Tokens: store.Tokens(), Users: store.Users(), Digests: security.SCIMTokens{},
-		Organizations: members, Directory: id.Directory, Accounts: accounts, Domains: a.verifiedDomains(),
+		Organizations: members, Directory: id.Directory, Accounts: accounts, Domains: domains,
 		Sessions: sessions, OAuthTokens: revoker, Recorder: rec, Clock: a.clock, Limiter: a.limiter,
 	})
 	if err != nil {
@@ -67,7 +55,3 @@ func (a *App) wireProvisioning(api fiber.Router, rec auditport.Recorder, id iden
 	provisioninghttp.RegisterSCIM(a.http, svc, a.cfg.PublicURL)
 	return nil
 }
-
-// verifiedDomains is what tells provisioning which email domains an
-// organization verified.
-func (a *App) verifiedDomains() provisioningport.VerifiedDomains { return noVerifiedDomains{} }

@@ -99,7 +99,7 @@ func (s *Service) domainVerified(ctx context.Context, org shared.OrganizationID,
 	if !ok {
 		return false, nil
 	}
-	v, err := s.d.Domains.Verified(ctx, org, domain)
+	v, err := s.d.Domains.DomainVerified(ctx, org, domain)
 	if err != nil {
 		return false, fmt.Errorf("check the email domain: %w", err)
 	}

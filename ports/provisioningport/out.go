@@ -69,11 +69,11 @@ type TokenDigests interface {
 }
 
 // VerifiedDomains answers whether an organization has proven it controls
-// an email domain (the enterprise SSO context's DNS verification).
-// Verified is false for a domain no organization verified, and for one
-// another organization verified.
+// an email domain (the sso context's DNS verification, ssoport.
+// DomainVerifier). DomainVerified is false for a domain no organization
+// verified, and for one another organization verified.
 type VerifiedDomains interface {
-	Verified(ctx context.Context, org shared.OrganizationID, domain string) (bool, error)
+	DomainVerified(ctx context.Context, org shared.OrganizationID, domain string) (bool, error)
 }
 
 // UserTokenRevoker ends every OAuth grant issued to a user (access and

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secuird/authy/adapters/upstream/dnstxt/dnstxttest"
+	"github.com/secuird/authy/bootstrap"
 	"github.com/secuird/authy/tests/apitest"
 	"github.com/secuird/authy/tests/testenv"
 )
@@ -105,7 +107,8 @@ func filterPath(expr string) string {
 func TestSCIM_OktaAndEntraIDProvisionDeactivateAndDeleteOnBothBackends(t *testing.T) {
 	for _, backend := range apitest.Backends {
 		t.Run(backend.String(), func(t *testing.T) {
-			srv := startOrgServer(t, backend)
+			dns := dnstxttest.Start(t)
+			srv := startOrgServer(t, backend, apitest.WithConfig(func(c *bootstrap.Config) { c.DNSResolver = dns.Addr }))
 			owner := signUp(t, srv, "scim-owner")
 			org := createOrg(t, srv, owner, map[string]any{"name": "SCIM Corp"}).ID
 			admin := signUp(t, srv, "scim-admin")
@@ -252,6 +255,23 @@ func TestSCIM_OktaAndEntraIDProvisionDeactivateAndDeleteOnBothBackends(t *testin
 				id, _ := res[0].(map[string]any)["id"].(string)
 				c.do(t, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`).want(t, http.StatusOK)
 				expect(t, srv.Do(t, "GET", "/api/v1/auth/me", nil, existing.token), http.StatusOK)
+			})
+
+			t.Run("in a verified domain, an existing account joins and a new one is verified", func(t *testing.T) {
+				domain := verifiedDomain(t, srv, dns, org, owner)
+				existing := orgAccount{email: "kim@" + domain, name: "Kim"}
+				expect(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": existing.email, "password": orgPassword, "name": "Kim"}, ""), http.StatusCreated)
+				verifyEmailOf(t, srv, existing.email)
+				c.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+existing.email+`"}`).want(t, http.StatusCreated)
+				if roleOf(members(t, srv, org, owner), existing.email) != "active:member" {
+					t.Fatal("a verified account in a verified domain did not join")
+				}
+				fresh := "lee@" + domain
+				c.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+fresh+`"}`).want(t, http.StatusCreated)
+				var verified bool
+				if err := idDB(t, srv).Gorm().Raw("SELECT email_verified_at IS NOT NULL FROM users WHERE email_normalized = ?", fresh).Scan(&verified).Error; err != nil || !verified {
+					t.Fatalf("the account opened in a verified domain is not verified (%v)", err)
+				}
 			})
 
 			t.Run("bad input", func(t *testing.T) {
