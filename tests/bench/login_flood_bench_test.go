@@ -45,6 +45,10 @@ const (
 	// few enough that everything the process allocates meanwhile stays
 	// below one argon2id computation's memory.
 	floodProbe = 200
+	// floodMinPerRound is the fewest logins a round measures in each
+	// condition, whatever b.N (make bench's -benchtime 3s would otherwise
+	// measure rounds of a few logins, too few for a ratio).
+	floodMinPerRound = 40
 	// floodWarmStreak refusals in a row end the warm-up.
 	floodWarmStreak = 1000
 )
@@ -128,7 +132,7 @@ func floodBench(b *testing.B, kind apitest.Backend) {
 
 	var quiet, flooded floodBenchSegment
 	var floods []*floodBenchFlood
-	per := max(b.N/floodRounds, 1)
+	per := max(b.N/floodRounds, floodMinPerRound)
 	b.ResetTimer()
 	for range floodRounds {
 		quiet.add(f.logins(b, per))
