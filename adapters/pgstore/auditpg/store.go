@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -191,11 +192,9 @@ func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainH
 		// tables' sizes. An entry without a record, or for a record linked
 		// already (both only written behind the application's back), is
 		// removed with the batch rather than allowed to stop the sealer.
-		var rows []recordRow
-		if err := conn.Raw(`SELECT `+strings.Replace(columns, "l.pos", "p.pos", 1)+` FROM (SELECT pos FROM audit_pending ORDER BY pos LIMIT ?) AS p
-			LEFT JOIN audit_logs AS l ON l.pos = p.pos LEFT JOIN audit_chain AS c ON c.pos = p.pos ORDER BY p.pos`, limit).
-			Scan(&rows).Error; err != nil {
-			return fmt.Errorf("read unsealed audit records: %w", err)
+		rows, err := readPending(conn, limit)
+		if err != nil {
+			return err
 		}
 		if len(rows) == 0 {
 			return nil
@@ -223,12 +222,8 @@ func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainH
 		if !audit.SealsPending(head, pending, recs) {
 			return audit.ErrChainMismatch
 		}
-		for chunk := recs; len(chunk) > 0; {
-			n := min(len(chunk), sealChunk)
-			if err := writeSeals(conn, chunk[:n]); err != nil {
-				return err
-			}
-			chunk = chunk[n:]
+		if err := s.writeSeals(conn, recs); err != nil {
+			return err
 		}
 		next := audit.HeadOf(head, recs)
 		res := conn.Model(&headRow{}).Where("id = ? AND sequence = ?", 1, head.Sequence()).
@@ -248,11 +243,75 @@ func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainH
 	return sealed, nil
 }
 
+// readPending reads up to limit queue entries, oldest first, each with its
+// record and link (both NULL when missing), scanned column by column: the
+// sealer reads every record once, and reflection was most of its cost.
+func readPending(conn *gorm.DB, limit int) ([]recordRow, error) {
+	rs, err := conn.Raw(`SELECT `+strings.Replace(columns, "l.pos", "p.pos", 1)+` FROM (SELECT pos FROM audit_pending ORDER BY pos LIMIT ?) AS p
+		LEFT JOIN audit_logs AS l ON l.pos = p.pos LEFT JOIN audit_chain AS c ON c.pos = p.pos ORDER BY p.pos`, limit).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("read unsealed audit records: %w", err)
+	}
+	defer rs.Close()
+	var rows []recordRow
+	for rs.Next() {
+		var (
+			r                          recordRow
+			id, actor, action, details *string
+			occurred                   *time.Time
+		)
+		if err := rs.Scan(&r.Pos, &r.Sequence, &id, &occurred, &actor, &r.ActorID, &action, &r.TargetType,
+			&r.TargetID, &r.OrganizationID, &r.ClientIP, &r.UserAgent, &r.RequestID, &r.CorrelationID, &details,
+			&r.PrevHash, &r.Hash); err != nil {
+			return nil, fmt.Errorf("read unsealed audit records: %w", err)
+		}
+		// A queue entry without its record reads NULL in the record's
+		// NOT NULL columns.
+		r.ID, r.ActorType, r.Action, r.Details = deref(id), deref(actor), deref(action), deref(details)
+		if occurred != nil {
+			r.OccurredAt = *occurred
+		}
+		rows = append(rows, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("read unsealed audit records: %w", err)
+	}
+	return rows, nil
+}
+
 // writeSeals inserts the links of recs and removes their queue entries.
 // A record linked already (audit_chain's unique pos) fails the insert, and
 // an entry another sealer removed makes the count differ: either way the
-// batch rolls back.
-func writeSeals(conn *gorm.DB, recs []audit.Record) error {
+// batch rolls back. On PostgreSQL each is one statement of the same text
+// whatever the batch's size (the values go as arrays), so it is prepared
+// once per connection and costs a few parameters instead of four per
+// record; SQLite, which has no arrays, takes them in chunks.
+func (s *Store) writeSeals(conn *gorm.DB, recs []audit.Record) error {
+	if s.db.Dialect() == pgstore.Postgres {
+		seq, pos := make([]int64, len(recs)), make([]int64, len(recs))
+		prev, hash := make([]string, len(recs)), make([]string, len(recs))
+		for i, r := range recs {
+			seq[i], pos[i], prev[i], hash[i] = r.Sequence(), r.Pos(), r.PrevHash(), r.Hash()
+		}
+		if err := conn.Exec(`INSERT INTO audit_chain (sequence, pos, prev_hash, hash)
+			SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[])`,
+			intArray(seq), intArray(pos), textArray(prev), textArray(hash)).Error; err != nil {
+			return fmt.Errorf("seal audit records: %w", err)
+		}
+		res := conn.Exec(`DELETE FROM audit_pending WHERE pos = ANY(?::bigint[])`, intArray(pos))
+		return dequeued(res, len(pos))
+	}
+	for chunk := recs; len(chunk) > 0; {
+		n := min(len(chunk), sealChunk)
+		if err := writeSealChunk(conn, chunk[:n]); err != nil {
+			return err
+		}
+		chunk = chunk[n:]
+	}
+	return nil
+}
+
+func writeSealChunk(conn *gorm.DB, recs []audit.Record) error {
 	var ins strings.Builder
 	ins.WriteString("INSERT INTO audit_chain (sequence, pos, prev_hash, hash) VALUES ")
 	args := make([]any, 0, 4*len(recs))
@@ -271,6 +330,40 @@ func writeSeals(conn *gorm.DB, recs []audit.Record) error {
 	return dequeue(conn, pos)
 }
 
+// intArray and textArray write PostgreSQL array literals: GORM would
+// expand a Go slice into a list of parameters.
+func intArray(v []int64) string {
+	b := make([]byte, 0, 2+len(v)*8)
+	b = append(b, '{')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, x, 10)
+	}
+	return string(append(b, '}'))
+}
+
+func textArray(v []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, x := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for j := 0; j < len(x); j++ {
+			if x[j] == '"' || x[j] == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(x[j])
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
 // dequeue removes the queue entries of pos, all of them or none.
 func dequeue(conn *gorm.DB, pos []int64) error {
 	if len(pos) == 0 {
@@ -280,11 +373,14 @@ func dequeue(conn *gorm.DB, pos []int64) error {
 	for i, p := range pos {
 		args[i] = p
 	}
-	res := conn.Exec("DELETE FROM audit_pending WHERE pos IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(pos)), ", ")+")", args...)
+	return dequeued(conn.Exec("DELETE FROM audit_pending WHERE pos IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(pos)), ", ")+")", args...), len(pos))
+}
+
+func dequeued(res *gorm.DB, want int) error {
 	if res.Error != nil {
 		return fmt.Errorf("dequeue sealed audit records: %w", res.Error)
 	}
-	if res.RowsAffected != int64(len(pos)) {
+	if res.RowsAffected != int64(want) {
 		return audit.ErrChainMismatch
 	}
 	return nil
