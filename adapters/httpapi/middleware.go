@@ -102,13 +102,12 @@ func requestMeta(proxies []netip.Prefix) fiber.Handler {
 		c.Locals(localClientIP, ip)
 		// A copy: the context outlives Fiber's reused header buffer (audit
 		// records written after the response, background work).
-		ua := c.Get(fiber.HeaderUserAgent)
+		ua := c.Request().Header.UserAgent()
 		if len(ua) > 512 {
 			ua = ua[:512]
 		}
-		ua = strings.Clone(ua)
 		c.SetUserContext(shared.WithRequestMeta(c.UserContext(), shared.RequestMeta{
-			RequestID: id, CorrelationID: CorrelationID(c), ClientIP: ip, UserAgent: ua,
+			RequestID: id, CorrelationID: CorrelationID(c), ClientIP: ip, UserAgent: string(ua),
 		}))
 		return c.Next()
 	}
