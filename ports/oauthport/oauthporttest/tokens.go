@@ -28,6 +28,7 @@ type TokenStore interface {
 	openid.OpenIDConnectRequestStorage
 	storage.Transactional
 	oauthport.TokenJanitor
+	oauthport.SubjectTokens
 }
 
 // TokenHarness is one fresh token store. NewClient returns the id of a
@@ -349,6 +350,40 @@ func TokenStoreContract(t *testing.T, newHarness func(t *testing.T) TokenHarness
 		}
 		if _, err := h.Store.GetAccessTokenSession(ctx, liveAT, nil); err != nil {
 			t.Fatalf("a live token went: %v", err)
+		}
+	})
+
+	t.Run("revoking a subject ends its access and refresh tokens and no one else's", func(t *testing.T) {
+		h := newHarness(t)
+		client := h.NewClient(t)
+		mine, other := newRequest(client, now, time.Hour), newRequest(client, now, time.Hour)
+		myAT, myRT, otherAT, otherRT := sig(), sig(), sig(), sig()
+		for _, err := range []error{
+			h.Store.CreateAccessTokenSession(ctx, myAT, mine), h.Store.CreateRefreshTokenSession(ctx, myRT, "", mine),
+			h.Store.CreateAccessTokenSession(ctx, otherAT, other), h.Store.CreateRefreshTokenSession(ctx, otherRT, "", other),
+		} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := h.Store.RevokeSubject(ctx, mine.Session.GetSubject())
+		if err != nil || n != 2 {
+			t.Fatalf("revoked %d, %v; want 2", n, err)
+		}
+		if _, err := h.Store.GetAccessTokenSession(ctx, myAT, nil); !errors.Is(err, fosite.ErrNotFound) {
+			t.Fatalf("the subject's access token survived: %v", err)
+		}
+		if _, err := h.Store.GetRefreshTokenSession(ctx, myRT, nil); !errors.Is(err, fosite.ErrInactiveToken) {
+			t.Fatalf("the subject's refresh token is still active: %v", err)
+		}
+		if _, err := h.Store.GetAccessTokenSession(ctx, otherAT, nil); err != nil {
+			t.Fatalf("another subject's access token went: %v", err)
+		}
+		if _, err := h.Store.GetRefreshTokenSession(ctx, otherRT, nil); err != nil {
+			t.Fatalf("another subject's refresh token went: %v", err)
+		}
+		if n, err := h.Store.RevokeSubject(ctx, mine.Session.GetSubject()); err != nil || n != 0 {
+			t.Fatalf("a second revocation changed %d rows, %v", n, err)
 		}
 	})
 }
