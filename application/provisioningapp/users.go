@@ -312,7 +312,6 @@ func (s *Service) DeleteUser(ctx context.Context, c provisioningport.Caller, id 
 		return provisioning.ErrUserNotFound
 	}
 	return s.d.UnitOfWork.Transaction(ctx, func(ctx context.Context) error {
-		var u *provisioning.User
 		// Locked, so a concurrent change of the User waits for the deletion.
 		u, err := s.d.Users.Update(ctx, c.Organization, uid, func(*provisioning.User) error { return nil })
 		if err != nil {

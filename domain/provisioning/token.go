@@ -3,7 +3,6 @@ package provisioning
 import (
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -125,22 +124,11 @@ func (t *Token) Revoke(now time.Time) error {
 }
 
 func cleanTokenName(s string) (string, string) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
+	if strings.TrimSpace(s) == "" {
 		return DefaultTokenName, ""
-	case !utf8.ValidString(s):
-		return "", "must be valid UTF-8"
-	case utf8.RuneCountInString(s) > MaxTokenNameLength:
+	}
+	if utf8.RuneCountInString(strings.TrimSpace(s)) > MaxTokenNameLength {
 		return "", "must be at most 100 characters"
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "", "must not contain control characters"
-		}
-	}
-	if shared.HasInvisible(s) {
-		return "", shared.ReasonInvisibleText
-	}
-	return s, ""
+	return cleanText(s)
 }

@@ -1,6 +1,7 @@
 package provisioning
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -242,7 +243,7 @@ func (u *User) Replace(attrs Attributes, now time.Time) (Change, error) {
 			c.Fields = append(c.Fields, f.name)
 		}
 	}
-	if !sameEmails(u.attrs.Emails, attrs.Emails) {
+	if !slices.Equal(u.attrs.Emails, attrs.Emails) {
 		c.Fields = append(c.Fields, "emails")
 	}
 	if u.attrs.Active != attrs.Active {
@@ -264,15 +265,3 @@ func (u *User) Invited(invitation uuid.UUID) { u.invitation = invitation }
 // InvitationClosed forgets the invitation (cancelled on deactivation, or
 // superseded).
 func (u *User) InvitationClosed() { u.invitation = uuid.Nil }
-
-func sameEmails(a, b []Email) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
