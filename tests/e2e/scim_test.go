@@ -116,8 +116,8 @@ func TestSCIM_OktaAndEntraIDProvisionDeactivateAndDeleteOnBothBackends(t *testin
 
 			// Only owners manage tokens; a stranger learns nothing.
 			stranger := signUp(t, srv, "scim-stranger")
-			expect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org+"/scim-tokens", nil, admin.token), http.StatusForbidden)
-			expect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org+"/scim-tokens", nil, stranger.token), http.StatusNotFound)
+			expect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org+"/scim-tokens", map[string]any{"name": "x"}, admin.token), http.StatusForbidden)
+			expect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org+"/scim-tokens", map[string]any{"name": "x"}, stranger.token), http.StatusNotFound)
 			tokenID, token := newSCIMToken(t, srv, org, owner, "Okta")
 			list := expect(t, srv.Do(t, "GET", "/api/v1/organizations/"+org+"/scim-tokens", nil, owner.token), http.StatusOK)
 			if strings.Contains(string(list.Body), token) || !strings.Contains(string(list.Body), tokenID) {
@@ -299,7 +299,7 @@ func TestSCIM_OktaAndEntraIDProvisionDeactivateAndDeleteOnBothBackends(t *testin
 				// No token, a wrong one, or one of another organization: the
 				// same 401, whatever the path names.
 				other := createOrg(t, srv, owner, map[string]any{"name": "Other Corp"}).ID
-				otherID, otherToken := newSCIMToken(t, srv, other, owner, "")
+				otherID, otherToken := newSCIMToken(t, srv, other, owner, "Other IdP")
 				for _, bad := range []scimClient{
 					{srv: srv, org: org},
 					{srv: srv, org: org, token: "x" + token[1:]},
