@@ -16,9 +16,6 @@ const MaxLiveTokens = 10
 // MaxTokenNameLength bounds a token's name (in characters).
 const MaxTokenNameLength = 100
 
-// DefaultTokenName names a token created without one.
-const DefaultTokenName = "SCIM"
-
 // TokenHashSize is the length of a token digest (SHA-256).
 const TokenHashSize = 32
 
@@ -57,7 +54,8 @@ type Token struct {
 	revokedAt    time.Time
 }
 
-// NewToken makes a live token; an empty name takes DefaultTokenName.
+// NewToken makes a live token; its name is required (a label its owners
+// recognise in the list), so a request without one mints no credential.
 func NewToken(id uuid.UUID, org shared.OrganizationID, createdBy shared.UserID, name string, hash TokenHash, now time.Time) (*Token, error) {
 	name, reason := cleanTokenName(name)
 	if reason != "" {
@@ -125,7 +123,7 @@ func (t *Token) Revoke(now time.Time) error {
 
 func cleanTokenName(s string) (string, string) {
 	if strings.TrimSpace(s) == "" {
-		return DefaultTokenName, ""
+		return "", "is required"
 	}
 	if utf8.RuneCountInString(strings.TrimSpace(s)) > MaxTokenNameLength {
 		return "", "must be at most 100 characters"

@@ -61,8 +61,11 @@ func TestUser_ReplaceReportsWhatChangedAndKeepsTheAccountsAddress(t *testing.T) 
 
 func TestToken_RevokesOnce(t *testing.T) {
 	h, _ := provisioning.NewTokenHash(make([]byte, 32))
-	tok, err := provisioning.NewToken(uuid.New(), shared.OrganizationID(uuid.New()), shared.UserID(uuid.New()), "", h, t0)
-	if err != nil || tok.Name() != provisioning.DefaultTokenName || !tok.Live() {
+	if _, err := provisioning.NewToken(uuid.New(), shared.OrganizationID(uuid.New()), shared.UserID(uuid.New()), " ", h, t0); shared.KindOf(err) != shared.KindInvalid {
+		t.Fatalf("a token without a name: %v", err)
+	}
+	tok, err := provisioning.NewToken(uuid.New(), shared.OrganizationID(uuid.New()), shared.UserID(uuid.New()), "Okta", h, t0)
+	if err != nil || tok.Name() != "Okta" || !tok.Live() {
 		t.Fatalf("%+v %v", tok, err)
 	}
 	if err := tok.Revoke(t0); err != nil || tok.Live() {

@@ -12,7 +12,6 @@ package provisioninghttp
 
 import (
 	_ "embed"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -95,17 +94,9 @@ func (h tokenHandlers) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The body is a JSON object naming the token. An empty, null or nameless
-	// body is refused like on every other create, so a malformed request
-	// never mints a credential.
 	var req createTokenRequest
 	if err := httpapi.Decode(c, &req); err != nil {
 		return err
-	}
-	if strings.TrimSpace(req.Name) == "" {
-		fields := shared.FieldErrors{}
-		fields.Add("name", "is required")
-		return fields.Err("provisioning.invalid_token")
 	}
 	t, err := h.svc.CreateToken(c.UserContext(), provisioningport.CreateTokenCommand{
 		Actor: httpapi.Principal(c).UserID, Organization: org, Name: req.Name,
