@@ -59,14 +59,17 @@ func NewAuthorization(d AuthorizationDeps) (*Authorization, error) {
 
 // SessionSuffices is where a sign-in step decides whether the browser's
 // session is good enough for a request: prompt=login wants a sign-in after
-// the request arrived, max_age one at most that long ago. It is the one
-// place to extend with what else a request may demand of a session (a
-// second factor, acr_values).
-func SessionSuffices(p sessionsport.Principal, r oauthport.AuthorizeRequest, now time.Time) bool {
-	if slices.Contains(r.Prompt, oauthport.PromptLogin) && p.AuthTime.Before(r.ArrivedAt.Truncate(time.Second)) {
+// the request arrived, max_age one at most that long before it arrived
+// (so max_age=0 asks for a fresh sign-in, as prompt=login does, and the
+// sign-in it leads to satisfies it). Both compare the full instants: a
+// sign-in earlier within the request's second is still before it. It is
+// the one place to extend with what else a request may demand of a
+// session (a second factor, acr_values).
+func SessionSuffices(p sessionsport.Principal, r oauthport.AuthorizeRequest) bool {
+	if slices.Contains(r.Prompt, oauthport.PromptLogin) && p.AuthTime.Before(r.ArrivedAt) {
 		return false
 	}
-	if r.HasMaxAge && now.Sub(p.AuthTime) > r.MaxAge {
+	if r.HasMaxAge && r.ArrivedAt.Sub(p.AuthTime) > r.MaxAge {
 		return false
 	}
 	return true
@@ -82,7 +85,7 @@ func ACR(m sessionsport.AuthMethod) string {
 
 // Decide implements oauthport.Authorizer.
 func (a *Authorization) Decide(ctx context.Context, r oauthport.AuthorizeRequest) (oauthport.AuthorizeDecision, error) {
-	if r.Session == nil || !SessionSuffices(*r.Session, r, a.d.Clock.Now()) {
+	if r.Session == nil || !SessionSuffices(*r.Session, r) {
 		return oauthport.AuthorizeDecision{Step: oauthport.StepSignIn}, nil
 	}
 	if !r.Client.FirstParty {
@@ -129,7 +132,7 @@ func (a *Authorization) Consent(ctx context.Context, d oauthport.ConsentDecision
 		return oauthport.AuthorizeDecision{}, errors.New("consent without a session")
 	}
 	now := a.d.Clock.Now()
-	if !SessionSuffices(*r.Session, r, now) {
+	if !SessionSuffices(*r.Session, r) {
 		return oauthport.AuthorizeDecision{Step: oauthport.StepSignIn}, nil
 	}
 	ev := a.event(r, now)

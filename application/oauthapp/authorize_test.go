@@ -20,13 +20,16 @@ func TestSessionSuffices_PromptLoginWantsASignInAfterTheRequestAndMaxAgeARecentO
 		{"no demand", oauthport.AuthorizeRequest{ArrivedAt: now}, true},
 		{"prompt=login, signed in before the request", oauthport.AuthorizeRequest{Prompt: []string{"login"}, ArrivedAt: now.Add(-time.Minute)}, false},
 		{"prompt=login, signed in after the request arrived", oauthport.AuthorizeRequest{Prompt: []string{"login"}, ArrivedAt: now.Add(-20 * time.Minute)}, true},
-		{"prompt=login, signed in within the request's second", oauthport.AuthorizeRequest{Prompt: []string{"login"}, ArrivedAt: signedIn.AuthTime.Add(300 * time.Millisecond)}, true},
+		{"prompt=login, signed in earlier within the request's second", oauthport.AuthorizeRequest{Prompt: []string{"login"}, ArrivedAt: signedIn.AuthTime.Add(300 * time.Millisecond)}, false},
+		{"prompt=login, signed in later within the request's second", oauthport.AuthorizeRequest{Prompt: []string{"login"}, ArrivedAt: signedIn.AuthTime.Add(-300 * time.Millisecond)}, true},
 		{"max_age longer than the session's age", oauthport.AuthorizeRequest{HasMaxAge: true, MaxAge: time.Hour, ArrivedAt: now}, true},
 		{"max_age shorter than the session's age", oauthport.AuthorizeRequest{HasMaxAge: true, MaxAge: 5 * time.Minute, ArrivedAt: now}, false},
-		{"max_age=0", oauthport.AuthorizeRequest{HasMaxAge: true, ArrivedAt: now}, false},
+		{"max_age=0, signed in before the request", oauthport.AuthorizeRequest{HasMaxAge: true, ArrivedAt: now}, false},
+		{"max_age=0, signed in after the request arrived", oauthport.AuthorizeRequest{HasMaxAge: true, ArrivedAt: signedIn.AuthTime.Add(-time.Second)}, true},
+		{"max_age measured when the request arrived, not now", oauthport.AuthorizeRequest{HasMaxAge: true, MaxAge: 5 * time.Minute, ArrivedAt: signedIn.AuthTime.Add(4 * time.Minute)}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := oauthapp.SessionSuffices(signedIn, tc.req, now); got != tc.want {
+			if got := oauthapp.SessionSuffices(signedIn, tc.req); got != tc.want {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 		})

@@ -423,3 +423,66 @@ func TestOIDC_BadInputOnEveryEndpointGetsItsFormatsErrorAndNeverARedirectToAnUnk
 		})
 	}
 }
+
+// prompt=login and max_age=0 ask a signed-in browser to sign in again, and
+// the sign-in they lead to satisfies them: the browser reaches the callback
+// with a code whose ID token tells the new sign-in's time.
+func TestOIDC_PromptLoginAndMaxAgeZeroAskForAFreshSignInThatThenSuffices(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			e := newOAuthEnv(t, backend)
+			r := newRP(t, e, map[string]any{"first_party": true})
+			ctx := context.Background()
+			provider, err := oidc.NewProvider(ctx, e.srv.URL)
+			if err != nil {
+				t.Fatalf("discovery: %v", err)
+			}
+			verifier := provider.Verifier(&oidc.Config{ClientID: r.id})
+			b := newPageBrowser(t, e.srv)
+			authTime := func(q url.Values, pkce string) int64 {
+				t.Helper()
+				tok, err := r.cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
+				if err != nil {
+					t.Fatalf("exchange: %v", err)
+				}
+				raw, _ := tok.Extra("id_token").(string)
+				idt, err := verifier.Verify(ctx, raw)
+				if err != nil {
+					t.Fatalf("ID token: %v", err)
+				}
+				var cl idClaims
+				if err := idt.Claims(&cl); err != nil {
+					t.Fatal(err)
+				}
+				return cl.AuthTime
+			}
+
+			pkce := oauth2.GenerateVerifier()
+			q, _ := b.authorize(t, r.cfg.AuthCodeURL("state-first-1234", oauth2.S256ChallengeOption(pkce)), "alice@acme-corp.com", "OwnerPass123!")
+			first := authTime(q, pkce)
+
+			for _, demand := range []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("prompt", "login"), oauth2.SetAuthURLParam("max_age", "0")} {
+				pkce := oauth2.GenerateVerifier()
+				authURL := r.cfg.AuthCodeURL("state-again-1234", oauth2.S256ChallengeOption(pkce), demand)
+				// Asked at once after the sign-in (most often within its
+				// second): the browser is still sent to /login.
+				if a := b.send(t, "GET", pathOf(t, authURL), nil); a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/login?") {
+					t.Fatalf("%s: a signed-in browser was not asked to sign in again: %d %q", authURL, a.status, a.header.Get("Location"))
+				}
+				q, _ := b.authorize(t, authURL, "alice@acme-corp.com", "OwnerPass123!")
+				if q.Get("code") == "" || q.Get("state") != "state-again-1234" {
+					t.Fatalf("%s: after the fresh sign-in the callback got %v", authURL, q)
+				}
+				if got := authTime(q, pkce); got < first {
+					t.Fatalf("%s: auth_time %d is before the first sign-in's %d", authURL, got, first)
+				}
+			}
+
+			// Without a demand the session suffices and no sign-in is asked.
+			pkce = oauth2.GenerateVerifier()
+			if a := b.send(t, "GET", pathOf(t, r.cfg.AuthCodeURL("state-plain-1234", oauth2.S256ChallengeOption(pkce))), nil); callback(t, a).Get("code") == "" {
+				t.Fatal("a plain request from a signed-in browser got no code")
+			}
+		})
+	}
+}
