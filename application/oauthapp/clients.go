@@ -17,6 +17,7 @@ func spec(f oauthport.ClientFields) oauth.ClientSpec {
 		Name: f.Name, RedirectURIs: f.RedirectURIs, PostLogoutRedirectURIs: f.PostLogoutRedirectURIs,
 		GrantTypes: f.GrantTypes, TokenEndpointAuthMethod: f.TokenEndpointAuthMethod, Scopes: f.Scopes,
 		FirstParty: f.FirstParty, AccessTokenFormat: f.AccessTokenFormat, ResourceServer: f.ResourceServer,
+		IDTokenSignedResponseAlg: f.IDTokenSignedResponseAlg,
 	}
 }
 
@@ -147,6 +148,7 @@ func (s *Service) Update(ctx context.Context, cmd oauthport.UpdateClientCommand)
 			Name: cmd.Name, RedirectURIs: cmd.RedirectURIs, PostLogoutRedirectURIs: cmd.PostLogoutRedirectURIs,
 			GrantTypes: cmd.GrantTypes, TokenEndpointAuthMethod: cmd.TokenEndpointAuthMethod, Scopes: cmd.Scopes,
 			FirstParty: cmd.FirstParty, AccessTokenFormat: cmd.AccessTokenFormat, ResourceServer: cmd.ResourceServer,
+			IDTokenSignedResponseAlg: cmd.IDTokenSignedResponseAlg,
 		}, s.d.Clock.Now())
 		return err
 	})

@@ -63,7 +63,7 @@ func protocolClient(c *oauth.Client, now time.Time) oauthport.ProtocolClient {
 		RedirectURIs: spec.RedirectURIs, PostLogoutRedirectURIs: spec.PostLogoutRedirectURIs,
 		GrantTypes: spec.GrantTypes, TokenEndpointAuthMethod: spec.TokenEndpointAuthMethod, Public: c.Public(),
 		Scopes: spec.Scopes, FirstParty: spec.FirstParty, ResourceServer: spec.ResourceServer,
-		AccessTokenFormat: spec.AccessTokenFormat,
+		AccessTokenFormat: spec.AccessTokenFormat, IDTokenSignedResponseAlg: spec.IDTokenSignedResponseAlg,
 	}
 	for _, h := range c.AcceptedSecrets(now) {
 		pc.SecretHashes = append(pc.SecretHashes, h.String())

@@ -184,7 +184,7 @@ func view(c *oauth.Client) oauthport.ClientView {
 		RedirectURIs: spec.RedirectURIs, PostLogoutRedirectURIs: spec.PostLogoutRedirectURIs,
 		GrantTypes: spec.GrantTypes, TokenEndpointAuthMethod: spec.TokenEndpointAuthMethod, Scopes: spec.Scopes,
 		FirstParty: spec.FirstParty, AccessTokenFormat: spec.AccessTokenFormat, ResourceServer: spec.ResourceServer,
-		Public: c.Public(), CreatedAt: c.CreatedAt(), UpdatedAt: c.UpdatedAt(),
+		IDTokenSignedResponseAlg: spec.IDTokenSignedResponseAlg, Public: c.Public(), CreatedAt: c.CreatedAt(), UpdatedAt: c.UpdatedAt(),
 	}
 	if t := c.PreviousSecretExpiresAt(); !t.IsZero() && !c.PreviousSecret().IsZero() {
 		v.PreviousSecretExpiresAt = &t

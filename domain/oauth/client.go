@@ -29,19 +29,23 @@ type ClientSpec struct {
 	FirstParty              bool
 	AccessTokenFormat       string // "" is opaque
 	ResourceServer          bool
+	// IDTokenSignedResponseAlg is the algorithm of its ID tokens (OpenID
+	// Connect Dynamic Client Registration's name): "" is RS256.
+	IDTokenSignedResponseAlg string
 }
 
 // ClientChanges is a partial update; nil fields stay as they are.
 type ClientChanges struct {
-	Name                    *string
-	RedirectURIs            *[]string
-	PostLogoutRedirectURIs  *[]string
-	GrantTypes              *[]string
-	TokenEndpointAuthMethod *string
-	Scopes                  *[]string
-	FirstParty              *bool
-	AccessTokenFormat       *string
-	ResourceServer          *bool
+	Name                     *string
+	RedirectURIs             *[]string
+	PostLogoutRedirectURIs   *[]string
+	GrantTypes               *[]string
+	TokenEndpointAuthMethod  *string
+	Scopes                   *[]string
+	FirstParty               *bool
+	AccessTokenFormat        *string
+	ResourceServer           *bool
+	IDTokenSignedResponseAlg *string
 }
 
 // Client is the aggregate root of the context: an application an
@@ -71,6 +75,7 @@ type Client struct {
 	firstParty             bool
 	tokenFormat            TokenFormat
 	resourceServer         bool
+	idTokenAlg             SigningAlg
 	secret                 SecretHash
 	previousSecret         SecretHash
 	previousExpiresAt      time.Time
@@ -90,6 +95,7 @@ type clientSettings struct {
 	firstParty             bool
 	tokenFormat            TokenFormat
 	resourceServer         bool
+	idTokenAlg             SigningAlg
 }
 
 // NewClient registers a client of org. secret is the hash of its first
@@ -129,7 +135,7 @@ func RehydrateClient(id ClientID, org shared.OrganizationID, spec ClientSpec, se
 func (c *Client) apply(s clientSettings) {
 	c.name, c.redirectURIs, c.postLogoutRedirectURIs = s.name, s.redirectURIs, s.postLogoutRedirectURIs
 	c.grantTypes, c.authMethod, c.scopes = s.grantTypes, s.authMethod, s.scopes
-	c.firstParty, c.tokenFormat, c.resourceServer = s.firstParty, s.tokenFormat, s.resourceServer
+	c.firstParty, c.tokenFormat, c.resourceServer, c.idTokenAlg = s.firstParty, s.tokenFormat, s.resourceServer, s.idTokenAlg
 }
 
 // validate checks a spec and collects every field error at once.
@@ -166,6 +172,13 @@ func validate(spec ClientSpec) (clientSettings, error) {
 	}
 	if s.tokenFormat, ok = ParseTokenFormat(format); !ok {
 		fe.Add("access_token_format", "must be opaque or jwt")
+	}
+	alg := spec.IDTokenSignedResponseAlg
+	if alg == "" {
+		alg = AlgRS256.name
+	}
+	if s.idTokenAlg, ok = ParseSigningAlg(alg); !ok {
+		fe.Add("id_token_signed_response_alg", "must be RS256 or ES256")
 	}
 	has := func(g GrantType) bool { return slices.Contains(s.grantTypes, g) }
 	switch {
@@ -254,6 +267,7 @@ func (c *Client) Spec() ClientSpec {
 		Name: c.name, RedirectURIs: uriStrings(c.redirectURIs), PostLogoutRedirectURIs: uriStrings(c.postLogoutRedirectURIs),
 		GrantTypes: c.GrantTypeNames(), TokenEndpointAuthMethod: c.authMethod.name, Scopes: c.Scopes(),
 		FirstParty: c.firstParty, AccessTokenFormat: c.tokenFormat.name, ResourceServer: c.resourceServer,
+		IDTokenSignedResponseAlg: c.idTokenAlg.name,
 	}
 }
 
@@ -310,6 +324,10 @@ func (c *Client) Update(actor shared.UserID, ch ClientChanges, now time.Time) (b
 	if ch.ResourceServer != nil {
 		set("resource_server", *ch.ResourceServer != spec.ResourceServer)
 		spec.ResourceServer = *ch.ResourceServer
+	}
+	if ch.IDTokenSignedResponseAlg != nil {
+		set("id_token_signed_response_alg", *ch.IDTokenSignedResponseAlg != spec.IDTokenSignedResponseAlg)
+		spec.IDTokenSignedResponseAlg = *ch.IDTokenSignedResponseAlg
 	}
 	s, err := validate(spec)
 	if err != nil {
@@ -430,6 +448,9 @@ func (c *Client) FirstParty() bool { return c.firstParty }
 
 // AccessTokenFormat is the form of its access tokens.
 func (c *Client) AccessTokenFormat() TokenFormat { return c.tokenFormat }
+
+// IDTokenAlg is the algorithm its ID tokens are signed with.
+func (c *Client) IDTokenAlg() SigningAlg { return c.idTokenAlg }
 
 // ResourceServer reports a client allowed to introspect tokens issued to
 // other clients (an API that receives them).

@@ -60,8 +60,8 @@ func fields(t *testing.T, err error) map[string][]string {
 
 func TestNewClient_AppliesDefaultsAndRecordsItsCreation(t *testing.T) {
 	c := newClient(t, webSpec())
-	if c.AuthMethod() != oauth.AuthClientSecretBasic || c.AccessTokenFormat() != oauth.TokenOpaque {
-		t.Fatalf("defaults: %v %v", c.AuthMethod(), c.AccessTokenFormat())
+	if c.AuthMethod() != oauth.AuthClientSecretBasic || c.AccessTokenFormat() != oauth.TokenOpaque || c.IDTokenAlg() != oauth.AlgRS256 {
+		t.Fatalf("defaults: %v %v %v", c.AuthMethod(), c.AccessTokenFormat(), c.IDTokenAlg())
 	}
 	if want := []string{"openid", "profile", "email", "offline_access"}; !slices.Equal(c.Scopes(), want) {
 		t.Fatalf("scopes %v, want %v", c.Scopes(), want)
@@ -83,10 +83,13 @@ func TestNewClient_RefusesEveryInvalidFieldAtOnce(t *testing.T) {
 		TokenEndpointAuthMethod: "private_key_jwt",
 		Scopes:                  []string{"a b"},
 		AccessTokenFormat:       "paseto",
+		// none would make ID tokens unsigned; HS256 would sign with a
+		// secret the client holds too.
+		IDTokenSignedResponseAlg: "none",
 	}
 	_, err := oauth.NewClient(clientID(t, "abc"), org, spec, oauth.NewSecretHash("h"), actor, now)
 	f := fields(t, err)
-	for _, field := range []string{"name", "redirect_uris", "grant_types", "token_endpoint_auth_method", "scopes", "access_token_format"} {
+	for _, field := range []string{"name", "redirect_uris", "grant_types", "token_endpoint_auth_method", "scopes", "access_token_format", "id_token_signed_response_alg"} {
 		if len(f[field]) == 0 {
 			t.Errorf("no reason for %s in %v", field, f)
 		}
@@ -158,6 +161,14 @@ func TestClientUpdate_ChangesOnlyWhatDiffersAndNeverTurnsPublic(t *testing.T) {
 	ev := c.PullEvents()
 	if e, ok := ev[0].(oauth.ClientChanged); !ok || !slices.Equal(e.Fields, []string{"name", "resource_server"}) {
 		t.Fatalf("event %#v", ev)
+	}
+	es := "ES256"
+	if changed, err := c.Update(actor, oauth.ClientChanges{IDTokenSignedResponseAlg: &es}, now); err != nil || !changed || c.IDTokenAlg() != oauth.AlgES256 {
+		t.Fatalf("ID token algorithm: changed=%v err=%v alg=%v", changed, err, c.IDTokenAlg())
+	}
+	hs := "HS256"
+	if _, err := c.Update(actor, oauth.ClientChanges{IDTokenSignedResponseAlg: &hs}, now); len(fields(t, err)["id_token_signed_response_alg"]) == 0 || c.IDTokenAlg() != oauth.AlgES256 {
+		t.Fatalf("HS256 accepted: %v", err)
 	}
 	none := "none"
 	if _, err := c.Update(actor, oauth.ClientChanges{TokenEndpointAuthMethod: &none}, now); len(fields(t, err)["token_endpoint_auth_method"]) == 0 {

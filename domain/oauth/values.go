@@ -89,6 +89,31 @@ func (f TokenFormat) String() string { return f.name }
 // IsZero reports the zero TokenFormat.
 func (f TokenFormat) IsZero() bool { return f.name == "" }
 
+// SigningAlg is the JWS algorithm of a client's ID tokens: RS256 (every
+// relying party supports it, OpenID Connect's default) or ES256 (shorter
+// tokens, faster to sign).
+type SigningAlg struct{ name string }
+
+// The ID token signing algorithms.
+var (
+	AlgRS256 = SigningAlg{"RS256"}
+	AlgES256 = SigningAlg{"ES256"}
+)
+
+// ParseSigningAlg reads an id_token_signed_response_alg.
+func ParseSigningAlg(s string) (SigningAlg, bool) {
+	switch s {
+	case AlgRS256.name:
+		return AlgRS256, true
+	case AlgES256.name:
+		return AlgES256, true
+	}
+	return SigningAlg{}, false
+}
+
+// String is the algorithm's JWS name.
+func (a SigningAlg) String() string { return a.name }
+
 // ClientID identifies a client in the protocol (client_id). It is public:
 // it appears in URLs and in HTTP Basic credentials.
 type ClientID struct{ id string }

@@ -27,15 +27,16 @@ type Page struct {
 // ClientFields are the registration fields of the admin API. A nil slice
 // takes its default (see oauth.ClientSpec).
 type ClientFields struct {
-	Name                    string
-	RedirectURIs            []string
-	PostLogoutRedirectURIs  []string
-	GrantTypes              []string
-	TokenEndpointAuthMethod string
-	Scopes                  []string
-	FirstParty              bool
-	AccessTokenFormat       string
-	ResourceServer          bool
+	Name                     string
+	RedirectURIs             []string
+	PostLogoutRedirectURIs   []string
+	GrantTypes               []string
+	TokenEndpointAuthMethod  string
+	Scopes                   []string
+	FirstParty               bool
+	AccessTokenFormat        string
+	ResourceServer           bool
+	IDTokenSignedResponseAlg string
 }
 
 // CreateClientCommand registers a client of Organization by Actor.
@@ -47,39 +48,41 @@ type CreateClientCommand struct {
 
 // UpdateClientCommand changes the non-nil fields of a client.
 type UpdateClientCommand struct {
-	Actor                   shared.UserID
-	Organization            shared.OrganizationID
-	ClientID                string
-	Name                    *string
-	RedirectURIs            *[]string
-	PostLogoutRedirectURIs  *[]string
-	GrantTypes              *[]string
-	TokenEndpointAuthMethod *string
-	Scopes                  *[]string
-	FirstParty              *bool
-	AccessTokenFormat       *string
-	ResourceServer          *bool
+	Actor                    shared.UserID
+	Organization             shared.OrganizationID
+	ClientID                 string
+	Name                     *string
+	RedirectURIs             *[]string
+	PostLogoutRedirectURIs   *[]string
+	GrantTypes               *[]string
+	TokenEndpointAuthMethod  *string
+	Scopes                   *[]string
+	FirstParty               *bool
+	AccessTokenFormat        *string
+	ResourceServer           *bool
+	IDTokenSignedResponseAlg *string
 }
 
 // ClientView is a client as the admin API shows it: never a secret or a
 // hash. PreviousSecretExpiresAt is set while a rotated-out secret still
 // works.
 type ClientView struct {
-	ClientID                string
-	Organization            shared.OrganizationID
-	Name                    string
-	RedirectURIs            []string
-	PostLogoutRedirectURIs  []string
-	GrantTypes              []string
-	TokenEndpointAuthMethod string
-	Scopes                  []string
-	FirstParty              bool
-	AccessTokenFormat       string
-	ResourceServer          bool
-	Public                  bool
-	PreviousSecretExpiresAt *time.Time
-	CreatedAt               time.Time
-	UpdatedAt               time.Time
+	ClientID                 string
+	Organization             shared.OrganizationID
+	Name                     string
+	RedirectURIs             []string
+	PostLogoutRedirectURIs   []string
+	GrantTypes               []string
+	TokenEndpointAuthMethod  string
+	Scopes                   []string
+	FirstParty               bool
+	AccessTokenFormat        string
+	ResourceServer           bool
+	IDTokenSignedResponseAlg string
+	Public                   bool
+	PreviousSecretExpiresAt  *time.Time
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
 }
 
 // CreatedClient is a new client with its secret in clear, shown this once
@@ -144,19 +147,20 @@ type ClientSeeder interface {
 // hashes of the secrets it may present now (the current one first, then a
 // rotated-out one during its grace period).
 type ProtocolClient struct {
-	ID                      string
-	Organization            shared.OrganizationID
-	Name                    string
-	RedirectURIs            []string
-	PostLogoutRedirectURIs  []string
-	GrantTypes              []string
-	TokenEndpointAuthMethod string
-	Public                  bool
-	Scopes                  []string
-	FirstParty              bool
-	ResourceServer          bool
-	AccessTokenFormat       string
-	SecretHashes            []string
+	ID                       string
+	Organization             shared.OrganizationID
+	Name                     string
+	RedirectURIs             []string
+	PostLogoutRedirectURIs   []string
+	GrantTypes               []string
+	TokenEndpointAuthMethod  string
+	Public                   bool
+	Scopes                   []string
+	FirstParty               bool
+	ResourceServer           bool
+	AccessTokenFormat        string
+	IDTokenSignedResponseAlg string
+	SecretHashes             []string
 }
 
 // Revocation is a token a client revoked (RFC 7009), for the audit trail:

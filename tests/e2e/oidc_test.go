@@ -486,3 +486,67 @@ func TestOIDC_PromptLoginAndMaxAgeZeroAskForAFreshSignInThatThenSuffices(t *test
 		})
 	}
 }
+
+// A client registered with id_token_signed_response_alg ES256 gets ES256
+// ID tokens, at the code exchange and at every refresh, that verify against
+// the JWKS; the discovery document offers both algorithms.
+func TestOIDC_AClientChoosesES256IDTokens(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			e := newOAuthEnv(t, backend)
+			r := newRP(t, e, map[string]any{"first_party": true, "id_token_signed_response_alg": "ES256"})
+			ctx := context.Background()
+			provider, err := oidc.NewProvider(ctx, e.srv.URL)
+			if err != nil {
+				t.Fatalf("discovery: %v", err)
+			}
+			var disc struct {
+				Algs []string `json:"id_token_signing_alg_values_supported"`
+			}
+			if err := provider.Claims(&disc); err != nil || strings.Join(disc.Algs, " ") != "RS256 ES256" {
+				t.Fatalf("discovery algorithms %v %v", disc.Algs, err)
+			}
+			es := provider.Verifier(&oidc.Config{ClientID: r.id, SupportedSigningAlgs: []string{"ES256"}})
+			b := newPageBrowser(t, e.srv)
+			pkce := oauth2.GenerateVerifier()
+			q, _ := b.authorize(t, r.cfg.AuthCodeURL("state-es256-1234", oauth2.S256ChallengeOption(pkce)), "alice@acme-corp.com", "OwnerPass123!")
+			tok, err := r.cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
+			if err != nil {
+				t.Fatalf("exchange: %v", err)
+			}
+			if _, err := es.Verify(ctx, tok.Extra("id_token").(string)); err != nil {
+				t.Fatalf("the ID token is not an ES256 token of the JWKS: %v", err)
+			}
+			status, _, body := protocolCall(t, e.srv, "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}, r.id, r.secret)
+			raw, _ := body["id_token"].(string)
+			if status != 200 || raw == "" {
+				t.Fatalf("refresh: %d %v", status, body)
+			}
+			if _, err := es.Verify(ctx, raw); err != nil {
+				t.Fatalf("the refreshed ID token is not ES256: %v", err)
+			}
+
+			// A client left at the default still gets RS256, and an
+			// algorithm other than the two is refused at registration.
+			rs := newRP(t, e, map[string]any{"first_party": true})
+			pkce = oauth2.GenerateVerifier()
+			q, _ = b.authorize(t, rs.cfg.AuthCodeURL("state-rs256-1234", oauth2.S256ChallengeOption(pkce)), "", "")
+			tok, err = rs.cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
+			if err != nil {
+				t.Fatalf("exchange: %v", err)
+			}
+			if _, err := provider.Verifier(&oidc.Config{ClientID: rs.id, SupportedSigningAlgs: []string{"RS256"}}).Verify(ctx, tok.Extra("id_token").(string)); err != nil {
+				t.Fatalf("the default client's ID token is not RS256: %v", err)
+			}
+			for _, alg := range []string{"none", "HS256", "es256"} {
+				res := e.srv.Do(t, "POST", "/api/v1/organizations/"+e.org+"/oauth-clients", map[string]any{
+					"name": "Bad Alg", "grant_types": []string{"authorization_code"}, "redirect_uris": []string{rpCallback},
+					"id_token_signed_response_alg": alg,
+				}, e.owner)
+				if res.Status != 400 || !strings.Contains(string(res.Body), "id_token_signed_response_alg") {
+					t.Fatalf("alg %q: %d %s", alg, res.Status, res.Body)
+				}
+			}
+		})
+	}
+}

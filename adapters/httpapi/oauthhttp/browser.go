@@ -341,7 +341,11 @@ func grantSession(g oauthport.Grant, pc oauthport.ProtocolClient, arrivedAt time
 			cl.Extra[k] = val
 		}
 	}
-	s.Headers.Extra = map[string]any{"alg": "RS256"}
+	alg := pc.IDTokenSignedResponseAlg
+	if alg == "" {
+		alg = "RS256"
+	}
+	s.Headers.Extra = map[string]any{"alg": alg}
 	return s
 }
 

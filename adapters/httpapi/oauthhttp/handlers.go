@@ -47,45 +47,48 @@ func Register(r fiber.Router, svc oauthport.Clients, auth sessionsport.Authentic
 }
 
 type createRequest struct {
-	Name                    string   `json:"name"`
-	RedirectURIs            []string `json:"redirect_uris"`
-	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris"`
-	GrantTypes              []string `json:"grant_types"`
-	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
-	Scopes                  []string `json:"scopes"`
-	FirstParty              bool     `json:"first_party"`
-	AccessTokenFormat       string   `json:"access_token_format"`
-	ResourceServer          bool     `json:"resource_server"`
+	Name                     string   `json:"name"`
+	RedirectURIs             []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs   []string `json:"post_logout_redirect_uris"`
+	GrantTypes               []string `json:"grant_types"`
+	TokenEndpointAuthMethod  string   `json:"token_endpoint_auth_method"`
+	Scopes                   []string `json:"scopes"`
+	FirstParty               bool     `json:"first_party"`
+	AccessTokenFormat        string   `json:"access_token_format"`
+	ResourceServer           bool     `json:"resource_server"`
+	IDTokenSignedResponseAlg string   `json:"id_token_signed_response_alg"`
 }
 
 type updateRequest struct {
-	Name                    *string   `json:"name"`
-	RedirectURIs            *[]string `json:"redirect_uris"`
-	PostLogoutRedirectURIs  *[]string `json:"post_logout_redirect_uris"`
-	GrantTypes              *[]string `json:"grant_types"`
-	TokenEndpointAuthMethod *string   `json:"token_endpoint_auth_method"`
-	Scopes                  *[]string `json:"scopes"`
-	FirstParty              *bool     `json:"first_party"`
-	AccessTokenFormat       *string   `json:"access_token_format"`
-	ResourceServer          *bool     `json:"resource_server"`
+	Name                     *string   `json:"name"`
+	RedirectURIs             *[]string `json:"redirect_uris"`
+	PostLogoutRedirectURIs   *[]string `json:"post_logout_redirect_uris"`
+	GrantTypes               *[]string `json:"grant_types"`
+	TokenEndpointAuthMethod  *string   `json:"token_endpoint_auth_method"`
+	Scopes                   *[]string `json:"scopes"`
+	FirstParty               *bool     `json:"first_party"`
+	AccessTokenFormat        *string   `json:"access_token_format"`
+	ResourceServer           *bool     `json:"resource_server"`
+	IDTokenSignedResponseAlg *string   `json:"id_token_signed_response_alg"`
 }
 
 type clientResponse struct {
-	ClientID                string     `json:"client_id"`
-	OrganizationID          string     `json:"organization_id"`
-	Name                    string     `json:"name"`
-	RedirectURIs            []string   `json:"redirect_uris"`
-	PostLogoutRedirectURIs  []string   `json:"post_logout_redirect_uris"`
-	GrantTypes              []string   `json:"grant_types"`
-	TokenEndpointAuthMethod string     `json:"token_endpoint_auth_method"`
-	Scopes                  []string   `json:"scopes"`
-	FirstParty              bool       `json:"first_party"`
-	AccessTokenFormat       string     `json:"access_token_format"`
-	ResourceServer          bool       `json:"resource_server"`
-	Public                  bool       `json:"public"`
-	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
-	CreatedAt               time.Time  `json:"created_at"`
-	UpdatedAt               time.Time  `json:"updated_at"`
+	ClientID                 string     `json:"client_id"`
+	OrganizationID           string     `json:"organization_id"`
+	Name                     string     `json:"name"`
+	RedirectURIs             []string   `json:"redirect_uris"`
+	PostLogoutRedirectURIs   []string   `json:"post_logout_redirect_uris"`
+	GrantTypes               []string   `json:"grant_types"`
+	TokenEndpointAuthMethod  string     `json:"token_endpoint_auth_method"`
+	Scopes                   []string   `json:"scopes"`
+	FirstParty               bool       `json:"first_party"`
+	AccessTokenFormat        string     `json:"access_token_format"`
+	ResourceServer           bool       `json:"resource_server"`
+	IDTokenSignedResponseAlg string     `json:"id_token_signed_response_alg"`
+	Public                   bool       `json:"public"`
+	PreviousSecretExpiresAt  *time.Time `json:"previous_secret_expires_at"`
+	CreatedAt                time.Time  `json:"created_at"`
+	UpdatedAt                time.Time  `json:"updated_at"`
 }
 
 // createdResponse is a new client with its secret, shown this once (null
@@ -114,7 +117,7 @@ func toResponse(v oauthport.ClientView) clientResponse {
 		RedirectURIs: nonNil(v.RedirectURIs), PostLogoutRedirectURIs: nonNil(v.PostLogoutRedirectURIs),
 		GrantTypes: nonNil(v.GrantTypes), TokenEndpointAuthMethod: v.TokenEndpointAuthMethod, Scopes: nonNil(v.Scopes),
 		FirstParty: v.FirstParty, AccessTokenFormat: v.AccessTokenFormat, ResourceServer: v.ResourceServer,
-		Public: v.Public, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
+		IDTokenSignedResponseAlg: v.IDTokenSignedResponseAlg, Public: v.Public, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
 	}
 	if v.PreviousSecretExpiresAt != nil {
 		t := v.PreviousSecretExpiresAt.UTC()
@@ -146,6 +149,7 @@ func (h handlers) create(c *fiber.Ctx) error {
 			Name: req.Name, RedirectURIs: req.RedirectURIs, PostLogoutRedirectURIs: req.PostLogoutRedirectURIs,
 			GrantTypes: req.GrantTypes, TokenEndpointAuthMethod: req.TokenEndpointAuthMethod, Scopes: req.Scopes,
 			FirstParty: req.FirstParty, AccessTokenFormat: req.AccessTokenFormat, ResourceServer: req.ResourceServer,
+			IDTokenSignedResponseAlg: req.IDTokenSignedResponseAlg,
 		},
 	})
 	if err != nil {
@@ -211,6 +215,7 @@ func (h handlers) update(c *fiber.Ctx) error {
 		Name: req.Name, RedirectURIs: req.RedirectURIs, PostLogoutRedirectURIs: req.PostLogoutRedirectURIs,
 		GrantTypes: req.GrantTypes, TokenEndpointAuthMethod: req.TokenEndpointAuthMethod, Scopes: req.Scopes,
 		FirstParty: req.FirstParty, AccessTokenFormat: req.AccessTokenFormat, ResourceServer: req.ResourceServer,
+		IDTokenSignedResponseAlg: req.IDTokenSignedResponseAlg,
 	})
 	if err != nil {
 		return err

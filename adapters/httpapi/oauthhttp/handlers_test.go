@@ -57,7 +57,7 @@ func sampleView() oauthport.ClientView {
 	return oauthport.ClientView{
 		ClientID: "0123456789abcdef0123456789abcdef", Organization: org, Name: "Acme Portal",
 		RedirectURIs: []string{"https://portal.example.com/cb"}, GrantTypes: []string{"authorization_code", "refresh_token"},
-		TokenEndpointAuthMethod: "client_secret_basic", Scopes: []string{"openid"}, AccessTokenFormat: "opaque",
+		TokenEndpointAuthMethod: "client_secret_basic", Scopes: []string{"openid"}, AccessTokenFormat: "opaque", IDTokenSignedResponseAlg: "RS256",
 		PreviousSecretExpiresAt: &exp, CreatedAt: t0, UpdatedAt: t0,
 	}
 }

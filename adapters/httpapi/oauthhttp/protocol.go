@@ -214,7 +214,7 @@ func (p *Protocol) discovery(c *fiber.Ctx) error {
 		RevocationEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 		ScopesSupported:                        []string{"openid", "profile", "email", "offline_access", "organizations"},
 		SubjectTypesSupported:                  []string{"public"},
-		IDTokenSigningAlgValuesSupported:       []string{"RS256"},
+		IDTokenSigningAlgValuesSupported:       []string{"RS256", "ES256"},
 		CodeChallengeMethodsSupported:          []string{"S256"},
 		ResponseTypesSupported:                 []string{"code"},
 		ResponseModesSupported:                 []string{"query"},

@@ -24,22 +24,23 @@ import (
 )
 
 type clientRow struct {
-	ID                      string     `gorm:"column:id;primaryKey"`
-	OrganizationID          string     `gorm:"column:organization_id"`
-	Name                    string     `gorm:"column:name"`
-	RedirectURIs            string     `gorm:"column:redirect_uris"`
-	PostLogoutRedirectURIs  string     `gorm:"column:post_logout_redirect_uris"`
-	GrantTypes              string     `gorm:"column:grant_types"`
-	TokenEndpointAuthMethod string     `gorm:"column:token_endpoint_auth_method"`
-	Scopes                  string     `gorm:"column:scopes"`
-	FirstParty              bool       `gorm:"column:first_party"`
-	AccessTokenFormat       string     `gorm:"column:access_token_format"`
-	ResourceServer          bool       `gorm:"column:resource_server"`
-	SecretHash              string     `gorm:"column:secret_hash"`
-	PreviousSecretHash      string     `gorm:"column:previous_secret_hash"`
-	PreviousSecretExpiresAt *time.Time `gorm:"column:previous_secret_expires_at"`
-	CreatedAt               time.Time  `gorm:"column:created_at;autoCreateTime:false"`
-	UpdatedAt               time.Time  `gorm:"column:updated_at;autoUpdateTime:false"`
+	ID                       string     `gorm:"column:id;primaryKey"`
+	OrganizationID           string     `gorm:"column:organization_id"`
+	Name                     string     `gorm:"column:name"`
+	RedirectURIs             string     `gorm:"column:redirect_uris"`
+	PostLogoutRedirectURIs   string     `gorm:"column:post_logout_redirect_uris"`
+	GrantTypes               string     `gorm:"column:grant_types"`
+	TokenEndpointAuthMethod  string     `gorm:"column:token_endpoint_auth_method"`
+	Scopes                   string     `gorm:"column:scopes"`
+	FirstParty               bool       `gorm:"column:first_party"`
+	AccessTokenFormat        string     `gorm:"column:access_token_format"`
+	ResourceServer           bool       `gorm:"column:resource_server"`
+	IDTokenSignedResponseAlg string     `gorm:"column:id_token_signed_response_alg"`
+	SecretHash               string     `gorm:"column:secret_hash"`
+	PreviousSecretHash       string     `gorm:"column:previous_secret_hash"`
+	PreviousSecretExpiresAt  *time.Time `gorm:"column:previous_secret_expires_at"`
+	CreatedAt                time.Time  `gorm:"column:created_at;autoCreateTime:false"`
+	UpdatedAt                time.Time  `gorm:"column:updated_at;autoUpdateTime:false"`
 }
 
 func (clientRow) TableName() string { return "oauth_clients" }
@@ -62,7 +63,7 @@ func toClientRow(c *oauth.Client) clientRow {
 		RedirectURIs: join(spec.RedirectURIs), PostLogoutRedirectURIs: join(spec.PostLogoutRedirectURIs),
 		GrantTypes: join(spec.GrantTypes), TokenEndpointAuthMethod: spec.TokenEndpointAuthMethod,
 		Scopes: join(spec.Scopes), FirstParty: spec.FirstParty, AccessTokenFormat: spec.AccessTokenFormat,
-		ResourceServer: spec.ResourceServer, SecretHash: c.Secret().String(), PreviousSecretHash: c.PreviousSecret().String(),
+		ResourceServer: spec.ResourceServer, IDTokenSignedResponseAlg: spec.IDTokenSignedResponseAlg, SecretHash: c.Secret().String(), PreviousSecretHash: c.PreviousSecret().String(),
 		CreatedAt: c.CreatedAt().UTC(), UpdatedAt: c.UpdatedAt().UTC(),
 	}
 	if t := c.PreviousSecretExpiresAt(); !t.IsZero() {
@@ -85,6 +86,7 @@ func (r clientRow) client() (*oauth.Client, error) {
 		Name: r.Name, RedirectURIs: split(r.RedirectURIs), PostLogoutRedirectURIs: split(r.PostLogoutRedirectURIs),
 		GrantTypes: split(r.GrantTypes), TokenEndpointAuthMethod: r.TokenEndpointAuthMethod, Scopes: split(r.Scopes),
 		FirstParty: r.FirstParty, AccessTokenFormat: r.AccessTokenFormat, ResourceServer: r.ResourceServer,
+		IDTokenSignedResponseAlg: r.IDTokenSignedResponseAlg,
 	}
 	var prevExp time.Time
 	if r.PreviousSecretExpiresAt != nil {

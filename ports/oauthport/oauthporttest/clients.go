@@ -46,14 +46,15 @@ func newClientID(t *testing.T) oauth.ClientID {
 func newClient(t *testing.T, id oauth.ClientID, org shared.OrganizationID, at time.Time) *oauth.Client {
 	t.Helper()
 	c, err := oauth.NewClient(id, org, oauth.ClientSpec{
-		Name:                   "Contract Portal é",
-		RedirectURIs:           []string{"https://portal.example.com/cb", "http://127.0.0.1:3000/cb"},
-		PostLogoutRedirectURIs: []string{"https://portal.example.com/bye"},
-		GrantTypes:             []string{"authorization_code", "refresh_token", "client_credentials"},
-		Scopes:                 []string{"openid", "email", "api:read"},
-		FirstParty:             true,
-		AccessTokenFormat:      "jwt",
-		ResourceServer:         true,
+		Name:                     "Contract Portal é",
+		RedirectURIs:             []string{"https://portal.example.com/cb", "http://127.0.0.1:3000/cb"},
+		PostLogoutRedirectURIs:   []string{"https://portal.example.com/bye"},
+		GrantTypes:               []string{"authorization_code", "refresh_token", "client_credentials"},
+		Scopes:                   []string{"openid", "email", "api:read"},
+		FirstParty:               true,
+		AccessTokenFormat:        "jwt",
+		ResourceServer:           true,
+		IDTokenSignedResponseAlg: "ES256",
 	}, oauth.NewSecretHash("hs256:k1:abc"), shared.UserID{}, at)
 	if err != nil {
 		t.Fatal(err)
