@@ -173,7 +173,7 @@ func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsp
 	}
 	svc, err := oauthapp.New(oauthapp.Deps{
 		Clients: clients, UnitOfWork: clients, Access: access, Recorder: rec, Clock: a.clock,
-		Keys: keys, Hasher: secretHasher{h: hasher}, Janitor: tokens, Meter: a.meter,
+		Keys: keys, Hasher: secretHasher{h: hasher}, Janitor: tokens, Meter: a.meter, Limiter: a.limiter,
 		SecretGrace: grace, CleanupBatch: oauthCleanupBatch,
 	})
 	if err != nil {

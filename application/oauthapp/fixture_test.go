@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/secuird/authy/adapters/memstore/platformmem"
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/pgstore/oauthpg"
 	"github.com/secuird/authy/adapters/security"
@@ -139,6 +140,7 @@ func newService(t *testing.T, f *fixture, keys *oauthapp.KeyManager) *oauthapp.S
 	svc, err := oauthapp.New(oauthapp.Deps{
 		Clients: clients, UnitOfWork: clients, Access: f.access, Recorder: f.rec, Clock: f.clock,
 		Keys: keys, Hasher: f.hasher, Janitor: f.tokens, SecretGrace: time.Hour, ClientCache: 2 * time.Second,
+		Limiter:      platformmem.NewRateLimiter(f.clock),
 		CleanupBatch: 2,
 	})
 	if err != nil {

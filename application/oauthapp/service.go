@@ -60,6 +60,10 @@ type Deps struct {
 	Janitor oauthport.TokenJanitor
 	// Meter counts issued tokens (MetricOAuthTokens); nil counts nothing.
 	Meter platformport.Meter
+	// Limiter counts failed client authentications (ClientAuthLimits).
+	Limiter platformport.RateLimiter
+	// ClientAuthLimits are DefaultClientAuthLimits when zero.
+	ClientAuthLimits ClientAuthLimits
 	// SecretGrace is how long a rotated-out secret keeps working
 	// (DefaultSecretGrace when zero; negative: not at all).
 	SecretGrace time.Duration
@@ -94,8 +98,11 @@ var (
 // New checks d and returns the service.
 func New(d Deps) (*Service, error) {
 	if d.Clients == nil || d.UnitOfWork == nil || d.Access == nil || d.Recorder == nil || d.Clock == nil ||
-		d.Keys == nil || d.Hasher == nil || d.Janitor == nil {
-		return nil, errors.New("oauthapp: clients, unit of work, access, recorder, clock, keys, hasher and janitor are required")
+		d.Keys == nil || d.Hasher == nil || d.Janitor == nil || d.Limiter == nil {
+		return nil, errors.New("oauthapp: clients, unit of work, access, recorder, clock, keys, hasher, janitor and limiter are required")
+	}
+	if d.ClientAuthLimits == (ClientAuthLimits{}) {
+		d.ClientAuthLimits = DefaultClientAuthLimits
 	}
 	if d.Meter == nil {
 		d.Meter = platformport.NopMeter{}

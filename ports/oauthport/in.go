@@ -189,6 +189,11 @@ type Provider interface {
 	MayIntrospect(caller ProtocolClient, tokenClientID string) bool
 	TokenIssued(grant, clientID string)
 	Revoked(ctx context.Context, r Revocation) error
+	// ClientAuthAllowed is asked before a client authenticates from ip; a
+	// shared.KindRateLimited error (with its retry delay) refuses it.
+	ClientAuthAllowed(ctx context.Context, c ProtocolClient, ip string) error
+	// ClientAuthFailed counts a failed authentication of c from ip.
+	ClientAuthFailed(ctx context.Context, c ProtocolClient, ip string) error
 }
 
 // ErrSecretMismatch is a presented secret that matches no stored hash.

@@ -628,3 +628,44 @@ func TestOAuthSecretRotation_TheOldSecretWorksForTheGracePeriodOnly(t *testing.T
 		})
 	}
 }
+
+// Guessing the hand-set secret of the seed's client is bounded: after ten
+// failures from one address the token, introspection and revocation
+// endpoints answer 429 (Retry-After, the RFC 6749 error format) before
+// checking a secret again, even the right one, while a client with a
+// generated secret is never limited.
+func TestOAuth_GuessingAHandSetClientSecretIsRateLimited(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			e := newOAuthEnv(t, backend)
+			genID, genSecret := e.machineClient(t, "client_secret_basic", nil)
+			for range 10 {
+				_, err := ccToken(t, e.srv, "acme-portal-001", "acme_secret_portal_2025", oauth2.AuthStyleInHeader)
+				wantOAuthError(t, err, 401, "invalid_client")
+				_, err = ccToken(t, e.srv, genID, wrongSecret(genSecret), oauth2.AuthStyleInHeader)
+				wantOAuthError(t, err, 401, "invalid_client")
+			}
+			_, err := ccToken(t, e.srv, "acme-portal-001", "acme_secret_portal_2024", oauth2.AuthStyleInHeader)
+			wantOAuthError(t, err, 429, "temporarily_unavailable")
+			var re *oauth2.RetrieveError
+			if errors.As(err, &re) && re.Response.Header.Get("Retry-After") == "" {
+				t.Fatal("a limited client gets no Retry-After")
+			}
+			for _, path := range []string{"/oauth2/introspect", "/oauth2/revoke"} {
+				status, _, body := protocolCall(t, e.srv, path, url.Values{"token": {"anything"}}, "acme-portal-001", "acme_secret_portal_2024")
+				if status != 429 || body["error"] != "temporarily_unavailable" {
+					t.Fatalf("%s for a limited client: %d %v", path, status, body)
+				}
+			}
+			// The form's client_id is the same client.
+			status, _, body := protocolCall(t, e.srv, "/oauth2/token", url.Values{"grant_type": {"client_credentials"},
+				"client_id": {"acme-portal-001"}, "client_secret": {"acme_secret_portal_2024"}}, "", "")
+			if status != 429 {
+				t.Fatalf("client_secret_post for a limited client: %d %v", status, body)
+			}
+			if _, err := ccToken(t, e.srv, genID, genSecret, oauth2.AuthStyleInHeader); err != nil {
+				t.Fatalf("a generated secret's client is limited after failures: %v", err)
+			}
+		})
+	}
+}

@@ -256,6 +256,13 @@ func (p *Protocol) token(c *fiber.Ctx) error {
 	probe := &reuseProbe{}
 	ctx := context.WithValue(r.Context(), reuseKey{}, probe)
 	r = r.WithContext(ctx)
+	g, err := p.gate(c)
+	if err != nil {
+		return err
+	}
+	if done, err := g.admit(c, ctx); done || err != nil {
+		return err
+	}
 	w := httpapi.NewBufferedResponse()
 	// The library says invalid_request for a grant no handler takes;
 	// RFC 6749 §5.2 names it.
@@ -291,6 +298,9 @@ func (p *Protocol) token(c *fiber.Ctx) error {
 		}
 	}
 	if unavailable(err) {
+		return err
+	}
+	if err := g.settle(ctx, err); err != nil {
 		return err
 	}
 	if probe.kind != "" && p.authorizer != nil && ar != nil {
@@ -347,8 +357,18 @@ func (p *Protocol) introspect(c *fiber.Ctx) error {
 	if token == "" {
 		return fail(fosite.ErrInvalidRequest.WithHint("The token parameter is missing."))
 	}
+	g, err := p.gate(c)
+	if err != nil {
+		return err
+	}
+	if done, err := g.admit(c, ctx); done || err != nil {
+		return err
+	}
 	authenticated, err := p.oauth.AuthenticateClient(ctx, r, r.PostForm)
 	if err != nil {
+		if serr := g.settle(ctx, err); serr != nil {
+			return serr
+		}
 		return fail(err)
 	}
 	caller, ok := authenticated.(*client)
@@ -391,6 +411,13 @@ func (p *Protocol) revoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	g, err := p.gate(c)
+	if err != nil {
+		return err
+	}
+	if done, err := g.admit(c, r.Context()); done || err != nil {
+		return err
+	}
 	probe := &revocationProbe{}
 	ctx, err := p.store.BeginTX(context.WithValue(r.Context(), probeKey{}, probe))
 	if err != nil {
@@ -410,6 +437,9 @@ func (p *Protocol) revoke(c *fiber.Ctx) error {
 	}
 	if unavailable(err) {
 		return err
+	}
+	if serr := g.settle(r.Context(), err); serr != nil {
+		return serr
 	}
 	w := httpapi.NewBufferedResponse()
 	p.oauth.WriteRevocationResponse(ctx, w, err)

@@ -63,6 +63,14 @@ func (p *provider) TokenIssued(string, string) {
 
 func (p *provider) Revoked(context.Context, oauthport.Revocation) error { return nil }
 
+func (p *provider) ClientAuthAllowed(context.Context, oauthport.ProtocolClient, string) error {
+	return nil
+}
+
+func (p *provider) ClientAuthFailed(context.Context, oauthport.ProtocolClient, string) error {
+	return nil
+}
+
 // keys is a fake oauthport.Keys with one fixed HMAC secret and one EC
 // signing key (for the ID tokens of openid grants), whatever algorithm is
 // asked.
