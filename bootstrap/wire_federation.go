@@ -86,7 +86,7 @@ func (a *App) wireFederation(api fiber.Router, rec auditport.Recorder, id identi
 	}
 	store := federationpg.New(a.db)
 	svc, err := federationapp.New(federationapp.Deps{
-		Providers: providers, Identities: store, Flows: store.Flows(), Codes: store.LoginCodes(), UoW: store,
+		Providers: providers, Identities: store, Flows: store.Flows(), Codes: store.LoginCodes(), UoW: a.db,
 		Accounts: id.External, Directory: id.Directory, Sessions: sessions, Revoker: revoker, Audit: rec, Clock: a.clock, Limiter: a.limiter,
 		Log: a.log.With("component", "federation"),
 	})

@@ -156,7 +156,7 @@ func (s *Service) signIn(ctx context.Context, up federationport.Upstream, delive
 		return federationport.Completion{}, err
 	}
 	var out federationport.Completion
-	err = s.uow.Do(ctx, func(ctx context.Context) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		now := s.now()
 		user, created, err := s.userOf(ctx, up, profile, now)
 		if err != nil {
@@ -274,7 +274,7 @@ func (s *Service) addIdentity(ctx context.Context, up federationport.Upstream, u
 // link adds the identity to the signed-in user who started the flow.
 func (s *Service) link(ctx context.Context, up federationport.Upstream, user shared.UserID, profile federation.Profile) (federationport.Completion, error) {
 	var out federationport.Completion
-	err := s.uow.Do(ctx, func(ctx context.Context) error {
+	err := s.uow.Transaction(ctx, func(ctx context.Context) error {
 		now := s.now()
 		summary, _, err := s.live(ctx, user)
 		if err != nil {

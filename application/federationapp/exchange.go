@@ -39,7 +39,7 @@ func (s *Service) exchange(ctx context.Context, code string) (federationport.Exc
 		return federationport.ExchangeResult{}, fmt.Errorf("stored login code: %w", err)
 	}
 	var out federationport.ExchangeResult
-	err = s.uow.Do(ctx, func(ctx context.Context) error {
+	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		user, _, err := s.live(ctx, lc.UserID())
 		if err != nil {
 			return federation.ErrLoginCodeInvalid

@@ -348,7 +348,7 @@ func TestBeginSignIn_IsLimitedPerClient(t *testing.T) {
 	clock := platformport.ClockFunc(func() time.Time { return f.now })
 	acc := accounts{users: f.users, now: clock.Now}
 	svc, err := federationapp.New(federationapp.Deps{
-		Providers: []federationport.Upstream{f.google}, Identities: f.store, Flows: f.store.Flows(), Codes: f.store.LoginCodes(), UoW: f.store,
+		Providers: []federationport.Upstream{f.google}, Identities: f.store, Flows: f.store.Flows(), Codes: f.store.LoginCodes(), UoW: f.db,
 		Accounts: acc, Directory: acc, Sessions: f.sessions, Revoker: f.sessions, Audit: f.audit, Clock: clock,
 		Limiter: platformmem.NewRateLimiter(clock), StartsPerClient: platformport.Limit{Max: 2, Window: time.Minute},
 	})

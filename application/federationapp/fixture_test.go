@@ -175,11 +175,19 @@ func (s *sessions) Start(_ context.Context, user shared.UserID, m sessionsport.A
 type recorder struct {
 	mu     sync.Mutex
 	events []auditport.Event
+	// refuse names actions whose records the store refuses, as a full
+	// disk or a lost connection would: the call records nothing.
+	refuse map[string]bool
 }
 
 func (r *recorder) Record(_ context.Context, events ...auditport.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for _, e := range events {
+		if r.refuse[e.Action] {
+			return errors.New("audit store refused " + e.Action)
+		}
+	}
 	r.events = append(r.events, events...)
 	return nil
 }
@@ -230,7 +238,7 @@ func newFixture(t *testing.T) *fixture {
 	acc := accounts{users: f.users, now: clock.Now}
 	svc, err := federationapp.New(federationapp.Deps{
 		Providers:  []federationport.Upstream{f.google, f.acme},
-		Identities: f.store, Flows: f.store.Flows(), Codes: f.store.LoginCodes(), UoW: f.store,
+		Identities: f.store, Flows: f.store.Flows(), Codes: f.store.LoginCodes(), UoW: f.db,
 		Accounts: acc, Directory: acc, Sessions: f.sessions, Revoker: f.sessions, Audit: f.audit, Clock: clock,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

@@ -36,7 +36,7 @@ func view(i *federation.ExternalIdentity) federationport.IdentityView {
 // locked first, so two removals run one after the other and the second
 // sees what the first left: a user without a password keeps at least one.
 func (s *Service) Unlink(ctx context.Context, p sessionsport.Principal, id uuid.UUID) error {
-	err := s.uow.Do(ctx, func(ctx context.Context) error {
+	err := s.uow.Transaction(ctx, func(ctx context.Context) error {
 		list, err := s.identities.ListByUser(ctx, p.UserID, true)
 		if err != nil {
 			return err

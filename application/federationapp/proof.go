@@ -34,7 +34,7 @@ const (
 // session that may be one of those ending now, so none survives.
 func (s *Service) EmailProven(ctx context.Context, proof identityport.EmailProof) (identityport.ProofEffects, error) {
 	var out identityport.ProofEffects
-	err := s.uow.Do(ctx, func(ctx context.Context) error {
+	err := s.uow.Transaction(ctx, func(ctx context.Context) error {
 		out = identityport.ProofEffects{}
 		if _, err := s.flows.DeleteLinksTo(ctx, proof.User); err != nil {
 			return err

@@ -146,7 +146,7 @@ func TestEmailProven_JoinsTheProofsTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	boom := errors.New("the verification failed later")
-	err = f.store.Do(f.ctx, func(ctx context.Context) error {
+	err = f.db.Transaction(f.ctx, func(ctx context.Context) error {
 		if eff, err := f.svc.EmailProven(ctx, identityport.EmailProof{User: res.User.ID, Email: "ada@example.com", Via: "email_verification"}); err != nil || len(eff.Unlinked) != 1 {
 			t.Fatalf("effects %+v, %v", eff, err)
 		}

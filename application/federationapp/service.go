@@ -43,7 +43,7 @@ type Deps struct {
 	Identities federationport.IdentityRepository
 	Flows      federationport.FlowStore
 	Codes      federationport.LoginCodeStore
-	UoW        federationport.UnitOfWork
+	UoW        platformport.UnitOfWork
 	Accounts   identityport.ExternalAccounts
 	Directory  identityport.Directory
 	Sessions   sessionsport.Service
@@ -72,7 +72,7 @@ type Service struct {
 	identities federationport.IdentityRepository
 	flows      federationport.FlowStore
 	codes      federationport.LoginCodeStore
-	uow        federationport.UnitOfWork
+	uow        platformport.UnitOfWork
 	accounts   identityport.ExternalAccounts
 	directory  identityport.Directory
 	sessions   sessionsport.Service

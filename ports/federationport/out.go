@@ -101,11 +101,3 @@ type LoginCodeStore interface {
 	DeleteExpired(ctx context.Context, now time.Time, batch int) (int, error)
 	DeleteOf(ctx context.Context, user shared.UserID, methods []string) (int, error)
 }
-
-// UnitOfWork runs fn in one transaction carried by the ctx fn receives:
-// the stores above, identity's account creation, the session started and
-// the audit records commit or roll back together. A ctx that already
-// carries a transaction is joined.
-type UnitOfWork interface {
-	Do(ctx context.Context, fn func(ctx context.Context) error) error
-}

@@ -22,22 +22,14 @@ import (
 	"github.com/secuird/authy/ports/federationport"
 )
 
-// Store holds every federation store on one database; it is also the unit
-// of work (the database transaction every other store joins).
+// Store holds every federation store on one database. Every method joins
+// the unit of work (the database transaction) carried by ctx.
 type Store struct{ db *pgstore.DB }
 
 // New returns the store.
 func New(db *pgstore.DB) *Store { return &Store{db: db} }
 
-var (
-	_ federationport.IdentityRepository = (*Store)(nil)
-	_ federationport.UnitOfWork         = (*Store)(nil)
-)
-
-// Do implements federationport.UnitOfWork.
-func (s *Store) Do(ctx context.Context, fn func(ctx context.Context) error) error {
-	return s.db.Transaction(ctx, fn)
-}
+var _ federationport.IdentityRepository = (*Store)(nil)
 
 // Flows returns the flow store.
 func (s *Store) Flows() *FlowStore { return &FlowStore{db: s.db} }

@@ -20,7 +20,7 @@ func harness(db *pgstore.DB) federationporttest.Harness {
 	s := federationpg.New(db)
 	users := identitypg.New(db)
 	return federationporttest.Harness{
-		Identities: s, Flows: s.Flows(), Codes: s.LoginCodes(), UoW: s,
+		Identities: s, Flows: s.Flows(), Codes: s.LoginCodes(), UoW: db,
 		NewUser: func(t *testing.T) shared.UserID {
 			t.Helper()
 			id := shared.UserID(uuid.New())

@@ -1,6 +1,6 @@
 // Package federationporttest holds the executable contracts of the
 // federation stores (federationport.IdentityRepository, FlowStore,
-// LoginCodeStore and the UnitOfWork they join), run by each adapter's
+// LoginCodeStore, joining the one unit of work), run by each adapter's
 // tests on SQLite and, in the integration run, on PostgreSQL.
 package federationporttest
 
@@ -18,6 +18,7 @@ import (
 	"github.com/secuird/authy/domain/federation"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/federationport"
+	"github.com/secuird/authy/ports/platformport"
 )
 
 // Harness is one backend's stores, with a way to create the users they
@@ -26,7 +27,7 @@ type Harness struct {
 	Identities federationport.IdentityRepository
 	Flows      federationport.FlowStore
 	Codes      federationport.LoginCodeStore
-	UoW        federationport.UnitOfWork
+	UoW        platformport.UnitOfWork
 	NewUser    func(t *testing.T) shared.UserID
 }
 
@@ -128,7 +129,7 @@ func runIdentities(t *testing.T, h Harness) {
 				t.Fatal(err)
 			}
 		}
-		err := h.UoW.Do(ctx, func(ctx context.Context) error {
+		err := h.UoW.Transaction(ctx, func(ctx context.Context) error {
 			list, err := h.Identities.ListByUser(ctx, u, true)
 			if err != nil {
 				return err
@@ -181,7 +182,7 @@ func runIdentities(t *testing.T, h Harness) {
 	t.Run("a unit of work that fails leaves nothing", func(t *testing.T) {
 		i := link(t, h.NewUser(t), "github", uuid.NewString(), t0)
 		boom := errors.New("boom")
-		err := h.UoW.Do(ctx, func(ctx context.Context) error {
+		err := h.UoW.Transaction(ctx, func(ctx context.Context) error {
 			if err := h.Identities.Add(ctx, i); err != nil {
 				return err
 			}
