@@ -12,12 +12,14 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/secuird/authy/adapters/memstore/auditmem"
+	"github.com/secuird/authy/adapters/pgstore"
+	"github.com/secuird/authy/adapters/pgstore/auditpg"
 	"github.com/secuird/authy/application/auditapp"
 	"github.com/secuird/authy/domain/audit"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/tests/testenv"
 )
 
 var now = time.Date(2025, 5, 4, 3, 2, 1, 987654321, time.UTC)
@@ -60,21 +62,26 @@ func (f fakeAccess) MemberRole(_ context.Context, org shared.OrganizationID, use
 	return role, nil
 }
 
+// fixture is the recorder and the sealer on the audit store of a SQLite
+// file, with the database as the unit of work they join.
 type fixture struct {
-	store  *auditmem.Store
+	db     *pgstore.DB
+	store  *auditpg.Store
 	rec    *auditapp.Recorder
 	sealer *auditapp.Sealer
 	meter  *countingMeter
 }
 
-func newFixture() fixture {
-	s := auditmem.New()
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	db := testenv.SQLite(t)
+	s := auditpg.New(db)
 	m := &countingMeter{}
 	sealer, err := auditapp.NewSealer(auditapp.SealerDeps{Store: s, Meter: m, BatchSize: 3})
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	return fixture{store: s, meter: m, sealer: sealer, rec: auditapp.NewRecorder(s, s, platformport.ClockFunc(func() time.Time { return now }), m)}
+	return fixture{db: db, store: s, meter: m, sealer: sealer, rec: auditapp.NewRecorder(s, db, platformport.ClockFunc(func() time.Time { return now }), m)}
 }
 
 // sealed seals everything pending and returns the chain.
@@ -101,7 +108,7 @@ func newUser() shared.UserID { return shared.UserID(uuid.New()) }
 func newOrg() shared.OrganizationID { return shared.OrganizationID(uuid.New()) }
 
 func TestRecord_StoresTheEventWithRequestMetaAndWithoutSecrets(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	user, org := newUser(), newOrg()
 	err := f.rec.Record(requestCtx(), auditport.Event{
 		Action: "user.password.changed", ActorType: auditport.ActorUser, ActorID: user.String(),
@@ -139,7 +146,7 @@ func TestRecord_StoresTheEventWithRequestMetaAndWithoutSecrets(t *testing.T) {
 }
 
 func TestRecord_DefaultsTimeAndActorType(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	user := newUser()
 	if err := f.rec.Record(context.Background(),
 		auditport.Event{Action: "auth.logout", ActorID: user.String()},
@@ -170,7 +177,7 @@ func TestRecord_RefusesInvalidEventsAndWritesNone(t *testing.T) {
 	}
 	for name, bad := range cases {
 		t.Run(name, func(t *testing.T) {
-			f := newFixture()
+			f := newFixture(t)
 			err := f.rec.Record(context.Background(), auditport.Event{Action: "auth.logout", ActorID: "u"}, bad)
 			if shared.KindOf(err) != shared.KindInvalid {
 				t.Fatalf("err = %v, want Invalid", err)
@@ -183,9 +190,9 @@ func TestRecord_RefusesInvalidEventsAndWritesNone(t *testing.T) {
 }
 
 func TestRecord_JoinsTheCallersTransaction(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	boom := errors.New("the change failed after recording")
-	err := f.store.Transaction(context.Background(), func(ctx context.Context) error {
+	err := f.db.Transaction(context.Background(), func(ctx context.Context) error {
 		if err := f.rec.Record(ctx, auditport.Event{Action: "user.profile.updated", ActorID: "u"}); err != nil {
 			return err
 		}
@@ -203,7 +210,7 @@ func TestRecord_JoinsTheCallersTransaction(t *testing.T) {
 	if n := f.meter.get("audit_records/written"); n != 0 {
 		t.Fatalf("rolled-back records counted: %d", n)
 	}
-	if err := f.store.Transaction(context.Background(), func(ctx context.Context) error {
+	if err := f.db.Transaction(context.Background(), func(ctx context.Context) error {
 		return f.rec.Record(ctx, auditport.Event{Action: "user.profile.updated", ActorID: "u"}, auditport.Event{Action: "auth.logout", ActorID: "u"})
 	}); err != nil {
 		t.Fatal(err)
@@ -214,7 +221,7 @@ func TestRecord_JoinsTheCallersTransaction(t *testing.T) {
 }
 
 func TestRecord_NothingToRecordIsANoOp(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	if err := f.rec.Record(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +251,7 @@ func actions(p auditport.Page) []string {
 }
 
 func TestListForUser_ShowsRecordsWhereTheUserActsOrIsTheTarget(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	alice, bob := newUser(), newUser()
 	seed(t, f,
 		auditport.Event{Action: "auth.register", ActorID: alice.String(), TargetType: "user", TargetID: alice.String()},
@@ -269,7 +276,7 @@ func TestListForUser_ShowsRecordsWhereTheUserActsOrIsTheTarget(t *testing.T) {
 }
 
 func TestListForUser_PagesWithCursorsUntilNoneRemain(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	alice := newUser()
 	var evs []auditport.Event
 	for i := 0; i < 5; i++ {
@@ -298,7 +305,7 @@ func TestListForUser_PagesWithCursorsUntilNoneRemain(t *testing.T) {
 }
 
 func TestListRequest_ValidationAndClamping(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	alice := newUser()
 	seed(t, f, auditport.Event{Action: "auth.logout", ActorID: alice.String()})
 	r := auditapp.NewReader(f.store, fakeAccess{})
@@ -339,7 +346,7 @@ func TestListRequest_ValidationAndClamping(t *testing.T) {
 }
 
 func TestListForOrganization_OnlyOwnersAndAdmins(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	org, other := newOrg(), newOrg()
 	owner, admin, member, outsider := newUser(), newUser(), newUser(), newUser()
 	seed(t, f,
@@ -382,7 +389,7 @@ func TestListForOrganization_OnlyOwnersAndAdmins(t *testing.T) {
 }
 
 func TestExport_StreamsMatchingRecordsOldestFirstInBatches(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	org := newOrg()
 	var evs []auditport.Event
 	for i := 0; i < 7; i++ {
@@ -419,7 +426,7 @@ func TestExport_StreamsMatchingRecordsOldestFirstInBatches(t *testing.T) {
 }
 
 type countingStore struct {
-	*auditmem.Store
+	*auditpg.Store
 	lists int
 }
 
@@ -431,7 +438,7 @@ func (c *countingStore) List(ctx context.Context, q auditport.Query) ([]audit.Re
 // tamperingStore returns one record altered, as a row edited in the
 // database would be read back.
 type tamperingStore struct {
-	*auditmem.Store
+	*auditpg.Store
 	seq int64
 }
 
@@ -448,7 +455,7 @@ func (s tamperingStore) Scan(ctx context.Context, after int64, limit int) ([]aud
 }
 
 func TestVerify_IntactChainAndFirstBrokenLink(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	var evs []auditport.Event
 	for i := 0; i < 9; i++ {
 		evs = append(evs, auditport.Event{Action: "session.refreshed", ActorID: "u"})
@@ -463,7 +470,7 @@ func TestVerify_IntactChainAndFirstBrokenLink(t *testing.T) {
 	if err != nil || rep.Break == nil || rep.Break.Sequence != 6 || rep.Checked != 5 || !strings.Contains(rep.Break.Problem, "altered") {
 		t.Fatalf("tampered chain: %+v %v", rep, err)
 	}
-	empty := auditapp.NewAdmin(auditmem.New())
+	empty := auditapp.NewAdmin(auditpg.New(testenv.SQLite(t)))
 	if rep, err := empty.Verify(context.Background(), 0); err != nil || rep.Break != nil || rep.Checked != 0 {
 		t.Fatalf("empty chain: %+v %v", rep, err)
 	}

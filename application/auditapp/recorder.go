@@ -15,7 +15,7 @@ import (
 // Recorder turns other contexts' events into records the sealer chains.
 type Recorder struct {
 	store auditport.Store
-	uow   auditport.UnitOfWork
+	uow   platformport.UnitOfWork
 	clock platformport.Clock
 	meter platformport.Meter
 	newID func() (uuid.UUID, error)
@@ -26,7 +26,7 @@ type Recorder struct {
 
 // NewRecorder returns a Recorder appending to store within uow's
 // transactions. A nil meter counts nothing.
-func NewRecorder(store auditport.Store, uow auditport.UnitOfWork, clock platformport.Clock, meter platformport.Meter) *Recorder {
+func NewRecorder(store auditport.Store, uow platformport.UnitOfWork, clock platformport.Clock, meter platformport.Meter) *Recorder {
 	if meter == nil {
 		meter = platformport.NopMeter{}
 	}

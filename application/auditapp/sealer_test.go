@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/secuird/authy/adapters/memstore/auditmem"
+	"github.com/secuird/authy/adapters/pgstore/auditpg"
 	"github.com/secuird/authy/application/auditapp"
 	"github.com/secuird/authy/domain/audit"
 	"github.com/secuird/authy/ports/auditport"
@@ -59,7 +59,7 @@ func running(t *testing.T, sealer *auditapp.Sealer) func() {
 }
 
 func TestSealer_SealsEveryCommittedRecordInBatchesAndCountsThem(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	for i := 0; i < 8; i++ {
 		if err := f.rec.Record(requestCtx(), auditport.Event{Action: "auth.logout", ActorID: "u"}); err != nil {
 			t.Fatal(err)
@@ -81,7 +81,7 @@ func TestSealer_SealsEveryCommittedRecordInBatchesAndCountsThem(t *testing.T) {
 // A commit wakes the local sealer: with an interval far beyond the test,
 // only the wake-up can seal the record.
 func TestSealer_ACommitWakesTheSealerWhichSealsTheRecordSoonAfter(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	sealer, err := auditapp.NewSealer(auditapp.SealerDeps{Store: f.store, Interval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestSealer_ACommitWakesTheSealerWhichSealsTheRecordSoonAfter(t *testing.T) 
 // Records another instance wrote (no local wake-up) are sealed at the next
 // tick.
 func TestSealer_TheIntervalSealsRecordsNoWakeUpAnnounced(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	sealer, err := auditapp.NewSealer(auditapp.SealerDeps{Store: f.store, Interval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func TestSealer_TheIntervalSealsRecordsNoWakeUpAnnounced(t *testing.T) {
 }
 
 func TestSealer_StoppingRunsALastPass(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	sealer, err := auditapp.NewSealer(auditapp.SealerDeps{Store: f.store, Interval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestSealer_StoppingRunsALastPass(t *testing.T) {
 // flakyStore fails the sealing step or reports the head taken, a given
 // number of times, then behaves.
 type flakyStore struct {
-	*auditmem.Store
+	*auditpg.Store
 	failures atomic.Int32
 	busy     atomic.Int32
 	calls    atomic.Int32
@@ -154,7 +154,7 @@ func (s *flakyStore) Seal(ctx context.Context, limit int, seal func(audit.ChainH
 }
 
 func TestSealer_AFailedBatchIsSealedWholeByTheNextPass(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	flaky := &flakyStore{Store: f.store}
 	flaky.failures.Store(1)
 	sealer, err := auditapp.NewSealer(auditapp.SealerDeps{Store: flaky, BatchSize: 2})
@@ -185,7 +185,7 @@ func TestSealer_AFailedBatchIsSealedWholeByTheNextPass(t *testing.T) {
 // than at its next tick: that instance may have read its batch before
 // these records committed.
 func TestSealer_FindingTheHeadTakenItTriesAgainSoon(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	flaky := &flakyStore{Store: f.store}
 	flaky.busy.Store(2)
 	sealer, err := auditapp.NewSealer(auditapp.SealerDeps{Store: flaky, Interval: time.Hour})
@@ -203,7 +203,7 @@ func TestSealer_FindingTheHeadTakenItTriesAgainSoon(t *testing.T) {
 }
 
 func TestSealer_ConcurrentRecordersAndTwoSealersKeepOneChain(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	var sealers []*auditapp.Sealer
 	for i := 0; i < 2; i++ {
 		s, err := auditapp.NewSealer(auditapp.SealerDeps{Store: f.store, Interval: 5 * time.Millisecond, BatchSize: 4})
@@ -240,10 +240,10 @@ func TestSealer_ConcurrentRecordersAndTwoSealersKeepOneChain(t *testing.T) {
 }
 
 func TestRecorder_WakesTheSealerOnlyAfterACommit(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	var wakes atomic.Int32
 	f.rec.AfterCommit(func() { wakes.Add(1) })
-	_ = f.store.Transaction(context.Background(), func(ctx context.Context) error {
+	_ = f.db.Transaction(context.Background(), func(ctx context.Context) error {
 		if err := f.rec.Record(ctx, auditport.Event{Action: "auth.logout", ActorID: "u"}); err != nil {
 			return err
 		}
@@ -264,7 +264,7 @@ func TestRecorder_WakesTheSealerOnlyAfterACommit(t *testing.T) {
 }
 
 func TestVerify_ReportsRecordsAwaitingTheSealer(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	seed(t, f, auditport.Event{Action: "auth.logout", ActorID: "u"}, auditport.Event{Action: "auth.logout", ActorID: "u"})
 	f.sealed(t)
 	seed(t, f, auditport.Event{Action: "session.refreshed", ActorID: "u"}, auditport.Event{Action: "session.refreshed", ActorID: "u"},
@@ -282,14 +282,14 @@ func TestVerify_ReportsRecordsAwaitingTheSealer(t *testing.T) {
 // it look sealed by something other than the sealer (or the head was moved
 // back to hide them).
 type headStore struct {
-	*auditmem.Store
+	*auditpg.Store
 	head audit.ChainHead
 }
 
 func (s headStore) Head(context.Context) (audit.ChainHead, error) { return s.head, nil }
 
 func TestVerify_FindsARecordSealedBeyondTheHead(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	seed(t, f, auditport.Event{Action: "auth.logout", ActorID: "u"}, auditport.Event{Action: "auth.logout", ActorID: "u"},
 		auditport.Event{Action: "auth.logout", ActorID: "u"})
 	recs := f.sealed(t)
@@ -303,7 +303,7 @@ func TestVerify_FindsARecordSealedBeyondTheHead(t *testing.T) {
 
 // strayStore reports a record outside the chain and its queue.
 type strayStore struct {
-	*auditmem.Store
+	*auditpg.Store
 	stray uuid.UUID
 }
 
@@ -312,7 +312,7 @@ func (s strayStore) Strays(context.Context) (auditport.Strays, error) {
 }
 
 func TestVerify_ARecordTheSealerCannotReachBreaksTheChain(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	seed(t, f, auditport.Event{Action: "auth.logout", ActorID: "u"})
 	f.sealed(t)
 	stray := uuid.New()

@@ -14,9 +14,9 @@ import (
 // record is written unsealed and sealed once, never changed after.
 //
 // Contract (checked by auditporttest on every backend):
-//   - Insert joins the transaction carried by ctx (or opens its own) and
-//     writes entries as unsealed records, in order, each with a new insert
-//     position. It takes no lock that other writers wait for; a rollback of
+//   - Insert joins the unit of work (platformport.UnitOfWork) carried by
+//     ctx, or opens its own transaction, and writes entries as unsealed
+//     records, in order, each with a new insert position. It takes no lock that other writers wait for; a rollback of
 //     the transaction keeps none of them.
 //   - Seal runs one sealing batch in a transaction of its own (ctx must
 //     carry none): it takes the chain head so that exactly one sealer seals
@@ -65,15 +65,6 @@ type Strays struct {
 type Backlog struct {
 	Count  int64
 	Oldest time.Time
-}
-
-// UnitOfWork runs fn in a transaction carried by ctx (joining one ctx
-// already carries) and runs AfterCommit callbacks only once the outermost
-// transaction has committed. *pgstore.DB implements it; the in-memory store
-// does too.
-type UnitOfWork interface {
-	Transaction(ctx context.Context, fn func(ctx context.Context) error) error
-	AfterCommit(ctx context.Context, f func(ctx context.Context))
 }
 
 // Order is the direction of a listing.

@@ -1,6 +1,6 @@
-// Package auditporttest is the executable contract of auditport.Store and
-// auditport.UnitOfWork: every store (in-memory, SQLite, PostgreSQL) runs
-// Run from its own tests.
+// Package auditporttest is the executable contract of auditport.Store in
+// the unit of work it joins (platformport.UnitOfWork): every store (SQLite,
+// PostgreSQL) runs Run from its own tests.
 package auditporttest
 
 import (
@@ -16,12 +16,13 @@ import (
 	"github.com/secuird/authy/domain/audit"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/platformport"
 )
 
 // Harness is one fresh, empty store with the unit of work it joins.
 type Harness struct {
 	Store auditport.Store
-	UoW   auditport.UnitOfWork
+	UoW   platformport.UnitOfWork
 	// Change makes a change that belongs to another context (a row in some
 	// other table) inside the transaction ctx carries; Changed reports
 	// whether a committed change with that key exists. Together they show
