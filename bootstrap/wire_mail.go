@@ -125,7 +125,7 @@ func (a *App) wireMail() (*mailWiring, error) {
 		return nil
 	}})
 	svc, err := mailapp.NewService(mailapp.Deps{
-		Outbox: outbox, Sealer: a.keyring, AfterCommit: a.db, Clock: a.clock, OnEnqueued: onEnqueued,
+		Outbox: outbox, Sealer: a.keyring, UnitOfWork: a.db, Clock: a.clock, OnEnqueued: onEnqueued,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("wire mail: %w", err)

@@ -172,7 +172,7 @@ func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsp
 		grace = -1 // the service reads zero as its default
 	}
 	svc, err := oauthapp.New(oauthapp.Deps{
-		Clients: clients, UnitOfWork: clients, Access: access, Recorder: rec, Clock: a.clock,
+		Clients: clients, UnitOfWork: a.db, Access: access, Recorder: rec, Clock: a.clock,
 		Keys: keys, Hasher: secretHasher{h: hasher}, Janitor: tokens, Meter: a.meter, Limiter: a.limiter,
 		SecretGrace: grace, CleanupBatch: oauthCleanupBatch,
 	})
@@ -196,7 +196,7 @@ func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsp
 	authz, err := oauthapp.NewAuthorization(oauthapp.AuthorizationDeps{
 		Clients: clients, Consents: oauthpg.NewConsents(a.db), Revoker: tokens,
 		Directory:  userDirectory{identity: bd.identity, organizations: bd.organizations},
-		UnitOfWork: clients, Recorder: rec, Clock: a.clock,
+		UnitOfWork: a.db, Recorder: rec, Clock: a.clock,
 	})
 	if err != nil {
 		return fmt.Errorf("wire oauth: %w", err)

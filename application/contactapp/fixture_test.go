@@ -92,7 +92,7 @@ func newFixture(t *testing.T, edit ...func(*contactapp.Deps)) *fixture {
 	f := &fixture{db: db, clock: platformporttest.NewClock(t0), store: contactpg.New(db), outbox: mailpg.New(db), keyring: kr,
 		audit: &auditporttest.Recorder{}, meter: &meter{}}
 	f.limiter = platformmem.NewRateLimiter(f.clock)
-	m, err := mailapp.NewService(mailapp.Deps{Outbox: f.outbox, Sealer: kr, AfterCommit: db, Clock: f.clock})
+	m, err := mailapp.NewService(mailapp.Deps{Outbox: f.outbox, Sealer: kr, UnitOfWork: db, Clock: f.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

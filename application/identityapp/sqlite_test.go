@@ -61,7 +61,7 @@ func newSQLiteAccounts(t *testing.T) *sqliteAccounts {
 	}
 	s := &sqliteAccounts{users: identitypg.New(db), outbox: mailpg.New(db), failOn: &failingAudit{}}
 	s.fixture = newFixtureOn(t, db, func(d *identityapp.Deps) {
-		mail, err := mailapp.NewService(mailapp.Deps{Outbox: s.outbox, Sealer: kr, AfterCommit: db, Clock: d.Clock})
+		mail, err := mailapp.NewService(mailapp.Deps{Outbox: s.outbox, Sealer: kr, UnitOfWork: db, Clock: d.Clock})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -114,7 +114,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f := &fixture{db: db, outbox: mailpg.New(db), clock: platformporttest.NewClock(t0), keyring: kr, renderer: r, sender: &sender{}, meter: &meter{}}
 	svc, err := mailapp.NewService(mailapp.Deps{
-		Outbox: f.outbox, Sealer: kr, AfterCommit: db, Clock: f.clock,
+		Outbox: f.outbox, Sealer: kr, UnitOfWork: db, Clock: f.clock,
 		OnEnqueued: func() { f.nudges.Add(1) },
 	})
 	if err != nil {

@@ -11,14 +11,17 @@ import (
 	"github.com/secuird/authy/domain/mail"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/mailport"
+	"github.com/secuird/authy/ports/platformport"
 )
 
 // Deps are the ports Enqueue uses.
 type Deps struct {
-	Outbox      mailport.Outbox
-	Sealer      mailport.Sealer
-	AfterCommit mailport.AfterCommit
-	Clock       mailport.Clock
+	Outbox mailport.Outbox
+	Sealer mailport.Sealer
+	// UnitOfWork is the transaction Enqueue joins; the local worker is
+	// woken through its after-commit hook.
+	UnitOfWork platformport.UnitOfWork
+	Clock      mailport.Clock
 	// NewID generates message ids; defaults to random UUIDs.
 	NewID func() uuid.UUID
 	// OnEnqueued is called once a new message committed, to wake the local
@@ -35,8 +38,8 @@ var _ mailport.Enqueuer = (*Service)(nil)
 
 // NewService checks that every required port is present.
 func NewService(d Deps) (*Service, error) {
-	if d.Outbox == nil || d.Sealer == nil || d.AfterCommit == nil || d.Clock == nil {
-		return nil, errors.New("mailapp: Outbox, Sealer, AfterCommit and Clock are required")
+	if d.Outbox == nil || d.Sealer == nil || d.UnitOfWork == nil || d.Clock == nil {
+		return nil, errors.New("mailapp: Outbox, Sealer, UnitOfWork and Clock are required")
 	}
 	if d.NewID == nil {
 		d.NewID = uuid.New
@@ -71,7 +74,7 @@ func (s *Service) Enqueue(ctx context.Context, m mailport.Mail) (mailport.Queued
 		return mailport.Queued{}, fmt.Errorf("enqueue mail: %w", err)
 	}
 	if added && s.d.OnEnqueued != nil {
-		s.d.AfterCommit.AfterCommit(ctx, func(context.Context) { s.d.OnEnqueued() })
+		s.d.UnitOfWork.AfterCommit(ctx, func(context.Context) { s.d.OnEnqueued() })
 	}
 	return mailport.Queued{ID: stored.String(), Existing: !added}, nil
 }

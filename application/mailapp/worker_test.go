@@ -217,7 +217,7 @@ func TestDeliverDue_TheLogChannelMarksTheMailDeliveredToTheLog(t *testing.T) {
 func TestRun_DeliversANewMailAsSoonAsItIsEnqueued(t *testing.T) {
 	f := newFixture(t)
 	w := f.worker(t, func(d *mailapp.WorkerDeps) { d.PollInterval = time.Hour })
-	svc, err := mailapp.NewService(mailapp.Deps{Outbox: f.outbox, Sealer: f.keyring, AfterCommit: f.db, Clock: f.clock, OnEnqueued: w.Nudge})
+	svc, err := mailapp.NewService(mailapp.Deps{Outbox: f.outbox, Sealer: f.keyring, UnitOfWork: f.db, Clock: f.clock, OnEnqueued: w.Nudge})
 	if err != nil {
 		t.Fatal(err)
 	}

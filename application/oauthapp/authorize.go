@@ -35,7 +35,7 @@ type AuthorizationDeps struct {
 	Consents   oauthport.ConsentRepository
 	Revoker    oauthport.GrantRevoker
 	Directory  oauthport.UserDirectory
-	UnitOfWork oauthport.UnitOfWork
+	UnitOfWork platformport.UnitOfWork
 	Recorder   auditport.Recorder
 	Clock      platformport.Clock
 }

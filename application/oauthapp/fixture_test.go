@@ -138,7 +138,7 @@ func newService(t *testing.T, f *fixture, keys *oauthapp.KeyManager) *oauthapp.S
 	t.Helper()
 	clients := oauthpg.NewClients(f.db)
 	svc, err := oauthapp.New(oauthapp.Deps{
-		Clients: clients, UnitOfWork: clients, Access: f.access, Recorder: f.rec, Clock: f.clock,
+		Clients: clients, UnitOfWork: f.db, Access: f.access, Recorder: f.rec, Clock: f.clock,
 		Keys: keys, Hasher: f.hasher, Janitor: f.tokens, SecretGrace: time.Hour, ClientCache: 2 * time.Second,
 		Limiter:      platformmem.NewRateLimiter(f.clock),
 		CleanupBatch: 2,

@@ -47,7 +47,7 @@ const (
 // Deps are the ports the service uses.
 type Deps struct {
 	Clients    oauthport.ClientRepository
-	UnitOfWork oauthport.UnitOfWork
+	UnitOfWork platformport.UnitOfWork
 	// Access answers the caller's role in an organization.
 	Access   organizationsport.Access
 	Recorder auditport.Recorder

@@ -103,10 +103,3 @@ type Clock = platformport.Clock
 // Sealer seals template data at rest and opens it for delivery (the
 // ENCRYPTION_KEY keyring).
 type Sealer = platformport.Sealer
-
-// AfterCommit runs f once the transaction carried by ctx has committed (at
-// once without a transaction, never after a rollback); Enqueue wakes the
-// local worker through it.
-type AfterCommit interface {
-	AfterCommit(ctx context.Context, f func(ctx context.Context))
-}

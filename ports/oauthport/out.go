@@ -6,7 +6,6 @@ import (
 
 	"github.com/secuird/authy/domain/oauth"
 	"github.com/secuird/authy/domain/shared"
-	"github.com/secuird/authy/ports/platformport"
 )
 
 // ClientKey is the keyset position of a client in its organization's list,
@@ -87,9 +86,6 @@ type SecretHasher interface {
 	Hash(ctx context.Context, plain string) (string, error)
 	Verify(ctx context.Context, plain, hash string) (bool, error)
 }
-
-// UnitOfWork is the shared transaction shape (platformport.UnitOfWork).
-type UnitOfWork = platformport.UnitOfWork
 
 // Consent is what a user allowed a client: Scopes, in the order first
 // granted.

@@ -95,7 +95,7 @@ func newPipeline(t *testing.T, db *pgstore.DB) *pipeline {
 		t.Fatal(err)
 	}
 	p := &pipeline{db: db, outbox: mailpg.New(db), keyring: kr, renderer: r, meter: &meter{}}
-	p.mail, err = mailapp.NewService(mailapp.Deps{Outbox: p.outbox, Sealer: kr, AfterCommit: db, Clock: platformport.SystemClock})
+	p.mail, err = mailapp.NewService(mailapp.Deps{Outbox: p.outbox, Sealer: kr, UnitOfWork: db, Clock: platformport.SystemClock})
 	if err != nil {
 		t.Fatal(err)
 	}

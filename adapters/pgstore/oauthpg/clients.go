@@ -100,28 +100,16 @@ func (r clientRow) client() (*oauth.Client, error) {
 	return c, nil
 }
 
-// Clients is the GORM client repository and the context's unit of work.
+// Clients is the GORM client repository. Every method joins the unit of
+// work (the database transaction) carried by ctx.
 type Clients struct {
 	db *pgstore.DB
 }
 
-var (
-	_ oauthport.ClientRepository = (*Clients)(nil)
-	_ oauthport.UnitOfWork       = (*Clients)(nil)
-)
+var _ oauthport.ClientRepository = (*Clients)(nil)
 
 // NewClients returns the client repository on db.
 func NewClients(db *pgstore.DB) *Clients { return &Clients{db: db} }
-
-// Transaction implements oauthport.UnitOfWork.
-func (s *Clients) Transaction(ctx context.Context, fn func(ctx context.Context) error) error {
-	return s.db.Transaction(ctx, fn)
-}
-
-// AfterCommit implements oauthport.UnitOfWork.
-func (s *Clients) AfterCommit(ctx context.Context, f func(ctx context.Context)) {
-	s.db.AfterCommit(ctx, f)
-}
 
 // liveOrganization keeps clients whose organization was not deleted: a
 // deleted organization's clients answer like unknown ones.

@@ -61,7 +61,7 @@ func clientHarness(db *pgstore.DB) oauthporttest.ClientHarness {
 	repo := oauthpg.NewClients(db)
 	tokens := oauthpg.NewTokens(db, lifetimes, nil)
 	return oauthporttest.ClientHarness{
-		Repo: repo, UoW: repo,
+		Repo: repo, UoW: db,
 		NewOrganization: newOrganization(db),
 		DeleteOrganization: func(t *testing.T, org shared.OrganizationID) {
 			t.Helper()

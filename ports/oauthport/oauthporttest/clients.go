@@ -14,6 +14,7 @@ import (
 	"github.com/secuird/authy/domain/oauth"
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/oauthport"
+	"github.com/secuird/authy/ports/platformport"
 )
 
 // ClientHarness is one fresh client repository. NewOrganization returns an
@@ -23,7 +24,7 @@ import (
 // repository has no token storage beside it).
 type ClientHarness struct {
 	Repo               oauthport.ClientRepository
-	UoW                oauthport.UnitOfWork
+	UoW                platformport.UnitOfWork
 	NewOrganization    func(t *testing.T) shared.OrganizationID
 	DeleteOrganization func(t *testing.T, org shared.OrganizationID)
 	AddToken           func(t *testing.T, clientID string)
