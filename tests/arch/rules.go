@@ -1,7 +1,9 @@
 // Package arch enforces the dependency rule of the hexagon (STYLE §2) with
 // `go list`: the domain imports only the standard library and uuid, the
 // application never a framework, driver or adapter, ports never an adapter,
-// adapters never the application or a sibling adapter family.
+// adapters never the application or a sibling adapter family. It also
+// parses ports/ and adapters/ to keep one unit of work (uow.go): only
+// platformport declares a transaction shape and only pgstore implements it.
 //
 // One exception, for domain/shared alone: the Go project's Unicode
 // normalization and IDNA packages, because the canonical Email needs NFC and
