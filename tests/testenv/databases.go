@@ -47,8 +47,17 @@ func SQLite(t testing.TB) *pgstore.DB {
 	if sqliteTemplate.err != nil {
 		t.Fatalf("migrate the SQLite template: %v", sqliteTemplate.err)
 	}
+	return SQLiteFrom(t, sqliteTemplate.data)
+}
+
+// SQLiteFrom returns a SQLite database in the test's temporary directory
+// holding a copy of snapshot (what SQLiteSnapshot returned), closed when
+// the test ends. Tests that need the same seeded state many times seed it
+// once and start each case from a copy, isolated from every other case.
+func SQLiteFrom(t testing.TB, snapshot []byte) *pgstore.DB {
+	t.Helper()
 	path := SQLiteURL(t)
-	if err := os.WriteFile(path, sqliteTemplate.data, 0o600); err != nil {
+	if err := os.WriteFile(path, snapshot, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	db, err := pgstore.Open(pgstore.Options{SQLitePath: path, MaxOpenConns: 4})
@@ -57,6 +66,22 @@ func SQLite(t testing.TB) *pgstore.DB {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	return db
+}
+
+// SQLiteSnapshot returns the committed contents of a SQLite database as
+// one file's bytes (VACUUM INTO, so the WAL is included and db stays open)
+// for SQLiteFrom.
+func SQLiteSnapshot(t testing.TB, db *pgstore.DB) []byte {
+	t.Helper()
+	path := SQLiteURL(t)
+	if err := db.Gorm().Exec("VACUUM INTO ?", path).Error; err != nil {
+		t.Fatalf("snapshot the SQLite database: %v", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 var sqliteTemplate struct {

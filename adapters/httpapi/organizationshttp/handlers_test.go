@@ -20,6 +20,7 @@ import (
 	"github.com/secuird/authy/adapters/httpapi/apidocs/apidocstest"
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
 	"github.com/secuird/authy/adapters/memstore/platformmem"
+	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/pgstore/organizationspg"
 	"github.com/secuird/authy/adapters/security"
 	"github.com/secuird/authy/application/organizationsapp"
@@ -58,6 +59,8 @@ var fragment = sync.OnceValues(func() (*apidocstest.Validator, error) {
 // their token.
 type server struct {
 	app     *fiber.App
+	db      *pgstore.DB
+	dir     *identityporttest.Directory
 	users   map[string]shared.UserID
 	org     string
 	pending []string // ids of an admin and an owner invitation
@@ -70,24 +73,15 @@ var roster = []struct{ name, role string }{
 func newServer(t *testing.T) *server {
 	t.Helper()
 	db := testenv.SQLite(t)
-	store := organizationspg.New(db)
 	dir := identityporttest.NewDirectory()
-	s := &server{users: map[string]shared.UserID{}}
+	users := map[string]shared.UserID{}
 	for _, name := range []string{"owner", "owner2", "admin", "admin2", "member", "member2", "outsider", "newcomer"} {
 		id := shared.UserID(uuid.New())
 		testenv.StoreUser(t, db, uuid.UUID(id))
-		s.users[name] = id
+		users[name] = id
 		dir.Put(identityport.UserSummary{ID: id, Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], EmailVerified: true})
 	}
-	svc, err := organizationsapp.New(organizationsapp.Deps{
-		UnitOfWork: db, Organizations: store, Directory: dir, Recorder: recorder{}, Clock: platformport.SystemClock,
-		Tokens: security.InvitationTokens{}, Limiter: platformmem.NewRateLimiter(platformport.SystemClock),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.app = httpapi.New(httpapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	organizationshttp.Register(s.app.Group("/api/v1"), svc, authenticator{users: s.users})
+	s := serve(t, db, dir, users)
 
 	res := s.do(t, "POST", "/api/v1/organizations", map[string]any{"name": "Acme"}, "owner")
 	if res.status != 201 {
@@ -112,6 +106,42 @@ func newServer(t *testing.T) *server {
 		}
 		s.pending = append(s.pending, res.data(t)["id"].(string))
 	}
+	return s
+}
+
+// serve builds the real service and the routes over db.
+func serve(t *testing.T, db *pgstore.DB, dir *identityporttest.Directory, users map[string]shared.UserID) *server {
+	t.Helper()
+	svc, err := organizationsapp.New(organizationsapp.Deps{
+		UnitOfWork: db, Organizations: organizationspg.New(db), Directory: dir, Recorder: recorder{}, Clock: platformport.SystemClock,
+		Tokens: security.InvitationTokens{}, Limiter: platformmem.NewRateLimiter(platformport.SystemClock),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{db: db, dir: dir, users: users}
+	s.app = httpapi.New(httpapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	organizationshttp.Register(s.app.Group("/api/v1"), svc, authenticator{users: s.users})
+	return s
+}
+
+// seeded is the state newServer builds, made once: each copy is a server on
+// its own copy of the database, as isolated as a server built from scratch.
+type seeded struct {
+	base     *server
+	snapshot []byte
+}
+
+func seed(t *testing.T) seeded {
+	t.Helper()
+	base := newServer(t)
+	return seeded{base: base, snapshot: testenv.SQLiteSnapshot(t, base.db)}
+}
+
+func (sd seeded) copy(t *testing.T) *server {
+	t.Helper()
+	s := serve(t, testenv.SQLiteFrom(t, sd.snapshot), sd.base.dir, sd.base.users)
+	s.org, s.pending = sd.base.org, sd.base.pending
 	return s
 }
 
@@ -182,8 +212,11 @@ func validate(t *testing.T, method, path string, payload []byte, res *http.Respo
 
 // TestAuthorization_EveryRouteWithEveryRole walks the rules table of the
 // organizations issue through HTTP: each route by owner, admin, member,
-// non-member and anonymous caller, each cell on a fresh organization.
+// non-member and anonymous caller, each cell on a fresh copy of the seeded
+// database (seeding it through HTTP for each of the cells cost most of
+// the package's run time).
 func TestAuthorization_EveryRouteWithEveryRole(t *testing.T) {
+	sd := seed(t)
 	callers := []string{"owner", "admin", "member", "outsider", ""}
 	cases := []struct {
 		name, method, path string
@@ -224,7 +257,7 @@ func TestAuthorization_EveryRouteWithEveryRole(t *testing.T) {
 				who = "anonymous"
 			}
 			t.Run(c.name+" as "+who, func(t *testing.T) {
-				s := newServer(t)
+				s := sd.copy(t)
 				self := s.users[caller]
 				if caller == "" {
 					self = s.users["member"]
