@@ -22,6 +22,7 @@ import (
 	"github.com/secuird/authy/adapters/pgstore"
 	"github.com/secuird/authy/adapters/redisstore/platformredis"
 	"github.com/secuird/authy/application/federationapp"
+	"github.com/secuird/authy/application/mfaapp"
 	"github.com/secuird/authy/migrations"
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/organizationsport"
@@ -51,6 +52,8 @@ type App struct {
 
 	identity      identityport.Service
 	organizations organizationsport.Service
+	// mfa completes the pages' sign-ins that need a second factor.
+	mfa *mfaapp.Service
 	// federation is social and OpenID Connect sign-in; upstreamClient the
 	// HTTP client of its provider calls (nil: the default).
 	federation     *federationapp.Service

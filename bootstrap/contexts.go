@@ -23,6 +23,8 @@ type identityWiring struct {
 	// AddEmailProofListener lets them react to a proof of an account's
 	// address.
 	AddEmailProofListener func(identityport.EmailProofListener)
+	// SetSecondFactor makes password logins ask for a second factor.
+	SetSecondFactor func(identityport.SecondFactor)
 }
 
 // mountContexts wires each bounded context's outbound adapters, application
@@ -53,6 +55,9 @@ func (a *App) mountContexts(api fiber.Router) error {
 	idw.SetDeletionGuard = guards.add
 	orgs, err := a.wireOrganizations(api, rec, idw, mailer)
 	if err != nil {
+		return err
+	}
+	if a.mfa, err = a.wireMFA(api, rec, idw, sessions, mailer); err != nil {
 		return err
 	}
 	if a.federation, err = a.wireFederation(api, rec, idw, sessions); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/secuird/authy/adapters/httpapi/contacthttp"
 	"github.com/secuird/authy/adapters/httpapi/federationhttp"
 	"github.com/secuird/authy/adapters/httpapi/identityhttp"
+	"github.com/secuird/authy/adapters/httpapi/mfahttp"
 	"github.com/secuird/authy/adapters/httpapi/oauthhttp"
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
 	"github.com/secuird/authy/adapters/httpapi/provisioninghttp"
@@ -24,6 +25,7 @@ func openAPIFragments() [][]byte {
 		contacthttp.OpenAPI,
 		federationhttp.OpenAPI,
 		identityhttp.OpenAPI,
+		mfahttp.OpenAPI,
 		oauthhttp.OpenAPI,
 		organizationshttp.OpenAPI,
 		provisioninghttp.OpenAPI,

@@ -184,5 +184,6 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 		AddRegistrationListener: svc.AddRegistrationListener,
 		SetDeletionGuard:        svc.SetDeletionGuard,
 		AddEmailProofListener:   svc.AddEmailProofListener,
+		SetSecondFactor:         svc.SetSecondFactor,
 	}, nil
 }

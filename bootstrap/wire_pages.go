@@ -75,5 +75,6 @@ func (a *App) mountPages() error {
 		Pages:         a.browser.pages,
 		Returns:       a.browser.returns,
 		Providers:     a.federation,
+		MFA:           a.mfa,
 	})
 }

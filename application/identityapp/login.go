@@ -130,6 +130,16 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 		if err != nil {
 			return err
 		}
+		if sf := s.secondFactor(); sf != nil {
+			ch, err := sf.ChallengeLogin(ctx, cur.ID(), sessionsport.MethodPassword)
+			if err != nil {
+				return fmt.Errorf("second factor: %w", err)
+			}
+			if ch != nil {
+				res = identityport.LoginResult{User: view(cur), MFA: ch}
+				return nil
+			}
+		}
 		issued, err := s.sessions.Start(ctx, cur.ID(), sessionsport.MethodPassword)
 		if err != nil {
 			return fmt.Errorf("start session: %w", err)

@@ -169,6 +169,7 @@ type Service struct {
 	listeners []identityport.RegistrationListener
 	guard     identityport.DeletionGuard
 	proofs    []identityport.EmailProofListener
+	second    identityport.SecondFactor
 }
 
 var _ identityport.Service = (*Service)(nil)
@@ -246,6 +247,21 @@ func (s *Service) SetDeletionGuard(g identityport.DeletionGuard) {
 	s.hooksMu.Lock()
 	defer s.hooksMu.Unlock()
 	s.guard = g
+}
+
+// SetSecondFactor makes f part of every password login's transaction: an
+// account it challenges gets no session until the challenge is answered.
+// Call it while wiring, before the server serves.
+func (s *Service) SetSecondFactor(f identityport.SecondFactor) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.second = f
+}
+
+func (s *Service) secondFactor() identityport.SecondFactor {
+	s.hooksMu.RLock()
+	defer s.hooksMu.RUnlock()
+	return s.second
 }
 
 func (s *Service) hooks() ([]identityport.RegistrationListener, identityport.DeletionGuard) {

@@ -2,10 +2,12 @@ package identityport
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/sessionsport"
 )
 
 // UserSummary is what other contexts may know about a user.
@@ -83,4 +85,21 @@ type ProofEffects struct {
 // address (before its owner did: a pre-hijack) loses it.
 type EmailProofListener interface {
 	EmailProven(ctx context.Context, proof EmailProof) (ProofEffects, error)
+}
+
+// LoginChallenge is the second step a password sign-in needs when the
+// account has a confirmed factor: a single-use token (shown once, valid
+// until ExpiresAt) to answer with a code, and the kinds of code accepted.
+type LoginChallenge struct {
+	Token     string
+	ExpiresAt time.Time
+	Factors   []string
+}
+
+// SecondFactor is consulted inside a login's transaction once the
+// password matched: for an account with a confirmed factor it opens a
+// challenge bound to the attempt (the method that passed, the client in
+// ctx) and the login starts no session; for any other it returns nil.
+type SecondFactor interface {
+	ChallengeLogin(ctx context.Context, user shared.UserID, method sessionsport.AuthMethod) (*LoginChallenge, error)
 }

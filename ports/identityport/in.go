@@ -35,10 +35,12 @@ type LoginCommand struct {
 }
 
 // LoginResult is a new session with its bearer token (shown once) and the
-// account it belongs to.
+// account it belongs to, or, for an account with a second factor, no
+// session and the challenge to answer (MFA).
 type LoginResult struct {
 	Session sessionsport.IssuedSession
 	User    UserView
+	MFA     *LoginChallenge
 }
 
 // UpdateProfileCommand changes the profile; a nil field stays as it is.

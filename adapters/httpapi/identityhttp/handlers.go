@@ -155,6 +155,16 @@ type loginResponse struct {
 	User      userResponse    `json:"user"`
 }
 
+// mfaRequiredResponse answers a correct password of an account with a
+// second factor: no session yet, the challenge to answer at
+// POST /auth/login/mfa.
+type mfaRequiredResponse struct {
+	MFARequired bool      `json:"mfa_required"`
+	Challenge   string    `json:"challenge"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	Factors     []string  `json:"factors"`
+}
+
 type passwordChangedResponse struct {
 	SessionsRevoked int `json:"sessions_revoked"`
 }
@@ -201,6 +211,12 @@ func (h handlers) login(c *fiber.Ctx) error {
 	res, err := h.svc.Login(c.UserContext(), identityport.LoginCommand{Email: req.Email, Password: req.Password})
 	if err != nil {
 		return err
+	}
+	if res.MFA != nil {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return httpapi.OK(c, "a second factor is required", mfaRequiredResponse{
+			MFARequired: true, Challenge: res.MFA.Token, ExpiresAt: res.MFA.ExpiresAt.UTC(), Factors: res.MFA.Factors,
+		})
 	}
 	return httpapi.OK(c, "logged in", loginResponse{
 		Token: res.Session.Token, TokenType: "Bearer", ExpiresAt: res.Session.Session.ExpiresAt.UTC(),

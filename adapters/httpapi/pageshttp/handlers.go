@@ -51,6 +51,9 @@ type Deps struct {
 	// Continuations are the flows parked while the browser signs in (nil:
 	// none).
 	Continuations Continuations
+	// MFA completes sign-ins that need a second factor (nil: no account
+	// is asked for one).
+	MFA SecondFactor
 }
 
 type handlers struct {
@@ -69,6 +72,9 @@ func Register(r fiber.Router, d Deps) error {
 	r.Get(stylesheetPath, h.group, serveStylesheet)
 	r.Get("/login", h.group, h.loginForm)
 	r.Post("/login", h.group, h.login)
+	if d.MFA != nil {
+		r.Post("/login/mfa", h.group, h.loginMFA)
+	}
 	r.Get("/account", h.group, h.account)
 	r.Get("/logout", h.group, h.logoutForm)
 	r.Post("/logout", h.group, h.logout)
@@ -188,6 +194,12 @@ func (h handlers) login(c *fiber.Ctx) error {
 		return h.renderLogin(c, fiber.StatusBadRequest, target, f.Get("email"), m.T("form.errors"), fieldMessages(m, err))
 	default:
 		return err
+	}
+	if res.MFA != nil {
+		if h.MFA == nil {
+			return errors.New("pageshttp: a sign-in needs a second factor and no code step is wired")
+		}
+		return h.renderMFA(c, fiber.StatusOK, target, res.MFA.Token, "")
 	}
 	if hadSession {
 		// The browser's earlier session ends with this sign-in; one that

@@ -24,7 +24,7 @@ const stylesheetPath = "/assets/authy.css"
 
 // pageNames are the templates besides the layout.
 var pageNames = []string{"login", "account", "logout", "notice", "invitation", "error",
-	"verify_email", "forgot_password", "reset_password", "consent"}
+	"verify_email", "forgot_password", "reset_password", "consent", "login_mfa"}
 
 // Paths are the paths of the page group (see httpapi.RouteGroup).
 var Paths = []string{"/login", "/logout", "/account", "/verify-email", "/forgot-password",

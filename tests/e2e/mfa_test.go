@@ -1,0 +1,400 @@
+//go:build integration
+
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/secuird/authy/bootstrap"
+	"github.com/secuird/authy/tests/apitest"
+	"github.com/secuird/authy/tests/testenv"
+)
+
+// The codes here are computed by the test from the secret the enrolment
+// returned, at the server's (fake) clock, the way an authenticator app
+// computes them.
+
+const mfaPassword = "Mfa-Tester-Pass-42"
+
+type mfaUser struct {
+	email, token, secret, factor string
+	codes                        []string
+}
+
+type mfaChallenge struct {
+	MFARequired bool      `json:"mfa_required"`
+	Challenge   string    `json:"challenge"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	Factors     []string  `json:"factors"`
+}
+
+type mfaLoginDone struct {
+	Token             string   `json:"token"`
+	AMR               []string `json:"amr"`
+	RecoveryCodesLeft *int     `json:"recovery_codes_left"`
+}
+
+// mfaClock starts 1 s into a 30-second step, so a test knows which step
+// "now" is in.
+func mfaClock() *sessClock {
+	return newSessClock(time.Now().UTC().Truncate(30 * time.Second).Add(time.Second))
+}
+
+func totpAt(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	code, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func mfaExpectError(t *testing.T, res *apitest.Response, status int, code string) {
+	t.Helper()
+	if res.Status != status || res.Env.Error == nil || res.Env.Error.Code != code {
+		t.Fatalf("got %d %s, want %d %s", res.Status, res.Body, status, code)
+	}
+}
+
+// mfaEnrol registers an account, signs in and confirms a TOTP
+// authenticator with the code of the clock's current step.
+func mfaEnrol(t *testing.T, srv *apitest.Server, clock *sessClock) mfaUser {
+	t.Helper()
+	u := mfaUser{email: "mfa-" + testenv.Unique() + "@example.test"}
+	sessExpect(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": u.email, "password": mfaPassword, "name": "MFA Tester"}, ""), http.StatusCreated)
+	var login sessLogin
+	sessExpect(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": u.email, "password": mfaPassword}, ""), http.StatusOK).Decode(t, &login)
+	u.token = login.Token
+	var enrol struct {
+		FactorID   string `json:"factor_id"`
+		Secret     string `json:"secret"`
+		OTPAuthURI string `json:"otpauth_uri"`
+	}
+	sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/totp", nil, u.token), http.StatusCreated).Decode(t, &enrol)
+	if !strings.HasPrefix(enrol.OTPAuthURI, "otpauth://totp/") || !strings.Contains(enrol.OTPAuthURI, "secret="+enrol.Secret) || len(enrol.Secret) < 32 {
+		t.Fatalf("enrolment %+v", enrol)
+	}
+	u.secret, u.factor = enrol.Secret, enrol.FactorID
+	var confirmed struct {
+		Factor struct {
+			Status string `json:"status"`
+		} `json:"factor"`
+		RecoveryCodes []string `json:"recovery_codes"`
+	}
+	sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/totp/"+u.factor+"/confirm", map[string]any{"code": totpAt(t, u.secret, clock.Now())}, u.token), http.StatusOK).Decode(t, &confirmed)
+	if confirmed.Factor.Status != "active" || len(confirmed.RecoveryCodes) != 10 {
+		t.Fatalf("confirmed %+v", confirmed)
+	}
+	u.codes = confirmed.RecoveryCodes
+	return u
+}
+
+func mfaChallengeFor(t *testing.T, srv *apitest.Server, email string) mfaChallenge {
+	t.Helper()
+	var ch mfaChallenge
+	res := sessExpect(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": mfaPassword}, ""), http.StatusOK)
+	res.Decode(t, &ch)
+	if !ch.MFARequired || len(ch.Challenge) < 43 || strings.Contains(string(res.Body), `"token"`) {
+		t.Fatalf("login of an account with a factor: %s", res.Body)
+	}
+	return ch
+}
+
+func mfaComplete(t *testing.T, srv *apitest.Server, challenge string, code map[string]any) *apitest.Response {
+	t.Helper()
+	body := map[string]any{"challenge": challenge}
+	for k, v := range code {
+		body[k] = v
+	}
+	return srv.Do(t, "POST", "/api/v1/auth/login/mfa", body, "")
+}
+
+func TestMFA_TOTPSignInAcceptsEachCodeOnceWithOneStepOfDrift(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := sessStart(t, backend, clock)
+			u := mfaEnrol(t, srv, clock)
+			confirmStep := clock.Now()
+
+			var state struct {
+				Enabled           bool `json:"enabled"`
+				RecoveryCodesLeft int  `json:"recovery_codes_left"`
+				Factors           []struct {
+					ID     string `json:"id"`
+					Status string `json:"status"`
+				} `json:"factors"`
+			}
+			sessExpect(t, srv.Do(t, "GET", "/api/v1/users/me/mfa", nil, u.token), http.StatusOK).Decode(t, &state)
+			if !state.Enabled || state.RecoveryCodesLeft != 10 || len(state.Factors) != 1 || state.Factors[0].ID != u.factor {
+				t.Fatalf("factors %+v", state)
+			}
+
+			ch := mfaChallengeFor(t, srv, u.email)
+			if !slices.Equal(ch.Factors, []string{"totp", "recovery_code"}) || ch.ExpiresAt.Sub(clock.Now()) != 5*time.Minute {
+				t.Fatalf("challenge %+v", ch)
+			}
+			// The code that confirmed the enrolment is spent.
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": totpAt(t, u.secret, confirmStep)}), 400, "mfa.invalid_code")
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": "000000x"}), 400, "mfa.invalid_code")
+
+			// Two steps later: the previous step's code (one step behind) passes.
+			clock.Advance(60 * time.Second)
+			behind := totpAt(t, u.secret, clock.Now().Add(-30*time.Second))
+			var done mfaLoginDone
+			sessExpect(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": behind}), http.StatusOK).Decode(t, &done)
+			if len(done.Token) < 43 || !slices.Equal(done.AMR, []string{"pwd", "otp", "mfa"}) {
+				t.Fatalf("completed %+v", done)
+			}
+			sessExpect(t, srv.Do(t, "GET", "/api/v1/auth/me", nil, done.Token), http.StatusOK)
+			// The challenge completes once.
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": totpAt(t, u.secret, clock.Now())}), 401, "mfa.challenge_invalid")
+
+			ch = mfaChallengeFor(t, srv, u.email)
+			// The same code again (still within its window): a replay.
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": behind}), 400, "mfa.invalid_code")
+			// Two steps ahead is past the drift allowed.
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": totpAt(t, u.secret, clock.Now().Add(60*time.Second))}), 400, "mfa.invalid_code")
+			// One step ahead (a clock running fast) passes ...
+			ahead := totpAt(t, u.secret, clock.Now().Add(30*time.Second))
+			sessExpect(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": ahead}), http.StatusOK)
+			// ... and then the current step's code is older than the last accepted.
+			ch = mfaChallengeFor(t, srv, u.email)
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": totpAt(t, u.secret, clock.Now())}), 400, "mfa.invalid_code")
+			clock.Advance(60 * time.Second)
+			sessExpect(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": totpAt(t, u.secret, clock.Now())}), http.StatusOK)
+
+			db := sessOpenDB(t, srv)
+			for action, want := range map[string]int64{"mfa.factor.enrolled": 1, "mfa.challenge.issued": 3, "mfa.factor.failed": 5} {
+				if got := sessAuditCount(t, db, action); got != want {
+					t.Errorf("%s records: %d, want %d", action, got, want)
+				}
+			}
+			var leaks int64
+			if err := db.Gorm().Raw(`SELECT count(*) FROM audit_logs WHERE action LIKE 'mfa.%' AND (CAST(details AS TEXT) LIKE ? OR CAST(details AS TEXT) LIKE ?)`,
+				"%"+u.secret+"%", "%"+behind+"%").Scan(&leaks).Error; err != nil {
+				t.Fatal(err)
+			}
+			if leaks != 0 {
+				t.Fatalf("%d audit records carry the secret or a code", leaks)
+			}
+			var sealed string
+			if err := db.Gorm().Raw(`SELECT secret_sealed FROM mfa_factors`).Scan(&sealed).Error; err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(sealed, "v1:") || strings.Contains(sealed, u.secret) {
+				t.Fatalf("stored secret %q", sealed)
+			}
+		})
+	}
+}
+
+func TestMFA_ACodeAcceptedByOneInstanceIsRefusedByAnother(t *testing.T) {
+	clock := mfaClock()
+	a := sessStart(t, apitest.Production, clock)
+	b := sessStart(t, apitest.Production, clock, apitest.ShareWith(a))
+	u := mfaEnrol(t, a, clock)
+	clock.Advance(30 * time.Second)
+	code := totpAt(t, u.secret, clock.Now())
+	chA, chB := mfaChallengeFor(t, a, u.email), mfaChallengeFor(t, b, u.email)
+	sessExpect(t, mfaComplete(t, a, chA.Challenge, map[string]any{"totp": code}), http.StatusOK)
+	mfaExpectError(t, mfaComplete(t, b, chB.Challenge, map[string]any{"totp": code}), 400, "mfa.invalid_code")
+}
+
+func TestMFA_ARecoveryCodeSignsInOnceAndIsMailedAndRegeneratingVoidsTheSet(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := sessStart(t, backend, clock)
+			u := mfaEnrol(t, srv, clock)
+
+			ch := mfaChallengeFor(t, srv, u.email)
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"recovery_code": "aaaaa-aaaaa"}), 400, "mfa.invalid_code")
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"recovery_code": u.codes[0], "totp": "123456"}), 400, "mfa.invalid_input")
+			var done mfaLoginDone
+			// Typed in capitals without the dash, it still matches.
+			typed := strings.ToUpper(strings.ReplaceAll(u.codes[0], "-", ""))
+			sessExpect(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"recovery_code": typed}), http.StatusOK).Decode(t, &done)
+			if done.RecoveryCodesLeft == nil || *done.RecoveryCodesLeft != 9 {
+				t.Fatalf("completed %+v", done)
+			}
+			waitForMails(t, srv, u.email, 2) // the verification link, then the notice
+			ch = mfaChallengeFor(t, srv, u.email)
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"recovery_code": u.codes[0]}), 400, "mfa.invalid_code")
+
+			var fresh struct {
+				RecoveryCodes []string `json:"recovery_codes"`
+			}
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/recovery-codes", nil, done.Token), http.StatusCreated).Decode(t, &fresh)
+			if len(fresh.RecoveryCodes) != 10 || slices.Contains(fresh.RecoveryCodes, u.codes[1]) {
+				t.Fatalf("new codes %v", fresh.RecoveryCodes)
+			}
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"recovery_code": u.codes[1]}), 400, "mfa.invalid_code")
+			sessExpect(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"recovery_code": fresh.RecoveryCodes[1]}), http.StatusOK)
+
+			db := sessOpenDB(t, srv)
+			if got := sessAuditCount(t, db, "mfa.recovery_code.used"); got != 2 {
+				t.Fatalf("recovery code use records: %d", got)
+			}
+			var stored string
+			if err := db.Gorm().Raw(`SELECT codes FROM mfa_recovery_codes`).Scan(&stored).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range fresh.RecoveryCodes {
+				if strings.Contains(stored, c) || strings.Contains(stored, strings.ReplaceAll(c, "-", "")) {
+					t.Fatalf("a recovery code is stored as typed")
+				}
+			}
+		})
+	}
+}
+
+func TestMFA_AChallengeExpiresBindsToItsClientAndIsSpentByWrongCodes(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := sessStart(t, backend, clock, apitest.WithConfig(func(c *bootstrap.Config) { c.TrustedProxies = []string{"127.0.0.1/32"} }))
+			u := mfaEnrol(t, srv, clock)
+
+			ch := mfaChallengeFor(t, srv, u.email)
+			clock.Advance(5*time.Minute + time.Second)
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": totpAt(t, u.secret, clock.Now())}), 401, "mfa.challenge_invalid")
+			mfaExpectError(t, mfaComplete(t, srv, "not-a-challenge", map[string]any{"totp": "123456"}), 401, "mfa.challenge_invalid")
+			mfaExpectError(t, mfaComplete(t, srv, "", map[string]any{"totp": "123456"}), 400, "mfa.invalid_input")
+
+			// Five wrong codes spend a challenge: the right one no longer works.
+			ch = mfaChallengeFor(t, srv, u.email)
+			for i := 0; i < 5; i++ {
+				mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": "000000"}), 400, "mfa.invalid_code")
+			}
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": totpAt(t, u.secret, clock.Now())}), 401, "mfa.challenge_invalid")
+
+			// A challenge answers only the client that passed the password.
+			ch = mfaChallengeFor(t, srv, u.email)
+			res := srv.DoWithHeaders(t, "POST", "/api/v1/auth/login/mfa", map[string]any{"challenge": ch.Challenge, "totp": totpAt(t, u.secret, clock.Now())}, "",
+				map[string]string{"X-Forwarded-For": "203.0.113.9"})
+			mfaExpectError(t, res, 401, "mfa.challenge_invalid")
+			sessExpect(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": totpAt(t, u.secret, clock.Now())}), http.StatusOK)
+		})
+	}
+}
+
+func TestMFA_WrongCodesAreLimitedPerClientWithoutLockingTheOwnerOutElsewhere(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := sessStart(t, backend, clock, apitest.WithConfig(func(c *bootstrap.Config) { c.TrustedProxies = []string{"127.0.0.1/32"} }))
+			u := mfaEnrol(t, srv, clock)
+			attacker := map[string]string{"X-Forwarded-For": "203.0.113.66"}
+			challengeFrom := func(h map[string]string) string {
+				var ch mfaChallenge
+				sessExpect(t, srv.DoWithHeaders(t, "POST", "/api/v1/auth/login", map[string]any{"email": u.email, "password": mfaPassword}, "", h), http.StatusOK).Decode(t, &ch)
+				return ch.Challenge
+			}
+			complete := func(ch, code string, h map[string]string) *apitest.Response {
+				return srv.DoWithHeaders(t, "POST", "/api/v1/auth/login/mfa", map[string]any{"challenge": ch, "totp": code}, "", h)
+			}
+			// Ten wrong codes over several challenges from one client: its
+			// next attempt is refused before any code is checked, even the
+			// right one.
+			for i := 0; i < 10; i++ {
+				if i%5 == 0 {
+					clock.Advance(30 * time.Second)
+				}
+				mfaExpectError(t, complete(challengeFrom(attacker), "111111", attacker), 400, "mfa.invalid_code")
+			}
+			res := complete(challengeFrom(attacker), totpAt(t, u.secret, clock.Now()), attacker)
+			mfaExpectError(t, res, 429, "mfa.rate_limited")
+			if res.Header.Get("Retry-After") == "" {
+				t.Fatal("no Retry-After")
+			}
+			// The owner, elsewhere, still signs in.
+			sessExpect(t, complete(challengeFrom(nil), totpAt(t, u.secret, clock.Now()), nil), http.StatusOK)
+		})
+	}
+}
+
+func TestMFA_RemovingAFactorNeedsARecentSignInOrACurrentCode(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := sessStart(t, backend, clock, apitest.WithConfig(func(c *bootstrap.Config) { c.SessionIdleTimeout, c.SessionAbsoluteTimeout = 3600, 7200 }))
+			u := mfaEnrol(t, srv, clock)
+			clock.Advance(6 * time.Minute)
+			path := "/api/v1/users/me/mfa/factors/" + u.factor
+			mfaExpectError(t, srv.Do(t, "DELETE", path, nil, u.token), 403, "mfa.step_up_required")
+			mfaExpectError(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/recovery-codes", nil, u.token), 403, "mfa.step_up_required")
+			mfaExpectError(t, srv.Do(t, "DELETE", path, map[string]any{"totp": "999999"}, u.token), 400, "mfa.invalid_code")
+			mfaExpectError(t, srv.Do(t, "DELETE", "/api/v1/users/me/mfa/factors/not-an-id", nil, u.token), 404, "mfa.factor_not_found")
+
+			// A factor check makes the session recent again.
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/verify", map[string]any{"totp": totpAt(t, u.secret, clock.Now())}, u.token), http.StatusOK)
+			sessExpect(t, srv.Do(t, "DELETE", path, nil, u.token), http.StatusOK)
+			mfaExpectError(t, srv.Do(t, "DELETE", path, nil, u.token), 404, "mfa.factor_not_found")
+
+			// Without a factor the password signs in again.
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": u.email, "password": mfaPassword}, ""), http.StatusOK).Decode(t, &sessLogin{})
+			var state struct {
+				Enabled           bool `json:"enabled"`
+				RecoveryCodesLeft int  `json:"recovery_codes_left"`
+			}
+			sessExpect(t, srv.Do(t, "GET", "/api/v1/users/me/mfa", nil, u.token), http.StatusOK).Decode(t, &state)
+			if state.Enabled || state.RecoveryCodesLeft != 0 {
+				t.Fatalf("after removal %+v", state)
+			}
+			if got := sessAuditCount(t, sessOpenDB(t, srv), "mfa.factor.removed"); got != 1 {
+				t.Fatalf("removal records: %d", got)
+			}
+		})
+	}
+}
+
+var pageChallenge = regexp.MustCompile(`name="challenge" value="([^"]+)"`)
+
+func TestMFA_TheLoginPageAsksForTheCodeAfterThePassword(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := sessStart(t, backend, clock)
+			u := mfaEnrol(t, srv, clock)
+			clock.Advance(30 * time.Second)
+
+			b := newPageBrowser(t, srv)
+			step := b.signInPage(t, u.email, mfaPassword, "/account")
+			m := pageChallenge.FindStringSubmatch(step.body)
+			if step.status != http.StatusOK || m == nil || b.session() != "" || !strings.Contains(step.body, `autocomplete="one-time-code"`) {
+				t.Fatalf("after the password: %d, session %q\n%s", step.status, b.session(), step.body)
+			}
+			post := func(code string) pageAnswer {
+				return b.send(t, "POST", "/login/mfa", url.Values{
+					"challenge": {m[1]}, "code": {code}, "csrf_token": {formToken(t, step)}, "return_to": {"/account"},
+				})
+			}
+			wrong := post("000000")
+			if wrong.status != http.StatusBadRequest || !strings.Contains(wrong.body, `name="challenge"`) || b.session() != "" {
+				t.Fatalf("wrong code: %d\n%s", wrong.status, wrong.body)
+			}
+			done := post(totpAt(t, u.secret, clock.Now()))
+			if done.status != http.StatusSeeOther || done.header.Get("Location") != "/account" || b.session() == "" {
+				t.Fatalf("right code: %d %v", done.status, done.header)
+			}
+			if acct := b.send(t, "GET", "/account", nil); acct.status != http.StatusOK || !strings.Contains(acct.body, u.email) {
+				t.Fatalf("account page: %d\n%s", acct.status, acct.body)
+			}
+			// The challenge is spent: posting it again starts over at /login.
+			again := post(totpAt(t, u.secret, clock.Now().Add(30*time.Second)))
+			if again.status != http.StatusUnauthorized || !strings.Contains(again.body, `action="/login"`) {
+				t.Fatalf("spent challenge: %d\n%s", again.status, again.body)
+			}
+		})
+	}
+}
