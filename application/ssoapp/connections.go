@@ -21,17 +21,27 @@ func secretAD(id uuid.UUID) []byte { return []byte("sso-connection-secret:" + id
 func CallbackPath(id uuid.UUID) string { return "/api/v1/auth/sso/" + id.String() + "/callback" }
 
 func (s *Service) view(c *sso.Connection) ssoport.ConnectionView {
-	return ssoport.ConnectionView{
+	v := ssoport.ConnectionView{
 		ID: c.ID(), Organization: c.Organization(), Type: c.Kind().String(), Name: c.Name(), Domains: c.Domains(),
 		DefaultRole: c.DefaultRole().String(), Enforce: c.Enforce(), Issuer: c.OIDC().Issuer, ClientID: c.OIDC().ClientID,
-		RedirectURI: strings.TrimRight(s.d.PublicURL, "/") + CallbackPath(c.ID()), CreatedAt: c.CreatedAt(), UpdatedAt: c.UpdatedAt(),
+		SAML: s.samlView(c), CreatedAt: c.CreatedAt(), UpdatedAt: c.UpdatedAt(),
 	}
+	if c.Kind() == sso.KindOIDC {
+		v.RedirectURI = strings.TrimRight(s.d.PublicURL, "/") + CallbackPath(c.ID())
+	}
+	return v
 }
 
 func (s *Service) spec(ctx context.Context, id uuid.UUID, cmd ssoport.ConnectionCommand) (sso.ConnectionSpec, error) {
 	spec := sso.ConnectionSpec{
 		Name: cmd.Name, Domains: cmd.Domains, DefaultRole: cmd.DefaultRole, Enforce: cmd.Enforce, Issuer: cmd.Issuer, ClientID: cmd.ClientID,
+		AllowIdPInitiated: cmd.AllowIdPInitiated,
 	}
+	md, err := s.readMetadata(ctx, cmd)
+	if err != nil {
+		return spec, err
+	}
+	spec.Metadata = md
 	if cmd.ClientSecret != nil {
 		secret := *cmd.ClientSecret
 		if secret == "" {
@@ -77,9 +87,19 @@ func (s *Service) CreateConnection(ctx context.Context, cmd ssoport.ConnectionCo
 		return ssoport.ConnectionView{}, err
 	}
 	id := s.d.NewID()
+	if kind == sso.KindSAML && s.d.CA == nil {
+		return ssoport.ConnectionView{}, errNoCA
+	}
 	spec, err := s.spec(ctx, id, cmd)
 	if err != nil {
 		return ssoport.ConnectionView{}, err
+	}
+	if kind == sso.KindSAML && spec.Metadata != nil {
+		cert, err := s.issueSP(ctx, id)
+		if err != nil {
+			return ssoport.ConnectionView{}, err
+		}
+		spec.Certificate = &cert
 	}
 	now := s.now()
 	c, err := sso.NewConnection(id, cmd.Organization, kind, spec, s.d.URLs, now)

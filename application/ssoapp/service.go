@@ -59,7 +59,12 @@ type Deps struct {
 	Connections ssoport.ConnectionRepository
 	Resolver    ssoport.TXTResolver
 	// OIDC talks to the connections' OpenID Connect providers.
-	OIDC    ssoport.OIDCClient
+	OIDC ssoport.OIDCClient
+	// SAML is the connections' SAML service provider.
+	SAML ssoport.SAMLServiceProvider
+	// CA issues the SAML service providers' certificates; nil (no
+	// CA_ENCRYPTION_KEY in production) refuses SAML connections.
+	CA      *CertificateAuthority
 	Access  organizationsport.Access
 	Audit   auditport.Recorder
 	Clock   platformport.Clock
@@ -146,6 +151,7 @@ const (
 	ActionConnectionCreated   = "organization.sso_connection.created"
 	ActionConnectionChanged   = "organization.sso_connection.changed"
 	ActionConnectionDeleted   = "organization.sso_connection.deleted"
+	ActionCertificateRotated  = "organization.sso_connection.certificate_rotated"
 	ActionSignInSucceeded     = "auth.sso.succeeded"
 	ActionSignInFailed        = "auth.sso.failed"
 	ActionUserProvisioned     = "auth.sso.user_provisioned"

@@ -33,6 +33,9 @@ func (s *Service) TestConnection(ctx context.Context, actor shared.UserID, org s
 	if err != nil {
 		return ssoport.TestResult{}, err
 	}
+	if c.Kind() == sso.KindSAML {
+		return s.testSAML(ctx, c)
+	}
 	if s.d.OIDC == nil {
 		return ssoport.TestResult{}, sso.ErrIdPUnavailable
 	}

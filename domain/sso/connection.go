@@ -24,9 +24,7 @@ const (
 // Kind is how Authy talks to a connection's identity provider.
 type Kind struct{ value string }
 
-// The kinds. SAML is named so stored values and requests read alike; a
-// connection of that kind is refused until the SAML service provider
-// ships (ErrKindUnavailable).
+// The kinds.
 var (
 	KindOIDC = Kind{"oidc"}
 	KindSAML = Kind{"saml"}
@@ -48,11 +46,6 @@ func (k Kind) String() string { return k.value }
 
 // IsZero reports the zero value.
 func (k Kind) IsZero() bool { return k.value == "" }
-
-// ErrKindUnavailable refuses a SAML connection: this server signs in
-// through OpenID Connect connections only.
-var ErrKindUnavailable = shared.Invalid(CodeInvalidInput, "invalid connection",
-	map[string][]string{"type": {`SAML connections are not available on this server; use "oidc"`}})
 
 // Role is the organization role a provisioned member gets: member or
 // admin (never owner: an identity provider cannot make owners).
@@ -97,6 +90,7 @@ type ConnectionState struct {
 	DefaultRole  Role
 	Enforce      bool
 	OIDC         OIDCSettings
+	SAML         SAMLSettings
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -122,6 +116,14 @@ type ConnectionSpec struct {
 	ClientID    *string
 	// SealedSecret replaces the client secret (already sealed).
 	SealedSecret *string
+	// Metadata replaces a SAML identity provider's metadata (checked).
+	Metadata *IdPMetadata
+	// AllowIdPInitiated accepts a SAML identity provider's unsolicited
+	// responses.
+	AllowIdPInitiated *bool
+	// Certificate is a new SAML connection's service-provider key pair
+	// (at creation only; RotateCertificate replaces it later).
+	Certificate *SPCertificate
 }
 
 // URLPolicy says which identity-provider URLs a deployment accepts:
@@ -130,9 +132,6 @@ type URLPolicy struct{ AllowHTTP bool }
 
 // NewConnection checks spec and returns a connection of kind for org.
 func NewConnection(id uuid.UUID, org shared.OrganizationID, kind Kind, spec ConnectionSpec, p URLPolicy, now time.Time) (*Connection, error) {
-	if kind == KindSAML {
-		return nil, ErrKindUnavailable
-	}
 	if kind.IsZero() {
 		return nil, shared.Invalid(CodeInvalidInput, "invalid connection", map[string][]string{"type": {"is required"}})
 	}
@@ -142,8 +141,17 @@ func NewConnection(id uuid.UUID, org shared.OrganizationID, kind Kind, spec Conn
 	now = now.UTC()
 	c := &Connection{ConnectionState{ID: id, Organization: org, Kind: kind, DefaultRole: RoleMember, CreatedAt: now, UpdatedAt: now}}
 	f := shared.FieldErrors{}
-	for field, v := range map[string]*string{"name": spec.Name, "issuer": spec.Issuer, "client_id": spec.ClientID, "client_secret": spec.SealedSecret} {
-		if v == nil {
+	required := map[string]bool{"name": spec.Name != nil}
+	if kind == KindSAML {
+		required["idp_metadata_url"] = spec.Metadata != nil
+		if spec.Certificate != nil {
+			c.s.SAML.Certificate, c.s.SAML.SealedKey, c.s.SAML.CertificateRotatedAt = spec.Certificate.Certificate, spec.Certificate.SealedKey, now
+		}
+	} else {
+		required["issuer"], required["client_id"], required["client_secret"] = spec.Issuer != nil, spec.ClientID != nil, spec.SealedSecret != nil
+	}
+	for field, ok := range required {
+		if !ok {
 			f.Add(field, "is required")
 		}
 	}
@@ -153,6 +161,9 @@ func NewConnection(id uuid.UUID, org shared.OrganizationID, kind Kind, spec Conn
 	c.apply(spec, p, f)
 	if err := f.Err(CodeInvalidInput); err != nil {
 		return nil, err
+	}
+	if kind == KindSAML && (c.s.SAML.Certificate == "" || c.s.SAML.SealedKey == "") {
+		return nil, errNoCertificate
 	}
 	return c, nil
 }
@@ -223,7 +234,8 @@ func (c *Connection) apply(spec ConnectionSpec, p URLPolicy, f shared.FieldError
 		set("enforce", *spec.Enforce != c.s.Enforce)
 		c.s.Enforce = *spec.Enforce
 	}
-	if spec.Issuer != nil {
+	c.applyKind(spec, p, f, set)
+	if spec.Issuer != nil && c.s.Kind == KindOIDC {
 		iss, reason := checkURL(*spec.Issuer, p)
 		if reason != "" {
 			f.Add("issuer", reason)
@@ -232,7 +244,7 @@ func (c *Connection) apply(spec ConnectionSpec, p URLPolicy, f shared.FieldError
 			c.s.OIDC.Issuer = iss
 		}
 	}
-	if spec.ClientID != nil {
+	if spec.ClientID != nil && c.s.Kind == KindOIDC {
 		id := strings.TrimSpace(*spec.ClientID)
 		if id == "" || len(id) > MaxClientID || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r == 0x7f }) {
 			f.Add("client_id", "must be 1 to 255 visible characters")
@@ -241,7 +253,7 @@ func (c *Connection) apply(spec ConnectionSpec, p URLPolicy, f shared.FieldError
 			c.s.OIDC.ClientID = id
 		}
 	}
-	if spec.SealedSecret != nil {
+	if spec.SealedSecret != nil && c.s.Kind == KindOIDC {
 		if *spec.SealedSecret == "" {
 			if len(f["client_secret"]) == 0 {
 				f.Add("client_secret", "must not be empty")
@@ -337,5 +349,10 @@ func (c *Connection) Covers(email string) bool {
 }
 
 // MethodName is the session method of a sign-in through c:
-// "sso-oidc:<id>".
-func (c *Connection) MethodName() string { return "sso-" + c.s.Kind.value + ":" + c.s.ID.String() }
+// "sso-oidc:<id>" or "saml:<id>".
+func (c *Connection) MethodName() string {
+	if c.s.Kind == KindSAML {
+		return "saml:" + c.s.ID.String()
+	}
+	return "sso-" + c.s.Kind.value + ":" + c.s.ID.String()
+}

@@ -83,7 +83,54 @@ func TestConnection_KeepsSortedDomainsCoversExactlyThemAndRefusesHTTPIssuers(t *
 			t.Errorf("%s accepted", name)
 		}
 	}
-	if _, err := NewConnection(uuid.New(), shared.OrganizationID(uuid.New()), KindSAML, ConnectionSpec{}, URLPolicy{}, now); !errors.Is(err, ErrKindUnavailable) {
-		t.Fatalf("saml: %v", err)
+	if _, err := c.Change(ConnectionSpec{AllowIdPInitiated: ptr(true)}, URLPolicy{}, now); shared.KindOf(err) != shared.KindInvalid {
+		t.Fatalf("a SAML field on an OpenID Connect connection: %v", err)
 	}
+	if err := c.RotateCertificate(SPCertificate{Certificate: "pem", SealedKey: "sealed"}, now); !errors.Is(err, ErrNotSAML) {
+		t.Fatalf("certificate of an OpenID Connect connection: %v", err)
+	}
+}
+
+func TestSAMLConnection_NeedsMetadataAndACertificateAndRefusesOIDCFields(t *testing.T) {
+	org := shared.OrganizationID(uuid.New())
+	md := &IdPMetadata{XML: "<EntityDescriptor/>", EntityID: "https://idp.example/metadata"}
+	cert := &SPCertificate{Certificate: "-----BEGIN CERTIFICATE-----", SealedKey: "sealed"}
+	spec := ConnectionSpec{Name: ptr("Okta"), Domains: &[]string{"corp.example"}, Metadata: md, Certificate: cert}
+	if _, err := NewConnection(uuid.New(), org, KindSAML, ConnectionSpec{Name: ptr("Okta"), Domains: &[]string{"corp.example"}, Certificate: cert}, URLPolicy{}, now); len(fieldsOf(t, err)["idp_metadata_url"]) == 0 {
+		t.Fatalf("no metadata: %v", err)
+	}
+	if _, err := NewConnection(uuid.New(), org, KindSAML, ConnectionSpec{Name: ptr("Okta"), Domains: &[]string{"corp.example"}, Metadata: md}, URLPolicy{}, now); shared.KindOf(err) != shared.KindInvalid {
+		t.Fatalf("no certificate: %v", err)
+	}
+	withIssuer := spec
+	withIssuer.Issuer = ptr("https://idp.example")
+	if _, err := NewConnection(uuid.New(), org, KindSAML, withIssuer, URLPolicy{}, now); len(fieldsOf(t, err)["issuer"]) == 0 {
+		t.Fatalf("issuer on SAML: %v", err)
+	}
+	c, err := NewConnection(uuid.New(), org, KindSAML, spec, URLPolicy{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SAML().IdPEntityID != "https://idp.example/metadata" || c.SAML().Certificate == "" || c.MethodName() != "saml:"+c.ID().String() {
+		t.Fatalf("%+v %s", c.SAML(), c.MethodName())
+	}
+	changed, err := c.Change(ConnectionSpec{AllowIdPInitiated: ptr(true), Metadata: &IdPMetadata{URL: "https://idp.example/md", XML: "<x/>", EntityID: "e2"}}, URLPolicy{}, now)
+	if err != nil || len(changed) != 2 || !c.SAML().AllowIdPInitiated || c.SAML().MetadataURL != "https://idp.example/md" {
+		t.Fatalf("changed %v %v %+v", changed, err, c.SAML())
+	}
+	if _, err := c.Change(ConnectionSpec{Metadata: &IdPMetadata{URL: "http://idp.example/md", XML: "<x/>", EntityID: "e3"}}, URLPolicy{}, now); shared.KindOf(err) != shared.KindInvalid || c.SAML().IdPEntityID != "e2" {
+		t.Fatalf("an http metadata URL: %v", err)
+	}
+	if err := c.RotateCertificate(SPCertificate{Certificate: "pem2", SealedKey: "sealed2"}, now.Add(time.Hour)); err != nil || c.SAML().Certificate != "pem2" || !c.SAML().CertificateRotatedAt.Equal(now.Add(time.Hour)) {
+		t.Fatalf("rotate: %v %+v", err, c.SAML())
+	}
+}
+
+func fieldsOf(t *testing.T, err error) map[string][]string {
+	t.Helper()
+	var e *shared.Error
+	if !errors.As(err, &e) || e.Kind() != shared.KindInvalid {
+		t.Fatalf("error %v, want a validation error", err)
+	}
+	return e.Fields()
 }

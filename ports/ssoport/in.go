@@ -35,6 +35,12 @@ type ConnectionCommand struct {
 	Issuer       *string
 	ClientID     *string
 	ClientSecret *string
+	// A SAML identity provider's metadata, by URL (fetched now and by
+	// each test) or inline; and whether unsolicited responses are
+	// accepted.
+	IdPMetadataURL    *string
+	IdPMetadataXML    *string
+	AllowIdPInitiated *bool
 }
 
 // ConnectionView is a connection as the organization's owners see it
@@ -50,10 +56,26 @@ type ConnectionView struct {
 	Issuer       string
 	ClientID     string
 	// RedirectURI is the callback URL to register at the identity
-	// provider.
+	// provider (OpenID Connect).
 	RedirectURI string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// SAML is a SAML connection's service provider and identity provider.
+	SAML      *SAMLView
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// SAMLView is what an identity provider's administrator registers (the
+// service provider's entity id, ACS URL and certificate, all in its
+// metadata document) and which identity provider the connection trusts.
+type SAMLView struct {
+	SPEntityID           string
+	ACSURL               string
+	SPMetadataURL        string
+	SPCertificate        string
+	CertificateRotatedAt time.Time
+	IdPEntityID          string
+	IdPMetadataURL       string
+	AllowIdPInitiated    bool
 }
 
 // TestResult is what a check of a connection's identity provider found.
@@ -104,6 +126,14 @@ type Admin interface {
 	GetConnection(ctx context.Context, actor shared.UserID, org shared.OrganizationID, id uuid.UUID) (ConnectionView, error)
 	UpdateConnection(ctx context.Context, cmd ConnectionCommand) (ConnectionView, error)
 	DeleteConnection(ctx context.Context, actor shared.UserID, org shared.OrganizationID, id uuid.UUID) error
-	// TestConnection reads the identity provider's discovery document.
+	// TestConnection reads the identity provider's discovery document
+	// (OpenID Connect) or metadata (SAML, fetched again from its URL).
 	TestConnection(ctx context.Context, actor shared.UserID, org shared.OrganizationID, id uuid.UUID) (TestResult, error)
+	// RotateCertificate gives a SAML connection's service provider a new
+	// key pair; its metadata changes at once (sso.ErrNotSAML for an
+	// OpenID Connect connection).
+	RotateCertificate(ctx context.Context, actor shared.UserID, org shared.OrganizationID, id uuid.UUID) (ConnectionView, error)
+	// SPMetadata is a SAML connection's service-provider metadata
+	// document, public (sso.ErrConnectionNotFound for any other id).
+	SPMetadata(ctx context.Context, id uuid.UUID) ([]byte, error)
 }

@@ -2,6 +2,9 @@ package ssoport
 
 import (
 	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -102,4 +105,72 @@ type OIDCClient interface {
 	Discover(ctx context.Context, cfg OIDCConfig) error
 	AuthCodeURL(ctx context.Context, cfg OIDCConfig, r AuthRequest) (string, error)
 	Exchange(ctx context.Context, cfg OIDCConfig, code string, r AuthRequest) (Profile, error)
+}
+
+// CARecord is the certificate authority as stored: its certificate (PEM)
+// and its private key sealed under the CA_ENCRYPTION_KEY keyring.
+type CARecord struct {
+	Certificate string
+	SealedKey   string
+	CreatedAt   time.Time
+}
+
+// ErrNoCA is a database without a certificate authority yet.
+var ErrNoCA = errors.New("no certificate authority yet")
+
+// CAStore keeps the one certificate authority. Get returns ErrNoCA until
+// one is created; Create stores r unless one exists (created false), so
+// instances starting together end up with the same authority.
+type CAStore interface {
+	Get(ctx context.Context) (CARecord, error)
+	Create(ctx context.Context, r CARecord) (created bool, err error)
+}
+
+// SAMLConfig is one SAML connection's service provider and identity
+// provider as the SAML adapter needs them.
+type SAMLConfig struct {
+	Connection uuid.UUID
+	// EntityID, ACSURL and MetadataURL are the service provider's, below
+	// Authy's public URL.
+	EntityID    string
+	ACSURL      string
+	MetadataURL string
+	Certificate *x509.Certificate
+	Key         crypto.Signer
+	// IdPMetadata is the identity provider's metadata document.
+	IdPMetadata       []byte
+	AllowIdPInitiated bool
+}
+
+// SAMLAssertion is what a verified assertion says about the person.
+type SAMLAssertion struct {
+	// NameID is the identity provider's subject (its stable id).
+	NameID string
+	Email  string
+	Name   string
+	// ID and ExpiresAt identify the assertion for the replay cache.
+	ID        string
+	ExpiresAt time.Time
+}
+
+// SAMLServiceProvider is Authy's SAML 2.0 service provider for a
+// connection.
+//
+// Contract: ReadMetadata checks an identity provider's metadata document
+// (one IDPSSODescriptor with a Redirect-binding single sign-on endpoint
+// and a signing certificate) and returns its entity id, or an error
+// wrapping sso.ErrIdPInvalid; FetchMetadata reads a document from a URL
+// the deployment's policy accepts (sso.ErrIdPUnavailable when it cannot);
+// Metadata is the service provider's own document; AuthnRequest returns
+// the Redirect-binding URL to send the browser to and the request's id;
+// ParseResponse verifies a POST-binding response (signature by the
+// identity provider, no SHA-1, audience, recipient, destination, time
+// conditions, one of requestIDs unless the connection allows unsolicited
+// responses, never an assertion seen before) or wraps sso.ErrTokenInvalid.
+type SAMLServiceProvider interface {
+	ReadMetadata(doc []byte) (entityID string, err error)
+	FetchMetadata(ctx context.Context, url string) ([]byte, error)
+	Metadata(cfg SAMLConfig) ([]byte, error)
+	AuthnRequest(cfg SAMLConfig, relayState string) (redirectURL, requestID string, err error)
+	ParseResponse(ctx context.Context, cfg SAMLConfig, samlResponse string, requestIDs []string) (SAMLAssertion, error)
 }

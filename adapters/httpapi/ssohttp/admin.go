@@ -44,6 +44,7 @@ func RegisterAdmin(r fiber.Router, svc ssoport.Admin, auth sessionsport.Authenti
 	r.Patch("/organizations/:id/sso-connections/:connectionId", authed, h.updateConnection)
 	r.Delete("/organizations/:id/sso-connections/:connectionId", authed, h.deleteConnection)
 	r.Post("/organizations/:id/sso-connections/:connectionId/test", authed, h.testConnection)
+	r.Post("/organizations/:id/sso-connections/:connectionId/certificate", authed, h.rotateCertificate)
 }
 
 func orgID(c *fiber.Ctx) (shared.OrganizationID, error) {
@@ -52,6 +53,16 @@ func orgID(c *fiber.Ctx) (shared.OrganizationID, error) {
 		return shared.OrganizationID{}, sso.ErrOrganizationNotFound
 	}
 	return id, nil
+}
+
+// orgConnection reads both path ids of a connection route.
+func orgConnection(c *fiber.Ctx) (shared.OrganizationID, uuid.UUID, error) {
+	org, err := orgID(c)
+	if err != nil {
+		return org, uuid.Nil, err
+	}
+	id, err := connectionID(c)
+	return org, id, err
 }
 
 func connectionID(c *fiber.Ctx) (uuid.UUID, error) {
@@ -157,21 +168,38 @@ type connectionRequest struct {
 	Issuer       *string   `json:"issuer"`
 	ClientID     *string   `json:"client_id"`
 	ClientSecret *string   `json:"client_secret"`
+	// SAML
+	IdPMetadataURL    *string `json:"idp_metadata_url"`
+	IdPMetadataXML    *string `json:"idp_metadata_xml"`
+	AllowIdPInitiated *bool   `json:"allow_idp_initiated"`
+}
+
+// samlResponse is what an identity provider's administrator registers.
+type samlResponse struct {
+	SPEntityID           string    `json:"sp_entity_id"`
+	ACSURL               string    `json:"acs_url"`
+	SPMetadataURL        string    `json:"sp_metadata_url"`
+	SPCertificate        string    `json:"sp_certificate"`
+	CertificateRotatedAt time.Time `json:"certificate_rotated_at"`
+	IdPEntityID          string    `json:"idp_entity_id"`
+	IdPMetadataURL       *string   `json:"idp_metadata_url"`
+	AllowIdPInitiated    bool      `json:"allow_idp_initiated"`
 }
 
 type connectionResponse struct {
-	ID             string    `json:"id"`
-	OrganizationID string    `json:"organization_id"`
-	Type           string    `json:"type"`
-	Name           string    `json:"name"`
-	Domains        []string  `json:"domains"`
-	DefaultRole    string    `json:"default_role"`
-	Enforce        bool      `json:"enforce"`
-	Issuer         string    `json:"issuer"`
-	ClientID       string    `json:"client_id"`
-	RedirectURI    string    `json:"redirect_uri"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             string        `json:"id"`
+	OrganizationID string        `json:"organization_id"`
+	Type           string        `json:"type"`
+	Name           string        `json:"name"`
+	Domains        []string      `json:"domains"`
+	DefaultRole    string        `json:"default_role"`
+	Enforce        bool          `json:"enforce"`
+	Issuer         string        `json:"issuer"`
+	ClientID       string        `json:"client_id"`
+	RedirectURI    *string       `json:"redirect_uri"`
+	SAML           *samlResponse `json:"saml"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
 }
 
 func toConnection(v ssoport.ConnectionView) connectionResponse {
@@ -179,17 +207,31 @@ func toConnection(v ssoport.ConnectionView) connectionResponse {
 	if domains == nil {
 		domains = []string{}
 	}
-	return connectionResponse{
+	out := connectionResponse{
 		ID: v.ID.String(), OrganizationID: v.Organization.String(), Type: v.Type, Name: v.Name, Domains: domains,
-		DefaultRole: v.DefaultRole, Enforce: v.Enforce, Issuer: v.Issuer, ClientID: v.ClientID, RedirectURI: v.RedirectURI,
+		DefaultRole: v.DefaultRole, Enforce: v.Enforce, Issuer: v.Issuer, ClientID: v.ClientID,
 		CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
 	}
+	if v.RedirectURI != "" {
+		out.RedirectURI = &v.RedirectURI
+	}
+	if s := v.SAML; s != nil {
+		out.SAML = &samlResponse{
+			SPEntityID: s.SPEntityID, ACSURL: s.ACSURL, SPMetadataURL: s.SPMetadataURL, SPCertificate: s.SPCertificate,
+			CertificateRotatedAt: s.CertificateRotatedAt.UTC(), IdPEntityID: s.IdPEntityID, AllowIdPInitiated: s.AllowIdPInitiated,
+		}
+		if s.IdPMetadataURL != "" {
+			out.SAML.IdPMetadataURL = &s.IdPMetadataURL
+		}
+	}
+	return out
 }
 
 func (r connectionRequest) command(c *fiber.Ctx, org shared.OrganizationID) ssoport.ConnectionCommand {
 	return ssoport.ConnectionCommand{
 		Actor: httpapi.Principal(c).UserID, Organization: org, Type: r.Type, Name: r.Name, Domains: r.Domains,
 		DefaultRole: r.DefaultRole, Enforce: r.Enforce, Issuer: r.Issuer, ClientID: r.ClientID, ClientSecret: r.ClientSecret,
+		IdPMetadataURL: r.IdPMetadataURL, IdPMetadataXML: r.IdPMetadataXML, AllowIdPInitiated: r.AllowIdPInitiated,
 	}
 }
 
@@ -226,11 +268,7 @@ func (h admin) listConnections(c *fiber.Ctx) error {
 }
 
 func (h admin) getConnection(c *fiber.Ctx) error {
-	org, err := orgID(c)
-	if err != nil {
-		return err
-	}
-	id, err := connectionID(c)
+	org, id, err := orgConnection(c)
 	if err != nil {
 		return err
 	}
@@ -242,11 +280,7 @@ func (h admin) getConnection(c *fiber.Ctx) error {
 }
 
 func (h admin) updateConnection(c *fiber.Ctx) error {
-	org, err := orgID(c)
-	if err != nil {
-		return err
-	}
-	id, err := connectionID(c)
+	org, id, err := orgConnection(c)
 	if err != nil {
 		return err
 	}
@@ -264,11 +298,7 @@ func (h admin) updateConnection(c *fiber.Ctx) error {
 }
 
 func (h admin) deleteConnection(c *fiber.Ctx) error {
-	org, err := orgID(c)
-	if err != nil {
-		return err
-	}
-	id, err := connectionID(c)
+	org, id, err := orgConnection(c)
 	if err != nil {
 		return err
 	}
@@ -284,11 +314,7 @@ type testResponse struct {
 }
 
 func (h admin) testConnection(c *fiber.Ctx) error {
-	org, err := orgID(c)
-	if err != nil {
-		return err
-	}
-	id, err := connectionID(c)
+	org, id, err := orgConnection(c)
 	if err != nil {
 		return err
 	}
@@ -297,4 +323,34 @@ func (h admin) testConnection(c *fiber.Ctx) error {
 		return err
 	}
 	return httpapi.OK(c, "SSO connection checked", testResponse{OK: v.OK, Problem: v.Problem})
+}
+
+func (h admin) rotateCertificate(c *fiber.Ctx) error {
+	org, id, err := orgConnection(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.svc.RotateCertificate(c.UserContext(), httpapi.Principal(c).UserID, org, id)
+	if err != nil {
+		return err
+	}
+	return httpapi.OK(c, "service-provider certificate rotated; the metadata now carries the new certificate", toConnection(v))
+}
+
+// RegisterSAML mounts the SAML service providers' public routes on r (the
+// /api/v1 group): the metadata document of each SAML connection.
+func RegisterSAML(r fiber.Router, svc ssoport.Admin) {
+	r.Get("/sso/saml/:connectionId/metadata", func(c *fiber.Ctx) error {
+		id, err := connectionID(c)
+		if err != nil {
+			return err
+		}
+		doc, err := svc.SPMetadata(c.UserContext(), id)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "application/samlmetadata+xml")
+		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+		return c.Send(doc)
+	})
 }

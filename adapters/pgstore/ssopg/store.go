@@ -203,8 +203,16 @@ type connectionRow struct {
 	Issuer             string    `gorm:"column:issuer"`
 	ClientID           string    `gorm:"column:client_id"`
 	ClientSecretSealed string    `gorm:"column:client_secret_sealed"`
-	CreatedAt          time.Time `gorm:"column:created_at;autoCreateTime:false"`
-	UpdatedAt          time.Time `gorm:"column:updated_at;autoUpdateTime:false"`
+	// The SAML settings (migration 00030).
+	SAMLMetadataURL       string     `gorm:"column:saml_metadata_url"`
+	SAMLMetadataXML       string     `gorm:"column:saml_metadata_xml"`
+	SAMLIdPEntityID       string     `gorm:"column:saml_idp_entity_id"`
+	SAMLAllowIdPInitiated bool       `gorm:"column:saml_allow_idp_initiated"`
+	SAMLCertificate       string     `gorm:"column:saml_certificate"`
+	SAMLSealedKey         string     `gorm:"column:saml_sealed_key"`
+	SAMLCertificateAt     *time.Time `gorm:"column:saml_certificate_rotated_at"`
+	CreatedAt             time.Time  `gorm:"column:created_at;autoCreateTime:false"`
+	UpdatedAt             time.Time  `gorm:"column:updated_at;autoUpdateTime:false"`
 }
 
 func (connectionRow) TableName() string { return "sso_connections" }
@@ -219,11 +227,18 @@ func (connectionDomainRow) TableName() string { return "sso_connection_domains" 
 
 func toConnectionRow(c *sso.Connection) connectionRow {
 	st := c.State()
-	return connectionRow{
+	r := connectionRow{
 		ID: st.ID, OrganizationID: uuid.UUID(st.Organization), Kind: st.Kind.String(), Name: st.Name, DefaultRole: st.DefaultRole.String(),
 		Enforce: st.Enforce, Issuer: st.OIDC.Issuer, ClientID: st.OIDC.ClientID, ClientSecretSealed: st.OIDC.SealedSecret,
+		SAMLMetadataURL: st.SAML.MetadataURL, SAMLMetadataXML: st.SAML.MetadataXML, SAMLIdPEntityID: st.SAML.IdPEntityID,
+		SAMLAllowIdPInitiated: st.SAML.AllowIdPInitiated, SAMLCertificate: st.SAML.Certificate, SAMLSealedKey: st.SAML.SealedKey,
 		CreatedAt: st.CreatedAt.UTC(), UpdatedAt: st.UpdatedAt.UTC(),
 	}
+	if t := st.SAML.CertificateRotatedAt; !t.IsZero() {
+		t = t.UTC()
+		r.SAMLCertificateAt = &t
+	}
+	return r
 }
 
 func (r connectionRow) connection(domains []string) (*sso.Connection, error) {
@@ -235,9 +250,15 @@ func (r connectionRow) connection(domains []string) (*sso.Connection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stored connection %s: %w", r.ID, err)
 	}
+	var rotated time.Time
+	if r.SAMLCertificateAt != nil {
+		rotated = *r.SAMLCertificateAt
+	}
 	return sso.RehydrateConnection(sso.ConnectionState{
 		ID: r.ID, Organization: shared.OrganizationID(r.OrganizationID), Kind: kind, Name: r.Name, Domains: domains, DefaultRole: role,
 		Enforce: r.Enforce, OIDC: sso.OIDCSettings{Issuer: r.Issuer, ClientID: r.ClientID, SealedSecret: r.ClientSecretSealed},
+		SAML: sso.SAMLSettings{MetadataURL: r.SAMLMetadataURL, MetadataXML: r.SAMLMetadataXML, IdPEntityID: r.SAMLIdPEntityID,
+			AllowIdPInitiated: r.SAMLAllowIdPInitiated, Certificate: r.SAMLCertificate, SealedKey: r.SAMLSealedKey, CertificateRotatedAt: rotated},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}), nil
 }
@@ -354,6 +375,9 @@ func (s *Connections) Update(ctx context.Context, id uuid.UUID, fn func(*sso.Con
 		if err := s.db.Conn(ctx).Model(&connectionRow{}).Where("id = ?", id).Updates(map[string]any{
 			"name": row.Name, "default_role": row.DefaultRole, "enforce": row.Enforce, "issuer": row.Issuer,
 			"client_id": row.ClientID, "client_secret_sealed": row.ClientSecretSealed, "updated_at": row.UpdatedAt,
+			"saml_metadata_url": row.SAMLMetadataURL, "saml_metadata_xml": row.SAMLMetadataXML, "saml_idp_entity_id": row.SAMLIdPEntityID,
+			"saml_allow_idp_initiated": row.SAMLAllowIdPInitiated, "saml_certificate": row.SAMLCertificate,
+			"saml_sealed_key": row.SAMLSealedKey, "saml_certificate_rotated_at": row.SAMLCertificateAt,
 		}).Error; err != nil {
 			return fmt.Errorf("save connection: %w", err)
 		}
