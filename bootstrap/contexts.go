@@ -25,6 +25,9 @@ type identityWiring struct {
 	AddEmailProofListener func(identityport.EmailProofListener)
 	// SetSecondFactor makes password logins ask for a second factor.
 	SetSecondFactor func(identityport.SecondFactor)
+	// SetStepUpGuard makes sensitive account changes need a recent
+	// sign-in or factor check.
+	SetStepUpGuard func(identityport.StepUpGuard)
 }
 
 // mountContexts wires each bounded context's outbound adapters, application

@@ -185,5 +185,6 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 		SetDeletionGuard:        svc.SetDeletionGuard,
 		AddEmailProofListener:   svc.AddEmailProofListener,
 		SetSecondFactor:         svc.SetSecondFactor,
+		SetStepUpGuard:          svc.SetStepUpGuard,
 	}, nil
 }

@@ -26,7 +26,7 @@ import (
 // set); hooks it into password logins and account deletion, and mounts
 // its routes.
 func (a *App) wireMFA(api fiber.Router, rec auditport.Recorder, id identityWiring, sessions sessionsport.Service, mail mailport.Enqueuer) (*mfaapp.Service, error) {
-	if rec == nil || sessions == nil || mail == nil || id.Service == nil || id.SetSecondFactor == nil || id.SetDeletionGuard == nil {
+	if rec == nil || sessions == nil || mail == nil || id.Service == nil || id.SetSecondFactor == nil || id.SetStepUpGuard == nil || id.SetDeletionGuard == nil {
 		return nil, errors.New("wire mfa: the recorder, sessions, mail and identity's hooks are required")
 	}
 	if a.keyring == nil || a.signer == nil || a.limiter == nil {
@@ -51,6 +51,7 @@ func (a *App) wireMFA(api fiber.Router, rec auditport.Recorder, id identityWirin
 		return nil, fmt.Errorf("wire mfa: %w", err)
 	}
 	id.SetSecondFactor(svc)
+	id.SetStepUpGuard(svc)
 	id.SetDeletionGuard(svc)
 	mfahttp.Register(api, svc, id.Auth)
 	return svc, nil

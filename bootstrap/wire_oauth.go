@@ -202,7 +202,7 @@ func (a *App) wireOAuth(api fiber.Router, rec auditport.Recorder, auth sessionsp
 		return fmt.Errorf("wire oauth: %w", err)
 	}
 	protocolGroup := httpapi.RouteGroup{Name: "protocol", Paths: httpapi.ProtocolPaths, Renderer: httpapi.ProtocolRenderer}
-	oauthhttp.Register(api, svc, auth)
+	oauthhttp.Register(api, svc, auth, a.mfa)
 	oauthhttp.RegisterConsents(api, authz, auth)
 	oauthhttp.RegisterProtocol(a.http, protocol, protocolGroup)
 	continuations, err := oauthhttp.RegisterBrowser(a.http, protocol, oauthhttp.BrowserDeps{

@@ -51,7 +51,7 @@ func (a *App) wireProvisioning(api fiber.Router, rec auditport.Recorder, id iden
 		return fmt.Errorf("wire provisioning: %w", err)
 	}
 	id.SetDeletionGuard(svc)
-	provisioninghttp.RegisterTokens(api, svc, id.Auth)
+	provisioninghttp.RegisterTokens(api, svc, id.Auth, a.mfa)
 	provisioninghttp.RegisterSCIM(a.http, svc, a.cfg.PublicURL)
 	return nil
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -73,4 +74,22 @@ func Principal(c *fiber.Ctx) sessionsport.Principal {
 		panic("httpapi.Principal on a route without RequireAuth")
 	}
 	return p
+}
+
+// StepUp answers whether a session proved its user recently enough for a
+// sensitive change (mfaport.StepUp).
+type StepUp interface {
+	RequireRecent(ctx context.Context, p sessionsport.Principal, passwordChecked bool) error
+}
+
+// RequireRecentSignIn admits, after RequireAuth, only a session that
+// signed in or passed a factor check within the step-up window; any other
+// gets the StepUp's Forbidden error before the handler runs.
+func RequireRecentSignIn(s StepUp) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := s.RequireRecent(c.UserContext(), Principal(c), false); err != nil {
+			return err
+		}
+		return c.Next()
+	}
 }

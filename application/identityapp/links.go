@@ -117,9 +117,14 @@ var (
 // moving it to another address): the current password, or for an account
 // without one a sign-in within identityport.ReauthWindow (p.AuthTime, which
 // the sessions context records when the session authenticates and never
-// moves on a refresh). A password account returns the hash it verified, so
+// moves on a refresh), and for an account with a second factor a sign-in
+// or factor check within the step-up window (see SetStepUpGuard). A
+// password account returns the hash it verified, so
 // the change can check that no other request replaced it meanwhile.
 func (s *Service) reauthenticate(ctx context.Context, p sessionsport.Principal, u *identity.User, current string) (identity.PasswordHash, error) {
+	if err := s.requireStepUp(ctx, p, u.HasPassword()); err != nil {
+		return identity.PasswordHash{}, err
+	}
 	if !u.HasPassword() {
 		if p.AuthTime.IsZero() || s.now().Sub(p.AuthTime) > identityport.ReauthWindow {
 			return identity.PasswordHash{}, errReauthRequired

@@ -71,6 +71,9 @@ func (s *Service) ChangePassword(ctx context.Context, p sessionsport.Principal, 
 	if err := f.Err(identity.CodeInvalidInput); err != nil {
 		return identityport.PasswordChanged{}, err
 	}
+	if err := s.requireStepUp(ctx, p, true); err != nil {
+		return identityport.PasswordChanged{}, err
+	}
 	verified := u.PasswordHash()
 	match, _, err := s.hasher.Verify(ctx, cmd.CurrentPassword, verified)
 	if err != nil {

@@ -170,6 +170,7 @@ type Service struct {
 	guard     identityport.DeletionGuard
 	proofs    []identityport.EmailProofListener
 	second    identityport.SecondFactor
+	stepUp    identityport.StepUpGuard
 }
 
 var _ identityport.Service = (*Service)(nil)
@@ -256,6 +257,26 @@ func (s *Service) SetSecondFactor(f identityport.SecondFactor) {
 	s.hooksMu.Lock()
 	defer s.hooksMu.Unlock()
 	s.second = f
+}
+
+// SetStepUpGuard makes g part of every account deletion, email change and
+// password change. Call it while wiring, before the server serves.
+func (s *Service) SetStepUpGuard(g identityport.StepUpGuard) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.stepUp = g
+}
+
+// requireStepUp asks the StepUpGuard, when one is set, whether p is recent
+// enough for a sensitive change.
+func (s *Service) requireStepUp(ctx context.Context, p sessionsport.Principal, passwordChecked bool) error {
+	s.hooksMu.RLock()
+	g := s.stepUp
+	s.hooksMu.RUnlock()
+	if g == nil {
+		return nil
+	}
+	return g.RequireRecent(ctx, p, passwordChecked)
 }
 
 func (s *Service) secondFactor() identityport.SecondFactor {

@@ -103,3 +103,14 @@ type LoginChallenge struct {
 type SecondFactor interface {
 	ChallengeLogin(ctx context.Context, user shared.UserID, method sessionsport.AuthMethod) (*LoginChallenge, error)
 }
+
+// StepUpGuard is consulted before a change a stolen bearer token alone
+// must not make (deleting the account, changing its email or password):
+// RequireRecent refuses (a Forbidden error) a session that neither signed
+// in nor passed a factor check within the step-up window, unless
+// passwordChecked (identity verifies the account's password in the same
+// request) and the account has no second factor. The mfa context's
+// mfaport.StepUp implements it.
+type StepUpGuard interface {
+	RequireRecent(ctx context.Context, p sessionsport.Principal, passwordChecked bool) error
+}

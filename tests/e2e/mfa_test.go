@@ -398,3 +398,53 @@ func TestMFA_TheLoginPageAsksForTheCodeAfterThePassword(t *testing.T) {
 		})
 	}
 }
+
+func TestMFA_SensitiveChangesNeedARecentSignInOrFactorCheck(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := sessStart(t, backend, clock, apitest.WithConfig(func(c *bootstrap.Config) { c.SessionIdleTimeout, c.SessionAbsoluteTimeout = 3600, 7200 }))
+			u := mfaEnrol(t, srv, clock)
+			var org struct {
+				ID string `json:"id"`
+			}
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/organizations", map[string]any{"name": "Step Up " + testenv.Unique()}, u.token), http.StatusCreated).Decode(t, &org)
+			var client struct {
+				ClientID string `json:"client_id"`
+			}
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/oauth-clients", map[string]any{
+				"name": "Back office", "grant_types": []string{"client_credentials"},
+			}, u.token), http.StatusCreated).Decode(t, &client)
+
+			// A password account without a factor: its password is enough.
+			plain := sessSignup(t, srv)
+			plainLogin := sessLoginAs(t, srv, plain, "plain")
+
+			clock.Advance(6 * time.Minute)
+			stale := []struct {
+				method, path string
+				body         map[string]any
+			}{
+				{"POST", "/api/v1/users/me/password", map[string]any{"current_password": mfaPassword, "new_password": "An entirely new passphrase"}},
+				{"PATCH", "/api/v1/users/me", map[string]any{"email": "moved-" + testenv.Unique() + "@example.test", "current_password": mfaPassword}},
+				{"DELETE", "/api/v1/users/me", map[string]any{"current_password": mfaPassword}},
+				{"POST", "/api/v1/organizations/" + org.ID + "/scim-tokens", map[string]any{"name": "Okta"}},
+				{"POST", "/api/v1/organizations/" + org.ID + "/oauth-clients/" + client.ClientID + "/secret", nil},
+				{"POST", "/api/v1/users/me/mfa/totp", nil},
+			}
+			for _, s := range stale {
+				mfaExpectError(t, srv.Do(t, s.method, s.path, s.body, u.token), 403, "mfa.step_up_required")
+			}
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/password", map[string]any{"current_password": sessPassword, "new_password": "An entirely new passphrase"}, plainLogin.Token), http.StatusOK)
+
+			// A factor check opens the window again.
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/verify", map[string]any{"totp": totpAt(t, u.secret, clock.Now())}, u.token), http.StatusOK)
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/scim-tokens", map[string]any{"name": "Okta"}, u.token), http.StatusCreated)
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/oauth-clients/"+client.ClientID+"/secret", nil, u.token), http.StatusOK)
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/password", map[string]any{"current_password": mfaPassword, "new_password": "An entirely new passphrase"}, u.token), http.StatusOK)
+			// ... for five minutes.
+			clock.Advance(5*time.Minute + time.Second)
+			mfaExpectError(t, srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/scim-tokens", map[string]any{"name": "Entra"}, u.token), 403, "mfa.step_up_required")
+		})
+	}
+}

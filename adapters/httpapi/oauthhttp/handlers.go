@@ -34,8 +34,9 @@ type handlers struct {
 	svc oauthport.Clients
 }
 
-// Register mounts the clients admin API on r (the /api/v1 group).
-func Register(r fiber.Router, svc oauthport.Clients, auth sessionsport.Authenticator) {
+// Register mounts the clients admin API on r (the /api/v1 group). Rotating
+// a secret needs a recent sign-in or factor check (stepUp).
+func Register(r fiber.Router, svc oauthport.Clients, auth sessionsport.Authenticator, stepUp httpapi.StepUp) {
 	h := handlers{svc: svc}
 	authed := httpapi.RequireAuth(auth)
 	r.Post("/organizations/:id/oauth-clients", authed, h.create)
@@ -43,7 +44,7 @@ func Register(r fiber.Router, svc oauthport.Clients, auth sessionsport.Authentic
 	r.Get("/organizations/:id/oauth-clients/:clientId", authed, h.get)
 	r.Patch("/organizations/:id/oauth-clients/:clientId", authed, h.update)
 	r.Delete("/organizations/:id/oauth-clients/:clientId", authed, h.delete)
-	r.Post("/organizations/:id/oauth-clients/:clientId/secret", authed, h.rotateSecret)
+	r.Post("/organizations/:id/oauth-clients/:clientId/secret", authed, httpapi.RequireRecentSignIn(stepUp), h.rotateSecret)
 }
 
 type createRequest struct {

@@ -108,10 +108,30 @@ var fragment = sync.OnceValues(func() (*apidocstest.Validator, error) {
 	return apidocstest.ForFragments(oauthhttp.OpenAPI)
 })
 
-func newApp(f *clients) *fiber.App {
+func newApp(f *clients) *fiber.App { return newAppWith(f, stepUp{}) }
+
+func newAppWith(f *clients, s stepUp) *fiber.App {
 	app := httpapi.New(httpapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	oauthhttp.Register(app.Group("/api/v1"), f, authenticator{})
+	oauthhttp.Register(app.Group("/api/v1"), f, authenticator{}, s)
 	return app
+}
+
+// stepUp admits every session, or none when stale.
+type stepUp struct{ stale bool }
+
+func (s stepUp) RequireRecent(context.Context, sessionsport.Principal, bool) error {
+	if s.stale {
+		return shared.Forbidden("mfa.step_up_required", "sign in again")
+	}
+	return nil
+}
+
+func TestRotateSecret_NeedsARecentSignIn(t *testing.T) {
+	app := newAppWith(&clients{}, stepUp{stale: true})
+	res, env := call(t, app, "POST", "/api/v1/organizations/"+uuid.NewString()+"/oauth-clients/0123456789abcdef0123456789abcdef/secret", "")
+	if res.StatusCode != 403 || env.Error == nil || env.Error.Code != "mfa.step_up_required" || strings.Contains(string(env.Data), "new-secret") {
+		t.Fatalf("stale rotation: %d %+v %s", res.StatusCode, env.Error, env.Data)
+	}
 }
 
 type envelope struct {

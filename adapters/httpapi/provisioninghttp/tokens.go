@@ -36,11 +36,12 @@ var errOrganizationNotFound = shared.NotFound("organizations.not_found", "organi
 type tokenHandlers struct{ svc provisioningport.Tokens }
 
 // RegisterTokens mounts the SCIM token admin routes on r (the /api/v1
-// group), each with its own authentication.
-func RegisterTokens(r fiber.Router, svc provisioningport.Tokens, auth sessionsport.Authenticator) {
+// group), each with its own authentication; creating a token needs a
+// recent sign-in or factor check (stepUp).
+func RegisterTokens(r fiber.Router, svc provisioningport.Tokens, auth sessionsport.Authenticator, stepUp httpapi.StepUp) {
 	h := tokenHandlers{svc: svc}
 	authed := httpapi.RequireAuth(auth)
-	r.Post("/organizations/:id/scim-tokens", authed, h.create)
+	r.Post("/organizations/:id/scim-tokens", authed, httpapi.RequireRecentSignIn(stepUp), h.create)
 	r.Get("/organizations/:id/scim-tokens", authed, h.list)
 	r.Delete("/organizations/:id/scim-tokens/:tokenId", authed, h.revoke)
 }
