@@ -107,6 +107,13 @@ type Config struct {
 	PasswordResetRateLimitPerAccount   int `env:"PASSWORD_RESET_RATE_LIMIT_PER_ACCOUNT" envDefault:"3"`   // reset requests per hour for one email, known or not
 	LinkTokenRateLimitPerIP            int `env:"LINK_TOKEN_RATE_LIMIT_PER_IP" envDefault:"100"`          // verification and reset tokens presented per hour
 
+	// SCIM provisioning (README, "SCIM provisioning"): requests per minute
+	// per token, and per client (IPv4 address or IPv6 /64) whatever the
+	// token, so a directory's bulk sync fits and a flood stays off the
+	// database.
+	SCIMRateLimitPerToken int `env:"SCIM_RATE_LIMIT_PER_TOKEN" envDefault:"600"`
+	SCIMRateLimitPerIP    int `env:"SCIM_RATE_LIMIT_PER_IP" envDefault:"1200"`
+
 	// Organization invitations: how long one stays usable, and how many one
 	// user and one client (IPv4 address or IPv6 /64) may send per hour.
 	InvitationTTL              time.Duration `env:"INVITATION_TTL" envDefault:"168h"`
@@ -260,6 +267,9 @@ func (c Config) Validate() error {
 	}
 	if c.LoginFailuresPerAccountClient < 1 || c.PasswordChangeRateLimitPerSession < 1 || c.EmailChangeRateLimitPerUser < 1 || c.EmailChangeRateLimitPerIP < 1 {
 		problems = append(problems, "LOGIN_FAILURES_PER_ACCOUNT_CLIENT, PASSWORD_CHANGE_RATE_LIMIT_PER_SESSION, EMAIL_CHANGE_RATE_LIMIT_PER_USER and EMAIL_CHANGE_RATE_LIMIT_PER_IP must be at least 1")
+	}
+	if c.SCIMRateLimitPerToken < 1 || c.SCIMRateLimitPerIP < 1 {
+		problems = append(problems, "SCIM_RATE_LIMIT_PER_TOKEN and SCIM_RATE_LIMIT_PER_IP must be at least 1")
 	}
 	if c.VerificationResendRateLimitPerUser < 1 || c.VerificationResendRateLimitPerIP < 1 || c.PasswordResetRateLimitPerIP < 1 ||
 		c.PasswordResetRateLimitPerAccount < 1 || c.LinkTokenRateLimitPerIP < 1 {

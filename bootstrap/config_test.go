@@ -80,6 +80,7 @@ func TestConfig_RejectsSettingsThatWouldFailLate(t *testing.T) {
 		"zero verification resends per user":         func(c *Config) { c.VerificationResendRateLimitPerUser = 0 },
 		"zero verification resends per client":       func(c *Config) { c.VerificationResendRateLimitPerIP = 0 },
 		"zero password resets per client":            func(c *Config) { c.PasswordResetRateLimitPerIP = 0 },
+		"zero SCIM requests per token":               func(c *Config) { c.SCIMRateLimitPerToken = 0 },
 		"zero password resets per account":           func(c *Config) { c.PasswordResetRateLimitPerAccount = 0 },
 		"zero link tokens per client":                func(c *Config) { c.LinkTokenRateLimitPerIP = 0 },
 	}

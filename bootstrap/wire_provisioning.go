@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/secuird/authy/ports/auditport"
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/organizationsport"
+	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/provisioningport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
@@ -46,6 +48,10 @@ func (a *App) wireProvisioning(api fiber.Router, rec auditport.Recorder, id iden
 		UnitOfWork: a.db, Tokens: store.Tokens(), Users: store.Users(), Digests: security.SCIMTokens{},
 		Organizations: members, Directory: id.Directory, Accounts: accounts, Domains: domains,
 		Sessions: sessions, OAuthTokens: revoker, Recorder: rec, Clock: a.clock, Limiter: a.limiter,
+		Limits: provisioningapp.Limits{
+			PerToken:  platformport.Limit{Max: a.cfg.SCIMRateLimitPerToken, Window: time.Minute},
+			PerClient: platformport.Limit{Max: a.cfg.SCIMRateLimitPerIP, Window: time.Minute},
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("wire provisioning: %w", err)

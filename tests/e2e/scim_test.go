@@ -330,3 +330,62 @@ func TestSCIM_OktaAndEntraIDProvisionDeactivateAndDeleteOnBothBackends(t *testin
 		})
 	}
 }
+
+// A directory cannot remove an organization's last owner: deactivating
+// the owner's own SCIM user is refused in SCIM's error format and changes
+// nothing (the membership, the sessions and the SCIM user stay). And a
+// token that floods the endpoints is answered 429 with Retry-After before
+// any database work, while another token of the organization still works.
+func TestSCIM_TheLastOwnerStaysAndAFloodIsLimited(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv := startOrgServer(t, backend, apitest.WithConfig(func(c *bootstrap.Config) { c.SCIMRateLimitPerToken = 15 }))
+			owner := signUp(t, srv, "scim-last-owner")
+			org := createOrg(t, srv, owner, map[string]any{"name": "Last Owner Corp"}).ID
+			_, token := newSCIMToken(t, srv, org, owner, "Okta")
+			c := scimClient{srv: srv, org: org, token: token}
+
+			created := c.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+owner.email+`",
+				"emails":[{"primary":true,"value":"`+owner.email+`"}],"active":true}`)
+			if created.status != http.StatusCreated {
+				t.Fatalf("provision the owner's address: %d %s", created.status, created.raw)
+			}
+			id := created.str("id")
+			off := c.do(t, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+				"Operations":[{"op":"replace","path":"active","value":false}]}`)
+			if off.status != http.StatusConflict {
+				t.Fatalf("deactivating the last owner: %d %s", off.status, off.raw)
+			}
+			schemas, _ := off.body["schemas"].([]any)
+			if len(schemas) != 1 || schemas[0] != "urn:ietf:params:scim:api:messages:2.0:Error" {
+				t.Fatalf("not a SCIM error: %s", off.raw)
+			}
+			if roleOf(members(t, srv, org, owner), owner.email) != "active:owner" {
+				t.Fatalf("the last owner lost the membership: %v", members(t, srv, org, owner))
+			}
+			expect(t, srv.Do(t, "GET", "/api/v1/auth/me", nil, owner.token), http.StatusOK)
+			if got := c.do(t, "GET", "/Users/"+id, "").want(t, http.StatusOK); got.body["active"] != true {
+				t.Fatalf("the refused deactivation changed the SCIM user: %s", got.raw)
+			}
+
+			// The token has used 4 of its 15 requests a minute.
+			var limited scimResponse
+			for i := range 20 {
+				limited = c.do(t, "GET", "/Users?count=1", "")
+				if limited.status == http.StatusTooManyRequests {
+					if i < 10 {
+						t.Fatalf("limited after %d requests", i+4)
+					}
+					break
+				}
+				limited.want(t, http.StatusOK)
+			}
+			if limited.status != http.StatusTooManyRequests || limited.header.Get("Retry-After") == "" {
+				t.Fatalf("a flood was not limited: %d %v %s", limited.status, limited.header, limited.raw)
+			}
+			limited.wantError(t, http.StatusTooManyRequests, "")
+			_, other := newSCIMToken(t, srv, org, owner, "Entra ID")
+			scimClient{srv: srv, org: org, token: other}.do(t, "GET", "/Users?count=1", "").want(t, http.StatusOK)
+		})
+	}
+}
