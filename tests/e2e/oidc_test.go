@@ -118,6 +118,27 @@ func (b *pageBrowser) authorize(t *testing.T, authURL, email, password string) (
 	return callback(t, done), true
 }
 
+// exchange trades the callback's code (with the PKCE verifier) for tokens
+// and returns them with the ID token verified by verifier and its claims.
+func (r rp) exchange(t *testing.T, verifier *oidc.IDTokenVerifier, q url.Values, pkce string) (*oauth2.Token, *oidc.IDToken, idClaims) {
+	t.Helper()
+	ctx := context.Background()
+	tok, err := r.cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := verifier.Verify(ctx, raw)
+	if err != nil {
+		t.Fatalf("ID token: %v", err)
+	}
+	var cl idClaims
+	if err := idt.Claims(&cl); err != nil {
+		t.Fatal(err)
+	}
+	return tok, idt, cl
+}
+
 type idClaims struct {
 	Sub           string   `json:"sub"`
 	Email         string   `json:"email"`
@@ -152,21 +173,10 @@ func TestOIDC_CodeFlowWithPKCEConsentRefreshRotationReplayAndLogout(t *testing.T
 			if !consented || q.Get("state") != "state-one-1234" || q.Get("code") == "" {
 				t.Fatalf("callback %v (consent shown: %v)", q, consented)
 			}
-			tok, err := r.cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
-			if err != nil {
-				t.Fatalf("exchange: %v", err)
-			}
+			tok, idt, cl := r.exchange(t, verifier, q, pkce)
 			raw, _ := tok.Extra("id_token").(string)
-			idt, err := verifier.Verify(ctx, raw)
-			if err != nil {
-				t.Fatalf("ID token: %v", err)
-			}
 			if idt.Nonce != "nonce-one-1234" || idt.VerifyAccessToken(tok.AccessToken) != nil {
 				t.Fatalf("nonce %q, at_hash %q", idt.Nonce, idt.AccessTokenHash)
-			}
-			var cl idClaims
-			if err := idt.Claims(&cl); err != nil {
-				t.Fatal(err)
 			}
 			if cl.Email != "alice@acme-corp.com" || cl.SID == "" || len(cl.AMR) == 0 || cl.AMR[0] != "pwd" || cl.ACR == "" ||
 				cl.AuthTime == 0 || len(cl.Organizations) != 1 || cl.Organizations[0].Role != "owner" {
@@ -441,19 +451,7 @@ func TestOIDC_PromptLoginAndMaxAgeZeroAskForAFreshSignInThatThenSuffices(t *test
 			b := newPageBrowser(t, e.srv)
 			authTime := func(q url.Values, pkce string) int64 {
 				t.Helper()
-				tok, err := r.cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
-				if err != nil {
-					t.Fatalf("exchange: %v", err)
-				}
-				raw, _ := tok.Extra("id_token").(string)
-				idt, err := verifier.Verify(ctx, raw)
-				if err != nil {
-					t.Fatalf("ID token: %v", err)
-				}
-				var cl idClaims
-				if err := idt.Claims(&cl); err != nil {
-					t.Fatal(err)
-				}
+				_, _, cl := r.exchange(t, verifier, q, pkce)
 				return cl.AuthTime
 			}
 
@@ -510,13 +508,7 @@ func TestOIDC_AClientChoosesES256IDTokens(t *testing.T) {
 			b := newPageBrowser(t, e.srv)
 			pkce := oauth2.GenerateVerifier()
 			q, _ := b.authorize(t, r.cfg.AuthCodeURL("state-es256-1234", oauth2.S256ChallengeOption(pkce)), "alice@acme-corp.com", "OwnerPass123!")
-			tok, err := r.cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
-			if err != nil {
-				t.Fatalf("exchange: %v", err)
-			}
-			if _, err := es.Verify(ctx, tok.Extra("id_token").(string)); err != nil {
-				t.Fatalf("the ID token is not an ES256 token of the JWKS: %v", err)
-			}
+			tok, _, _ := r.exchange(t, es, q, pkce)
 			status, _, body := protocolCall(t, e.srv, "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}, r.id, r.secret)
 			raw, _ := body["id_token"].(string)
 			if status != 200 || raw == "" {
@@ -531,13 +523,7 @@ func TestOIDC_AClientChoosesES256IDTokens(t *testing.T) {
 			rs := newRP(t, e, map[string]any{"first_party": true})
 			pkce = oauth2.GenerateVerifier()
 			q, _ = b.authorize(t, rs.cfg.AuthCodeURL("state-rs256-1234", oauth2.S256ChallengeOption(pkce)), "", "")
-			tok, err = rs.cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
-			if err != nil {
-				t.Fatalf("exchange: %v", err)
-			}
-			if _, err := provider.Verifier(&oidc.Config{ClientID: rs.id, SupportedSigningAlgs: []string{"RS256"}}).Verify(ctx, tok.Extra("id_token").(string)); err != nil {
-				t.Fatalf("the default client's ID token is not RS256: %v", err)
-			}
+			rs.exchange(t, provider.Verifier(&oidc.Config{ClientID: rs.id, SupportedSigningAlgs: []string{"RS256"}}), q, pkce)
 			for _, alg := range []string{"none", "HS256", "es256"} {
 				res := e.srv.Do(t, "POST", "/api/v1/organizations/"+e.org+"/oauth-clients", map[string]any{
 					"name": "Bad Alg", "grant_types": []string{"authorization_code"}, "redirect_uris": []string{rpCallback},
