@@ -28,6 +28,9 @@ type identityWiring struct {
 	// SetStepUpGuard makes sensitive account changes need a recent
 	// sign-in or factor check.
 	SetStepUpGuard func(identityport.StepUpGuard)
+	// SetSignInGate lets single sign-on refuse password sign-ins of the
+	// addresses an enforced connection covers.
+	SetSignInGate func(identityport.SignInGate)
 }
 
 // mountContexts wires each bounded context's outbound adapters, application
@@ -73,7 +76,7 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err := a.wireOAuth(api, rec, idw.Auth, orgs, oauthBrowserDeps{sessions: sessions, identity: idw.Service, organizations: orgs}); err != nil {
 		return err
 	}
-	sso, err := a.wireSSO(api, rec, idw.Auth, orgs)
+	sso, err := a.wireSSO(api, rec, idw, sessions, orgs)
 	if err != nil {
 		return err
 	}

@@ -186,5 +186,6 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 		AddEmailProofListener:   svc.AddEmailProofListener,
 		SetSecondFactor:         svc.SetSecondFactor,
 		SetStepUpGuard:          svc.SetStepUpGuard,
+		SetSignInGate:           svc.SetSignInGate,
 	}, nil
 }

@@ -134,6 +134,9 @@ func (s *Service) complete(ctx context.Context, cmd federationport.CallbackComma
 		res.ReturnTo, res.Delivery, res.Link = out.ReturnTo, out.Delivery, true
 		return res, linkUser, nil
 	}
+	if err := s.checkGate(ctx, profile.Email); err != nil {
+		return out, "", err
+	}
 	res, err := s.signIn(ctx, up, flow.Delivery(), profile)
 	if err != nil {
 		return out, "", err
@@ -161,6 +164,11 @@ func (s *Service) signIn(ctx context.Context, up federationport.Upstream, delive
 		user, created, err := s.userOf(ctx, up, profile, now)
 		if err != nil {
 			return err
+		}
+		if user.Email != profile.Email {
+			if err := s.checkGate(ctx, user.Email); err != nil {
+				return err
+			}
 		}
 		details := map[string]any{"provider": up.Name().String(), "delivery": delivery.String()}
 		if created {

@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -84,6 +85,9 @@ type Service struct {
 	newSecret  func() (string, error)
 	newID      func() uuid.UUID
 	log        *slog.Logger
+
+	gateMu sync.RWMutex
+	gate   identityport.SignInGate
 }
 
 var (

@@ -77,6 +77,10 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 		return identityport.LoginResult{}, s.loginRefused(ctx, refusal{limit: limitLoginAccount, account: account}, d)
 	}
 
+	if err := s.checkGate(ctx, cmd.Email, gatePassword); err != nil {
+		return identityport.LoginResult{}, err
+	}
+
 	u, err := s.lookUp(ctx, cmd.Email)
 	if err != nil {
 		return identityport.LoginResult{}, fmt.Errorf("login: %w", err)

@@ -171,6 +171,7 @@ type Service struct {
 	proofs    []identityport.EmailProofListener
 	second    identityport.SecondFactor
 	stepUp    identityport.StepUpGuard
+	gate      identityport.SignInGate
 }
 
 var _ identityport.Service = (*Service)(nil)

@@ -27,8 +27,11 @@ import (
 	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/domain/sso"
 	"github.com/secuird/authy/ports/auditport"
+	"github.com/secuird/authy/ports/federationport"
+	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/organizationsport"
 	"github.com/secuird/authy/ports/platformport"
+	"github.com/secuird/authy/ports/sessionsport"
 	"github.com/secuird/authy/ports/ssoport"
 )
 
@@ -41,6 +44,9 @@ type Limits struct {
 	// DiscoverPerClient bounds home-realm discovery per client address
 	// (default 30 a minute): it answers whether a domain has SSO.
 	DiscoverPerClient platformport.Limit
+	// StartsPerClient bounds the sign-ins one client starts (default 60 a
+	// minute): each stores a flow until it expires.
+	StartsPerClient platformport.Limit
 }
 
 // DefaultLimits are the limits a zero Limits field takes.
@@ -48,6 +54,7 @@ func DefaultLimits() Limits {
 	return Limits{
 		VerifyPerDomain:   platformport.Limit{Max: 10, Window: time.Minute},
 		DiscoverPerClient: platformport.Limit{Max: 30, Window: time.Minute},
+		StartsPerClient:   platformport.Limit{Max: 60, Window: time.Minute},
 	}
 }
 
@@ -72,6 +79,18 @@ type Deps struct {
 	Limits  Limits
 	// Sealer seals client secrets (the ENCRYPTION_KEY keyring).
 	Sealer platformport.Sealer
+	// Flows and Identities keep started sign-ins and the identities
+	// linked through connections.
+	Flows      ssoport.FlowStore
+	Identities ssoport.IdentityRepository
+	// Directory, Accounts, Members, Sessions and LoginCodes are what a
+	// sign-in asks of identity, organizations, sessions and federation
+	// (whose login codes single-page apps redeem).
+	Directory  identityport.Directory
+	Accounts   identityport.ProvisionedAccounts
+	Members    organizationsport.SSOJoiner
+	Sessions   sessionsport.Service
+	LoginCodes federationport.LoginCodeIssuer
 	// URLs is which identity-provider URLs the deployment accepts.
 	URLs sso.URLPolicy
 	// PublicURL is Authy's public base URL (callbacks are below it).
@@ -96,6 +115,9 @@ func New(d Deps) (*Service, error) {
 		return nil, errors.New("ssoapp: the unit of work and the stores are required")
 	case d.Resolver == nil || d.Access == nil || d.Audit == nil || d.Clock == nil || d.Limiter == nil || d.Sealer == nil:
 		return nil, errors.New("ssoapp: the resolver, organizations access, audit, the clock, the limiter and the sealer are required")
+	case d.Flows == nil || d.Identities == nil || d.Directory == nil || d.Accounts == nil || d.Members == nil ||
+		d.Sessions == nil || d.LoginCodes == nil:
+		return nil, errors.New("ssoapp: the sign-in stores, identity, organizations, sessions and login codes are required")
 	case d.PublicURL == "":
 		return nil, errors.New("ssoapp: the public URL is required")
 	}
@@ -103,6 +125,7 @@ func New(d Deps) (*Service, error) {
 	for _, l := range []struct{ got, def *platformport.Limit }{
 		{&d.Limits.VerifyPerDomain, &def.VerifyPerDomain},
 		{&d.Limits.DiscoverPerClient, &def.DiscoverPerClient},
+		{&d.Limits.StartsPerClient, &def.StartsPerClient},
 	} {
 		if l.got.Max <= 0 || l.got.Window <= 0 {
 			*l.got = *l.def
@@ -155,6 +178,7 @@ const (
 	ActionSignInSucceeded     = "auth.sso.succeeded"
 	ActionSignInFailed        = "auth.sso.failed"
 	ActionUserProvisioned     = "auth.sso.user_provisioned"
+	ActionIdentityLinked      = "user.sso_identity.linked"
 	ActionEnforcementRefusals = "auth.sso.required"
 )
 

@@ -89,10 +89,12 @@ type ConnectionState struct {
 	Domains      []string
 	DefaultRole  Role
 	Enforce      bool
-	OIDC         OIDCSettings
-	SAML         SAMLSettings
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Disabled is a connection switched off (it stays configured).
+	Disabled  bool
+	OIDC      OIDCSettings
+	SAML      SAMLSettings
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Connection is an organization's identity provider.
@@ -112,6 +114,7 @@ type ConnectionSpec struct {
 	Domains     *[]string
 	DefaultRole *string
 	Enforce     *bool
+	Enabled     *bool
 	Issuer      *string
 	ClientID    *string
 	// SealedSecret replaces the client secret (already sealed).
@@ -234,6 +237,10 @@ func (c *Connection) apply(spec ConnectionSpec, p URLPolicy, f shared.FieldError
 		set("enforce", *spec.Enforce != c.s.Enforce)
 		c.s.Enforce = *spec.Enforce
 	}
+	if spec.Enabled != nil {
+		set("enabled", *spec.Enabled == c.s.Disabled)
+		c.s.Disabled = !*spec.Enabled
+	}
 	c.applyKind(spec, p, f, set)
 	if spec.Issuer != nil && c.s.Kind == KindOIDC {
 		iss, reason := checkURL(*spec.Issuer, p)
@@ -349,10 +356,15 @@ func (c *Connection) Covers(email string) bool {
 }
 
 // MethodName is the session method of a sign-in through c:
-// "sso-oidc:<id>" or "saml:<id>".
+// "sso_oidc:<id>" or "saml:<id>" (a method's kind is a lower-case word, so
+// the OpenID Connect kind joins its words with "_").
 func (c *Connection) MethodName() string {
 	if c.s.Kind == KindSAML {
 		return "saml:" + c.s.ID.String()
 	}
-	return "sso-" + c.s.Kind.value + ":" + c.s.ID.String()
+	return "sso_oidc:" + c.s.ID.String()
 }
+
+// Enabled reports whether the connection signs people in; a disabled one
+// routes nobody and enforces nothing.
+func (c *Connection) Enabled() bool { return !c.s.Disabled }

@@ -104,3 +104,27 @@ var (
 // unknown, or of an organization the caller is not a member of, with the
 // organizations context's own code.
 var ErrOrganizationNotFound = shared.NotFound("organizations.not_found", "organization not found")
+
+// Codes and errors of a connection that cannot sign anyone in.
+const (
+	CodeConnectionDisabled = "sso.connection_disabled"
+	CodeSignInUnavailable  = "sso.connection_unavailable"
+)
+
+var (
+	// ErrConnectionDisabled is a connection its owners switched off.
+	ErrConnectionDisabled = shared.Forbidden(CodeConnectionDisabled, "this SSO connection is switched off; ask the organization's owners")
+	// ErrSignInUnavailable is a sign-in through a connection that does not
+	// exist (or no longer does) or that this server cannot use: one answer
+	// for all, so an id reveals nothing.
+	ErrSignInUnavailable = shared.NotFound(CodeSignInUnavailable, "this SSO connection is not available")
+)
+
+// Errors of the identities linked through connections.
+var (
+	// ErrIdentityNotFound is a subject no account is linked to.
+	ErrIdentityNotFound = shared.NotFound("sso.identity_not_found", "no account is linked to this identity")
+	// ErrIdentityTaken is a subject already linked (a race of two first
+	// sign-ins: one wins).
+	ErrIdentityTaken = shared.Conflict("sso.identity_taken", "this identity is already linked to an account")
+)

@@ -2,6 +2,7 @@ package sso
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,7 +59,7 @@ func TestConnection_KeepsSortedDomainsCoversExactlyThemAndRefusesHTTPIssuers(t *
 	if !c.Covers("x@a.example") || c.Covers("x@sub.a.example") || c.Covers("x@a.example.evil") {
 		t.Fatal("covers the wrong addresses")
 	}
-	if c.MethodName() != "sso-oidc:"+c.ID().String() {
+	if c.MethodName() != "sso_oidc:"+c.ID().String() {
 		t.Fatal(c.MethodName())
 	}
 	if _, err := c.Change(ConnectionSpec{Issuer: ptr("http://idp.example")}, URLPolicy{}, now); shared.KindOf(err) != shared.KindInvalid || c.OIDC().Issuer != "https://idp.example" {
@@ -133,4 +134,33 @@ func fieldsOf(t *testing.T, err error) map[string][]string {
 		t.Fatalf("error %v, want a validation error", err)
 	}
 	return e.Fields()
+}
+func TestFlow_IsBoundToItsConnectionBrowserAndLifetime(t *testing.T) {
+	conn := uuid.New()
+	hash := func(c byte) string { return strings.Repeat(string(c), 64) }
+	f, err := StartFlow(FlowSpec{StateHash: hash('a'), BindingHash: hash('b'), Connection: conn, Nonce: "n", Verifier: "v",
+		Delivery: DeliverCookie}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		conn    uuid.UUID
+		binding string
+		at      time.Time
+		want    error
+	}{
+		"the right browser in time":  {conn, hash('b'), now.Add(FlowLifetime - time.Second), nil},
+		"another connection":         {uuid.New(), hash('b'), now, ErrStateInvalid},
+		"another browser":            {conn, hash('c'), now, ErrBrowserMismatch},
+		"no binding cookie":          {conn, "", now, ErrBrowserMismatch},
+		"at the end of its lifetime": {conn, hash('b'), now.Add(FlowLifetime), ErrStateExpired},
+	} {
+		if err := f.Check(c.conn, c.binding, c.at); !errors.Is(err, c.want) && !(err == nil && c.want == nil) {
+			t.Errorf("%s: %v, want %v", name, err, c.want)
+		}
+	}
+	if _, err := StartFlow(FlowSpec{StateHash: "short", BindingHash: hash('b'), Connection: conn, Nonce: "n", Verifier: "v",
+		Delivery: DeliverCookie}, now); err == nil {
+		t.Error("a flow with a short state hash")
+	}
 }

@@ -32,6 +32,7 @@ type ConnectionCommand struct {
 	Domains      *[]string
 	DefaultRole  *string
 	Enforce      *bool
+	Enabled      *bool
 	Issuer       *string
 	ClientID     *string
 	ClientSecret *string
@@ -53,6 +54,7 @@ type ConnectionView struct {
 	Domains      []string
 	DefaultRole  string
 	Enforce      bool
+	Enabled      bool
 	Issuer       string
 	ClientID     string
 	// RedirectURI is the callback URL to register at the identity

@@ -189,7 +189,7 @@ func errorCode(err error) (string, bool) {
 		return "", false
 	}
 	switch {
-	case strings.HasPrefix(se.Code(), "federation."):
+	case strings.HasPrefix(se.Code(), "federation."), se.Code() == "sso.required":
 		return se.Code(), true
 	case se.Kind() == shared.KindRateLimited:
 		return "federation.rate_limited", true

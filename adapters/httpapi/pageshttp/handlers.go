@@ -192,6 +192,8 @@ func (h handlers) login(c *fiber.Ctx) error {
 		return h.renderLogin(c, fiber.StatusUnauthorized, target, f.Get("email"), m.T("login.invalid_credentials"), nil)
 	case kind == shared.KindInvalid:
 		return h.renderLogin(c, fiber.StatusBadRequest, target, f.Get("email"), m.T("form.errors"), fieldMessages(m, err))
+	case codeOf(err) == codeSSORequired:
+		return h.renderLogin(c, fiber.StatusForbidden, target, f.Get("email"), m.T("error.code.sso.required"), nil)
 	default:
 		return err
 	}

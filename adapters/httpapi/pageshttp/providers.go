@@ -2,13 +2,28 @@ package pageshttp
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/federationport"
 )
+
+// codeSSORequired refuses a password sign-in of an address whose
+// organization enforces single sign-on.
+const codeSSORequired = "sso.required"
+
+// codeOf is err's stable code, "" for an error without one.
+func codeOf(err error) string {
+	var se *shared.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return ""
+}
 
 // Providers lists the external sign-in providers the sign-in page offers
 // (the federation context); nil offers none.
@@ -50,11 +65,14 @@ func (h handlers) providerLinks(c *fiber.Ctx, m Messages, target string) []provi
 // are shown, so a link cannot put words of its own on the page.
 func flowError(c *fiber.Ctx, m Messages) string {
 	code := c.Query("error")
-	if code == "" || len(code) > 64 || !strings.HasPrefix(code, "federation.") {
+	if code == "" || len(code) > 64 || !(strings.HasPrefix(code, "federation.") || strings.HasPrefix(code, "sso.")) {
 		return ""
 	}
 	if key := "error.code." + code; m.Has(key) {
 		return m.T(key)
+	}
+	if strings.HasPrefix(code, "sso.") {
+		return m.T("error.code.sso.provider_error")
 	}
 	return m.T("error.code.federation.provider_error")
 }

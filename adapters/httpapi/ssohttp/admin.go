@@ -165,6 +165,7 @@ type connectionRequest struct {
 	Domains      *[]string `json:"domains"`
 	DefaultRole  *string   `json:"default_role"`
 	Enforce      *bool     `json:"enforce"`
+	Enabled      *bool     `json:"enabled"`
 	Issuer       *string   `json:"issuer"`
 	ClientID     *string   `json:"client_id"`
 	ClientSecret *string   `json:"client_secret"`
@@ -194,6 +195,7 @@ type connectionResponse struct {
 	Domains        []string      `json:"domains"`
 	DefaultRole    string        `json:"default_role"`
 	Enforce        bool          `json:"enforce"`
+	Enabled        bool          `json:"enabled"`
 	Issuer         string        `json:"issuer"`
 	ClientID       string        `json:"client_id"`
 	RedirectURI    *string       `json:"redirect_uri"`
@@ -209,7 +211,7 @@ func toConnection(v ssoport.ConnectionView) connectionResponse {
 	}
 	out := connectionResponse{
 		ID: v.ID.String(), OrganizationID: v.Organization.String(), Type: v.Type, Name: v.Name, Domains: domains,
-		DefaultRole: v.DefaultRole, Enforce: v.Enforce, Issuer: v.Issuer, ClientID: v.ClientID,
+		DefaultRole: v.DefaultRole, Enforce: v.Enforce, Enabled: v.Enabled, Issuer: v.Issuer, ClientID: v.ClientID,
 		CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
 	}
 	if v.RedirectURI != "" {
@@ -230,7 +232,7 @@ func toConnection(v ssoport.ConnectionView) connectionResponse {
 func (r connectionRequest) command(c *fiber.Ctx, org shared.OrganizationID) ssoport.ConnectionCommand {
 	return ssoport.ConnectionCommand{
 		Actor: httpapi.Principal(c).UserID, Organization: org, Type: r.Type, Name: r.Name, Domains: r.Domains,
-		DefaultRole: r.DefaultRole, Enforce: r.Enforce, Issuer: r.Issuer, ClientID: r.ClientID, ClientSecret: r.ClientSecret,
+		DefaultRole: r.DefaultRole, Enforce: r.Enforce, Enabled: r.Enabled, Issuer: r.Issuer, ClientID: r.ClientID, ClientSecret: r.ClientSecret,
 		IdPMetadataURL: r.IdPMetadataURL, IdPMetadataXML: r.IdPMetadataXML, AllowIdPInitiated: r.AllowIdPInitiated,
 	}
 }
