@@ -114,7 +114,7 @@ func Open(o Options) (*DB, error) {
 			return nil, err
 		}
 		sqlDB := stdlib.OpenDB(*pg)
-		if gdb, err = gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), cfg); err != nil {
+		if gdb, err = gorm.Open(postgres.New(postgres.Config{Conn: &pgPool{db: sqlDB}}), cfg); err != nil {
 			_ = sqlDB.Close()
 		}
 	} else {

@@ -45,7 +45,8 @@ func (d *DB) InTx(ctx context.Context) bool {
 // three times, which is safe because transaction closures do no other I/O.
 // A transaction whose ctx has no deadline gets the DB's default bound, and
 // one the database did not serve (or that outlived its deadline) fails with
-// ErrUnavailable.
+// ErrUnavailable. Statements queued with ExecWithCommit run last, with the
+// COMMIT.
 func (d *DB) Transaction(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if d.InTx(ctx) {
 		return fn(ctx)

@@ -104,49 +104,89 @@ func (s *Store) records(ctx context.Context) *gorm.DB {
 }
 
 // Insert implements auditport.Store. Each record gets its queue entry in
-// the same transaction: on PostgreSQL in the same statement (no second
-// round trip), on SQLite in a second one (no round trip to save).
+// the same transaction. On PostgreSQL one statement writes both, and
+// inside a transaction it is sent with the COMMIT (pgstore.ExecWithCommit):
+// the record costs no round trip of its own, and commits or rolls back
+// with the change it describes all the same. Its insert position is
+// therefore taken at commit, after the transaction's other statements. On
+// SQLite the queue entries take a second statement (no round trip to
+// save).
 func (s *Store) Insert(ctx context.Context, entries []audit.Entry) error {
-	conn := s.db.Conn(ctx)
-	pg := s.db.Dialect() == pgstore.Postgres
-	if !pg && !s.db.InTx(ctx) {
+	if s.db.Dialect() == pgstore.Postgres {
+		for len(entries) > 0 {
+			n := min(len(entries), insertBatch)
+			if err := s.db.ExecWithCommit(ctx, "insert audit records", pgInsertSQL(n), insertArgs(entries[:n])...); err != nil {
+				return err
+			}
+			entries = entries[n:]
+		}
+		return nil
+	}
+	if !s.db.InTx(ctx) {
 		return s.db.Transaction(ctx, func(ctx context.Context) error { return s.Insert(ctx, entries) })
 	}
+	conn := s.db.Conn(ctx)
 	for len(entries) > 0 {
 		n := min(len(entries), insertBatch)
 		var sql strings.Builder
-		if pg {
-			sql.WriteString("WITH r AS (")
-		}
 		sql.WriteString("INSERT INTO audit_logs (" + insertColumns + ") VALUES ")
-		args := make([]any, 0, n*13)
-		for i, e := range entries[:n] {
+		for i := 0; i < n; i++ {
 			if i > 0 {
 				sql.WriteString(", ")
 			}
 			sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			r := toRow(e.Unsealed())
-			args = append(args, r.ID, r.OccurredAt, r.ActorType, r.ActorID, r.Action, r.TargetType, r.TargetID,
-				r.OrganizationID, r.ClientIP, r.UserAgent, r.RequestID, r.CorrelationID, r.Details)
 		}
-		if pg {
-			sql.WriteString(" RETURNING pos) INSERT INTO audit_pending (pos) SELECT pos FROM r")
-			if err := conn.Exec(sql.String(), args...).Error; err != nil {
-				return fmt.Errorf("insert audit records: %w", err)
-			}
-		} else {
-			sql.WriteString(" RETURNING pos")
-			var pos []int64
-			if err := conn.Raw(sql.String(), args...).Scan(&pos).Error; err != nil {
-				return fmt.Errorf("insert audit records: %w", err)
-			}
-			if err := s.queue(conn, pos); err != nil {
-				return err
-			}
+		sql.WriteString(" RETURNING pos")
+		var pos []int64
+		if err := conn.Raw(sql.String(), insertArgs(entries[:n])...).Scan(&pos).Error; err != nil {
+			return fmt.Errorf("insert audit records: %w", err)
+		}
+		if err := s.queue(conn, pos); err != nil {
+			return err
 		}
 		entries = entries[n:]
 	}
 	return nil
+}
+
+// insertColumnCount is the number of insertColumns.
+const insertColumnCount = 13
+
+// insertArgs are the values of entries in insertColumns' order.
+func insertArgs(entries []audit.Entry) []any {
+	args := make([]any, 0, len(entries)*insertColumnCount)
+	for _, e := range entries {
+		r := toRow(e.Unsealed())
+		args = append(args, r.ID, r.OccurredAt, r.ActorType, r.ActorID, r.Action, r.TargetType, r.TargetID,
+			r.OrganizationID, r.ClientIP, r.UserAgent, r.RequestID, r.CorrelationID, r.Details)
+	}
+	return args
+}
+
+// pgInsertSQL writes n records and their queue entries in one statement,
+// with PostgreSQL placeholders; its text depends on n alone, so each batch
+// size is prepared once per connection.
+func pgInsertSQL(n int) string {
+	var sql strings.Builder
+	sql.WriteString("WITH r AS (INSERT INTO audit_logs (" + insertColumns + ") VALUES ")
+	p := 0
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		sql.WriteByte('(')
+		for c := 0; c < insertColumnCount; c++ {
+			if c > 0 {
+				sql.WriteString(", ")
+			}
+			p++
+			sql.WriteByte('$')
+			sql.WriteString(strconv.Itoa(p))
+		}
+		sql.WriteByte(')')
+	}
+	sql.WriteString(" RETURNING pos) INSERT INTO audit_pending (pos) SELECT pos FROM r")
+	return sql.String()
 }
 
 func (s *Store) queue(conn *gorm.DB, pos []int64) error {

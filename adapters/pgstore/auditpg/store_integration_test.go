@@ -252,3 +252,53 @@ func TestMigrations00017And00019_KeepEarlierChainsVerifyingAndContinueThem(t *te
 		})
 	}
 }
+
+// On PostgreSQL records are inserted with the COMMIT, so positions mostly
+// follow commit order, but two commits racing can still commit a lower
+// position after a higher one was sealed: here the lower one is written
+// by a transaction held open (as the statement would be, between its
+// insert and its commit), and the sealer must seal it next.
+func TestStore_OnPostgresAPositionCommittedAfterAHigherOneWasSealedIsSealedNext(t *testing.T) {
+	db := testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
+	s := auditpg.New(db)
+	ctx := context.Background()
+	early := entryFor(t, "auth.login.succeeded")
+	inserted, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.Transaction(ctx, func(ctx context.Context) error {
+			r := early.Unsealed().State()
+			if err := db.Conn(ctx).Exec(`WITH r AS (INSERT INTO audit_logs (id, occurred_at, actor_type, actor_id, action,
+				client_ip, user_agent, request_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pos)
+				INSERT INTO audit_pending (pos) SELECT pos FROM r`, r.ID, r.OccurredAt.UTC(), r.ActorType, r.ActorID, r.Action,
+				r.ClientIP, r.UserAgent, r.RequestID, string(r.Details)).Error; err != nil {
+				return err
+			}
+			close(inserted)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-inserted:
+	case err := <-done:
+		t.Fatalf("the early transaction ended before it was held open: %v", err)
+	}
+	late := entryFor(t, "auth.logout")
+	if err := s.Insert(ctx, []audit.Entry{late}); err != nil {
+		t.Fatal(err)
+	}
+	if n := sealAll(t, s); n != 1 {
+		t.Fatalf("sealed %d while the early record was uncommitted, want the late one", n)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := sealAll(t, s); n != 1 {
+		t.Fatalf("sealed %d after the early commit, want it", n)
+	}
+	recs := verifyChain(t, s)
+	if len(recs) != 2 || recs[0].ID() != late.ID() || recs[1].ID() != early.ID() || recs[1].Pos() >= recs[0].Pos() {
+		t.Fatalf("chain %v: want the late record, then the early one of lower position", recs)
+	}
+}

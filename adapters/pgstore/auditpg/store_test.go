@@ -19,9 +19,10 @@ func harness(t *testing.T, db *pgstore.DB) auditporttest.Harness {
 	}
 	s := auditpg.New(db)
 	return auditporttest.Harness{
-		Store:         s,
-		UoW:           db,
-		SerialWriters: db.Dialect() == pgstore.SQLite,
+		Store:           s,
+		UoW:             db,
+		SerialWriters:   db.Dialect() == pgstore.SQLite,
+		InsertsAtCommit: db.Dialect() == pgstore.Postgres,
 		Change: func(ctx context.Context, key string) error {
 			return db.Conn(ctx).Exec(`INSERT INTO scratch_changes (k) VALUES (?)`, key).Error
 		},

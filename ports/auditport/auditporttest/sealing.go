@@ -50,7 +50,9 @@ var errForced = errors.New("forced failure after the change")
 
 // testCommitOrder is the case that makes insert order unusable as chain
 // order on PostgreSQL: a record inserted first commits after a later one
-// was already sealed. It must be sealed next, not skipped.
+// was already sealed. It must be sealed next, not skipped. (A store that
+// inserts at commit gives the early record the higher position here; its
+// own tests commit positions out of order.)
 func testCommitOrder(t *testing.T, h Harness) {
 	if h.SerialWriters {
 		t.Skip("one write transaction at a time: records commit in insert order")
@@ -94,7 +96,7 @@ func testCommitOrder(t *testing.T, h Harness) {
 	if !slices.Equal(ids(recs), []uuid.UUID{late[0].ID(), early.ID()}) {
 		t.Fatalf("chain = %v, want the late record first (it committed first), then the early one", ids(recs))
 	}
-	if recs[1].Pos() >= recs[0].Pos() {
+	if !h.InsertsAtCommit && recs[1].Pos() >= recs[0].Pos() {
 		t.Fatal("the early record was inserted first, so its insert position must be lower")
 	}
 }

@@ -34,6 +34,13 @@ type Harness struct {
 	// sealer waits for the first instead of running beside it. The cases
 	// that need two open write transactions are skipped.
 	SerialWriters bool
+	// InsertsAtCommit says the store sends a transaction's records with
+	// its COMMIT (PostgreSQL): a record's insert position is taken then,
+	// so holding a transaction open after Insert cannot give its record a
+	// lower position than one committed meanwhile. The store's own tests
+	// must then show that positions committed out of order (two commits
+	// racing) are still sealed in commit order.
+	InsertsAtCommit bool
 }
 
 // Run checks the contract on stores made by newHarness, one per subtest.
