@@ -62,10 +62,18 @@ func NewAuthorization(d AuthorizationDeps) (*Authorization, error) {
 // the request arrived, max_age one at most that long before it arrived
 // (so max_age=0 asks for a fresh sign-in, as prompt=login does, and the
 // sign-in it leads to satisfies it). Both compare the full instants: a
-// sign-in earlier within the request's second is still before it. It is
-// the one place to extend with what else a request may demand of a
-// session (a second factor, acr_values).
+// sign-in earlier within the request's second is still before it.
+//
+// acr_values naming ACRMultiFactor wants a session whose sign-in passed a
+// second factor: a session without one signs in again, and an account with
+// a factor cannot sign in without it. An account without any factor signs
+// in with its password, and that fresh sign-in is accepted (its ID token
+// says acr 1fa; acr_values is a preference, and the relying party decides
+// what a one-factor sign-in may do), so the request never loops.
 func SessionSuffices(p sessionsport.Principal, r oauthport.AuthorizeRequest) bool {
+	if slices.Contains(r.ACRValues, oauthport.ACRMultiFactor) && ACR(p.Method) != oauthport.ACRMultiFactor && p.AuthTime.Before(r.ArrivedAt) {
+		return false
+	}
 	if slices.Contains(r.Prompt, oauthport.PromptLogin) && p.AuthTime.Before(r.ArrivedAt) {
 		return false
 	}

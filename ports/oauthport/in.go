@@ -294,6 +294,9 @@ type AuthorizeRequest struct {
 	// MaxAge is the request's max_age (HasMaxAge false: none given).
 	MaxAge    time.Duration
 	HasMaxAge bool
+	// ACRValues are the request's acr_values, in order of preference:
+	// ACRMultiFactor asks for a session with a second factor.
+	ACRValues []string
 	// ArrivedAt is when the request first reached the server, before any
 	// sign-in it led to: prompt=login asks for a sign-in after it.
 	ArrivedAt time.Time

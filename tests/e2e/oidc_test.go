@@ -7,13 +7,17 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/secuird/authy/bootstrap"
 	"github.com/secuird/authy/tests/apitest"
+	"github.com/secuird/authy/tests/testenv"
 )
 
 // The relying party's registered addresses: nothing listens there, the
@@ -532,6 +536,99 @@ func TestOIDC_AClientChoosesES256IDTokens(t *testing.T) {
 				if res.Status != 400 || !strings.Contains(string(res.Body), "id_token_signed_response_alg") {
 					t.Fatalf("alg %q: %d %s", alg, res.Status, res.Body)
 				}
+			}
+		})
+	}
+}
+
+// acr_values naming the multi-factor class sends a browser whose session
+// passed no second factor back to /login, where an account with a factor
+// gives its code; the ID token then says acr mfa and amr otp. An account
+// without a factor signs in with its password and gets acr 1fa, without
+// looping.
+func TestOIDC_ACRValuesMFAForcesTheFactorStep(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			// A step-aligned clock a minute behind: the protocol library
+			// refuses an auth_time after its own (real) now.
+			clock := newSessClock(time.Now().UTC().Truncate(30 * time.Second).Add(-59 * time.Second))
+			e := newOAuthEnv(t, backend, apitest.WithClock(clock), apitest.WithConfig(func(c *bootstrap.Config) { c.LoginRateLimitPerIP = 1000 }))
+			r := newRP(t, e, map[string]any{"first_party": true})
+			ctx := context.Background()
+			provider, err := oidc.NewProvider(ctx, e.srv.URL)
+			if err != nil {
+				t.Fatalf("discovery: %v", err)
+			}
+			verifier := provider.Verifier(&oidc.Config{ClientID: r.id})
+			mfaURL := func(state, pkce string) string {
+				return r.cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(pkce), oauth2.SetAuthURLParam("acr_values", "urn:authy:acr:mfa"))
+			}
+
+			// The browser signs in by password; then the account enrols TOTP.
+			email := "acr-" + testenv.Unique() + "@example.test"
+			expect(t, e.srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": email, "password": mfaPassword, "name": "ACR Tester"}, ""), http.StatusCreated)
+			b := newPageBrowser(t, e.srv)
+			if in := b.signInPage(t, email, mfaPassword, "/account"); in.status != http.StatusSeeOther || b.session() == "" {
+				t.Fatalf("password sign-in: %d", in.status)
+			}
+			token := signInAs(t, e.srv, email, mfaPassword)
+			var enrol struct {
+				FactorID string `json:"factor_id"`
+				Secret   string `json:"secret"`
+			}
+			expect(t, e.srv.Do(t, "POST", "/api/v1/users/me/mfa/totp", nil, token), http.StatusCreated).Decode(t, &enrol)
+			expect(t, e.srv.Do(t, "POST", "/api/v1/users/me/mfa/totp/"+enrol.FactorID+"/confirm", map[string]any{"code": totpAt(t, enrol.Secret, clock.Now())}, token), http.StatusOK)
+			clock.Advance(30 * time.Second)
+
+			// Without acr_values the one-factor session suffices.
+			pkce := oauth2.GenerateVerifier()
+			q := callback(t, b.send(t, "GET", pathOf(t, r.cfg.AuthCodeURL("state-plain-1234", oauth2.S256ChallengeOption(pkce))), nil))
+			if _, _, cl := r.exchange(t, verifier, q, pkce); cl.ACR != "urn:authy:acr:1fa" {
+				t.Fatalf("a password session's acr %q", cl.ACR)
+			}
+
+			// With it, /login again: the password, then the code.
+			pkce = oauth2.GenerateVerifier()
+			a := b.send(t, "GET", pathOf(t, mfaURL("state-mfa-1234", pkce)), nil)
+			if a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/login?") {
+				t.Fatalf("acr_values mfa with a one-factor session: %d %q", a.status, a.header.Get("Location"))
+			}
+			login := b.send(t, "GET", a.header.Get("Location"), nil)
+			returnTo := regexp.MustCompile(`name="return_to" value="([^"]+)"`).FindStringSubmatch(login.body)
+			if returnTo == nil {
+				t.Fatalf("no return_to on the login page:\n%s", login.body)
+			}
+			back := strings.ReplaceAll(returnTo[1], "&amp;", "&")
+			step := b.send(t, "POST", "/login", url.Values{"email": {email}, "password": {mfaPassword}, "csrf_token": {formToken(t, login)}, "return_to": {back}})
+			m := pageChallenge.FindStringSubmatch(step.body)
+			if step.status != http.StatusOK || m == nil {
+				t.Fatalf("no code step after the password: %d\n%s", step.status, step.body)
+			}
+			done := b.send(t, "POST", "/login/mfa", url.Values{"challenge": {m[1]}, "code": {totpAt(t, enrol.Secret, clock.Now())},
+				"csrf_token": {formToken(t, step)}, "return_to": {back}})
+			if done.status != http.StatusSeeOther {
+				t.Fatalf("code step: %d\n%s", done.status, done.body)
+			}
+			q = callback(t, b.send(t, "GET", done.header.Get("Location"), nil))
+			if q.Get("code") == "" {
+				t.Fatalf("after the factor step the callback got %v", q)
+			}
+			_, _, cl := r.exchange(t, verifier, q, pkce)
+			if cl.ACR != "urn:authy:acr:mfa" || !slices.Contains(cl.AMR, "otp") || !slices.Contains(cl.AMR, "mfa") {
+				t.Fatalf("after the factor step: acr %q amr %v", cl.ACR, cl.AMR)
+			}
+			// The multi-factor session now meets acr_values at once.
+			pkce = oauth2.GenerateVerifier()
+			if q := callback(t, b.send(t, "GET", pathOf(t, mfaURL("state-again-1234", pkce)), nil)); q.Get("code") == "" {
+				t.Fatal("the multi-factor session got no code")
+			}
+
+			// An account without a factor: one password sign-in, acr 1fa.
+			other := newPageBrowser(t, e.srv)
+			pkce = oauth2.GenerateVerifier()
+			q, _ = other.authorize(t, mfaURL("state-nofactor-1234", pkce), "alice@acme-corp.com", "OwnerPass123!")
+			if _, _, cl := r.exchange(t, verifier, q, pkce); cl.ACR != "urn:authy:acr:1fa" {
+				t.Fatalf("an account without a factor: acr %q", cl.ACR)
 			}
 		})
 	}

@@ -221,7 +221,7 @@ func (b *browserFlow) run(c *fiber.Ctx, v url.Values, arrivedAt time.Time, conse
 		return b.authorizeError(c, w, ar, err)
 	}
 	r := oauthport.AuthorizeRequest{Client: pc, Scopes: ar.GetRequestedScopes(), ArrivedAt: arrivedAt,
-		Prompt: strings.Fields(v.Get("prompt"))}
+		Prompt: strings.Fields(v.Get("prompt")), ACRValues: strings.Fields(v.Get("acr_values"))}
 	if ma := v.Get("max_age"); ma != "" {
 		n, _ := strconv.Atoi(ma)
 		r.MaxAge, r.HasMaxAge = time.Duration(n)*time.Second, true
