@@ -1,9 +1,12 @@
 package bootstrap
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/secuird/authy/ports/identityport"
+	"github.com/secuird/authy/ports/organizationsport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
@@ -66,6 +69,13 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if a.mfa, err = a.wireMFA(api, rec, idw, sessions, mailer); err != nil {
 		return err
 	}
+	policy, ok := orgs.(interface {
+		SetFactorEnrolment(organizationsport.FactorEnrolment)
+	})
+	if !ok {
+		return errors.New("wire mfa: organizations cannot enforce a multi-factor policy")
+	}
+	policy.SetFactorEnrolment(a.mfa)
 	if a.federation, err = a.wireFederation(api, rec, idw, sessions); err != nil {
 		return err
 	}

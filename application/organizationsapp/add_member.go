@@ -24,6 +24,9 @@ var (
 // organizations.already_member), which tells the caller nothing the member
 // list does not.
 func (s *Service) AddMember(ctx context.Context, cmd organizationsport.AddMemberCommand) (organizationsport.InvitationView, error) {
+	if err := s.gate(ctx, cmd.Actor, cmd.Organization); err != nil {
+		return organizationsport.InvitationView{}, err
+	}
 	fe := shared.FieldErrors{}
 	role := organizations.RoleMember
 	if cmd.Role != "" {

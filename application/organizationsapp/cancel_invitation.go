@@ -15,6 +15,9 @@ import (
 // this organization that is closed already answers with its state; one of
 // another organization is unknown here.
 func (s *Service) CancelInvitation(ctx context.Context, actor shared.UserID, org shared.OrganizationID, id uuid.UUID) error {
+	if err := s.gate(ctx, actor, org); err != nil {
+		return err
+	}
 	now := s.now()
 	scope := organizationsport.Scope{Users: []shared.UserID{actor}, Invitations: []uuid.UUID{id}}
 	err := s.change(ctx, org, scope, func(o *organizations.Organization) error { return o.CancelInvitation(actor, id, now) })

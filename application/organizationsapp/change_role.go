@@ -12,6 +12,9 @@ import (
 
 // ChangeRole implements organizationsport.Service.
 func (s *Service) ChangeRole(ctx context.Context, cmd organizationsport.ChangeRoleCommand) (organizationsport.MemberView, error) {
+	if err := s.gate(ctx, cmd.Actor, cmd.Organization); err != nil {
+		return organizationsport.MemberView{}, err
+	}
 	role, err := organizations.ParseRole(cmd.Role)
 	if err != nil {
 		return organizationsport.MemberView{}, err

@@ -27,13 +27,17 @@ func (s *Service) MemberRole(ctx context.Context, id shared.OrganizationID, user
 }
 
 // readable loads the organization with actor's membership and applies the
-// read rule.
+// read rule and the multi-factor policy (every context's question "what is
+// this user's role here?" passes through it).
 func (s *Service) readable(ctx context.Context, actor shared.UserID, id shared.OrganizationID) (organizationsport.OrganizationSummary, error) {
 	sum, err := s.repo.Find(ctx, id, actor)
 	if err != nil {
 		return organizationsport.OrganizationSummary{}, err
 	}
 	if err := organizations.AuthorizeRead(sum.Role); err != nil {
+		return organizationsport.OrganizationSummary{}, err
+	}
+	if err := s.enforceMFA(ctx, sum, actor); err != nil {
 		return organizationsport.OrganizationSummary{}, err
 	}
 	return sum, nil

@@ -15,6 +15,9 @@ func (s *Service) ListInvitations(ctx context.Context, actor shared.UserID, id s
 	if err != nil {
 		return organizationsport.InvitationPage{}, err
 	}
+	if err := s.enforceMFA(ctx, sum, actor); err != nil {
+		return organizationsport.InvitationPage{}, err
+	}
 	if err := organizations.AuthorizeListInvitations(sum.Role); err != nil {
 		return organizationsport.InvitationPage{}, err
 	}

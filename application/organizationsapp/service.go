@@ -21,6 +21,7 @@ package organizationsapp
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -97,6 +98,9 @@ type Service struct {
 	meter    platformport.Meter
 	ttl      time.Duration
 	newID    func() uuid.UUID
+
+	factorsMu sync.RWMutex
+	factors   organizationsport.FactorEnrolment
 }
 
 var _ organizationsport.Service = (*Service)(nil)
@@ -198,13 +202,13 @@ func viewOf(o *organizations.Organization, actor shared.UserID) organizationspor
 	m, _ := o.Member(actor)
 	return organizationsport.OrganizationView{
 		ID: o.ID(), Name: o.Name(), Slug: o.Slug().String(), Role: m.Role().String(), JoinedAt: m.JoinedAt(),
-		CreatedAt: o.CreatedAt(), UpdatedAt: o.UpdatedAt(),
+		CreatedAt: o.CreatedAt(), UpdatedAt: o.UpdatedAt(), RequireMFA: o.RequireMFA(),
 	}
 }
 
 func summaryView(s organizationsport.OrganizationSummary) organizationsport.OrganizationView {
 	return organizationsport.OrganizationView{
 		ID: s.ID, Name: s.Name, Slug: s.Slug.String(), Role: s.Role.String(), JoinedAt: s.JoinedAt,
-		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, RequireMFA: s.RequireMFA,
 	}
 }

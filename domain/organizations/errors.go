@@ -13,6 +13,17 @@ var (
 	ErrUserNotFound = shared.NotFound("organizations.user_not_found", "no such user")
 	// ErrForbidden is a member whose role does not allow the action.
 	ErrForbidden = shared.Forbidden("organizations.forbidden", "your role in this organization does not allow this action")
+	// ErrMFAPolicyOwnersOnly refuses an admin changing the multi-factor
+	// policy.
+	ErrMFAPolicyOwnersOnly = shared.Forbidden("organizations.owner_required", "only owners can change the multi-factor policy")
+	// ErrMFAEnrolmentRequired refuses a member without a second factor
+	// acting in an organization that requires one.
+	ErrMFAEnrolmentRequired = shared.Forbidden("organizations.mfa_enrolment_required",
+		"this organization requires multi-factor sign-in: add a second factor to your account first")
+	// ErrEnrolBeforeRequiring refuses an owner without a second factor
+	// turning the policy on: it would lock them out.
+	ErrEnrolBeforeRequiring = shared.Conflict("organizations.mfa_enrolment_required",
+		"add a second factor to your own account before requiring one")
 	// ErrOwnerRequired is a non-owner granting, removing or changing the owner role.
 	ErrOwnerRequired = shared.Forbidden("organizations.owner_required", "only owners can grant, change or remove the owner role")
 	// ErrLastOwner refuses a change that would leave no owner.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -74,6 +75,9 @@ type Organization struct {
 	updatedAt time.Time
 	deleted   bool
 	deletedAt time.Time
+	// requireMFA is the organization's policy: members without a second
+	// factor cannot act in it.
+	requireMFA bool
 	// owners and memberCount count every owner and membership, loaded or not.
 	owners      int
 	memberCount int
@@ -142,6 +146,8 @@ type OrganizationState struct {
 	Slug      Slug
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// RequireMFA is the multi-factor policy.
+	RequireMFA bool
 	// Owners and Members count all of its owners and memberships.
 	Owners  int
 	Members int
@@ -163,6 +169,7 @@ type OrganizationState struct {
 // memberships show is raised to it: loaded rows are real.
 func RehydrateOrganizationPart(s OrganizationState) *Organization {
 	o := newOrganization(s.ID, s.Name, s.Slug, s.CreatedAt, s.UpdatedAt)
+	o.requireMFA = s.RequireMFA
 	o.load(s.Memberships, s.Invitations)
 	for _, u := range s.LoadedUsers {
 		o.users[u] = true
@@ -215,6 +222,9 @@ func (o *Organization) CreatedAt() time.Time { return o.createdAt }
 
 // UpdatedAt is when its name or slug last changed.
 func (o *Organization) UpdatedAt() time.Time { return o.updatedAt }
+
+// RequireMFA reports whether members need a second factor to act in it.
+func (o *Organization) RequireMFA() bool { return o.requireMFA }
 
 // Deleted reports that the organization was deleted by a verb of this
 // aggregate; the store then removes it with its memberships and invitations.
@@ -361,6 +371,8 @@ func (o *Organization) View(actor shared.UserID) (Role, error) {
 type Changes struct {
 	Name *string
 	Slug *Slug
+	// RequireMFA changes the multi-factor policy (owners only).
+	RequireMFA *bool
 }
 
 // Update applies changes (owners and admins). It reports whether anything
@@ -384,6 +396,9 @@ func (o *Organization) Update(actor shared.UserID, c Changes, now time.Time) (bo
 	if c.Slug != nil && c.Slug.IsZero() {
 		fe.Add("slug", "must not be empty")
 	}
+	if c.RequireMFA != nil && *c.RequireMFA != o.requireMFA && role != RoleOwner {
+		return false, ErrMFAPolicyOwnersOnly
+	}
 	if err := fe.Err(CodeInvalid); err != nil {
 		return false, err
 	}
@@ -394,8 +409,14 @@ func (o *Organization) Update(actor shared.UserID, c Changes, now time.Time) (bo
 	if c.Slug != nil && *c.Slug != o.slug {
 		changes = append(changes, FieldChange{Field: "slug", From: o.slug.String(), To: c.Slug.String()})
 	}
+	if c.RequireMFA != nil && *c.RequireMFA != o.requireMFA {
+		changes = append(changes, FieldChange{Field: "require_mfa", From: strconv.FormatBool(o.requireMFA), To: strconv.FormatBool(*c.RequireMFA)})
+	}
 	if len(changes) == 0 {
 		return false, nil
+	}
+	if c.RequireMFA != nil {
+		o.requireMFA = *c.RequireMFA
 	}
 	if c.Name != nil {
 		o.name = name

@@ -49,7 +49,12 @@ CREATE TABLE mfa_step_ups (
     verified_at timestamptz NOT NULL
 );
 
+-- An organization's multi-factor policy: members without a confirmed
+-- factor cannot act in it.
+ALTER TABLE organizations ADD COLUMN require_mfa boolean NOT NULL DEFAULT false;
+
 -- +goose Down
+ALTER TABLE organizations DROP COLUMN require_mfa;
 DROP TABLE mfa_step_ups;
 DROP TABLE mfa_challenges;
 DROP TABLE mfa_recovery_codes;

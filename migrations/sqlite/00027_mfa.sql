@@ -40,7 +40,10 @@ CREATE TABLE mfa_step_ups (
     verified_at DATETIME NOT NULL
 );
 
+ALTER TABLE organizations ADD COLUMN require_mfa BOOLEAN NOT NULL DEFAULT 0;
+
 -- +goose Down
+ALTER TABLE organizations DROP COLUMN require_mfa;
 DROP TABLE mfa_step_ups;
 DROP TABLE mfa_challenges;
 DROP TABLE mfa_recovery_codes;

@@ -44,6 +44,9 @@ type UpdateCommand struct {
 	Organization shared.OrganizationID
 	Name         *string
 	Slug         *string
+	// RequireMFA turns the multi-factor policy on or off (owners only; an
+	// owner without a second factor cannot turn it on).
+	RequireMFA *bool
 }
 
 // AddMemberCommand invites Email to the organization with Role (empty
@@ -75,6 +78,8 @@ type OrganizationView struct {
 	JoinedAt  time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// RequireMFA is the multi-factor policy.
+	RequireMFA bool
 }
 
 // MemberView is one active membership of a member list.

@@ -41,6 +41,14 @@ type OrganizationSummary struct {
 	UpdatedAt time.Time
 	Role      organizations.Role
 	JoinedAt  time.Time
+	// RequireMFA is the multi-factor policy.
+	RequireMFA bool
+}
+
+// FactorEnrolment answers whether a user has a confirmed second factor
+// (the mfa context's mfaport.Enrolment), for the multi-factor policy.
+type FactorEnrolment interface {
+	HasFactor(ctx context.Context, user shared.UserID) (bool, error)
 }
 
 // InvitationRecord is one stored invitation, in any status, with the live

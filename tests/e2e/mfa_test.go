@@ -448,3 +448,73 @@ func TestMFA_SensitiveChangesNeedARecentSignInOrFactorCheck(t *testing.T) {
 		})
 	}
 }
+
+// mfaEnrolToken confirms a TOTP authenticator for the session token at the
+// wall clock.
+func mfaEnrolToken(t *testing.T, srv *apitest.Server, token string) {
+	t.Helper()
+	var enrol struct {
+		FactorID string `json:"factor_id"`
+		Secret   string `json:"secret"`
+	}
+	sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/totp", nil, token), http.StatusCreated).Decode(t, &enrol)
+	sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/totp/"+enrol.FactorID+"/confirm", map[string]any{"code": totpAt(t, enrol.Secret, time.Now())}, token), http.StatusOK)
+}
+
+func TestMFA_AnOrganizationRequiringMFAShutsOutMembersWithoutAFactorUntilTheyEnrol(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv := startOrgServer(t, backend)
+			owner := signUp(t, srv, "owner")
+			org := createOrg(t, srv, owner, map[string]any{"name": "Policy " + testenv.Unique()})
+			admin, member, outsider := signUp(t, srv, "admin"), signUp(t, srv, "member"), signUp(t, srv, "outsider")
+			join(t, srv, org.ID, owner, admin, "admin")
+			join(t, srv, org.ID, owner, member, "member")
+			path := "/api/v1/organizations/" + org.ID
+			on := map[string]any{"require_mfa": true}
+
+			// An owner without a factor would lock themselves out.
+			mfaExpectError(t, srv.Do(t, "PATCH", path, on, owner.token), 409, "organizations.mfa_enrolment_required")
+			mfaEnrolToken(t, srv, owner.token)
+			mfaExpectError(t, srv.Do(t, "PATCH", path, on, admin.token), 403, "organizations.owner_required")
+			var got struct {
+				RequireMFA bool `json:"require_mfa"`
+			}
+			sessExpect(t, srv.Do(t, "PATCH", path, on, owner.token), http.StatusOK).Decode(t, &got)
+			if !got.RequireMFA {
+				t.Fatal("the policy is not on")
+			}
+
+			for _, p := range []string{path, path + "/members", path + "/oauth-clients", path + "/audit-logs", path + "/invitations"} {
+				mfaExpectError(t, srv.Do(t, "GET", p, nil, admin.token), 403, "organizations.mfa_enrolment_required")
+			}
+			mfaExpectError(t, srv.Do(t, "POST", path+"/members", map[string]any{"email": "x-" + testenv.Unique() + "@example.com"}, admin.token), 403, "organizations.mfa_enrolment_required")
+			mfaExpectError(t, srv.Do(t, "GET", path, nil, member.token), 403, "organizations.mfa_enrolment_required")
+			// A non-member still learns nothing.
+			mfaExpectError(t, srv.Do(t, "GET", path, nil, outsider.token), 404, "organizations.not_found")
+			sessExpect(t, srv.Do(t, "GET", path+"/members", nil, owner.token), http.StatusOK)
+			// The member's own list shows why.
+			var mine []struct {
+				ID         string `json:"id"`
+				RequireMFA bool   `json:"require_mfa"`
+			}
+			sessExpect(t, srv.Do(t, "GET", "/api/v1/users/me/organizations", nil, member.token), http.StatusOK).Decode(t, &mine)
+			if len(mine) != 1 || !mine[0].RequireMFA {
+				t.Fatalf("member's organizations %+v", mine)
+			}
+
+			mfaEnrolToken(t, srv, member.token)
+			sessExpect(t, srv.Do(t, "GET", path, nil, member.token), http.StatusOK)
+			// Leaving stays possible without a factor.
+			sessExpect(t, srv.Do(t, "DELETE", path+"/members/"+admin.id, nil, admin.token), http.StatusOK)
+
+			var n int64
+			if err := sessOpenDB(t, srv).Gorm().Raw(`SELECT count(*) FROM audit_logs WHERE action = 'organization.updated' AND CAST(details AS TEXT) LIKE '%require_mfa%'`).Scan(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 {
+				t.Fatalf("policy change records: %d", n)
+			}
+		})
+	}
+}

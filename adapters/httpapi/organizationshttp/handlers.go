@@ -62,8 +62,9 @@ type createRequest struct {
 }
 
 type updateRequest struct {
-	Name *string `json:"name"`
-	Slug *string `json:"slug"`
+	Name       *string `json:"name"`
+	Slug       *string `json:"slug"`
+	RequireMFA *bool   `json:"require_mfa"`
 }
 
 type addMemberRequest struct {
@@ -83,6 +84,8 @@ type organizationResponse struct {
 	JoinedAt  time.Time `json:"joined_at"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// RequireMFA is the multi-factor policy.
+	RequireMFA bool `json:"require_mfa"`
 }
 
 type memberResponse struct {
@@ -121,7 +124,7 @@ type myInvitationResponse struct {
 func toOrganization(v organizationsport.OrganizationView) organizationResponse {
 	return organizationResponse{
 		ID: v.ID.String(), Name: v.Name, Slug: v.Slug, Role: v.Role,
-		JoinedAt: v.JoinedAt, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+		JoinedAt: v.JoinedAt, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, RequireMFA: v.RequireMFA,
 	}
 }
 
@@ -225,7 +228,7 @@ func (h handlers) update(c *fiber.Ctx) error {
 		return err
 	}
 	v, err := h.svc.Update(c.UserContext(), organizationsport.UpdateCommand{
-		Actor: httpapi.Principal(c).UserID, Organization: id, Name: req.Name, Slug: req.Slug,
+		Actor: httpapi.Principal(c).UserID, Organization: id, Name: req.Name, Slug: req.Slug, RequireMFA: req.RequireMFA,
 	})
 	if err != nil {
 		return err

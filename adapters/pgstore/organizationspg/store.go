@@ -48,6 +48,8 @@ type organizationRow struct {
 	CreatedAt time.Time  `gorm:"column:created_at;autoCreateTime:false"`
 	UpdatedAt time.Time  `gorm:"column:updated_at;autoUpdateTime:false"`
 	DeletedAt *time.Time `gorm:"column:deleted_at"`
+	// RequireMFA is the multi-factor policy (migration 00027).
+	RequireMFA bool `gorm:"column:require_mfa"`
 	// OwnerCount and MemberCount are the triggers' (never written here).
 	OwnerCount  int `gorm:"column:owner_count;->"`
 	MemberCount int `gorm:"column:member_count;->"`
@@ -106,13 +108,14 @@ func (invitationRow) TableName() string { return "organization_invitations" }
 
 // summaryRow is an organization joined with one user's membership.
 type summaryRow struct {
-	ID        string
-	Name      string
-	Slug      string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	Role      *string
-	JoinedAt  *time.Time
+	ID         string
+	Name       string
+	Slug       string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Role       *string
+	JoinedAt   *time.Time
+	RequireMFA bool
 }
 
 // Create implements organizationsport.Repository.
@@ -121,7 +124,7 @@ func (s *Store) Create(ctx context.Context, org *organizations.Organization) err
 		conn := s.db.Conn(ctx)
 		row := organizationRow{
 			ID: org.ID().String(), Name: org.Name(), Slug: org.Slug().String(),
-			CreatedAt: org.CreatedAt().UTC(), UpdatedAt: org.UpdatedAt().UTC(),
+			CreatedAt: org.CreatedAt().UTC(), UpdatedAt: org.UpdatedAt().UTC(), RequireMFA: org.RequireMFA(),
 		}
 		if err := conn.Create(&row).Error; err != nil {
 			if pgstore.IsDuplicate(err) {
@@ -252,9 +255,10 @@ func (s *Store) save(ctx context.Context, before organizationRow, members []memb
 		}
 		return nil
 	}
-	if org.Name() != before.Name || org.Slug().String() != before.Slug || !org.UpdatedAt().Equal(before.UpdatedAt) {
+	if org.Name() != before.Name || org.Slug().String() != before.Slug || !org.UpdatedAt().Equal(before.UpdatedAt) ||
+		org.RequireMFA() != before.RequireMFA {
 		err := conn.Model(&organizationRow{}).Where("id = ?", before.ID).Updates(map[string]any{
-			"name": org.Name(), "slug": org.Slug().String(), "updated_at": org.UpdatedAt().UTC(),
+			"name": org.Name(), "slug": org.Slug().String(), "updated_at": org.UpdatedAt().UTC(), "require_mfa": org.RequireMFA(),
 		}).Error
 		if pgstore.IsDuplicate(err) {
 			return organizations.ErrSlugTaken.WithCause(err)
@@ -393,7 +397,7 @@ func rehydrate(row organizationRow, members []membershipRow, users []shared.User
 	}
 	return organizations.RehydrateOrganizationPart(organizations.OrganizationState{
 		ID: shared.OrganizationID(id), Name: row.Name, Slug: slug, CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(),
-		Owners: row.OwnerCount, Members: row.MemberCount, Memberships: ms, LoadedUsers: users,
+		RequireMFA: row.RequireMFA, Owners: row.OwnerCount, Members: row.MemberCount, Memberships: ms, LoadedUsers: users,
 		Invitations: invs, LoadedEmails: scope.Emails, LoadedInvitations: scope.Invitations,
 	}), nil
 }
@@ -466,7 +470,7 @@ func parseOptionalUser(s *string) (shared.UserID, error) {
 	return shared.UserID(u), nil
 }
 
-const summaryColumns = "o.id, o.name, o.slug, o.created_at, o.updated_at, m.role, m.joined_at"
+const summaryColumns = "o.id, o.name, o.slug, o.created_at, o.updated_at, m.role, m.joined_at, o.require_mfa"
 
 // Find implements organizationsport.Repository.
 func (s *Store) Find(ctx context.Context, id shared.OrganizationID, viewer shared.UserID) (organizationsport.OrganizationSummary, error) {
@@ -495,6 +499,7 @@ func toSummary(r summaryRow) (organizationsport.OrganizationSummary, error) {
 	}
 	sum := organizationsport.OrganizationSummary{
 		ID: shared.OrganizationID(id), Name: r.Name, Slug: slug, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		RequireMFA: r.RequireMFA,
 	}
 	if r.Role != nil {
 		if sum.Role, err = organizations.ParseRole(*r.Role); err != nil {
