@@ -23,6 +23,7 @@ import (
 	"github.com/secuird/authy/adapters/redisstore/platformredis"
 	"github.com/secuird/authy/application/federationapp"
 	"github.com/secuird/authy/application/mfaapp"
+	"github.com/secuird/authy/application/ssoapp"
 	"github.com/secuird/authy/migrations"
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/organizationsport"
@@ -58,6 +59,8 @@ type App struct {
 	// HTTP client of its provider calls (nil: the default).
 	federation     *federationapp.Service
 	upstreamClient *http.Client
+	// sso is enterprise single sign-on (the sign-in page's discovery).
+	sso *ssoapp.Service
 	// oauth is the OpenID Provider's key manager and client seeder
 	// (bootstrap/wire_oauth.go).
 	oauth       *oauthWiring

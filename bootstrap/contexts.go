@@ -90,6 +90,7 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err != nil {
 		return err
 	}
+	a.sso = sso
 	if err := a.wireProvisioning(api, rec, idw, sessions, orgs, sso); err != nil {
 		return err
 	}

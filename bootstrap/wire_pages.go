@@ -66,6 +66,10 @@ func (a *App) mountPages() error {
 	if a.oauth != nil {
 		continuations = a.oauth.continuations
 	}
+	var discovery pageshttp.SSODiscovery
+	if a.sso != nil {
+		discovery = a.sso
+	}
 	return pageshttp.Register(a.http, pageshttp.Deps{
 		Continuations: continuations,
 		Identity:      a.identity,
@@ -76,5 +80,6 @@ func (a *App) mountPages() error {
 		Returns:       a.browser.returns,
 		Providers:     a.federation,
 		MFA:           a.mfa,
+		SSO:           discovery,
 	})
 }

@@ -297,6 +297,40 @@ func TestSSOSignIn_JustInTimeMembersRefusalsReplayAndEnforcementOnBothBackends(t
 				}
 			})
 
+			t.Run("the sign-in page continues with SSO for the domain's addresses and keeps the password for others", func(t *testing.T) {
+				b := newPageBrowser(t, srv)
+				form := b.send(t, "GET", "/login?return_to="+url.QueryEscape("/account?from=sso"), nil)
+				if !strings.Contains(form.body, `id="sso-submit" formaction="/login/sso" formnovalidate`) {
+					t.Fatalf("no SSO button:\n%s", form.body)
+				}
+				post := func(email string) pageAnswer {
+					return b.send(t, "POST", "/login/sso", url.Values{"email": {email}, "password": {""}, "csrf_token": {formToken(t, form)},
+						"return_to": {"/account?from=sso"}})
+				}
+				page := post(aliceEmail)
+				want := `href="/api/v1/auth/sso/` + conn.ID + `/start?return_to=%2Faccount%3Ffrom%3Dsso"`
+				if page.status != http.StatusOK || !strings.Contains(page.body, want) || !strings.Contains(page.body, "Continue with Corp IdP") {
+					t.Fatalf("SSO step %d:\n%s", page.status, page.body)
+				}
+				idp.SignInAs(upstreamtest.User{Subject: aliceSub, Email: aliceEmail})
+				start := b.send(t, "GET", "/api/v1/auth/sso/"+conn.ID+"/start?return_to="+url.QueryEscape("/account?from=sso"), nil)
+				wantRedirect(t, b.follow(t, approve(t, idp, start.header.Get("Location"))), "/account?from=sso")
+				if me := meOf(t, srv, b.session()); me.ID != alice {
+					t.Fatalf("signed in as %+v", me)
+				}
+				other := post(owner.email)
+				if other.status != http.StatusOK || !strings.Contains(other.body, "No single sign-on is set up for this address") || strings.Contains(other.body, "sso-continue") {
+					t.Fatalf("an address without SSO %d:\n%s", other.status, other.body)
+				}
+				if empty := post(""); empty.status != http.StatusBadRequest {
+					t.Fatalf("no address: %d", empty.status)
+				}
+				forged := b.send(t, "POST", "/login/sso", url.Values{"email": {aliceEmail}, "password": {""}, "csrf_token": {"forged"}})
+				if forged.status != http.StatusForbidden || strings.Contains(forged.body, "sso-continue") {
+					t.Fatalf("a forged CSRF token: %d", forged.status)
+				}
+			})
+
 			t.Run("enforce refuses password and social sign-in of the domain's addresses, with sso.required", func(t *testing.T) {
 				email := "carol-" + testenv.Unique() + "@" + domain
 				expect(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": email, "password": orgPassword, "name": "Carol"}, ""), http.StatusCreated)
@@ -315,7 +349,8 @@ func TestSSOSignIn_JustInTimeMembersRefusalsReplayAndEnforcementOnBothBackends(t
 
 				// The sign-in page says so.
 				page := newPageBrowser(t, srv).signInPage(t, email, orgPassword, "")
-				if page.status != http.StatusForbidden || !strings.Contains(page.body, "single sign-on") {
+				if page.status != http.StatusForbidden || !strings.Contains(page.body, "single sign-on") ||
+					!strings.Contains(page.body, `id="sso-continue" href="/api/v1/auth/sso/`+conn.ID+`/start"`) {
 					t.Fatalf("sign-in page %d:\n%s", page.status, page.body)
 				}
 

@@ -54,6 +54,9 @@ type Deps struct {
 	// MFA completes sign-ins that need a second factor (nil: no account
 	// is asked for one).
 	MFA SecondFactor
+	// SSO is home-realm discovery: /login offers "Continue with SSO" (nil:
+	// no SSO).
+	SSO SSODiscovery
 }
 
 type handlers struct {
@@ -72,6 +75,9 @@ func Register(r fiber.Router, d Deps) error {
 	r.Get(stylesheetPath, h.group, serveStylesheet)
 	r.Get("/login", h.group, h.loginForm)
 	r.Post("/login", h.group, h.login)
+	if d.SSO != nil {
+		r.Post("/login/sso", h.group, h.loginSSO)
+	}
 	if d.MFA != nil {
 		r.Post("/login/mfa", h.group, h.loginMFA)
 	}
@@ -152,6 +158,15 @@ func (h handlers) loginForm(c *fiber.Ctx) error {
 }
 
 func (h handlers) renderLogin(c *fiber.Ctx, status int, target, email, problem string, fields map[string]string) error {
+	return h.renderLoginWith(c, status, target, email, problem, fields, nil)
+}
+
+// renderLoginSSO is the sign-in page showing the way on to a connection.
+func (h handlers) renderLoginSSO(c *fiber.Ctx, status int, target, email, problem string, sso *ssoLink) error {
+	return h.renderLoginWith(c, status, target, email, problem, nil, sso)
+}
+
+func (h handlers) renderLoginWith(c *fiber.Ctx, status int, target, email, problem string, fields map[string]string, sso *ssoLink) error {
 	var formTargets []string
 	if _, cont := h.returnTarget(c, target); cont != nil {
 		formTargets = cont.FormTargets
@@ -163,7 +178,7 @@ func (h handlers) renderLogin(c *fiber.Ctx, status int, target, email, problem s
 	m := messages(c)
 	return h.Pages.render(c, status, "login", view{
 		M: m, Title: m.T("login.title"), CSRF: token, ReturnTo: target, Email: email, Error: problem, Fields: fields,
-		Providers: h.providerLinks(c, m, target), FormTargets: formTargets,
+		Providers: h.providerLinks(c, m, target), FormTargets: formTargets, SSOOffered: h.SSO != nil, SSO: sso,
 	})
 }
 
@@ -193,7 +208,12 @@ func (h handlers) login(c *fiber.Ctx) error {
 	case kind == shared.KindInvalid:
 		return h.renderLogin(c, fiber.StatusBadRequest, target, f.Get("email"), m.T("form.errors"), fieldMessages(m, err))
 	case codeOf(err) == codeSSORequired:
-		return h.renderLogin(c, fiber.StatusForbidden, target, f.Get("email"), m.T("error.code.sso.required"), nil)
+		// The refusal shows the way on: the organization's connection.
+		var link *ssoLink
+		if d, derr := h.discoverSSO(c, f.Get("email")); derr == nil && d.Found {
+			link = ssoLinkFor(m, d, target)
+		}
+		return h.renderLoginSSO(c, fiber.StatusForbidden, target, f.Get("email"), m.T("error.code.sso.required"), link)
 	default:
 		return err
 	}

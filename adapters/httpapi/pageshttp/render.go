@@ -138,6 +138,10 @@ type view struct {
 	// FormTargets are origins the page's form may end at besides the
 	// usual ones (see cspFor).
 	FormTargets []string
+	// SSOOffered shows the sign-in form's "Continue with SSO" button; SSO
+	// is the way on to the connection it found.
+	SSOOffered bool
+	SSO        *ssoLink
 }
 
 type consentView struct {
