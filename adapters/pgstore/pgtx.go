@@ -72,8 +72,11 @@ func (p *pgPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.ConnPoo
 	}
 	t := &pgTx{db: p.db, conn: conn, ctx: ctx}
 	// As database/sql does for a *sql.Tx: a transaction whose context ends
-	// before it does is rolled back, and its connection freed.
+	// before it does is rolled back, and its connection freed. (Set under
+	// the lock: the function may run at once, and reads it.)
+	t.mu.Lock()
 	t.stop = context.AfterFunc(ctx, func() { _ = t.Rollback() })
+	t.mu.Unlock()
 	return t, nil
 }
 
@@ -86,9 +89,8 @@ type pgTx struct {
 	// deadline (GORM's Commit takes none).
 	ctx context.Context
 
-	stop func() bool
-
 	mu     sync.Mutex
+	stop   func() bool
 	queued []queuedExec
 	done   bool
 }
@@ -145,10 +147,10 @@ func (t *pgTx) Commit() error {
 		return sql.ErrTxDone
 	}
 	t.done = true
-	queued := t.queued
+	queued, stop := t.queued, t.stop
 	t.queued = nil
 	t.mu.Unlock()
-	t.stop()
+	stop()
 	err := t.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -201,9 +203,10 @@ func (t *pgTx) Rollback() error {
 		return sql.ErrTxDone
 	}
 	t.done = true
+	stop := t.stop
 	t.queued = nil
 	t.mu.Unlock()
-	t.stop()
+	stop()
 	return t.rollback()
 }
 
