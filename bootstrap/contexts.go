@@ -76,6 +76,9 @@ func (a *App) mountContexts(api fiber.Router) error {
 		return errors.New("wire mfa: organizations cannot enforce a multi-factor policy")
 	}
 	policy.SetFactorEnrolment(a.mfa)
+	if err := a.wirePasskeys(api, rec, idw, sessions, a.mfa); err != nil {
+		return err
+	}
 	if a.federation, err = a.wireFederation(api, rec, idw, sessions); err != nil {
 		return err
 	}

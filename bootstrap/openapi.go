@@ -12,6 +12,7 @@ import (
 	"github.com/secuird/authy/adapters/httpapi/mfahttp"
 	"github.com/secuird/authy/adapters/httpapi/oauthhttp"
 	"github.com/secuird/authy/adapters/httpapi/organizationshttp"
+	"github.com/secuird/authy/adapters/httpapi/passkeyhttp"
 	"github.com/secuird/authy/adapters/httpapi/provisioninghttp"
 	"github.com/secuird/authy/adapters/httpapi/sessionshttp"
 	"github.com/secuird/authy/adapters/httpapi/ssohttp"
@@ -28,6 +29,7 @@ func openAPIFragments() [][]byte {
 		mfahttp.OpenAPI,
 		oauthhttp.OpenAPI,
 		organizationshttp.OpenAPI,
+		passkeyhttp.OpenAPI,
 		provisioninghttp.OpenAPI,
 		sessionshttp.OpenAPI,
 		ssohttp.OpenAPI,

@@ -517,6 +517,7 @@ func takeSnapshot(t *testing.T, db *pgstore.DB) snapshot {
 		"invitations":   "SELECT * FROM organization_invitations ORDER BY id",
 		"sessions":      "SELECT id, user_id, status, end_reason FROM sessions ORDER BY id",
 		"enquiries":     "SELECT COUNT(*) AS n FROM contact_enquiries",
+		"passkeys":      "SELECT * FROM passkeys ORDER BY id",
 		"mail outbox":   "SELECT COUNT(*) AS n FROM mail_outbox",
 		"audit":         "SELECT action, COUNT(*) AS n FROM audit_logs GROUP BY action ORDER BY action",
 	}
@@ -569,6 +570,8 @@ func startSweepServer(t *testing.T, backend apitest.Backend) *apitest.Server {
 		c.LoginFailuresPerAccount = 100000
 		c.RegisterRateLimitPerIP = 100000
 		c.PasswordChangeRateLimitPerUser = 100000
+		// A domain, so the passkey routes are on and swept.
+		c.PublicURL = "http://authy-sweep.example"
 	}))
 }
 
