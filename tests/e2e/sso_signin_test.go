@@ -198,6 +198,14 @@ func TestSSOSignIn_JustInTimeMembersRefusalsReplayAndEnforcementOnBothBackends(t
 				if ex.Session.AuthMethod != "sso_oidc:"+conn.ID || meOf(t, srv, ex.Token).ID != alice {
 					t.Fatalf("exchange %+v", ex)
 				}
+				// A refusal goes back to the app's registered target with the code.
+				a, _ = b.ssoSignIn(t, idp, conn.ID, spaOrigin+"/callback", upstreamtest.User{Subject: "x-" + testenv.Unique(), Email: "x@elsewhere.example"})
+				wantRedirect(t, a, spaOrigin+"/callback?error=sso.email_outside_domains")
+				// A target on an origin nobody registered is dropped: no open redirect.
+				a, _ = b.ssoSignIn(t, idp, conn.ID, "https://evil.example/steal", upstreamtest.User{Subject: aliceSub, Email: aliceEmail})
+				wantRedirect(t, a, "/account")
+				a, _ = b.ssoSignIn(t, idp, conn.ID, "//evil.example/steal", upstreamtest.User{Subject: aliceSub, Email: aliceEmail})
+				wantRedirect(t, a, "/account")
 			})
 
 			t.Run("refusals create nothing, explain themselves on the sign-in page and are audited", func(t *testing.T) {
