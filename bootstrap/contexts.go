@@ -82,6 +82,9 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if a.federation, err = a.wireFederation(api, rec, idw, sessions); err != nil {
 		return err
 	}
+	// A sign-in through a provider asks for the account's second factor
+	// like a password sign-in.
+	a.federation.SetSecondFactor(a.mfa)
 	a.identity, a.organizations = idw.Service, orgs
 	if err := a.wireContact(api, rec, mailer); err != nil {
 		return err

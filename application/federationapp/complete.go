@@ -187,6 +187,11 @@ func (s *Service) signIn(ctx context.Context, up federationport.Upstream, delive
 				return err
 			}
 			out.LoginCode = code
+		} else if ch, err := s.challenge(ctx, user.ID, m); err != nil {
+			return err
+		} else if ch != nil {
+			out.MFA = ch
+			details["mfa_required"] = true
 		} else {
 			issued, err := s.sessions.Start(ctx, user.ID, m)
 			if err != nil {

@@ -44,6 +44,14 @@ func (s *Service) exchange(ctx context.Context, code string) (federationport.Exc
 		if err != nil {
 			return federation.ErrLoginCodeInvalid
 		}
+		ch, err := s.challenge(ctx, user.ID, m)
+		if err != nil {
+			return err
+		}
+		if ch != nil {
+			out = federationport.ExchangeResult{User: user, MFA: ch}
+			return nil
+		}
 		issued, err := s.sessions.Start(ctx, user.ID, m)
 		if err != nil {
 			return fmt.Errorf("start session: %w", err)

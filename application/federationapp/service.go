@@ -88,6 +88,7 @@ type Service struct {
 
 	gateMu sync.RWMutex
 	gate   identityport.SignInGate
+	second identityport.SecondFactor
 }
 
 var (

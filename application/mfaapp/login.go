@@ -98,7 +98,9 @@ func (s *Service) CompleteLogin(ctx context.Context, cmd mfaport.CompleteLoginCo
 				amr = append(amr, a)
 			}
 		}
-		method, err := sessionsport.ParseAuthMethod("mfa:"+v.kind, amr)
+		// The session keeps the first factor's method name, so what ends the
+		// sessions of a method (an unlinked identity's) ends these too.
+		method, err := sessionsport.ParseAuthMethod(ch.Method(), amr)
 		if err != nil {
 			return err
 		}
@@ -106,7 +108,7 @@ func (s *Service) CompleteLogin(ctx context.Context, cmd mfaport.CompleteLoginCo
 		if err != nil {
 			return fmt.Errorf("start session: %w", err)
 		}
-		details := map[string]any{"session_id": issued.Session.ID.String(), "method": method.Name(), "first_factor": ch.Method()}
+		details := map[string]any{"session_id": issued.Session.ID.String(), "method": method.Name(), "factor": v.kind}
 		if t := sessionsport.TransportFrom(ctx); t != "" {
 			details["transport"] = string(t)
 		}

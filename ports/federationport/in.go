@@ -80,12 +80,18 @@ type Completion struct {
 	User      identityport.UserSummary
 	// Created is true when the sign-in opened the account.
 	Created bool
+	// MFA, for an account with a second factor, is the challenge to
+	// answer instead of a session (Session is then zero).
+	MFA *identityport.LoginChallenge
 }
 
 // ExchangeResult is the bearer session a login code was redeemed for.
 type ExchangeResult struct {
 	Session sessionsport.IssuedSession
 	User    identityport.UserSummary
+	// MFA, for an account with a second factor, is the challenge to
+	// answer at POST /auth/login/mfa instead of a session.
+	MFA *identityport.LoginChallenge
 }
 
 // IdentityView is a linked identity as its user sees it.

@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/secuird/authy/adapters/upstream/oauthproviders/upstreamtest"
 	"github.com/secuird/authy/bootstrap"
 	"github.com/secuird/authy/tests/apitest"
 	"github.com/secuird/authy/tests/testenv"
@@ -514,6 +515,68 @@ func TestMFA_AnOrganizationRequiringMFAShutsOutMembersWithoutAFactorUntilTheyEnr
 			}
 			if n != 1 {
 				t.Fatalf("policy change records: %d", n)
+			}
+		})
+	}
+}
+
+func TestMFA_ASignInThroughAProviderAsksForTheSecondFactorToo(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv, fake, clock := socialServer(t, backend)
+			who := upstreamtest.User{Subject: "g-" + testenv.Unique(), Email: unique("mfa-social"), EmailVerified: true, Name: "Grace"}
+			first := newPageBrowser(t, srv)
+			wantRedirect(t, first.externalSignIn(t, fake, "google", "/account", who), "/account")
+			token := first.session()
+			var enrol struct {
+				FactorID string `json:"factor_id"`
+				Secret   string `json:"secret"`
+			}
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/totp", nil, token), http.StatusCreated).Decode(t, &enrol)
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/totp/"+enrol.FactorID+"/confirm", map[string]any{"code": totpAt(t, enrol.Secret, clock.Now())}, token), http.StatusOK)
+
+			// The browser flow: the callback sets no session and leads to the code step.
+			b := newPageBrowser(t, srv)
+			back := b.externalSignIn(t, fake, "google", "/account", who)
+			loc, err := url.Parse(back.header.Get("Location"))
+			if back.status != http.StatusSeeOther || err != nil || loc.Path != "/login/mfa" || loc.Query().Get("challenge") == "" || b.session() != "" {
+				t.Fatalf("callback: %d %s, session %q", back.status, back.header.Get("Location"), b.session())
+			}
+			step := b.send(t, "GET", loc.RequestURI(), nil)
+			if step.status != http.StatusOK || !strings.Contains(step.body, `name="challenge"`) {
+				t.Fatalf("code step: %d\n%s", step.status, step.body)
+			}
+			clock.Advance(30 * time.Second)
+			done := b.send(t, "POST", "/login/mfa", url.Values{
+				"challenge": {loc.Query().Get("challenge")}, "code": {totpAt(t, enrol.Secret, clock.Now())},
+				"csrf_token": {formToken(t, step)}, "return_to": {"/account"},
+			})
+			if done.status != http.StatusSeeOther || done.header.Get("Location") != "/account" || b.session() == "" {
+				t.Fatalf("code: %d %v", done.status, done.header)
+			}
+			res := srv.Do(t, "GET", "/api/v1/auth/sessions", nil, b.session())
+			if !strings.Contains(string(res.Body), `"auth_method":"social:google"`) || !strings.Contains(string(res.Body), `"amr":["fed","otp","mfa"]`) {
+				t.Fatalf("sessions %s", res.Body)
+			}
+
+			// A single-page app's login code gets the challenge, not a session.
+			spa := newPageBrowser(t, srv)
+			a := spa.externalSignIn(t, fake, "google", spaOrigin+"/callback", who)
+			cb, err := url.Parse(a.header.Get("Location"))
+			if err != nil || cb.Query().Get("login_code") == "" {
+				t.Fatalf("spa callback: %d %s", a.status, a.header.Get("Location"))
+			}
+			var ch mfaChallenge
+			ex := sessExpect(t, srv.Do(t, "POST", "/api/v1/auth/external/exchange", map[string]any{"login_code": cb.Query().Get("login_code")}, ""), http.StatusOK)
+			ex.Decode(t, &ch)
+			if !ch.MFARequired || ch.Challenge == "" || strings.Contains(string(ex.Body), `"token"`) {
+				t.Fatalf("exchange: %s", ex.Body)
+			}
+			clock.Advance(30 * time.Second)
+			var fin mfaLoginDone
+			sessExpect(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": totpAt(t, enrol.Secret, clock.Now())}), http.StatusOK).Decode(t, &fin)
+			if !slices.Equal(fin.AMR, []string{"fed", "otp", "mfa"}) {
+				t.Fatalf("amr %v", fin.AMR)
 			}
 		})
 	}

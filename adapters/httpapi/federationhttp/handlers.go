@@ -256,6 +256,15 @@ func (h handlers) callback(c *fiber.Ctx) error {
 	case res.Delivery == federation.DeliverCode:
 		return h.away(c, withParam(res.ReturnTo, "login_code", res.LoginCode))
 	}
+	if res.MFA != nil {
+		// The code step of /login completes it; the challenge alone signs
+		// nobody in (it needs the code, from this client, within minutes).
+		step := withParam(loginMFAPage, "challenge", res.MFA.Token)
+		if res.ReturnTo != "" {
+			step = withParam(step, "return_to", res.ReturnTo)
+		}
+		return h.away(c, step)
+	}
 	if token, ok := h.Browser.SessionToken(c); ok {
 		if p, err := h.Sessions.Authenticate(ctx, token); err == nil {
 			if err := h.Sessions.Logout(ctx, p); err != nil && shared.KindOf(err) != shared.KindUnauthenticated {
@@ -272,6 +281,18 @@ func orDefault(target, def string) string {
 		return def
 	}
 	return target
+}
+
+// loginMFAPage is the code step of the sign-in pages.
+const loginMFAPage = "/login/mfa"
+
+// mfaRequiredResponse answers a login code of an account with a second
+// factor, like identity's password login.
+type mfaRequiredResponse struct {
+	MFARequired bool      `json:"mfa_required"`
+	Challenge   string    `json:"challenge"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	Factors     []string  `json:"factors"`
 }
 
 type exchangeRequest struct {
@@ -313,6 +334,12 @@ func (h handlers) exchange(c *fiber.Ctx) error {
 	res, err := h.Service.Exchange(c.UserContext(), req.LoginCode)
 	if err != nil {
 		return err
+	}
+	if res.MFA != nil {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return httpapi.OK(c, "a second factor is required", mfaRequiredResponse{
+			MFARequired: true, Challenge: res.MFA.Token, ExpiresAt: res.MFA.ExpiresAt.UTC(), Factors: res.MFA.Factors,
+		})
 	}
 	s := res.Session.Session
 	amr := s.Method.AMR()

@@ -79,6 +79,7 @@ func Register(r fiber.Router, d Deps) error {
 		r.Post("/login/sso", h.group, h.loginSSO)
 	}
 	if d.MFA != nil {
+		r.Get("/login/mfa", h.group, h.loginMFAForm)
 		r.Post("/login/mfa", h.group, h.loginMFA)
 	}
 	r.Get("/account", h.group, h.account)

@@ -39,6 +39,19 @@ func proofOf(code string) mfaport.Proof {
 	return mfaport.Proof{RecoveryCode: code}
 }
 
+// loginMFAForm shows the code step of a sign-in that passed its first
+// factor elsewhere (an external provider's callback sends the browser here
+// with the challenge); without one it starts over at /login.
+func (h handlers) loginMFAForm(c *fiber.Ctx) error {
+	challenge := strings.Clone(c.Query("challenge"))
+	target, _ := h.returnTarget(c, strings.Clone(c.Query("return_to")))
+	if challenge == "" || len(challenge) > 128 {
+		return c.Redirect("/login", fiber.StatusSeeOther)
+	}
+	c.Set("Referrer-Policy", "no-referrer")
+	return h.renderMFA(c, fiber.StatusOK, target, challenge, "")
+}
+
 // loginMFA answers the code step: a valid code puts the new session in the
 // cookie like a password sign-in; a wrong one shows the step again while
 // the challenge lasts; a challenge that no longer works starts over.
