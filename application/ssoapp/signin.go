@@ -99,7 +99,7 @@ func (s *Service) signInConnection(ctx context.Context, id uuid.UUID) (*sso.Conn
 		return nil, sso.ErrSignInUnavailable
 	case err != nil:
 		return nil, err
-	case c.Kind() != sso.KindOIDC || s.d.OIDC == nil:
+	case c.Kind() == sso.KindOIDC && s.d.OIDC == nil, c.Kind() == sso.KindSAML && s.d.SAML == nil:
 		return nil, sso.ErrSignInUnavailable
 	case !c.Enabled():
 		return c, sso.ErrConnectionDisabled
@@ -144,13 +144,23 @@ func (s *Service) begin(ctx context.Context, cmd ssoport.BeginCommand) (ssoport.
 		}
 	}
 	state, nonce, verifier := secrets[0], secrets[1], secrets[2]
-	cfg, err := s.oidcConfig(ctx, c)
-	if err != nil {
-		return ssoport.Begun{}, c.Organization(), err
-	}
-	authURL, err := s.d.OIDC.AuthCodeURL(ctx, cfg, ssoport.AuthRequest{State: state, Nonce: nonce, Verifier: verifier})
-	if err != nil {
-		return ssoport.Begun{}, c.Organization(), fmt.Errorf("begin sso sign-in: %w", err)
+	var authURL string
+	if c.Kind() == sso.KindSAML {
+		// The relay state carries the flow's state; the response must
+		// answer the AuthnRequest, whose id the flow keeps as its nonce.
+		if authURL, nonce, err = s.samlRequest(ctx, c, state); err != nil {
+			return ssoport.Begun{}, c.Organization(), fmt.Errorf("begin sso sign-in: %w", err)
+		}
+		verifier = ""
+	} else {
+		cfg, err := s.oidcConfig(ctx, c)
+		if err != nil {
+			return ssoport.Begun{}, c.Organization(), err
+		}
+		authURL, err = s.d.OIDC.AuthCodeURL(ctx, cfg, ssoport.AuthRequest{State: state, Nonce: nonce, Verifier: verifier})
+		if err != nil {
+			return ssoport.Begun{}, c.Organization(), fmt.Errorf("begin sso sign-in: %w", err)
+		}
 	}
 	delivery := sso.DeliverCookie
 	if cmd.Foreign {
@@ -209,6 +219,9 @@ func (s *Service) complete(ctx context.Context, cmd ssoport.CallbackCommand) (ss
 	}
 	if cerr != nil {
 		return out, org, cerr
+	}
+	if c.Kind() != sso.KindOIDC {
+		return out, org, sso.ErrStateInvalid
 	}
 	if cmd.Error != "" {
 		if cmd.Error == "access_denied" {

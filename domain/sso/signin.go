@@ -47,7 +47,8 @@ func (d Delivery) IsZero() bool { return d.value == "" }
 // SHA-256 hex digests (the state travels through the identity provider,
 // the binding sits in the browser's cookie; neither is kept in the clear);
 // Nonce and Verifier are the OpenID Connect nonce and the PKCE code
-// verifier, needed again at the callback.
+// verifier, needed again at the callback. A SAML flow's Nonce is its
+// AuthnRequest's id (the response must answer it) and it has no Verifier.
 type FlowSpec struct {
 	StateHash   string
 	BindingHash string
@@ -61,7 +62,7 @@ type FlowSpec struct {
 // Flow is a sign-in started at a connection and not yet completed.
 //
 // Invariants: 64-character state and binding hashes, a connection, a nonce
-// and a verifier, a delivery; it expires FlowLifetime after it started.
+// (or a SAML request id), a delivery; it expires FlowLifetime after it started.
 // Spending it (one callback) is the store's Take; Check is the rest.
 type Flow struct {
 	spec      FlowSpec
@@ -72,8 +73,8 @@ type Flow struct {
 // StartFlow checks spec and returns a flow started at now.
 func StartFlow(spec FlowSpec, now time.Time) (*Flow, error) {
 	if len(spec.StateHash) != 64 || len(spec.BindingHash) != 64 || spec.Connection == uuid.Nil ||
-		spec.Nonce == "" || spec.Verifier == "" || spec.Delivery.IsZero() || now.IsZero() {
-		return nil, shared.Invalid(CodeInvalidInput, "a sign-in flow needs its hashes, connection, nonce, verifier and delivery", nil)
+		spec.Nonce == "" || spec.Delivery.IsZero() || now.IsZero() {
+		return nil, shared.Invalid(CodeInvalidInput, "a sign-in flow needs its hashes, connection, nonce (or request id) and delivery", nil)
 	}
 	now = now.UTC()
 	return &Flow{spec: spec, createdAt: now, expiresAt: now.Add(FlowLifetime)}, nil

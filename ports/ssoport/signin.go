@@ -87,6 +87,26 @@ type SignIn interface {
 	// the connection's default role, and starts the session (or issues the
 	// login code), with its audit records.
 	CompleteSignIn(ctx context.Context, cmd CallbackCommand) (Completion, error)
+	// CompleteSAML is CompleteSignIn for a SAML connection's response
+	// posted to its assertion consumer service: the flow named by the
+	// relay state (spent, checked against the browser), the response
+	// verified (signed by the connection's identity provider, no SHA-1,
+	// audience, recipient, destination and time conditions, answering the
+	// flow's AuthnRequest, never an assertion seen before on any
+	// instance: a failure is ErrTokenInvalid), then the same unit of work.
+	// An unsolicited response (no relay state) is accepted only when the
+	// connection allows IdP-initiated sign-in, and then delivers a cookie
+	// session with no return target.
+	CompleteSAML(ctx context.Context, cmd SAMLCommand) (Completion, error)
+}
+
+// SAMLCommand is a response posted to a connection's assertion consumer
+// service, with the browser's binding.
+type SAMLCommand struct {
+	Connection   uuid.UUID
+	RelayState   string
+	SAMLResponse string
+	Binding      string
 }
 
 // FlowStore keeps started sign-ins, shared by every instance.

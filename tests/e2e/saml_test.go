@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -145,6 +147,144 @@ func TestSAMLConnections_MetadataInAndOutAndACertificateFromAuthysCA(t *testing.
 			audit := srv.Do(t, "GET", "/api/v1/organizations/"+org.ID+"/audit-logs?limit=100", nil, owner.token)
 			if !strings.Contains(string(audit.Body), `"organization.sso_connection.certificate_rotated"`) {
 				t.Error("the rotation is not audited")
+			}
+		})
+	}
+}
+
+// samlConnectionFor creates a SAML connection of org over idp's metadata
+// and registers its service provider at idp.
+func samlConnectionFor(t *testing.T, srv *apitest.Server, idp *samlssotest.IdP, org string, owner orgAccount, domain string, extra map[string]any) samlConnectionView {
+	t.Helper()
+	body := map[string]any{"type": "saml", "name": "Corp SAML", "domains": []string{domain}, "idp_metadata_url": idp.MetadataURL()}
+	for k, v := range extra {
+		body[k] = v
+	}
+	var c samlConnectionView
+	expect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org+"/sso-connections", body, owner.token), http.StatusCreated).Decode(t, &c)
+	idp.AddServiceProvider("sp-"+c.ID, string(srv.Do(t, "GET", "/api/v1/sso/saml/"+c.ID+"/metadata", nil, "").Body))
+	return c
+}
+
+// post sends the identity provider's form to the assertion consumer
+// service from b.
+func (b *pageBrowser) post(t *testing.T, p samlssotest.Posted) pageAnswer {
+	t.Helper()
+	form := url.Values{"SAMLResponse": {p.SAMLResponse}}
+	if p.RelayState != "" {
+		form.Set("RelayState", p.RelayState)
+	}
+	return b.send(t, "POST", pathOf(t, p.ACS), form)
+}
+
+// SP-initiated SAML sign-in against a real identity provider (crewjam's
+// samlidp): the first sign-in opens the account (address verified) and
+// the membership with the connection's role; the session records
+// saml:<connection>. A replayed, tampered, SHA-1-signed, unsolicited,
+// another browser's or another connection's response, and an address
+// outside the connection's domains, are refused and create nothing.
+func TestSAMLSignIn_JustInTimeAndEveryForgedResponseRefused(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv, dns, _ := ssoServer(t, backend)
+			idp := samlssotest.Start(t)
+			owner := signUp(t, srv, "owner")
+			org := createOrg(t, srv, owner, map[string]any{"name": "Corp"})
+			domain := verifiedDomain(t, srv, dns, org.ID, owner)
+			c := samlConnectionFor(t, srv, idp, org.ID, owner, domain, map[string]any{"default_role": "admin"})
+			jane := "jane@" + domain
+			idp.AddUser("jane", "jane-pass", jane, "Jane Doe")
+			idp.AddUser("mallory", "mallory-pass", "mallory@elsewhere.example", "Mallory")
+
+			b := newPageBrowser(t, srv)
+			start := func(b *pageBrowser) string {
+				t.Helper()
+				a := b.ssoStart(t, c.ID, "")
+				loc := a.header.Get("Location")
+				if !strings.HasPrefix(loc, idp.URL+"/sso?") || !strings.Contains(loc, "SAMLRequest=") || !strings.Contains(loc, "RelayState=") {
+					t.Fatalf("start did not send the browser to the identity provider: %s", loc)
+				}
+				return loc
+			}
+			posted := idp.SignIn(start(b), "jane", "jane-pass")
+			if posted.ACS != srv.URL+"/api/v1/sso/saml/"+c.ID+"/acs" {
+				t.Fatalf("the identity provider posts to %s", posted.ACS)
+			}
+			done := b.post(t, posted)
+			wantRedirect(t, done, "/account")
+			if b.session() == "" {
+				t.Fatal("no session after the SAML sign-in")
+			}
+			var me meView
+			expect(t, srv.Do(t, "GET", "/api/v1/auth/me", nil, b.session()), http.StatusOK).Decode(t, &me)
+			if me.Email != jane || !me.EmailVerified {
+				t.Fatalf("me %+v", me)
+			}
+			if role := roleOfUser(membersOf(t, srv, org.ID, owner), me.ID); role != "admin" {
+				t.Fatalf("the provisioned member's role %q", role)
+			}
+			sess := expect(t, srv.Do(t, "GET", "/api/v1/auth/sessions", nil, b.session()), http.StatusOK)
+			if !strings.Contains(string(sess.Body), "saml:"+c.ID) {
+				t.Fatalf("the session does not record the connection: %s", sess.Body)
+			}
+
+			// The same response again: the relay state is spent.
+			wantRedirect(t, b.post(t, posted), "/login?error=sso.state_invalid")
+			// Under a new flow's relay state, the old response answers
+			// another request.
+			fresh := idp.SignIn(start(b), "jane", "jane-pass")
+			wantRedirect(t, b.post(t, samlssotest.Posted{ACS: posted.ACS, SAMLResponse: posted.SAMLResponse, RelayState: fresh.RelayState}), "/login?error=sso.token_invalid")
+			// Tampered: a signed attribute of the response changed after
+			// signing (its assertion is encrypted to the service provider,
+			// so the address cannot be read, let alone edited).
+			fresh = idp.SignIn(start(b), "jane", "jane-pass")
+			raw, _ := base64.StdEncoding.DecodeString(fresh.SAMLResponse)
+			instant := regexp.MustCompile(`IssueInstant="[^"]*(\d)Z"`).FindStringSubmatchIndex(string(raw))
+			if instant == nil || !strings.Contains(string(raw), "EncryptedAssertion") {
+				t.Fatalf("an unexpected response:\n%.2000s", raw)
+			}
+			digit := raw[instant[2]]
+			forged := string(raw[:instant[2]]) + string('0'+(digit-'0'+1)%10) + string(raw[instant[3]:])
+			wantRedirect(t, b.post(t, samlssotest.Posted{ACS: fresh.ACS, SAMLResponse: base64.StdEncoding.EncodeToString([]byte(forged)), RelayState: fresh.RelayState}), "/login?error=sso.token_invalid")
+			// Another browser cannot finish this browser's flow.
+			fresh = idp.SignIn(start(b), "jane", "jane-pass")
+			wantRedirect(t, newPageBrowser(t, srv).post(t, fresh), "/login?error=sso.browser_mismatch")
+			// Unsolicited responses are off for this connection.
+			fresh = idp.SignIn(start(b), "jane", "jane-pass")
+			wantRedirect(t, b.post(t, samlssotest.Posted{ACS: fresh.ACS, SAMLResponse: fresh.SAMLResponse}), "/login?error=sso.state_invalid")
+			// An address outside the connection's domains.
+			wantRedirect(t, b.post(t, idp.SignIn(start(b), "mallory", "mallory-pass")), "/login?error=sso.email_outside_domains")
+			// Another connection's response, at this connection's ACS.
+			other := verifiedDomain(t, srv, dns, org.ID, owner)
+			c2 := samlConnectionFor(t, srv, idp, org.ID, owner, other, nil)
+			idp.AddUser("jane2", "jane2-pass", "jane@"+other, "Jane Two")
+			fresh = idp.SignIn(start(b), "jane", "jane-pass")
+			b2 := newPageBrowser(t, srv)
+			relay2 := b2.ssoStart(t, c2.ID, "").header.Get("Location")
+			u2, _ := url.Parse(relay2)
+			wantRedirect(t, b2.post(t, samlssotest.Posted{ACS: srv.URL + "/api/v1/sso/saml/" + c2.ID + "/acs", SAMLResponse: fresh.SAMLResponse,
+				RelayState: u2.Query().Get("RelayState")}), "/login?error=sso.token_invalid")
+			// Unsolicited responses where the connection allows them: once.
+			expect(t, srv.Do(t, "PATCH", "/api/v1/organizations/"+org.ID+"/sso-connections/"+c2.ID, map[string]any{"allow_idp_initiated": true}, owner.token), http.StatusOK)
+			portal := idp.Unsolicited(srv.URL+"/api/v1/sso/saml/"+c2.ID+"/metadata", "jane2", "jane2-pass")
+			if portal.RelayState != "" {
+				t.Fatalf("an IdP-initiated response with relay state %q", portal.RelayState)
+			}
+			b3 := newPageBrowser(t, srv)
+			wantRedirect(t, b3.post(t, portal), "/account")
+			wantRedirect(t, newPageBrowser(t, srv).post(t, portal), "/login?error=sso.token_invalid")
+			// SHA-1 signatures are refused.
+			idp.SignWithSHA1()
+			wantRedirect(t, b.post(t, idp.SignIn(start(b), "jane", "jane-pass")), "/login?error=sso.token_invalid")
+
+			if n := len(membersOf(t, srv, org.ID, owner)); n != 3 {
+				t.Fatalf("a refused response changed the members: %d", n)
+			}
+			audit := string(srv.Do(t, "GET", "/api/v1/organizations/"+org.ID+"/audit-logs?limit=100", nil, owner.token).Body)
+			for _, action := range []string{"auth.sso.user_provisioned", "auth.sso.succeeded", "auth.sso.failed"} {
+				if !strings.Contains(audit, `"`+action+`"`) {
+					t.Errorf("no %s in the audit log", action)
+				}
 			}
 		})
 	}

@@ -68,6 +68,7 @@ func RegisterSignIn(r fiber.Router, d SignInDeps) error {
 	r.Post("/auth/sso/discover", h.discover)
 	r.Get("/auth/sso/:connectionId/start", h.start)
 	r.Get("/auth/sso/:connectionId/callback", h.callback)
+	r.Post("/sso/saml/:connectionId/acs", h.acs)
 	return nil
 }
 
@@ -132,9 +133,19 @@ func (h signin) binding(c *fiber.Ctx) (string, error) {
 	} else {
 		v = utils.CopyString(v)
 	}
+	// A SAML identity provider posts its response back from its own site,
+	// and a Lax cookie does not travel with a cross-site POST: on https the
+	// binding is SameSite=None (it proves only that the browser that
+	// started a flow finishes it, so sending it cross-site lets no other
+	// site do anything with it). On plain http (development, loopback)
+	// browsers refuse None without Secure; loopback sites are one site.
+	sameSite := fiber.CookieSameSiteLaxMode
+	if h.Browser.Secure() {
+		sameSite = fiber.CookieSameSiteNoneMode
+	}
 	c.Cookie(&fiber.Cookie{
 		Name: h.cookieName(), Value: v, Path: "/", Expires: time.Now().Add(sso.FlowLifetime + time.Minute).UTC(),
-		Secure: h.Browser.Secure(), HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
+		Secure: h.Browser.Secure(), HTTPOnly: true, SameSite: sameSite,
 	})
 	return v, nil
 }
@@ -200,6 +211,31 @@ func (h signin) callback(c *fiber.Ctx) error {
 	}
 	ctx := httpapi.WithCookieTransport(c.UserContext())
 	res, err := h.Service.CompleteSignIn(ctx, cmd)
+	return h.finish(c, ctx, res, err)
+}
+
+// acs is a SAML connection's assertion consumer service (HTTP-POST
+// binding): the identity provider's response, posted by the browser.
+func (h signin) acs(c *fiber.Ctx) error {
+	id := signInConnection(c)
+	if id == uuid.Nil {
+		return h.fail(c, "", sso.ErrSignInUnavailable)
+	}
+	cmd := ssoport.SAMLCommand{
+		Connection:   id,
+		RelayState:   utils.CopyString(c.FormValue("RelayState")),
+		SAMLResponse: utils.CopyString(c.FormValue("SAMLResponse")),
+		Binding:      utils.CopyString(c.Cookies(h.cookieName())),
+	}
+	ctx := httpapi.WithCookieTransport(c.UserContext())
+	res, err := h.Service.CompleteSAML(ctx, cmd)
+	return h.finish(c, ctx, res, err)
+}
+
+// finish delivers a completed sign-in: a login code to a registered other
+// origin, else the session cookie (replacing the browser's earlier
+// session, as /login does) and the return target.
+func (h signin) finish(c *fiber.Ctx, ctx context.Context, res ssoport.Completion, err error) error {
 	if err != nil {
 		return h.fail(c, res.ReturnTo, err)
 	}

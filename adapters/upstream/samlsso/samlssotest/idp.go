@@ -9,11 +9,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"html"
 	"io"
 	"math/big"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -105,4 +108,95 @@ func (i *IdP) AddUser(name, password, email, commonName string) {
 func (i *IdP) AddServiceProvider(name, metadata string) {
 	i.t.Helper()
 	i.put("/services/"+name, "application/samlmetadata+xml", metadata)
+}
+
+// Posted is the identity provider's answer to the service provider: the
+// auto-submitted form's target and fields.
+type Posted struct {
+	ACS          string
+	SAMLResponse string
+	RelayState   string
+}
+
+var (
+	formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+	formField  = regexp.MustCompile(`name="(SAMLResponse|RelayState)" value="([^"]*)"`)
+)
+
+// SignIn follows the service provider's redirect (the HTTP-Redirect
+// binding's URL) as a browser would: the identity provider's login form,
+// then user's password, and returns the form it posts back.
+func (i *IdP) SignIn(redirect, user, password string) Posted {
+	i.t.Helper()
+	res, err := http.Get(redirect)
+	if err != nil {
+		i.t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	m := formAction.FindSubmatch(page)
+	if m == nil {
+		i.t.Fatalf("no login form at the identity provider (%d):\n%s", res.StatusCode, page)
+	}
+	form := url.Values{"user": {user}, "password": {password}}
+	for _, f := range regexp.MustCompile(`name="(SAMLRequest|RelayState)" value="([^"]*)"`).FindAllSubmatch(page, -1) {
+		form.Set(string(f[1]), html.UnescapeString(string(f[2])))
+	}
+	res, err = http.PostForm(html.UnescapeString(string(m[1])), form)
+	if err != nil {
+		i.t.Fatal(err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	page, _ = io.ReadAll(res.Body)
+	return i.posted(res.StatusCode, page)
+}
+
+// posted reads the identity provider's response form.
+func (i *IdP) posted(status int, page []byte) Posted {
+	i.t.Helper()
+	m := formAction.FindSubmatch(page)
+	if m == nil {
+		i.t.Fatalf("the identity provider did not answer with its response form (%d):\n%s", status, page)
+	}
+	out := Posted{ACS: html.UnescapeString(string(m[1]))}
+	for _, f := range formField.FindAllSubmatch(page, -1) {
+		v := html.UnescapeString(string(f[2]))
+		if string(f[1]) == "SAMLResponse" {
+			out.SAMLResponse = v
+		} else {
+			out.RelayState = v
+		}
+	}
+	if out.SAMLResponse == "" {
+		i.t.Fatalf("no SAMLResponse in:\n%s", page)
+	}
+	return out
+}
+
+// SignWithSHA1 makes the identity provider sign with RSA-SHA1 from now on.
+func (i *IdP) SignWithSHA1() {
+	i.server.IDP.SignatureMethod = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+}
+
+// Unsolicited signs user in at the identity provider and has it send an
+// IdP-initiated response to the service provider entityID, as a person
+// choosing the application on the provider's portal would.
+func (i *IdP) Unsolicited(entityID, user, password string) Posted {
+	i.t.Helper()
+	b, _ := json.Marshal(samlidp.Shortcut{Name: "portal", ServiceProviderID: entityID})
+	i.put("/shortcuts/portal", "application/json", string(b))
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	res, err := client.PostForm(i.URL+"/login", url.Values{"user": {user}, "password": {password}})
+	if err != nil {
+		i.t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	res, err = client.Get(i.URL + "/login/portal")
+	if err != nil {
+		i.t.Fatal(err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	page, _ := io.ReadAll(res.Body)
+	return i.posted(res.StatusCode, page)
 }
