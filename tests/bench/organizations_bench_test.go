@@ -71,6 +71,8 @@ type orgBench struct {
 //     (it invites the address; the invitation is deleted again, untimed);
 //   - accept: AcceptInvitation, the invitation becoming a membership (the
 //     membership is deleted again, untimed, so the sizes stay 10 and 100k);
+//   - jit_join: JoinThroughSSO, the membership a first sign-in through an
+//     SSO connection adds (deleted again, untimed);
 //   - change_role: ChangeRole of a member to admin and back;
 //   - remove: RemoveMember (the membership is put back, untimed).
 //
@@ -125,6 +127,27 @@ func BenchmarkMembershipChange(b *testing.B) {
 				return 0, err
 			}
 			return d, e.exec(`DELETE FROM organization_memberships WHERE organization_id = ? AND user_id = ?`, e.orgs[k].String(), x.user.String())
+		})
+	})
+
+	b.Run("jit_join", func(b *testing.B) {
+		joiners := [2][]shared.UserID{}
+		for k := range e.orgs {
+			from := e.next
+			e.addUsers(b, b.N)
+			for i := 0; i < b.N; i++ {
+				joiners[k] = append(joiners[k], orgBenchUserID(from+i))
+			}
+		}
+		e.run(b, func(k, i int) (time.Duration, error) {
+			u := joiners[k][i]
+			t0 := time.Now()
+			err := e.svc.JoinThroughSSO(ctx, e.orgs[k], u, "member")
+			d := time.Since(t0)
+			if err != nil {
+				return 0, err
+			}
+			return d, e.exec(`DELETE FROM organization_memberships WHERE organization_id = ? AND user_id = ?`, e.orgs[k].String(), u.String())
 		})
 	})
 
