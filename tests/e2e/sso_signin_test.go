@@ -3,12 +3,17 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/google/uuid"
+	"golang.org/x/oauth2"
 
 	"github.com/secuird/authy/adapters/upstream/dnstxt/dnstxttest"
 	"github.com/secuird/authy/adapters/upstream/oauthproviders/upstreamtest"
@@ -400,6 +405,54 @@ func TestSSOSignIn_JustInTimeMembersRefusalsReplayAndEnforcementOnBothBackends(t
 					t.Error("no record of the refusal by a disabled connection")
 				}
 			})
+		})
+	}
+}
+
+// The OpenID Provider's login step: a relying party sends the browser to
+// /login, which continues the parked request; signing in there through an
+// SSO connection ends at the relying party's callback with a code whose ID
+// token names the new member and amr fed.
+func TestSSOSignIn_TheOpenIDProvidersLoginStepContinuesThroughAConnection(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			dns := dnstxttest.Start(t)
+			idp := upstreamtest.Start(t)
+			e := newOAuthEnv(t, backend, apitest.WithConfig(func(c *bootstrap.Config) {
+				c.DNSResolver = dns.Addr
+				c.SSOAllowPrivateIdP = true
+			}))
+			owner := orgAccount{token: e.owner}
+			domain := verifiedDomain(t, e.srv, dns, e.org, owner)
+			conn := createConnection(t, e.srv, idp, e.org, owner, map[string]any{"domains": []string{domain}})
+			r := newRP(t, e, map[string]any{"first_party": true})
+			provider, err := oidc.NewProvider(context.Background(), e.srv.URL)
+			if err != nil {
+				t.Fatalf("discovery: %v", err)
+			}
+			b := newPageBrowser(t, e.srv)
+			pkce := oauth2.GenerateVerifier()
+			a := b.send(t, "GET", pathOf(t, r.cfg.AuthCodeURL("state-sso-12345", oauth2.S256ChallengeOption(pkce))), nil)
+			if a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/login?") {
+				t.Fatalf("authorize: %d %s", a.status, a.header.Get("Location"))
+			}
+			login := b.send(t, "GET", a.header.Get("Location"), nil)
+			m := regexp.MustCompile(`name="return_to" value="([^"]+)"`).FindStringSubmatch(login.body)
+			if m == nil {
+				t.Fatalf("no parked request on the login page:\n%s", login.body)
+			}
+			returnTo := strings.ReplaceAll(m[1], "&amp;", "&")
+			email := "oidc-" + testenv.Unique() + "@" + domain
+			back, _ := b.ssoSignIn(t, idp, conn.ID, returnTo, upstreamtest.User{Subject: "op-" + testenv.Unique(), Email: email, Name: "Op Person"})
+			wantRedirect(t, back, returnTo)
+			q := callback(t, b.send(t, "GET", returnTo, nil))
+			if q.Get("code") == "" || q.Get("state") != "state-sso-12345" {
+				t.Fatalf("callback %v", q)
+			}
+			_, _, claims := r.exchange(t, provider.Verifier(&oidc.Config{ClientID: r.id}), q, pkce)
+			if claims.Email != email || !claims.EmailVerified || !slices.Contains(claims.AMR, "fed") {
+				t.Fatalf("ID token %+v", claims)
+			}
 		})
 	}
 }
