@@ -20,7 +20,7 @@ import (
 // they touch), the relying party of PUBLIC_URL (disabled, with a warning,
 // when its host is an IP address), the shared rate limiter, and mfa's
 // step-up check and second step; hooks it into account deletion and
-// mounts its routes.
+// makes passkeys a factor of mfa's login challenge and mounts its routes.
 func (a *App) wirePasskeys(api fiber.Router, rec auditport.Recorder, id identityWiring, sessions sessionsport.Service, mfa *mfaapp.Service) error {
 	if rec == nil || sessions == nil || mfa == nil || id.Service == nil || id.Auth == nil || id.SetDeletionGuard == nil {
 		return errors.New("wire passkeys: the recorder, sessions, mfa and identity are required")
@@ -45,6 +45,8 @@ func (a *App) wirePasskeys(api fiber.Router, rec auditport.Recorder, id identity
 		return fmt.Errorf("wire passkeys: %w", err)
 	}
 	id.SetDeletionGuard(svc)
+	// A login challenge also accepts one of the account's passkeys.
+	mfa.SetSecurityKeys(svc)
 	passkeyhttp.Register(api, svc, id.Auth)
 	return nil
 }

@@ -43,6 +43,15 @@ func (s *Service) ChallengeLogin(ctx context.Context, user shared.UserID, method
 	if rc != nil && rc.Remaining() > 0 {
 		factors = append(factors, codeRecovery)
 	}
+	if s.keys != nil {
+		has, err := s.keys.Has(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		if has {
+			factors = append(factors, codeWebAuthn)
+		}
+	}
 	if err := s.write(ctx, s.event(ActionChallengeIssued, user, map[string]any{
 		"challenge_id": ch.ID().String(), "method": method.Name(),
 	})); err != nil {
@@ -93,7 +102,11 @@ func (s *Service) CompleteLogin(ctx context.Context, cmd mfaport.CompleteLoginCo
 			return err
 		}
 		amr := ch.AMR()
-		for _, a := range []string{"otp", "mfa"} {
+		proved := []string{"otp", "mfa"}
+		if v.kind == codeWebAuthn {
+			proved = append(v.amr, "mfa")
+		}
+		for _, a := range proved {
 			if !slices.Contains(amr, a) {
 				amr = append(amr, a)
 			}

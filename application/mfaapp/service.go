@@ -89,7 +89,15 @@ type Deps struct {
 
 // Service implements mfaport.Service, mfaport.StepUp, mfaport.Enrolment,
 // identityport.SecondFactor and identityport.DeletionGuard.
-type Service struct{ d Deps }
+type Service struct {
+	d Deps
+	// keys, when set, makes passkeys a second factor of the login
+	// challenge (set once before the server starts).
+	keys mfaport.SecurityKeys
+}
+
+// SetSecurityKeys makes k's passkeys a factor a login challenge accepts.
+func (s *Service) SetSecurityKeys(k mfaport.SecurityKeys) { s.keys = k }
 
 var (
 	_ mfaport.Service            = (*Service)(nil)

@@ -28,6 +28,7 @@ const (
 const (
 	codeTOTP     = "totp"
 	codeRecovery = "recovery_code"
+	codeWebAuthn = "webauthn"
 )
 
 // maxCodeBytes bounds what a code check reads.
@@ -37,6 +38,8 @@ var (
 	errRateLimited = shared.RateLimited("mfa.rate_limited", "too many wrong codes; retry later", 0)
 	errOneCode     = shared.Invalid(mfa.CodeInvalidInput, "the request has invalid fields",
 		map[string][]string{"totp": {"give either totp or recovery_code, not both"}})
+	errOneProof = shared.Invalid(mfa.CodeInvalidInput, "the request has invalid fields",
+		map[string][]string{"webauthn": {"give one of totp, recovery_code or webauthn"}})
 	errCodeRequired = shared.Invalid(mfa.CodeInvalidInput, "the request has invalid fields",
 		map[string][]string{"totp": {"is required (or recovery_code)"}})
 	errCodeTooLong = shared.Invalid(mfa.CodeInvalidInput, "the request has invalid fields",
@@ -48,6 +51,8 @@ type verified struct {
 	kind      string
 	factor    uuid.UUID
 	codesLeft *int
+	// amr is what a passkey proved.
+	amr []string
 }
 
 func accountClientKey(u shared.UserID, client string) string {
@@ -59,6 +64,10 @@ func knownClientsSet(u shared.UserID) string { return "mfa:known:" + u.String() 
 
 func checkShape(p mfaport.Proof) error {
 	switch {
+	case p.WebAuthn != nil && (p.TOTP != "" || p.RecoveryCode != ""):
+		return errOneProof
+	case p.WebAuthn != nil:
+		return nil
 	case p.TOTP != "" && p.RecoveryCode != "":
 		return errOneCode
 	case p.Empty():
@@ -135,6 +144,9 @@ func (s *Service) peek(ctx context.Context, key string, l platformport.Limit) pl
 }
 
 func kindOf(p mfaport.Proof) string {
+	if p.WebAuthn != nil {
+		return codeWebAuthn
+	}
 	if p.RecoveryCode != "" {
 		return codeRecovery
 	}
@@ -147,6 +159,9 @@ func kindOf(p mfaport.Proof) string {
 // mfa.ErrInvalidCode and must roll the transaction back.
 func (s *Service) check(ctx context.Context, user shared.UserID, p mfaport.Proof, purpose string) (verified, error) {
 	now := s.now()
+	if p.WebAuthn != nil {
+		return s.checkWebAuthn(ctx, user, *p.WebAuthn, purpose)
+	}
 	factors, err := s.d.Factors.List(ctx, user)
 	if err != nil {
 		return verified{}, err
@@ -186,6 +201,25 @@ func (s *Service) check(ctx context.Context, user shared.UserID, p mfaport.Proof
 		}
 	}
 	return v, nil
+}
+
+// checkWebAuthn asks the passkey context to verify an assertion of one of
+// user's passkeys in this transaction.
+func (s *Service) checkWebAuthn(ctx context.Context, user shared.UserID, a mfaport.WebAuthnAssertion, purpose string) (verified, error) {
+	if s.keys == nil {
+		return verified{}, mfa.ErrInvalidCode
+	}
+	amr, ok, err := s.keys.Verify(ctx, user, a)
+	if err != nil {
+		return verified{}, err
+	}
+	if !ok {
+		return verified{}, mfa.ErrInvalidCode
+	}
+	if err := s.write(ctx, s.event(ActionFactorVerified, user, map[string]any{"purpose": purpose, "kind": codeWebAuthn})); err != nil {
+		return verified{}, err
+	}
+	return verified{kind: codeWebAuthn, amr: amr}, nil
 }
 
 type eventSpec struct {

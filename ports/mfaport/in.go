@@ -2,6 +2,7 @@ package mfaport
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,15 +47,24 @@ type Confirmed struct {
 	RecoveryCodes []string
 }
 
-// Proof is a current second factor presented with a request: a TOTP code
-// or a recovery code (at most one of them).
+// Proof is a current second factor presented with a request: a TOTP code,
+// a recovery code or a passkey assertion (at most one of them).
 type Proof struct {
 	TOTP         string
 	RecoveryCode string
+	WebAuthn     *WebAuthnAssertion
+}
+
+// WebAuthnAssertion is a passkey's answer to a ceremony begun at POST
+// /auth/webauthn/login/begin: the ceremony token and the
+// PublicKeyCredential as JSON.
+type WebAuthnAssertion struct {
+	Ceremony   string
+	Credential json.RawMessage
 }
 
 // Empty reports that no code was presented.
-func (p Proof) Empty() bool { return p.TOTP == "" && p.RecoveryCode == "" }
+func (p Proof) Empty() bool { return p.TOTP == "" && p.RecoveryCode == "" && p.WebAuthn == nil }
 
 // CompleteLoginCommand answers a login challenge with a code.
 type CompleteLoginCommand struct {

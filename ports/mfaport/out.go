@@ -102,6 +102,21 @@ type ChallengeTokens interface {
 	Hash(token string) mfa.ChallengeHash
 }
 
+// SecurityKeys is a second factor another context gives: the user's
+// passkeys (the passkey context implements it).
+//
+// Has reports whether user has one. Verify checks an assertion of one of
+// user's passkeys in the transaction ctx carries (its ceremony spent, its
+// sign counter moved, both rolled back with that transaction): ok is false
+// for one that does not verify (another user's passkey, a bad signature,
+// a counter that did not move forward); amr is what it proves ("hwk", and
+// "user" when the authenticator verified its user); err is a malformed
+// request, a ceremony that is not valid, or a store that cannot answer.
+type SecurityKeys interface {
+	Has(ctx context.Context, user shared.UserID) (bool, error)
+	Verify(ctx context.Context, user shared.UserID, a WebAuthnAssertion) (amr []string, ok bool, err error)
+}
+
 // Accounts is what mfa asks of identity: the account a completed sign-in
 // answers with (identityport.Service's Me).
 type Accounts interface {

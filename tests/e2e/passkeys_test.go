@@ -571,3 +571,62 @@ func TestPasskeys_AnIPAddressPublicURLTurnsThemOff(t *testing.T) {
 	srv := sessStart(t, apitest.Embedded, nil)
 	mfaExpectError(t, srv.Do(t, "POST", "/api/v1/auth/webauthn/login/begin", nil, ""), http.StatusNotFound, "passkey.unavailable")
 }
+
+func TestPasskeys_APasskeyAnswersThePasswordSignInsSecondStep(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := pkStart(t, backend, clock)
+			u := mfaEnrol(t, srv, clock)
+			k := newSoftKey(t)
+			pkRegister(t, srv, pkAccount{email: u.email, token: u.token}, k, "Key")
+			other := pkSignUp(t, srv)
+			ko := newSoftKey(t)
+			pkRegister(t, srv, other, ko, "Other's key")
+
+			ch := mfaChallengeFor(t, srv, u.email)
+			if !slices.Equal(ch.Factors, []string{"totp", "recovery_code", "webauthn"}) {
+				t.Fatalf("factors %v", ch.Factors)
+			}
+			// Another account's passkey is a wrong factor, and so is a bad signature.
+			o := pkBeginLogin(t, srv)
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"webauthn": map[string]any{"ceremony": o.Ceremony, "credential": ko.assert(t, o, 1, pkOrigin, pkRPID)}}),
+				http.StatusBadRequest, "mfa.invalid_code")
+			o = pkBeginLogin(t, srv)
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"webauthn": map[string]any{"ceremony": o.Ceremony, "credential": k.assert(t, o, 1, "https://evil.test", pkRPID)}}),
+				http.StatusBadRequest, "mfa.invalid_code")
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": "123456", "webauthn": map[string]any{"ceremony": o.Ceremony, "credential": map[string]any{}}}),
+				http.StatusBadRequest, "mfa.invalid_input")
+
+			o = pkBeginLogin(t, srv)
+			signed := k.assert(t, o, 1, pkOrigin, pkRPID)
+			var done mfaLoginDone
+			sessExpect(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"webauthn": map[string]any{"ceremony": o.Ceremony, "credential": signed}}), http.StatusOK).Decode(t, &done)
+			if len(done.Token) < 43 || !slices.Equal(done.AMR, []string{"pwd", "hwk", "user", "mfa"}) {
+				t.Fatalf("completed %+v", done)
+			}
+			// The same assertion cannot answer another challenge.
+			ch = mfaChallengeFor(t, srv, u.email)
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"webauthn": map[string]any{"ceremony": o.Ceremony, "credential": signed}}),
+				http.StatusBadRequest, "passkey.ceremony_invalid")
+			// Nor a counter that did not move.
+			o = pkBeginLogin(t, srv)
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"webauthn": map[string]any{"ceremony": o.Ceremony, "credential": k.assert(t, o, 1, pkOrigin, pkRPID)}}),
+				http.StatusBadRequest, "mfa.invalid_code")
+
+			// A passkey without user verification signing in alone meets the TOTP step.
+			k.flags = flagUP
+			o = pkBeginLogin(t, srv)
+			var step pkLogin
+			sessExpect(t, pkFinishLogin(t, srv, o.Ceremony, k.assert(t, o, 2, pkOrigin, pkRPID)), http.StatusOK).Decode(t, &step)
+			if !step.MFARequired || step.Token != "" || len(step.Challenge) < 43 {
+				t.Fatalf("sign-in without verification for an account with TOTP: %+v", step)
+			}
+			clock.Advance(30 * time.Second)
+			sessExpect(t, mfaComplete(t, srv, step.Challenge, map[string]any{"totp": totpAt(t, u.secret, clock.Now())}), http.StatusOK).Decode(t, &done)
+			if !slices.Equal(done.AMR, []string{"hwk", "otp", "mfa"}) {
+				t.Fatalf("completed %+v", done)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ package mfahttp
 import (
 	"bytes"
 	_ "embed"
+	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,9 +53,17 @@ func (p proofRequest) proof() mfaport.Proof {
 }
 
 type completeLoginRequest struct {
-	Challenge    string `json:"challenge"`
-	TOTP         string `json:"totp"`
-	RecoveryCode string `json:"recovery_code"`
+	Challenge    string           `json:"challenge"`
+	TOTP         string           `json:"totp"`
+	RecoveryCode string           `json:"recovery_code"`
+	WebAuthn     *webauthnRequest `json:"webauthn"`
+}
+
+// webauthnRequest is a passkey assertion: the ceremony begun at POST
+// /auth/webauthn/login/begin and the PublicKeyCredential.
+type webauthnRequest struct {
+	Ceremony   string          `json:"ceremony"`
+	Credential json.RawMessage `json:"credential"`
 }
 
 type confirmRequest struct {
@@ -179,9 +188,11 @@ func (h handlers) completeLogin(c *fiber.Ctx) error {
 	if err := httpapi.Decode(c, &req); err != nil {
 		return err
 	}
-	res, err := h.svc.CompleteLogin(c.UserContext(), mfaport.CompleteLoginCommand{
-		Challenge: req.Challenge, Proof: mfaport.Proof{TOTP: req.TOTP, RecoveryCode: req.RecoveryCode},
-	})
+	proof := mfaport.Proof{TOTP: req.TOTP, RecoveryCode: req.RecoveryCode}
+	if req.WebAuthn != nil {
+		proof.WebAuthn = &mfaport.WebAuthnAssertion{Ceremony: req.WebAuthn.Ceremony, Credential: req.WebAuthn.Credential}
+	}
+	res, err := h.svc.CompleteLogin(c.UserContext(), mfaport.CompleteLoginCommand{Challenge: req.Challenge, Proof: proof})
 	if err != nil {
 		return err
 	}
