@@ -33,10 +33,22 @@ func (s *Service) routing(ctx context.Context, address string) (*sso.Connection,
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("find the connection of a domain: %w", err)
-	case !c.Enabled() || c.Kind() != sso.KindOIDC || !c.Covers(email.String()):
+	case !c.Enabled() || !s.signsInThrough(c) || !c.Covers(email.String()):
 		return nil, nil
 	}
 	return c, nil
+}
+
+// signsInThrough reports whether this server signs in through c's kind (a
+// connection it cannot use is neither discovered nor enforced).
+func (s *Service) signsInThrough(c *sso.Connection) bool {
+	switch c.Kind() {
+	case sso.KindOIDC:
+		return s.d.OIDC != nil
+	case sso.KindSAML:
+		return s.d.SAML != nil
+	}
+	return false
 }
 
 // Discover implements ssoport.SignIn. Every address gets the same shape of

@@ -17,6 +17,7 @@ import (
 
 	"github.com/secuird/authy/adapters/upstream/dnstxt/dnstxttest"
 	"github.com/secuird/authy/adapters/upstream/oauthproviders/upstreamtest"
+	"github.com/secuird/authy/adapters/upstream/samlsso/samlssotest"
 	"github.com/secuird/authy/bootstrap"
 	"github.com/secuird/authy/tests/apitest"
 	"github.com/secuird/authy/tests/testenv"
@@ -453,6 +454,29 @@ func TestSSOSignIn_TheOpenIDProvidersLoginStepContinuesThroughAConnection(t *tes
 			if claims.Email != email || !claims.EmailVerified || !slices.Contains(claims.AMR, "fed") {
 				t.Fatalf("ID token %+v", claims)
 			}
+		})
+	}
+}
+
+// A SAML connection is discovered like an OpenID Connect one, and its
+// enforce refuses the password sign-in of its addresses.
+func TestSAMLSignIn_DiscoveryNamesTheConnectionAndEnforceRefusesPasswords(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv, dns, _ := ssoServer(t, backend)
+			idp := samlssotest.Start(t)
+			owner := signUp(t, srv, "owner")
+			org := createOrg(t, srv, owner, map[string]any{"name": "Corp"})
+			domain := verifiedDomain(t, srv, dns, org.ID, owner)
+			c := samlConnectionFor(t, srv, idp, org.ID, owner, domain, map[string]any{"enforce": true})
+			email := "sam-" + testenv.Unique() + "@" + domain
+			d := discover(t, srv, email)
+			if !d.SSO || d.Connection == nil || d.Connection.ID != c.ID || d.Connection.Type != "saml" || !d.Connection.Enforce ||
+				d.Connection.StartURL != "/api/v1/auth/sso/"+c.ID+"/start" {
+				t.Fatalf("discovered %+v", d)
+			}
+			expect(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": email, "password": orgPassword, "name": "Sam"}, ""), http.StatusCreated)
+			wantCode(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": orgPassword}, ""), http.StatusForbidden, "sso.required")
 		})
 	}
 }
