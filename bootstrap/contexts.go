@@ -97,6 +97,7 @@ func (a *App) mountContexts(api fiber.Router) error {
 		return err
 	}
 	a.sso = sso
+	sso.SetSecondFactor(a.mfa)
 	if err := a.wireProvisioning(api, rec, idw, sessions, orgs, sso); err != nil {
 		return err
 	}

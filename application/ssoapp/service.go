@@ -20,6 +20,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -104,6 +105,24 @@ type Deps struct {
 // Service implements ssoport.Admin.
 type Service struct {
 	d Deps
+
+	secondMu sync.RWMutex
+	second   identityport.SecondFactor
+}
+
+// SetSecondFactor makes a sign-in through a connection of an account with
+// a second factor start no session: it answers the factor's challenge
+// instead, completed like a password sign-in's. Call it while wiring.
+func (s *Service) SetSecondFactor(f identityport.SecondFactor) {
+	s.secondMu.Lock()
+	defer s.secondMu.Unlock()
+	s.second = f
+}
+
+func (s *Service) secondFactor() identityport.SecondFactor {
+	s.secondMu.RLock()
+	defer s.secondMu.RUnlock()
+	return s.second
 }
 
 var _ ssoport.Admin = (*Service)(nil)

@@ -304,12 +304,23 @@ func (s *Service) signIn(ctx context.Context, c *sso.Connection, delivery sso.De
 			}
 			out.LoginCode = code
 		} else {
-			issued, err := s.d.Sessions.Start(ctx, user.ID, m)
-			if err != nil {
-				return fmt.Errorf("start session: %w", err)
+			var ch *identityport.LoginChallenge
+			if sf := s.secondFactor(); sf != nil {
+				if ch, err = sf.ChallengeLogin(ctx, user.ID, m); err != nil {
+					return err
+				}
 			}
-			out.Session = issued
-			details["session_id"] = issued.Session.ID.String()
+			if ch != nil {
+				out.MFA = ch
+				details["mfa_required"] = true
+			} else {
+				issued, err := s.d.Sessions.Start(ctx, user.ID, m)
+				if err != nil {
+					return fmt.Errorf("start session: %w", err)
+				}
+				out.Session = issued
+				details["session_id"] = issued.Session.ID.String()
+			}
 		}
 		if err := s.d.Audit.Record(ctx, s.userEvent(ActionSignInSucceeded, c, user.ID, details, now)); err != nil {
 			return fmt.Errorf("audit: %w", err)

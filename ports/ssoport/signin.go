@@ -56,6 +56,9 @@ type Completion struct {
 	// made the account a member of the connection's organization.
 	Created bool
 	Joined  bool
+	// MFA, for an account with a second factor, is the challenge to
+	// answer instead of a session (Session is then zero).
+	MFA *identityport.LoginChallenge
 }
 
 // SignIn is signing in through an organization's connection.

@@ -581,3 +581,48 @@ func TestMFA_ASignInThroughAProviderAsksForTheSecondFactorToo(t *testing.T) {
 		})
 	}
 }
+
+func TestMFA_ASignInThroughAnOrganizationsConnectionAsksForTheSecondFactorToo(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv, dns, idp := ssoSignInServer(t, backend)
+			owner := signUp(t, srv, "owner")
+			org := createOrg(t, srv, owner, map[string]any{"name": "Corp"})
+			domain := verifiedDomain(t, srv, dns, org.ID, owner)
+			conn := createConnection(t, srv, idp, org.ID, owner, map[string]any{"domains": []string{domain}})
+			who := upstreamtest.User{Subject: "corp-" + testenv.Unique(), Email: "dana-" + testenv.Unique() + "@" + domain, EmailVerified: true, Name: "Dana"}
+
+			first := newPageBrowser(t, srv)
+			a, _ := first.ssoSignIn(t, idp, conn.ID, "", who)
+			wantRedirect(t, a, "/account")
+			var enrol struct {
+				FactorID string `json:"factor_id"`
+				Secret   string `json:"secret"`
+			}
+			token := first.session()
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/totp", nil, token), http.StatusCreated).Decode(t, &enrol)
+			var confirmed struct {
+				RecoveryCodes []string `json:"recovery_codes"`
+			}
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/users/me/mfa/totp/"+enrol.FactorID+"/confirm", map[string]any{"code": totpAt(t, enrol.Secret, time.Now())}, token), http.StatusOK).Decode(t, &confirmed)
+
+			b := newPageBrowser(t, srv)
+			back, _ := b.ssoSignIn(t, idp, conn.ID, "", who)
+			loc, err := url.Parse(back.header.Get("Location"))
+			if back.status != http.StatusSeeOther || err != nil || loc.Path != "/login/mfa" || loc.Query().Get("challenge") == "" || b.session() != "" {
+				t.Fatalf("callback: %d %s, session %q", back.status, back.header.Get("Location"), b.session())
+			}
+			step := b.send(t, "GET", loc.RequestURI(), nil)
+			done := b.send(t, "POST", "/login/mfa", url.Values{
+				"challenge": {loc.Query().Get("challenge")}, "code": {confirmed.RecoveryCodes[0]}, "csrf_token": {formToken(t, step)},
+			})
+			if done.status != http.StatusSeeOther || b.session() == "" {
+				t.Fatalf("code: %d %v", done.status, done.header)
+			}
+			sessions := string(srv.Do(t, "GET", "/api/v1/auth/sessions", nil, b.session()).Body)
+			if !strings.Contains(sessions, `"auth_method":"sso_oidc:`+conn.ID+`"`) || !strings.Contains(sessions, `"amr":["fed","otp","mfa"]`) {
+				t.Fatalf("sessions %s", sessions)
+			}
+		})
+	}
+}

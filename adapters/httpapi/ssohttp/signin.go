@@ -242,6 +242,15 @@ func (h signin) finish(c *fiber.Ctx, ctx context.Context, res ssoport.Completion
 	if res.Foreign {
 		return h.away(c, withParam(res.ReturnTo, "login_code", res.LoginCode))
 	}
+	if res.MFA != nil {
+		// The code step of /login completes it; the challenge alone signs
+		// nobody in (it needs the code, from this client, within minutes).
+		step := withParam("/login/mfa", "challenge", res.MFA.Token)
+		if res.ReturnTo != "" {
+			step = withParam(step, "return_to", res.ReturnTo)
+		}
+		return h.away(c, step)
+	}
 	if token, ok := h.Browser.SessionToken(c); ok {
 		if p, err := h.Sessions.Authenticate(ctx, token); err == nil {
 			if err := h.Sessions.Logout(ctx, p); err != nil && shared.KindOf(err) != shared.KindUnauthenticated {
