@@ -20,8 +20,8 @@ func keysRotateCommand() *cobra.Command {
 	var resealOnly bool
 	cmd := &cobra.Command{
 		Use:   "rotate",
-		Short: "Rotate the OpenID Provider's keys and re-encrypt stored keys under the current ENCRYPTION_KEY",
-		Long: "Re-encrypts every stored OpenID Provider key under the current ENCRYPTION_KEY (step 3\n" +
+		Short: "Rotate the OpenID Provider's keys and re-encrypt stored keys and TOTP secrets under the current ENCRYPTION_KEY",
+		Long: "Re-encrypts every stored OpenID Provider key and TOTP secret under the current ENCRYPTION_KEY (step 3\n" +
 			"of an ENCRYPTION_KEY rotation: afterwards the old key may leave\n" +
 			"ENCRYPTION_KEYS_PREVIOUS), then creates a successor of the RS256 and ES256 signing\n" +
 			"keys and of the HMAC secret of opaque tokens. A successor is published in the JWKS\n" +
@@ -64,6 +64,13 @@ func (a *App) RotateKeys(ctx context.Context, out io.Writer, resealOnly bool) er
 		return fmt.Errorf("re-encrypt the keys: %w", err)
 	}
 	fmt.Fprintf(out, "re-encrypted %d key(s) under ENCRYPTION_KEY %s\n", n, a.keyring.KeyIDs().Current)
+	if a.mfa != nil {
+		m, err := a.mfa.ResealSecrets(ctx, a.keyring)
+		if err != nil {
+			return fmt.Errorf("re-encrypt the TOTP secrets: %w", err)
+		}
+		fmt.Fprintf(out, "re-encrypted %d TOTP secret(s) under ENCRYPTION_KEY %s\n", m, a.keyring.KeyIDs().Current)
+	}
 	if resealOnly {
 		return nil
 	}

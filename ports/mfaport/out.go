@@ -21,8 +21,13 @@ import (
 // instances accepting codes of one factor are serialised, and an error from
 // fn rolls back; Delete of an unknown id is mfa.ErrFactorNotFound;
 // DeletePending removes a user's unconfirmed factors; DeleteOfUser all of
-// them.
+// them; Page returns up to limit factors of every user with an id after
+// after, in id order; ReplaceSecret stores to as a factor's sealed secret
+// only while it is still from (false otherwise: another instance resealed
+// it, or it was removed).
 type FactorRepository interface {
+	Page(ctx context.Context, after uuid.UUID, limit int) ([]*mfa.Factor, error)
+	ReplaceSecret(ctx context.Context, id uuid.UUID, from, to mfa.SealedSecret) (bool, error)
 	Add(ctx context.Context, f *mfa.Factor) error
 	Find(ctx context.Context, id uuid.UUID) (*mfa.Factor, error)
 	List(ctx context.Context, user shared.UserID) ([]*mfa.Factor, error)

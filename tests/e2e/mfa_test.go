@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -625,4 +626,31 @@ func TestMFA_ASignInThroughAnOrganizationsConnectionAsksForTheSecondFactorToo(t 
 			}
 		})
 	}
+}
+
+func TestMFA_AnEncryptionKeyRotationReEncryptsTheTOTPSecrets(t *testing.T) {
+	const oldKey, newKey = "the-old-encryption-key-of-at-least-32-bytes", "the-new-encryption-key-of-at-least-32-bytes"
+	clock := mfaClock()
+	withKeys := func(current string, previous ...string) apitest.Option {
+		return apitest.WithConfig(func(c *bootstrap.Config) { c.EncryptionKey, c.EncryptionKeysPrevious = current, previous })
+	}
+	a := sessStart(t, apitest.Embedded, clock, withKeys(oldKey))
+	u := mfaEnrol(t, a, clock)
+	a.Stop()
+
+	b := sessStart(t, apitest.Embedded, clock, apitest.ShareWith(a), withKeys(newKey, oldKey))
+	var out strings.Builder
+	if err := b.App.RotateKeys(context.Background(), &out, true); err != nil {
+		t.Fatalf("rotate: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "re-encrypted 1 TOTP secret(s)") {
+		t.Fatalf("rotation said:\n%s", out.String())
+	}
+	b.Stop()
+
+	// Without the old key the factor still works.
+	c := sessStart(t, apitest.Embedded, clock, apitest.ShareWith(a), withKeys(newKey))
+	clock.Advance(30 * time.Second)
+	ch := mfaChallengeFor(t, c, u.email)
+	sessExpect(t, mfaComplete(t, c, ch.Challenge, map[string]any{"totp": totpAt(t, u.secret, clock.Now())}), http.StatusOK)
 }

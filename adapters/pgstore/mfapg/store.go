@@ -175,6 +175,32 @@ func (s *FactorStore) Delete(ctx context.Context, id uuid.UUID) error {
 	return nil
 }
 
+// Page implements mfaport.FactorRepository.
+func (s *FactorStore) Page(ctx context.Context, after uuid.UUID, limit int) ([]*mfa.Factor, error) {
+	var rows []factorRow
+	if err := s.db.Conn(ctx).Where("id > ?", after).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("page factors: %w", err)
+	}
+	out := make([]*mfa.Factor, 0, len(rows))
+	for _, r := range rows {
+		f, err := r.factor()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// ReplaceSecret implements mfaport.FactorRepository.
+func (s *FactorStore) ReplaceSecret(ctx context.Context, id uuid.UUID, from, to mfa.SealedSecret) (bool, error) {
+	res := s.db.Conn(ctx).Model(&factorRow{}).Where("id = ? AND secret_sealed = ?", id, from.String()).Update("secret_sealed", to.String())
+	if res.Error != nil {
+		return false, fmt.Errorf("reseal factor: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
 // DeletePending implements mfaport.FactorRepository.
 func (s *FactorStore) DeletePending(ctx context.Context, user shared.UserID) error {
 	if err := s.db.Conn(ctx).Where("user_id = ? AND confirmed_at IS NULL", uuid.UUID(user)).Delete(&factorRow{}).Error; err != nil {
