@@ -354,6 +354,16 @@ func (s *Service) accountOf(ctx context.Context, c *sso.Connection, subject, ema
 			if err := s.d.Identities.Save(ctx, known); err != nil {
 				return identityport.UserSummary{}, false, err
 			}
+			// The provider is the source of the person's name. The address
+			// is not copied onto the account: it may be another account's,
+			// and an account's address changes only when its holder proves
+			// the new one.
+			if name != "" && name != u.Name {
+				if err := s.d.Accounts.RefreshProvisionedName(ctx, u.ID, name); err != nil {
+					return identityport.UserSummary{}, false, err
+				}
+				u.Name = name
+			}
 			return u, false, nil
 		}
 		// The account is gone: its link opens nothing, and the person is

@@ -63,6 +63,15 @@ func (a accounts) CreateProvisionedUser(ctx context.Context, cmd identityport.Ex
 	return summary(u), nil
 }
 
+func (a accounts) RefreshProvisionedName(ctx context.Context, user shared.UserID, raw string) error {
+	name, _ := identity.ParseName(raw)
+	_, err := a.users.Update(ctx, user, func(u *identity.User) error {
+		_, err := u.UpdateProfile(identity.ProfileChange{Name: &name}, t0)
+		return err
+	})
+	return err
+}
+
 func (a accounts) FindByEmail(ctx context.Context, raw string) (identityport.UserSummary, error) {
 	email, _ := identity.ParseEmail(raw)
 	u, err := a.users.FindByEmail(ctx, email)

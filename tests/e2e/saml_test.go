@@ -217,7 +217,7 @@ func TestSAMLSignIn_JustInTimeAndEveryForgedResponseRefused(t *testing.T) {
 			}
 			var me meView
 			expect(t, srv.Do(t, "GET", "/api/v1/auth/me", nil, b.session()), http.StatusOK).Decode(t, &me)
-			if me.Email != jane || !me.EmailVerified {
+			if me.Email != jane || !me.EmailVerified || me.Name != "Jane Doe" {
 				t.Fatalf("me %+v", me)
 			}
 			if role := roleOfUser(membersOf(t, srv, org.ID, owner), me.ID); role != "admin" {
@@ -226,6 +226,16 @@ func TestSAMLSignIn_JustInTimeAndEveryForgedResponseRefused(t *testing.T) {
 			sess := expect(t, srv.Do(t, "GET", "/api/v1/auth/sessions", nil, b.session()), http.StatusOK)
 			if !strings.Contains(string(sess.Body), "saml:"+c.ID) {
 				t.Fatalf("the session does not record the connection: %s", sess.Body)
+			}
+
+			// A later sign-in takes the name the provider asserts now.
+			idp.AddUser("jane", "jane-pass", jane, "Jane Roe")
+			later := newPageBrowser(t, srv)
+			wantRedirect(t, later.post(t, idp.SignIn(start(later), "jane", "jane-pass")), "/account")
+			var again meView
+			expect(t, srv.Do(t, "GET", "/api/v1/auth/me", nil, later.session()), http.StatusOK).Decode(t, &again)
+			if again.ID != me.ID || again.Name != "Jane Roe" {
+				t.Fatalf("after a later sign-in: %+v", again)
 			}
 
 			// The same response again: the relay state is spent.

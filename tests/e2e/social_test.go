@@ -91,6 +91,7 @@ func wantRedirect(t *testing.T, a pageAnswer, want string) {
 
 type meView struct {
 	ID            string `json:"id"`
+	Name          string `json:"name"`
 	Email         string `json:"email"`
 	EmailVerified bool   `json:"email_verified"`
 }
