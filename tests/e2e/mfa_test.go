@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -653,4 +654,45 @@ func TestMFA_AnEncryptionKeyRotationReEncryptsTheTOTPSecrets(t *testing.T) {
 	clock.Advance(30 * time.Second)
 	ch := mfaChallengeFor(t, c, u.email)
 	sessExpect(t, mfaComplete(t, c, ch.Challenge, map[string]any{"totp": totpAt(t, u.secret, clock.Now())}), http.StatusOK)
+}
+
+func TestMFA_OneCodeSentTwiceAtOnceStartsOneSession(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := sessStart(t, backend, clock)
+			u := mfaEnrol(t, srv, clock)
+			clock.Advance(30 * time.Second)
+			code := totpAt(t, u.secret, clock.Now())
+			const n = 4
+			challenges := make([]string, n)
+			for i := range challenges {
+				challenges[i] = mfaChallengeFor(t, srv, u.email).Challenge
+			}
+			statuses := make(chan int, n)
+			var wg sync.WaitGroup
+			for _, ch := range challenges {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					statuses <- mfaComplete(t, srv, ch, map[string]any{"totp": code}).Status
+				}()
+			}
+			wg.Wait()
+			close(statuses)
+			ok := 0
+			for s := range statuses {
+				switch s {
+				case http.StatusOK:
+					ok++
+				case http.StatusBadRequest:
+				default:
+					t.Errorf("status %d", s)
+				}
+			}
+			if ok != 1 {
+				t.Fatalf("%d sessions from one code", ok)
+			}
+		})
+	}
 }
