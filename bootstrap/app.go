@@ -23,6 +23,7 @@ import (
 	"github.com/secuird/authy/adapters/redisstore/platformredis"
 	"github.com/secuird/authy/application/federationapp"
 	"github.com/secuird/authy/application/mfaapp"
+	"github.com/secuird/authy/application/passkeyapp"
 	"github.com/secuird/authy/application/ssoapp"
 	"github.com/secuird/authy/migrations"
 	"github.com/secuird/authy/ports/identityport"
@@ -55,6 +56,8 @@ type App struct {
 	organizations organizationsport.Service
 	// mfa completes the pages' sign-ins that need a second factor.
 	mfa *mfaapp.Service
+	// passkeys is nil when PUBLIC_URL names no domain (passkeys off).
+	passkeys *passkeyapp.Service
 	// federation is social and OpenID Connect sign-in; upstreamClient the
 	// HTTP client of its provider calls (nil: the default).
 	federation     *federationapp.Service

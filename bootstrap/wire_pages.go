@@ -66,6 +66,10 @@ func (a *App) mountPages() error {
 	if a.oauth != nil {
 		continuations = a.oauth.continuations
 	}
+	var passkeys pageshttp.Passkeys
+	if a.passkeys != nil {
+		passkeys = a.passkeys
+	}
 	var discovery pageshttp.SSODiscovery
 	if a.sso != nil {
 		discovery = a.sso
@@ -81,5 +85,6 @@ func (a *App) mountPages() error {
 		Providers:     a.federation,
 		MFA:           a.mfa,
 		SSO:           discovery,
+		Passkeys:      passkeys,
 	})
 }

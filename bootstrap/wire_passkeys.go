@@ -47,6 +47,9 @@ func (a *App) wirePasskeys(api fiber.Router, rec auditport.Recorder, id identity
 	id.SetDeletionGuard(svc)
 	// A login challenge also accepts one of the account's passkeys.
 	mfa.SetSecurityKeys(svc)
+	if rp.Enabled() {
+		a.passkeys = svc
+	}
 	passkeyhttp.Register(api, svc, id.Auth)
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -57,9 +58,11 @@ type settings struct {
 	mutate []func(*bootstrap.Config)
 	clock  platformport.Clock
 	share  *Server
-	// ownURL makes PUBLIC_URL the server's own loopback URL.
-	ownURL bool
-	extra  []bootstrap.Option
+	// ownURL makes PUBLIC_URL the server's own loopback URL; ownHost
+	// names its host instead of the address.
+	ownURL  bool
+	ownHost string
+	extra   []bootstrap.Option
 }
 
 // WithConfig changes the configuration before the server is built.
@@ -79,6 +82,13 @@ func WithBootstrap(o bootstrap.Option) Option {
 // links it mails (and its absolute return targets) lead back to it: what a
 // browser test clicks.
 func WithOwnPublicURL() Option { return func(s *settings) { s.ownURL = true } }
+
+// WithOwnPublicURLAt is WithOwnPublicURL with host (such as "localhost")
+// instead of the loopback address: what a WebAuthn relying party id,
+// which must be a domain, needs. URL then names that host too.
+func WithOwnPublicURLAt(host string) Option {
+	return func(s *settings) { s.ownURL, s.ownHost = true, host }
+}
 
 // ShareWith makes the new server use other's database and Redis prefix.
 func ShareWith(other *Server) Option { return func(s *settings) { s.share = other } }
@@ -140,6 +150,9 @@ func Start(t testing.TB, backend Backend, opts ...Option) *Server {
 		t.Fatal(err)
 	}
 	s.URL = "http://" + ln.Addr().String()
+	if st.ownHost != "" {
+		s.URL = "http://" + net.JoinHostPort(st.ownHost, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
 	if st.ownURL {
 		cfg.PublicURL = s.URL
 	}

@@ -30,7 +30,8 @@ import (
 
 // headless starts Debian's chromium through chromedp: no sandbox (CI runs
 // as root in a container), a throwaway profile and TMPDIR, no background
-// traffic, and a resolver that knows only the loopback address, so the
+// traffic, and a resolver that knows only the loopback address (and
+// localhost, the domain a WebAuthn relying party id needs), so the
 // pages are proven to load nothing from anywhere else.
 func headless(t *testing.T) context.Context {
 	t.Helper()
@@ -48,7 +49,7 @@ func headless(t *testing.T) context.Context {
 		chromedp.NoSandbox,
 		chromedp.UserDataDir(profile),
 		chromedp.Env("TMPDIR="+tmp),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost"),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-domain-reliability", true),

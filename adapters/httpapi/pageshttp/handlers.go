@@ -57,6 +57,8 @@ type Deps struct {
 	// SSO is home-realm discovery: /login offers "Continue with SSO" (nil:
 	// no SSO).
 	SSO SSODiscovery
+	// Passkeys, when set, makes /login offer "Sign in with a passkey".
+	Passkeys Passkeys
 }
 
 type handlers struct {
@@ -74,6 +76,10 @@ func Register(r fiber.Router, d Deps) error {
 	h := handlers{Deps: d, group: httpapi.GroupMiddleware(d.Pages.Group())}
 	r.Get(stylesheetPath, h.group, serveStylesheet)
 	r.Get("/login", h.group, h.loginForm)
+	if d.Passkeys != nil {
+		r.Get(passkeyScriptPath, h.group, servePasskeyScript)
+		r.Post("/login/passkey", h.group, h.loginPasskey)
+	}
 	r.Post("/login", h.group, h.login)
 	if d.SSO != nil {
 		r.Post("/login/sso", h.group, h.loginSSO)
@@ -180,6 +186,7 @@ func (h handlers) renderLoginWith(c *fiber.Ctx, status int, target, email, probl
 	return h.Pages.render(c, status, "login", view{
 		M: m, Title: m.T("login.title"), CSRF: token, ReturnTo: target, Email: email, Error: problem, Fields: fields,
 		Providers: h.providerLinks(c, m, target), FormTargets: formTargets, SSOOffered: h.SSO != nil, SSO: sso,
+		Passkeys: h.Passkeys != nil,
 	})
 }
 

@@ -45,6 +45,8 @@ var catalogue = map[string]map[string]string{
 		"login.sso_none":            "No single sign-on is set up for this address. Sign in with your password instead.",
 		"login.sso_email_required":  "Enter your work email address to continue with SSO.",
 		"login.forgot":              "Forgot your password?",
+		"login.passkey":             "Sign in with a passkey",
+		"login.passkey_failed":      "That passkey could not sign you in. Try again, or sign in with your password.",
 		"login.invalid_credentials": "The email address or the password is not correct.",
 		"login.providers":           "Or continue with",
 		"login_mfa.title":           "Enter your code",

@@ -71,6 +71,12 @@ func cspWith(formAction string) string {
 		"; frame-ancestors 'none'; base-uri 'none'"
 }
 
+// withOwnScript adds to a page's policy its own script and the requests
+// that script makes to Authy (the passkey sign-in's begin).
+func withOwnScript(csp string) string {
+	return strings.Replace(csp, "default-src 'none';", "default-src 'none'; script-src 'self'; connect-src 'self';", 1)
+}
+
 // cspFor is the policy of a page whose form starts a redirect chain that
 // ends at one of extra's origins besides the usual ones (browsers apply
 // form-action to every redirect after a form post): a sign-in that
@@ -142,6 +148,9 @@ type view struct {
 	// is the way on to the connection it found.
 	SSOOffered bool
 	SSO        *ssoLink
+	// Passkeys shows the sign-in page's "Sign in with a passkey", whose
+	// script (Authy's own, nothing else) the page's CSP then admits.
+	Passkeys bool
 }
 
 type consentView struct {
@@ -167,6 +176,9 @@ func (p *Pages) render(c *fiber.Ctx, status int, name string, v view) error {
 	p.headers(c)
 	if len(v.FormTargets) > 0 {
 		c.Set(fiber.HeaderContentSecurityPolicy, p.cspFor(v.FormTargets))
+	}
+	if v.Passkeys {
+		c.Set(fiber.HeaderContentSecurityPolicy, withOwnScript(string(c.Response().Header.Peek(fiber.HeaderContentSecurityPolicy))))
 	}
 	return c.Status(status).Send(buf.Bytes())
 }
