@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -17,6 +18,10 @@ import (
 	"github.com/secuird/authy/ports/platformport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
+
+// jobPurgeMFAChallenges names the job that deletes expired login
+// challenges.
+const jobPurgeMFAChallenges = "purge_mfa_challenges"
 
 // wireMFA builds multi-factor sign-in on the app's database (factors,
 // recovery codes, challenges and step-ups join one transaction with the
@@ -54,5 +59,13 @@ func (a *App) wireMFA(api fiber.Router, rec auditport.Recorder, id identityWirin
 	id.SetStepUpGuard(svc)
 	id.SetDeletionGuard(svc)
 	mfahttp.Register(api, svc, id.Auth)
+	a.addJob(Job{
+		Name:        jobPurgeMFAChallenges,
+		Description: "delete sign-in challenges that expired more than an hour ago",
+		RunOnce: func(ctx context.Context) error {
+			_, err := svc.PurgeChallenges(ctx)
+			return err
+		},
+	})
 	return svc, nil
 }

@@ -56,8 +56,10 @@ type RecoveryCodeRepository interface {
 // mfa.ErrChallengeInvalid; Update locks the row in the transaction ctx
 // carries or one of its own (so a challenge completes once even when two
 // instances race), an error from fn rolls back; DeleteOfUser removes a
-// user's challenges.
+// user's challenges; DeleteExpired removes up to batch challenges that
+// expired before before and returns how many.
 type ChallengeRepository interface {
+	DeleteExpired(ctx context.Context, before time.Time, batch int) (int, error)
 	Add(ctx context.Context, c *mfa.Challenge) error
 	FindByHash(ctx context.Context, h mfa.ChallengeHash) (*mfa.Challenge, error)
 	Update(ctx context.Context, id uuid.UUID, fn func(*mfa.Challenge) error) error

@@ -696,3 +696,34 @@ func TestMFA_OneCodeSentTwiceAtOnceStartsOneSession(t *testing.T) {
 		})
 	}
 }
+
+func TestMFA_ThePurgeJobDeletesChallengesAnHourAfterTheyExpired(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := sessStart(t, backend, clock, apitest.WithConfig(func(c *bootstrap.Config) { c.SessionIdleTimeout, c.SessionAbsoluteTimeout = 3600, 14400 }))
+			u := mfaEnrol(t, srv, clock)
+			mfaChallengeFor(t, srv, u.email)
+			clock.Advance(30 * time.Minute)
+			mfaChallengeFor(t, srv, u.email)
+			job, ok := srv.App.Job("purge_mfa_challenges")
+			if !ok {
+				t.Fatal("no purge job")
+			}
+			count := func() int64 {
+				var n int64
+				if err := sessOpenDB(t, srv).Gorm().Raw(`SELECT count(*) FROM mfa_challenges`).Scan(&n).Error; err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			clock.Advance(40 * time.Minute) // the first expired 65 minutes ago, the second 35
+			if err := job.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(); n != 1 {
+				t.Fatalf("%d challenges left, want 1", n)
+			}
+		})
+	}
+}

@@ -419,6 +419,17 @@ func (s *ChallengeStore) Update(ctx context.Context, id uuid.UUID, fn func(*mfa.
 	})
 }
 
+// DeleteExpired implements mfaport.ChallengeRepository: one bounded
+// statement per batch, by the expiry index.
+func (s *ChallengeStore) DeleteExpired(ctx context.Context, before time.Time, batch int) (int, error) {
+	res := s.db.Conn(ctx).Exec(`DELETE FROM mfa_challenges WHERE id IN (SELECT id FROM mfa_challenges WHERE expires_at < ? ORDER BY expires_at LIMIT ?)`,
+		before.UTC(), batch)
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete expired challenges: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
+}
+
 // DeleteOfUser implements mfaport.ChallengeRepository.
 func (s *ChallengeStore) DeleteOfUser(ctx context.Context, user shared.UserID) error {
 	if err := s.db.Conn(ctx).Where("user_id = ?", uuid.UUID(user)).Delete(&challengeRow{}).Error; err != nil {
