@@ -59,13 +59,24 @@ func (a *App) wireMFA(api fiber.Router, rec auditport.Recorder, id identityWirin
 	id.SetStepUpGuard(svc)
 	id.SetDeletionGuard(svc)
 	mfahttp.Register(api, svc, id.Auth)
+	purge := func(ctx context.Context) error {
+		n, err := svc.PurgeChallenges(ctx)
+		if n > 0 {
+			a.log.Info("expired sign-in challenges deleted", "count", n)
+		}
+		return err
+	}
 	a.addJob(Job{
 		Name:        jobPurgeMFAChallenges,
-		Description: "delete sign-in challenges that expired more than an hour ago",
-		RunOnce: func(ctx context.Context) error {
-			_, err := svc.PurgeChallenges(ctx)
-			return err
-		},
+		Description: "delete sign-in challenges that expired more than an hour ago (serve runs it every 5 minutes)",
+		RunOnce:     purge,
 	})
+	a.workers = append(a.workers, Worker{Name: jobPurgeMFAChallenges, Run: func(ctx context.Context) error {
+		return everyUntilDone(ctx, federationCleanupEvery, func(ctx context.Context) {
+			if err := purge(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("mfa challenge purge failed", "error", err.Error())
+			}
+		})
+	}})
 	return svc, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/secuird/authy/adapters/pgstore"
@@ -452,27 +453,20 @@ type stepUpRow struct {
 func (stepUpRow) TableName() string { return "mfa_step_ups" }
 
 // Record implements mfaport.StepUpRepository.
+//
+// One statement: two checks of one session racing both insert, and the
+// later instant stays (an earlier one never replaces it).
 func (s *StepUpStore) Record(ctx context.Context, session uuid.UUID, user shared.UserID, at time.Time) error {
-	return s.db.Transaction(ctx, func(ctx context.Context) error {
-		var row stepUpRow
-		err := s.db.ForUpdate(s.db.Conn(ctx).Where("session_id = ?", session)).Take(&row).Error
-		switch {
-		case pgstore.IsNotFound(err):
-			row = stepUpRow{SessionID: session, UserID: uuid.UUID(user), VerifiedAt: at.UTC()}
-			if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
-				return fmt.Errorf("insert step-up: %w", err)
-			}
-			return nil
-		case err != nil:
-			return fmt.Errorf("read step-up: %w", err)
-		case !at.After(row.VerifiedAt):
-			return nil
-		}
-		if err := s.db.Conn(ctx).Model(&stepUpRow{}).Where("session_id = ?", session).Update("verified_at", at.UTC()).Error; err != nil {
-			return fmt.Errorf("update step-up: %w", err)
-		}
-		return nil
-	})
+	row := stepUpRow{SessionID: session, UserID: uuid.UUID(user), VerifiedAt: at.UTC()}
+	err := s.db.Conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "session_id"}},
+		DoUpdates: clause.Assignments(map[string]any{"verified_at": gorm.Expr("excluded.verified_at")}),
+		Where:     clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "mfa_step_ups.verified_at < excluded.verified_at"}}},
+	}).Create(&row).Error
+	if err != nil {
+		return fmt.Errorf("record step-up: %w", err)
+	}
+	return nil
 }
 
 // Last implements mfaport.StepUpRepository.
