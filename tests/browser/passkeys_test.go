@@ -15,11 +15,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/fxamacker/cbor/v2"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/secuird/authy/tests/apitest"
 	"github.com/secuird/authy/tests/testenv"
@@ -30,6 +32,45 @@ import (
 // signs in with it: the page's script, the browser's WebAuthn and Authy's
 // relying party meet for real.
 func TestPasskeys_TheSignInPageSignsInWithAPasskeyAndNoPassword(t *testing.T) {
+	srv, ctx, email, _, token := passkeyWorld(t, false)
+	step(t, ctx, "open the sign-in page", chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.ID("passkey-signin")))
+	step(t, ctx, "sign in with the passkey", chromedp.Click(chromedp.ID("passkey-signin")), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
+	if text := read(t, ctx, "read the account", chromedp.Text(chromedp.CSS("main"))); !strings.Contains(text, "You are signed in as "+email+".") {
+		t.Fatalf("account page: %q", text)
+	}
+	var list struct {
+		Passkeys []struct {
+			LastUsedAt *string `json:"last_used_at"`
+		} `json:"passkeys"`
+	}
+	if res := srv.Do(t, "GET", "/api/v1/users/me/mfa/webauthn", nil, token); res.Status != http.StatusOK {
+		t.Fatalf("list: %d %s", res.Status, res.Body)
+	} else {
+		res.Decode(t, &list)
+	}
+	if len(list.Passkeys) != 1 || list.Passkeys[0].LastUsedAt == nil {
+		t.Fatalf("passkeys after the sign-in: %+v", list)
+	}
+}
+
+// An account with a TOTP factor signs in with its password, and the code
+// step takes the passkey instead of a code.
+func TestPasskeys_TheCodeStepOfASignInTakesAPasskey(t *testing.T) {
+	srv, ctx, email, password, _ := passkeyWorld(t, true)
+	step(t, ctx, "open the sign-in page", chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.ID("email")))
+	signIn(t, ctx, email, password)
+	step(t, ctx, "reach the code step", chromedp.WaitVisible(chromedp.ID("code")), chromedp.WaitVisible(chromedp.ID("passkey-signin")))
+	step(t, ctx, "answer with the passkey", chromedp.Click(chromedp.ID("passkey-signin")), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
+	if text := read(t, ctx, "read the account", chromedp.Text(chromedp.CSS("main"))); !strings.Contains(text, "You are signed in as "+email+".") {
+		t.Fatalf("account page: %q", text)
+	}
+}
+
+// passkeyWorld boots a server on localhost with an account (and, when
+// totp, a confirmed TOTP factor) whose passkey, registered over the API
+// with a key made here, is held by chromium's virtual authenticator.
+func passkeyWorld(t *testing.T, withTOTP bool) (*apitest.Server, context.Context, string, string, string) {
+	t.Helper()
 	srv := apitest.Start(t, apitest.Embedded, apitest.WithOwnPublicURLAt("localhost"))
 	origin := srv.URL
 	email := "pk-" + testenv.Unique() + "@example.test"
@@ -98,20 +139,19 @@ func TestPasskeys_TheSignInPageSignsInWithAPasskeyAndNoPassword(t *testing.T) {
 		}})
 		return chromedp.Void{}, err
 	})
-	step(t, ctx, "open the sign-in page", chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.ID("passkey-signin")))
-	step(t, ctx, "sign in with the passkey", chromedp.Click(chromedp.ID("passkey-signin")), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
-	if text := read(t, ctx, "read the account", chromedp.Text(chromedp.CSS("main"))); !strings.Contains(text, "You are signed in as "+email+".") {
-		t.Fatalf("account page: %q", text)
+	if withTOTP {
+		var enrol struct {
+			FactorID string `json:"factor_id"`
+			Secret   string `json:"secret"`
+		}
+		api("POST", "/api/v1/users/me/mfa/totp", nil, login.Token, http.StatusCreated).Decode(t, &enrol)
+		code, err := totp.GenerateCode(enrol.Secret, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		api("POST", "/api/v1/users/me/mfa/totp/"+enrol.FactorID+"/confirm", map[string]any{"code": code}, login.Token, http.StatusOK)
 	}
-	var list struct {
-		Passkeys []struct {
-			LastUsedAt *string `json:"last_used_at"`
-		} `json:"passkeys"`
-	}
-	api("GET", "/api/v1/users/me/mfa/webauthn", nil, login.Token, http.StatusOK).Decode(t, &list)
-	if len(list.Passkeys) != 1 || list.Passkeys[0].LastUsedAt == nil {
-		t.Fatalf("passkeys after the sign-in: %+v", list)
-	}
+	return srv, ctx, email, "Passkey-Tester-42", login.Token
 }
 
 // addCredential is WebAuthn.addCredential with the credential's fields

@@ -46,6 +46,7 @@ var catalogue = map[string]map[string]string{
 		"login.sso_email_required":  "Enter your work email address to continue with SSO.",
 		"login.forgot":              "Forgot your password?",
 		"login.passkey":             "Sign in with a passkey",
+		"login_mfa.passkey":         "Use a passkey instead",
 		"login.passkey_failed":      "That passkey could not sign you in. Try again, or sign in with your password.",
 		"login.invalid_credentials": "The email address or the password is not correct.",
 		"login.providers":           "Or continue with",

@@ -2,6 +2,7 @@ package pageshttp
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,6 +27,7 @@ func (h handlers) renderMFA(c *fiber.Ctx, status int, target, challenge, problem
 	m := messages(c)
 	return h.Pages.render(c, status, "login_mfa", view{
 		M: m, Title: m.T("login_mfa.title"), CSRF: token, ReturnTo: target, Token: challenge, Error: problem,
+		Passkeys: h.Passkeys != nil,
 	})
 }
 
@@ -56,7 +58,7 @@ func (h handlers) loginMFAForm(c *fiber.Ctx) error {
 // cookie like a password sign-in; a wrong one shows the step again while
 // the challenge lasts; a challenge that no longer works starts over.
 func (h handlers) loginMFA(c *fiber.Ctx) error {
-	f, err := httpapi.DecodeForm(c, "challenge", "code", httpapi.FieldCSRFToken, "return_to")
+	f, err := httpapi.DecodeForm(c, "challenge", "code", "ceremony", "credential", httpapi.FieldCSRFToken, "return_to")
 	if err != nil {
 		return err
 	}
@@ -69,14 +71,20 @@ func (h handlers) loginMFA(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := httpapi.WithCookieTransport(c.UserContext())
-	res, err := h.MFA.CompleteLogin(ctx, mfaport.CompleteLoginCommand{Challenge: f.Get("challenge"), Proof: proofOf(f.Get("code"))})
+	proof, wrong := proofOf(f.Get("code")), "login_mfa.invalid_code"
+	if f.Get("ceremony") != "" {
+		// The page's script answered with a passkey instead of a code.
+		proof = mfaport.Proof{WebAuthn: &mfaport.WebAuthnAssertion{Ceremony: f.Get("ceremony"), Credential: json.RawMessage(f.Get("credential"))}}
+		wrong = "login.passkey_failed"
+	}
+	res, err := h.MFA.CompleteLogin(ctx, mfaport.CompleteLoginCommand{Challenge: f.Get("challenge"), Proof: proof})
 	m := messages(c)
 	switch kind := shared.KindOf(err); {
 	case err == nil:
 	case kind == shared.KindUnauthenticated:
 		return h.renderLogin(c, fiber.StatusUnauthorized, target, "", m.T("login_mfa.restart_needed"), nil)
 	case kind == shared.KindInvalid:
-		return h.renderMFA(c, fiber.StatusBadRequest, target, f.Get("challenge"), m.T("login_mfa.invalid_code"))
+		return h.renderMFA(c, fiber.StatusBadRequest, target, f.Get("challenge"), m.T(wrong))
 	default:
 		return err
 	}
