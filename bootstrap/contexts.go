@@ -97,6 +97,10 @@ func (a *App) mountContexts(api fiber.Router) error {
 		return err
 	}
 	a.sso = sso
+	if a.passkeys != nil {
+		// Enforced single sign-on covers passwordless sign-in too.
+		a.passkeys.SetSignInGate(sso)
+	}
 	sso.SetSecondFactor(a.mfa)
 	if err := a.wireProvisioning(api, rec, idw, sessions, orgs, sso); err != nil {
 		return err

@@ -96,6 +96,15 @@ func (s *Service) FinishLogin(ctx context.Context, cmd passkeyport.FinishLoginCo
 	}
 	cred, a := login.Credential, login.Assertion
 	user, now := cred.User(), s.now()
+	if s.gate != nil {
+		acct, err := s.account(ctx, user)
+		if err != nil {
+			return passkeyport.LoginCompleted{}, err
+		}
+		if err := s.gate.Check(ctx, acct.Name, gateVia); err != nil {
+			return passkeyport.LoginCompleted{}, err
+		}
+	}
 	method, err := sessionsport.ParseAuthMethod(MethodName, amrOf(a))
 	if err != nil {
 		return passkeyport.LoginCompleted{}, err

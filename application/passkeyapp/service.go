@@ -70,7 +70,21 @@ type Deps struct {
 }
 
 // Service implements passkeyport.Service and identityport.DeletionGuard.
-type Service struct{ d Deps }
+type Service struct {
+	d Deps
+	// gate, when set, is asked before a passwordless sign-in of an
+	// address (an organization's enforced single sign-on); set once
+	// before the server starts.
+	gate identityport.SignInGate
+}
+
+// SetSignInGate installs the gate asked before a passwordless sign-in: an
+// address whose organization enforces single sign-on signs in through it,
+// not with a passkey (as not with a password).
+func (s *Service) SetSignInGate(g identityport.SignInGate) { s.gate = g }
+
+// gateVia names a passkey sign-in to the gate.
+const gateVia = "passkey"
 
 var (
 	_ passkeyport.Service        = (*Service)(nil)

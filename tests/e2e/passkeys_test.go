@@ -18,6 +18,8 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/secuird/authy/adapters/upstream/dnstxt/dnstxttest"
+	"github.com/secuird/authy/adapters/upstream/oauthproviders/upstreamtest"
 	"github.com/secuird/authy/bootstrap"
 	"github.com/secuird/authy/tests/apitest"
 	"github.com/secuird/authy/tests/testenv"
@@ -627,6 +629,48 @@ func TestPasskeys_APasskeyAnswersThePasswordSignInsSecondStep(t *testing.T) {
 			if !slices.Equal(done.AMR, []string{"hwk", "otp", "mfa"}) {
 				t.Fatalf("completed %+v", done)
 			}
+		})
+	}
+}
+
+func TestPasskeys_EnforcedSingleSignOnCoversPasswordlessSignIn(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			dns := dnstxttest.Start(t)
+			idp := upstreamtest.Start(t)
+			srv := startOrgServer(t, backend, apitest.WithConfig(func(c *bootstrap.Config) {
+				c.PublicURL = pkPublicURL
+				c.DNSResolver = dns.Addr
+				c.SSOAllowPrivateIdP = true
+			}))
+			domain := "corp-" + testenv.Unique() + ".example"
+			// The account and its passkey exist before the organization
+			// enforces single sign-on for its address.
+			member := pkAccount{email: "pk@" + domain}
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": member.email, "password": mfaPassword, "name": "Member"}, ""), http.StatusCreated)
+			var login sessLogin
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": member.email, "password": mfaPassword}, ""), http.StatusOK).Decode(t, &login)
+			member.token = login.Token
+			k := newSoftKey(t)
+			pkRegister(t, srv, member, k, "Key")
+			pkSignIn(t, srv, k)
+
+			owner := signUp(t, srv, "owner")
+			org := createOrg(t, srv, owner, map[string]any{"name": "Corp"})
+			var d ssoDomainView
+			expect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/domains", map[string]any{"domain": domain}, owner.token), http.StatusCreated).Decode(t, &d)
+			dns.SetTXT(d.Challenge.Name, d.Challenge.Value)
+			expect(t, srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/domains/"+domain+"/verify", nil, owner.token), http.StatusOK)
+			createConnection(t, srv, idp, org.ID, owner, map[string]any{"domains": []string{domain}, "enforce": true})
+
+			o := pkBeginLogin(t, srv)
+			k.counter++
+			mfaExpectError(t, pkFinishLogin(t, srv, o.Ceremony, k.assert(t, o, k.counter, pkOrigin, pkRPID)), http.StatusForbidden, "sso.required")
+			// Another address still signs in with its passkey.
+			other := pkSignUp(t, srv)
+			ko := newSoftKey(t)
+			pkRegister(t, srv, other, ko, "Key")
+			pkSignIn(t, srv, ko)
 		})
 	}
 }
