@@ -288,8 +288,18 @@ func (s *Service) RequireRecent(ctx context.Context, p sessionsport.Principal, p
 	return mfa.ErrStepUpRequired
 }
 
-// HasFactor implements mfaport.Enrolment.
+// HasFactor implements mfaport.Enrolment: a confirmed authenticator or a
+// passkey is a second factor (for the organization policy, the step-up
+// rules and the sign-in challenge alike).
 func (s *Service) HasFactor(ctx context.Context, user shared.UserID) (bool, error) {
+	totp, err := s.hasTOTP(ctx, user)
+	if err != nil || totp {
+		return totp, err
+	}
+	return s.hasPasskey(ctx, user)
+}
+
+func (s *Service) hasTOTP(ctx context.Context, user shared.UserID) (bool, error) {
 	factors, err := s.d.Factors.List(ctx, user)
 	if err != nil {
 		return false, err
@@ -300,6 +310,13 @@ func (s *Service) HasFactor(ctx context.Context, user shared.UserID) (bool, erro
 		}
 	}
 	return false, nil
+}
+
+func (s *Service) hasPasskey(ctx context.Context, user shared.UserID) (bool, error) {
+	if s.keys == nil {
+		return false, nil
+	}
+	return s.keys.Has(ctx, user)
 }
 
 func (s *Service) ownFactor(ctx context.Context, user shared.UserID, id uuid.UUID) (*mfa.Factor, error) {

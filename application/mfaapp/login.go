@@ -13,16 +13,46 @@ import (
 	"github.com/secuird/authy/ports/sessionsport"
 )
 
+// amrHardwareKey is the amr of a passkey's use (RFC 8176 "hwk").
+const amrHardwareKey = "hwk"
+
 // maxChallengeBytes bounds a challenge token as presented.
 const maxChallengeBytes = 128
 
 // ChallengeLogin implements identityport.SecondFactor: an account with a
 // confirmed factor gets a challenge bound to this attempt (the method
-// that passed, the client in ctx), stored only as its digest.
+// that passed, the client in ctx), stored only as its digest. The factors
+// offered are the account's authenticator, its recovery codes and its
+// passkeys, except a passkey after a passkey sign-in (the same possession
+// twice is not a second factor); with nothing left to offer there is no
+// challenge.
 func (s *Service) ChallengeLogin(ctx context.Context, user shared.UserID, method sessionsport.AuthMethod) (*identityport.LoginChallenge, error) {
-	has, err := s.HasFactor(ctx, user)
-	if err != nil || !has {
+	totp, err := s.hasTOTP(ctx, user)
+	if err != nil {
 		return nil, err
+	}
+	var factors []string
+	if totp {
+		factors = append(factors, codeTOTP)
+		rc, err := s.d.RecoveryCodes.Get(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		if rc != nil && rc.Remaining() > 0 {
+			factors = append(factors, codeRecovery)
+		}
+	}
+	if !slices.Contains(method.AMR(), amrHardwareKey) {
+		has, err := s.hasPasskey(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		if has {
+			factors = append(factors, codeWebAuthn)
+		}
+	}
+	if len(factors) == 0 {
+		return nil, nil
 	}
 	token, hash, err := s.d.ChallengeTokens.New()
 	if err != nil {
@@ -34,23 +64,6 @@ func (s *Service) ChallengeLogin(ctx context.Context, user shared.UserID, method
 	}
 	if err := s.d.Challenges.Add(ctx, ch); err != nil {
 		return nil, err
-	}
-	factors := []string{codeTOTP}
-	rc, err := s.d.RecoveryCodes.Get(ctx, user)
-	if err != nil {
-		return nil, err
-	}
-	if rc != nil && rc.Remaining() > 0 {
-		factors = append(factors, codeRecovery)
-	}
-	if s.keys != nil {
-		has, err := s.keys.Has(ctx, user)
-		if err != nil {
-			return nil, err
-		}
-		if has {
-			factors = append(factors, codeWebAuthn)
-		}
 	}
 	if err := s.write(ctx, s.event(ActionChallengeIssued, user, map[string]any{
 		"challenge_id": ch.ID().String(), "method": method.Name(),
@@ -96,6 +109,10 @@ func (s *Service) CompleteLogin(ctx context.Context, cmd mfaport.CompleteLoginCo
 	err = s.d.UnitOfWork.Transaction(ctx, func(ctx context.Context) error {
 		if err := s.d.Challenges.Update(ctx, ch.ID(), func(c *mfa.Challenge) error { return c.Complete(client, now) }); err != nil {
 			return err
+		}
+		// A passkey does not answer a passkey sign-in's challenge.
+		if cmd.Proof.WebAuthn != nil && slices.Contains(ch.AMR(), amrHardwareKey) {
+			return mfa.ErrInvalidCode
 		}
 		v, err := s.check(ctx, user, cmd.Proof, purposeLogin)
 		if err != nil {

@@ -674,3 +674,39 @@ func TestPasskeys_EnforcedSingleSignOnCoversPasswordlessSignIn(t *testing.T) {
 		})
 	}
 }
+
+// A passkey is a second factor for the password: an account whose only
+// factor is a passkey gets mfa_required after its password and answers it
+// with the passkey. Signing in with that passkey alone, without user
+// verification, is not asked for the same passkey again.
+func TestPasskeys_APasskeyAloneIsTheSecondFactorOfThePassword(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv := pkStart(t, backend, mfaClock())
+			a := pkSignUp(t, srv)
+			k := newSoftKey(t)
+			pkRegister(t, srv, a, k, "Only key")
+
+			ch := mfaChallengeFor(t, srv, a.email)
+			if !slices.Equal(ch.Factors, []string{"webauthn"}) {
+				t.Fatalf("factors of a passkey-only account: %v", ch.Factors)
+			}
+			mfaExpectError(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"totp": "123456"}), http.StatusBadRequest, "mfa.invalid_code")
+			o := pkBeginLogin(t, srv)
+			var done mfaLoginDone
+			sessExpect(t, mfaComplete(t, srv, ch.Challenge, map[string]any{"webauthn": map[string]any{"ceremony": o.Ceremony, "credential": k.assert(t, o, 1, pkOrigin, pkRPID)}}),
+				http.StatusOK).Decode(t, &done)
+			if len(done.Token) < 43 || !slices.Equal(done.AMR, []string{"pwd", "hwk", "user", "mfa"}) {
+				t.Fatalf("completed %+v", done)
+			}
+
+			k.flags = flagUP
+			o = pkBeginLogin(t, srv)
+			var in pkLogin
+			sessExpect(t, pkFinishLogin(t, srv, o.Ceremony, k.assert(t, o, 2, pkOrigin, pkRPID)), http.StatusOK).Decode(t, &in)
+			if in.MFARequired || in.Token == "" || !slices.Equal(in.AMR, []string{"hwk"}) {
+				t.Fatalf("a passkey-only account's sign-in without verification: %+v", in)
+			}
+		})
+	}
+}
