@@ -262,7 +262,7 @@ func TestCompleteSignIn_JustInTimeOpensAVerifiedAccountLinksItAndJoinsWithTheDef
 	if !res.Created || !res.Joined || !res.User.EmailVerified || res.User.Email != "jane@corp.example" || f.members.joined[res.User.ID] != "admin" {
 		t.Fatalf("completion %+v, joined %v", res, f.members.joined)
 	}
-	if len(f.sessions.started) != 1 || f.sessions.started[0].Name() != "sso_oidc:"+f.conn.ID().String() {
+	if len(f.sessions.started) != 1 || f.sessions.started[0].Name() != "sso-oidc:"+f.conn.ID().String() {
 		t.Fatalf("sessions %v", f.sessions.started)
 	}
 	again, err := f.signIn(t, ssoport.Profile{Subject: "s-1", Email: "jane@corp.example", Name: "Jane B"})

@@ -356,13 +356,13 @@ func (c *Connection) Covers(email string) bool {
 }
 
 // MethodName is the session method of a sign-in through c:
-// "sso_oidc:<id>" or "saml:<id>" (a method's kind is a lower-case word, so
-// the OpenID Connect kind joins its words with "_").
+// "sso-oidc:<id>" or "saml:<id>". Sessions recorded before migration 00033
+// said "sso_oidc:<id>"; that migration renamed them.
 func (c *Connection) MethodName() string {
 	if c.s.Kind == KindSAML {
 		return "saml:" + c.s.ID.String()
 	}
-	return "sso_oidc:" + c.s.ID.String()
+	return "sso-oidc:" + c.s.ID.String()
 }
 
 // Enabled reports whether the connection signs people in; a disabled one

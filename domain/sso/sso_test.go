@@ -59,7 +59,7 @@ func TestConnection_KeepsSortedDomainsCoversExactlyThemAndRefusesHTTPIssuers(t *
 	if !c.Covers("x@a.example") || c.Covers("x@sub.a.example") || c.Covers("x@a.example.evil") {
 		t.Fatal("covers the wrong addresses")
 	}
-	if c.MethodName() != "sso_oidc:"+c.ID().String() {
+	if c.MethodName() != "sso-oidc:"+c.ID().String() {
 		t.Fatal(c.MethodName())
 	}
 	if _, err := c.Change(ConnectionSpec{Issuer: ptr("http://idp.example")}, URLPolicy{}, now); shared.KindOf(err) != shared.KindInvalid || c.OIDC().Issuer != "https://idp.example" {

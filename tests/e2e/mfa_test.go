@@ -622,7 +622,7 @@ func TestMFA_ASignInThroughAnOrganizationsConnectionAsksForTheSecondFactorToo(t 
 				t.Fatalf("code: %d %v", done.status, done.header)
 			}
 			sessions := string(srv.Do(t, "GET", "/api/v1/auth/sessions", nil, b.session()).Body)
-			if !strings.Contains(sessions, `"auth_method":"sso_oidc:`+conn.ID+`"`) || !strings.Contains(sessions, `"amr":["fed","otp","mfa"]`) {
+			if !strings.Contains(sessions, `"auth_method":"sso-oidc:`+conn.ID+`"`) || !strings.Contains(sessions, `"amr":["fed","otp","mfa"]`) {
 				t.Fatalf("sessions %s", sessions)
 			}
 		})

@@ -152,7 +152,7 @@ func TestSSOSignIn_JustInTimeMembersRefusalsReplayAndEnforcementOnBothBackends(t
 					t.Fatalf("alice's role %q", role)
 				}
 				sessions := string(srv.Do(t, "GET", "/api/v1/auth/sessions", nil, b.session()).Body)
-				if !strings.Contains(sessions, `"auth_method":"sso_oidc:`+conn.ID+`"`) || !strings.Contains(sessions, `"amr":["fed"]`) {
+				if !strings.Contains(sessions, `"auth_method":"sso-oidc:`+conn.ID+`"`) || !strings.Contains(sessions, `"amr":["fed"]`) {
 					t.Fatalf("sessions %s", sessions)
 				}
 				// The token request carried the PKCE verifier.
@@ -201,7 +201,7 @@ func TestSSOSignIn_JustInTimeMembersRefusalsReplayAndEnforcementOnBothBackends(t
 					} `json:"session"`
 				}
 				expect(t, srv.Do(t, "POST", "/api/v1/auth/external/exchange", map[string]any{"login_code": loc.Query().Get("login_code")}, ""), http.StatusOK).Decode(t, &ex)
-				if ex.Session.AuthMethod != "sso_oidc:"+conn.ID || meOf(t, srv, ex.Token).ID != alice {
+				if ex.Session.AuthMethod != "sso-oidc:"+conn.ID || meOf(t, srv, ex.Token).ID != alice {
 					t.Fatalf("exchange %+v", ex)
 				}
 				// A refusal goes back to the app's registered target with the code.
