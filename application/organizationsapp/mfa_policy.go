@@ -56,6 +56,10 @@ func (s *Service) hasFactor(ctx context.Context, user shared.UserID) (bool, erro
 // gate applies the read rule and the multi-factor policy before a change
 // by actor (one more read; the change locks the row after).
 func (s *Service) gate(ctx context.Context, actor shared.UserID, id shared.OrganizationID) error {
-	_, err := s.readable(ctx, actor, id)
+	return s.gateBy(ctx, actor, id, interactive)
+}
+
+func (s *Service) gateBy(ctx context.Context, actor shared.UserID, id shared.OrganizationID, by access) error {
+	_, err := s.readableBy(ctx, actor, id, by)
 	return err
 }
