@@ -76,6 +76,16 @@ func (a *App) mountContexts(api fiber.Router) error {
 		return errors.New("wire mfa: organizations cannot enforce a multi-factor policy")
 	}
 	policy.SetFactorEnrolment(a.mfa)
+	// Every sign-in then names the organizations that require a factor
+	// its user has not enrolled, so the user is asked to enrol.
+	due, ok := orgs.(sessionsport.EnrolmentPolicy)
+	enrol, ok2 := sessions.(interface {
+		SetEnrolmentPolicy(sessionsport.EnrolmentPolicy)
+	})
+	if !ok || !ok2 {
+		return errors.New("wire mfa: sign-ins cannot name the organizations that require a factor")
+	}
+	enrol.SetEnrolmentPolicy(due)
 	if err := a.wirePasskeys(api, rec, idw, sessions, a.mfa); err != nil {
 		return err
 	}
