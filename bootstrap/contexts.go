@@ -106,6 +106,15 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err != nil {
 		return err
 	}
+	// A session through an organization's connection whose identity
+	// provider enforces MFA meets that organization's policy.
+	federated, ok := orgs.(interface {
+		SetFederatedMFA(organizationsport.FederatedMFA)
+	})
+	if !ok {
+		return errors.New("wire sso: organizations cannot accept a connection's MFA")
+	}
+	federated.SetFederatedMFA(sso)
 	a.sso = sso
 	if a.passkeys != nil {
 		// Enforced single sign-on covers passwordless sign-in too.

@@ -25,6 +25,26 @@ var _ ssoport.SignIn = (*Service)(nil)
 // provider (RFC 8176 "fed").
 const amrFederated = "fed"
 
+// amrMultiFactor is the amr value of a sign-in that passed more than one
+// factor (RFC 8176 "mfa").
+const amrMultiFactor = "mfa"
+
+// methodOf is the session method of a sign-in through c. A connection
+// whose organization says its identity provider enforces MFA records
+// "mfa" beside "fed": the organization's multi-factor policy accepts such
+// a session, and the OpenID Provider's ID tokens say so (amr, acr). What
+// the identity provider itself asserts (an OpenID Connect provider's amr
+// or acr, a SAML AuthnContext) is not read: their values differ from one
+// provider to the next, and the organization's word is the one Authy can
+// hold it to.
+func methodOf(c *sso.Connection) (sessionsport.AuthMethod, error) {
+	amr := []string{amrFederated}
+	if c.IdPEnforcesMFA() {
+		amr = append(amr, amrMultiFactor)
+	}
+	return sessionsport.ParseAuthMethod(c.MethodName(), amr)
+}
+
 // providerSSO names SSO in the account's registration record.
 const providerSSO = "sso"
 
@@ -271,7 +291,7 @@ func (s *Service) complete(ctx context.Context, cmd ssoport.CallbackCommand) (ss
 // member with the connection's default role, and starts the session (or
 // issues the login code), with their audit records.
 func (s *Service) signIn(ctx context.Context, c *sso.Connection, delivery sso.Delivery, subject, email, name string) (ssoport.Completion, error) {
-	m, err := sessionsport.ParseAuthMethod(c.MethodName(), []string{amrFederated})
+	m, err := methodOf(c)
 	if err != nil {
 		return ssoport.Completion{}, err
 	}
