@@ -17,8 +17,10 @@ var _ sessionsport.EnrolmentPolicy = (*Service)(nil)
 // EnrolmentDue implements sessionsport.EnrolmentPolicy: the organizations
 // of user that require a second factor, when user has none. The factor is
 // asked only of a member of such an organization, so a sign-in of anyone
-// else costs one read of their memberships.
-func (s *Service) EnrolmentDue(ctx context.Context, user shared.UserID) ([]sessionsport.EnrolmentDue, error) {
+// else costs one read of their memberships. An organization that method
+// (a sign-in through its connection vouching for its identity provider's
+// MFA) satisfies is not due.
+func (s *Service) EnrolmentDue(ctx context.Context, user shared.UserID, method sessionsport.AuthMethod) ([]sessionsport.EnrolmentDue, error) {
 	var due []sessionsport.EnrolmentDue
 	var after *organizationsport.MembershipKey
 	for {
@@ -47,5 +49,18 @@ func (s *Service) EnrolmentDue(ctx context.Context, user shared.UserID) ([]sessi
 	if has {
 		return nil, nil
 	}
-	return due, nil
+	owed := due[:0]
+	for _, d := range due {
+		vouched, err := s.methodVouches(ctx, d.Organization, method)
+		if err != nil {
+			return nil, err
+		}
+		if !vouched {
+			owed = append(owed, d)
+		}
+	}
+	if len(owed) == 0 {
+		return nil, nil
+	}
+	return owed, nil
 }

@@ -75,14 +75,23 @@ func (s *Service) vouchedMFA(ctx context.Context, org shared.OrganizationID, act
 	p, ok := sessionsport.CallerFrom(ctx)
 	// Only the caller's own session speaks for them; what a request does
 	// on another user's authority is that user's to pass.
-	if !ok || p.UserID != actor || !slices.Contains(p.Method.AMR(), amrMultiFactor) {
+	if !ok || p.UserID != actor {
+		return false, nil
+	}
+	return s.methodVouches(ctx, org, p.Method)
+}
+
+// methodVouches reports whether a session of method meets org's policy
+// without a factor of the account's own.
+func (s *Service) methodVouches(ctx context.Context, org shared.OrganizationID, method sessionsport.AuthMethod) (bool, error) {
+	if !slices.Contains(method.AMR(), amrMultiFactor) {
 		return false, nil
 	}
 	f := s.federatedMFA()
 	if f == nil {
 		return false, nil
 	}
-	ok, err := f.VouchesMFA(ctx, org, p.Method)
+	ok, err := f.VouchesMFA(ctx, org, method)
 	if err != nil {
 		return false, fmt.Errorf("read the session's connection: %w", err)
 	}

@@ -39,7 +39,7 @@ func (s *Service) Start(ctx context.Context, user shared.UserID, method sessions
 		}
 		if p := s.enrolmentPolicy(); p != nil {
 			var err error
-			if due, err = p.EnrolmentDue(ctx, user); err != nil {
+			if due, err = p.EnrolmentDue(ctx, user, method); err != nil {
 				return fmt.Errorf("multi-factor policy: %w", err)
 			}
 		}

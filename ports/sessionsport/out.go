@@ -156,8 +156,11 @@ type EnrolmentDue struct {
 
 // EnrolmentPolicy names the organizations a new session's user still owes
 // a second factor (the organizations context implements it), oldest
-// membership first, none for a user with a confirmed factor. It joins the
-// transaction carried by ctx, where the sign-in starts the session.
+// membership first, none for a user with a confirmed factor; an
+// organization whose policy the session's method meets on its own (a
+// sign-in through its connection that vouches for its identity provider's
+// MFA) is left out. It joins the transaction carried by ctx, where the
+// sign-in starts the session.
 type EnrolmentPolicy interface {
-	EnrolmentDue(ctx context.Context, user shared.UserID) ([]EnrolmentDue, error)
+	EnrolmentDue(ctx context.Context, user shared.UserID, method AuthMethod) ([]EnrolmentDue, error)
 }

@@ -798,6 +798,19 @@ func TestMFA_AConnectionVouchingForItsProvidersMFAMeetsItsOwnOrganizationsPolicy
 			sessExpect(t, srv.Do(t, "GET", orgPath, nil, vouched), http.StatusOK)
 			// The other organization does not answer for this provider.
 			mfaExpectError(t, srv.Do(t, "GET", otherPath, nil, vouched), 403, "organizations.mfa_enrolment_required")
+			// A single-page app's session is told to enrol for that one only.
+			spa := newPageBrowser(t, srv)
+			a, _ := spa.ssoSignIn(t, idp, conn.ID, spaOrigin+"/callback", who)
+			cb, err := url.Parse(a.header.Get("Location"))
+			if err != nil || cb.Query().Get("login_code") == "" {
+				t.Fatalf("spa callback: %d %s", a.status, a.header.Get("Location"))
+			}
+			var notice enrolmentNotice
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/auth/external/exchange", map[string]any{"login_code": cb.Query().Get("login_code")}, ""), http.StatusOK).Decode(t, &notice)
+			if notice.Required == nil || !*notice.Required || len(notice.Organizations) != 1 || notice.Organizations[0].ID != other.ID {
+				t.Fatalf("exchange: %+v", notice)
+			}
+			sessExpect(t, srv.Do(t, "GET", orgPath, nil, notice.Token), http.StatusOK)
 
 			// Switching the flag, or the connection, off withdraws it at once.
 			sessExpect(t, srv.Do(t, "PATCH", connPath, map[string]any{"idp_enforces_mfa": false}, owner.token), http.StatusOK)
