@@ -101,7 +101,6 @@ type Service struct {
 
 	factorsMu sync.RWMutex
 	factors   organizationsport.FactorEnrolment
-	federated organizationsport.FederatedMFA
 }
 
 var _ organizationsport.Service = (*Service)(nil)

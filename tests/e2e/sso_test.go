@@ -47,11 +47,9 @@ type ssoConnectionView struct {
 	Domains     []string `json:"domains"`
 	DefaultRole string   `json:"default_role"`
 	Enforce     bool     `json:"enforce"`
-	// IdPEnforcesMFA is the organization's word for its provider's MFA.
-	IdPEnforcesMFA bool   `json:"idp_enforces_mfa"`
-	Issuer         string `json:"issuer"`
-	ClientID       string `json:"client_id"`
-	RedirectURI    string `json:"redirect_uri"`
+	Issuer      string   `json:"issuer"`
+	ClientID    string   `json:"client_id"`
+	RedirectURI string   `json:"redirect_uri"`
 }
 
 // verifiedDomain claims a fresh domain for org, publishes its record and

@@ -86,6 +86,10 @@ type Tokens struct {
 	lifetimes  Lifetimes
 	newSession func() fosite.Session
 	writes     sync.Mutex
+	// On PostgreSQL, rows written and access tokens read outside a
+	// transaction go through combiners (batched.go).
+	inserts *combiner[tokenRow, struct{}]
+	reads   *combiner[string, accessRead]
 }
 
 var (
@@ -104,7 +108,12 @@ func NewTokens(db *pgstore.DB, lifetimes Lifetimes, newSession func() fosite.Ses
 	if newSession == nil {
 		newSession = func() fosite.Session { return &openid.DefaultSession{} }
 	}
-	return &Tokens{db: db, lifetimes: lifetimes, newSession: newSession}
+	s := &Tokens{db: db, lifetimes: lifetimes, newSession: newSession}
+	if db.Dialect() == pgstore.Postgres {
+		s.inserts = newCombiner(combinerSlots, combinerBatch, combinerBound, s.insertBatch)
+		s.reads = newCombiner(combinerSlots, combinerBatch, combinerBound, s.readAccessBatch)
+	}
+	return s
 }
 
 // queue serializes this store's writes outside a transaction in the
@@ -181,13 +190,21 @@ func (s *Tokens) create(ctx context.Context, kind, signature string, req fosite.
 		Kind: kind, Signature: signature, RequestID: req.GetID(), ClientID: clientID, Subject: subject,
 		Active: true, RequestedAt: requestedAt, ExpiresAt: expires.UTC(), Data: string(data),
 	}
+	if s.inserts != nil && !s.db.InTx(ctx) {
+		_, err := s.inserts.do(ctx, row)
+		return pgstore.AsUnavailable(err)
+	}
 	defer s.queue(ctx)()
+	return s.insertOne(ctx, row)
+}
+
+func (s *Tokens) insertOne(ctx context.Context, row tokenRow) error {
 	if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
 		if pgstore.IsForeignKeyViolation(err) {
 			// The client was deleted while its request was in flight.
 			return fosite.ErrNotFound.WithWrap(err)
 		}
-		return fmt.Errorf("store %s: %w", kind, err)
+		return fmt.Errorf("store %s: %w", row.Kind, err)
 	}
 	return nil
 }
@@ -196,15 +213,26 @@ func (s *Tokens) create(ctx context.Context, kind, signature string, req fosite.
 // session (or a new one when nil). The row is returned whether active or not.
 func (s *Tokens) get(ctx context.Context, kind, signature string, session fosite.Session, lock bool) (*fosite.Request, tokenRow, error) {
 	var row tokenRow
-	q := s.db.Conn(ctx).Where("kind = ? AND signature = ?", kind, signature)
-	if lock {
-		q = s.db.ForUpdate(q)
-	}
-	if err := q.Take(&row).Error; err != nil {
-		if pgstore.IsNotFound(err) {
+	if kind == kindAccess && !lock && s.reads != nil && !s.db.InTx(ctx) {
+		r, err := s.reads.do(ctx, signature)
+		if err != nil {
+			return nil, row, pgstore.AsUnavailable(err)
+		}
+		if !r.found {
 			return nil, row, fosite.ErrNotFound
 		}
-		return nil, row, fmt.Errorf("read %s: %w", kind, err)
+		row = tokenRow{Kind: kind, Signature: signature, Active: r.active, Data: r.data}
+	} else {
+		q := s.db.Conn(ctx).Where("kind = ? AND signature = ?", kind, signature)
+		if lock {
+			q = s.db.ForUpdate(q)
+		}
+		if err := q.Take(&row).Error; err != nil {
+			if pgstore.IsNotFound(err) {
+				return nil, row, fosite.ErrNotFound
+			}
+			return nil, row, fmt.Errorf("read %s: %w", kind, err)
+		}
 	}
 	var sr storedRequest
 	if err := json.Unmarshal([]byte(row.Data), &sr); err != nil {

@@ -386,4 +386,72 @@ func TokenStoreContract(t *testing.T, newHarness func(t *testing.T) TokenHarness
 			t.Fatalf("a second revocation changed %d rows, %v", n, err)
 		}
 	})
+
+	t.Run("access tokens written and read at once each get their own answer", func(t *testing.T) {
+		h := newHarness(t)
+		client := h.NewClient(t)
+		const n = 48
+		type token struct {
+			sig string
+			req *fosite.Request
+			// orphan names a client that does not exist: only its write fails.
+			orphan bool
+		}
+		tokens := make([]token, n)
+		for i := range tokens {
+			tokens[i] = token{sig: sig(), req: newRequest(client, now, time.Hour), orphan: i%12 == 5}
+			if tokens[i].orphan {
+				tokens[i].req.Client = &fosite.DefaultClient{ID: "no-such-client-" + uuid.NewString()[:8]}
+			}
+		}
+		var wg sync.WaitGroup
+		for _, tk := range tokens {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := h.Store.CreateAccessTokenSession(ctx, tk.sig, tk.req)
+				switch {
+				case tk.orphan && !errors.Is(err, fosite.ErrNotFound):
+					t.Errorf("a token of a missing client: %v, want not found", err)
+				case !tk.orphan && err != nil:
+					t.Errorf("a token written beside others: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		read := func(revoked map[string]bool) {
+			t.Helper()
+			var wg sync.WaitGroup
+			for _, tk := range tokens {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					got, err := h.Store.GetAccessTokenSession(ctx, tk.sig, &openid.DefaultSession{})
+					if tk.orphan || revoked[tk.req.ID] {
+						if !errors.Is(err, fosite.ErrNotFound) {
+							t.Errorf("a token never stored or revoked: %v, want not found", err)
+						}
+						return
+					}
+					if err != nil {
+						t.Errorf("a token read beside others: %v", err)
+						return
+					}
+					if got.GetID() != tk.req.ID || got.GetSession().GetSubject() != tk.req.Session.GetSubject() {
+						t.Errorf("read another token's request: %s of %s", got.GetID(), tk.req.ID)
+					}
+				}()
+			}
+			wg.Wait()
+		}
+		read(nil)
+		revoked := map[string]bool{}
+		for i := 0; i < n; i += 3 {
+			if err := h.Store.RevokeAccessToken(ctx, tokens[i].req.ID); err != nil {
+				t.Fatal(err)
+			}
+			revoked[tokens[i].req.ID] = true
+		}
+		read(revoked)
+	})
 }
