@@ -41,9 +41,12 @@ type App struct {
 	db      *pgstore.DB
 	rdb     *redis.Client
 	limiter platformport.RateLimiter
-	meter   platformport.Meter
-	checks  []platformport.HealthCheck
-	jobs    map[string]Job
+	// localLimiter is the in-process limiter behind limiter when Redis
+	// is configured (what fallbackLimiter falls back to).
+	localLimiter platformport.RateLimiter
+	meter        platformport.Meter
+	checks       []platformport.HealthCheck
+	jobs         map[string]Job
 
 	// The keys (bootstrap/keys.go): the signer keyed from SECRET_KEY, the
 	// ENCRYPTION_KEY keyring and the CA_ENCRYPTION_KEY keyring (nil in
@@ -228,9 +231,10 @@ func (a *App) openCache() error {
 	}
 	a.rdb = rdb
 	a.closers = append(a.closers, rdb.Close)
+	a.localLimiter = platformmem.NewRateLimiter(a.clock)
 	a.limiter = &fallbackLimiter{
 		shared: platformredis.NewRateLimiter(rdb, a.cfg.RedisKeyPrefix),
-		local:  platformmem.NewRateLimiter(a.clock),
+		local:  a.localLimiter,
 		log:    a.log,
 	}
 	// Redis is not Required: without it the server is slower, not down.

@@ -76,6 +76,16 @@ func (a *App) mountContexts(api fiber.Router) error {
 		return errors.New("wire mfa: organizations cannot enforce a multi-factor policy")
 	}
 	policy.SetFactorEnrolment(a.mfa)
+	// Every sign-in then names the organizations that require a factor
+	// its user has not enrolled, so the user is asked to enrol.
+	due, ok := orgs.(sessionsport.EnrolmentPolicy)
+	enrol, ok2 := sessions.(interface {
+		SetEnrolmentPolicy(sessionsport.EnrolmentPolicy)
+	})
+	if !ok || !ok2 {
+		return errors.New("wire mfa: sign-ins cannot name the organizations that require a factor")
+	}
+	enrol.SetEnrolmentPolicy(due)
 	if err := a.wirePasskeys(api, rec, idw, sessions, a.mfa); err != nil {
 		return err
 	}
@@ -96,6 +106,15 @@ func (a *App) mountContexts(api fiber.Router) error {
 	if err != nil {
 		return err
 	}
+	// A session through an organization's connection whose identity
+	// provider enforces MFA meets that organization's policy.
+	federated, ok := orgs.(interface {
+		SetFederatedMFA(organizationsport.FederatedMFA)
+	})
+	if !ok {
+		return errors.New("wire sso: organizations cannot accept a connection's MFA")
+	}
+	federated.SetFederatedMFA(sso)
 	a.sso = sso
 	if a.passkeys != nil {
 		// Enforced single sign-on covers passwordless sign-in too.

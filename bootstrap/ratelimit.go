@@ -114,6 +114,42 @@ func (f *fallbackTally) Drain(ctx context.Context, max int) ([]platformport.Tall
 	return append(out, more...), nil
 }
 
+// fallbackGate decides attempts with the shared (Redis) gate and, when it
+// cannot answer, with the in-process one over the local limiter, recent set
+// and tally: while Redis is down each instance bounds the attempts it sees,
+// as fallbackLimiter does. A check a client known only locally would waive
+// (it signed in while Redis was down, see fallbackRecentSet) is left out of
+// the shared call, so that sign-in still counts.
+type fallbackGate struct {
+	shared, local platformport.AttemptGate
+	localKnown    platformport.RecentSet
+	warner        *outageWarner
+}
+
+func (f *fallbackGate) Admit(ctx context.Context, checks []platformport.LimitCheck, window time.Duration) (platformport.Verdict, error) {
+	asked := make([]platformport.LimitCheck, 0, len(checks))
+	index := make([]int, 0, len(checks))
+	for i, c := range checks {
+		if c.WaiveSet != "" {
+			if known, err := f.localKnown.Has(ctx, c.WaiveSet, c.WaiveMember); err == nil && known {
+				continue
+			}
+		}
+		asked, index = append(asked, c), append(index, i)
+	}
+	v, err := f.shared.Admit(ctx, asked, window)
+	if err != nil {
+		f.warner.warn(err)
+		if v, err = f.local.Admit(ctx, asked, window); err != nil {
+			return v, err
+		}
+	}
+	if v.Refused >= 0 {
+		v.Refused = index[v.Refused]
+	}
+	return v, nil
+}
+
 // outageWarner logs that the shared store is down at most once every 10
 // seconds.
 type outageWarner struct {

@@ -100,8 +100,16 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 		profiles identityport.ProfileCache
 		known    platformport.RecentSet = platformmem.NewRecentSet(a.clock)
 		refusals platformport.Tally     = platformmem.NewTally(a.clock)
+		attempts platformport.AttemptGate
 	)
+	attempts = platformmem.NewGate(a.limiter, known, refusals)
 	if a.rdb != nil {
+		localKnown := known
+		attempts = &fallbackGate{
+			shared: platformredis.NewGate(a.rdb, a.cfg.RedisKeyPrefix),
+			local:  platformmem.NewGate(a.localLimiter, localKnown, refusals), localKnown: localKnown,
+			warner: &outageWarner{log: a.log, what: "rate limiter"},
+		}
 		profiles = identityredis.NewProfileCache(a.rdb, a.cfg.RedisKeyPrefix, profileCacheTTL)
 		known = &fallbackRecentSet{
 			shared: platformredis.NewRecentSet(a.rdb, a.cfg.RedisKeyPrefix), local: known,
@@ -133,6 +141,7 @@ func (a *App) wireIdentity(api fiber.Router, rec auditport.Recorder, sessions se
 		Limiter:      a.limiter,
 		KnownClients: known,
 		Refusals:     refusals,
+		Attempts:     attempts,
 		Meter:        a.meter,
 		Clock:        a.clock,
 		Log:          a.log,

@@ -47,6 +47,9 @@ func RequireAuth(a sessionsport.Authenticator) fiber.Handler {
 			}
 			c.SetUserContext(WithCookieTransport(c.UserContext()))
 		}
+		// Policies that depend on how the caller signed in (the
+		// organization multi-factor policy) read the principal from ctx.
+		c.SetUserContext(sessionsport.WithCaller(c.UserContext(), p))
 		c.Locals(localPrincipal, p)
 		return c.Next()
 	}

@@ -72,7 +72,7 @@ func (a *Admin) Export(ctx context.Context, req auditport.ExportRequest, emit fu
 // else (its sequence set behind the application's back). Records sealed
 // while the walk ran are walked up to that head, which is then compared
 // with the last record (records removed from the end). Last, records that
-// the sealer can never reach (neither sealed nor queued) break the chain
+// the sealer can never reach (neither sealed nor awaiting it) break the chain
 // too; records still awaiting the sealer are counted, not checked.
 func (a *Admin) Verify(ctx context.Context, batch int) (auditport.VerifyReport, error) {
 	batch = batchSize(batch)
@@ -110,7 +110,7 @@ func (a *Admin) Verify(ctx context.Context, batch int) (auditport.VerifyReport, 
 		}
 		if strays.Count > 0 {
 			rep.Break = &auditport.BreakView{ID: strays.First, Problem: fmt.Sprintf(
-				"%d record(s) are neither in the chain nor awaiting the sealer (their queue entries were removed), the first %s", strays.Count, strays.First)}
+				"%d record(s) are neither in the chain nor awaiting the sealer (the sealer's watermark was moved past them), the first %s", strays.Count, strays.First)}
 		}
 	}
 	backlog, err := a.store.Backlog(ctx)

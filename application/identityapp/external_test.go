@@ -3,6 +3,7 @@ package identityapp_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,71 @@ func TestCreateExternalUser_RefusesATakenEmailAndAppliesTheRegistrationLimit(t *
 	_, err = f.svc.CreateExternalUser(ctxFrom("192.0.2.10"), identityport.ExternalUserCommand{Email: "new@example.com", EmailVerified: true})
 	if shared.KindOf(err) != shared.KindRateLimited {
 		t.Fatalf("third registration from one client: %v", err)
+	}
+}
+
+func TestRefreshProvisionedEmail_SwitchesToTheAssertedAddressVerifiedRetiresOldLinksAndEndsNoSession(t *testing.T) {
+	f := newFixture(t)
+	v := f.register(t, "ada@corp.example", "UserPass123!")
+	f.login(t, "ada@corp.example", "UserPass123!")
+	reset := f.forgot(t, "ada@corp.example")
+	f.audit.events = nil
+	f.now = t0.Add(time.Minute)
+	changed, err := f.svc.RefreshProvisionedEmail(ctxFrom("192.0.2.10"), identityport.ProvisionedEmailCommand{
+		User: v.ID, Email: "Ada.Lovelace@Corp.example", Details: map[string]any{"via": "sso", "connection_id": "c-1"},
+	})
+	if err != nil || !changed {
+		t.Fatalf("refresh = %v, %v", changed, err)
+	}
+	u := f.stored(t, v.ID)
+	if u.Email().String() != "ada.lovelace@corp.example" || !u.EmailVerified() || !u.EmailVerifiedAt().Equal(f.now) {
+		t.Fatalf("stored %s verified %v", u.Email(), u.EmailVerified())
+	}
+	if got := f.audit.actions(); !reflect.DeepEqual(got, []string{"user.email.changed"}) {
+		t.Fatalf("audit actions %v", got)
+	}
+	d := f.audit.events[0].Details
+	if d["via"] != "sso" || d["connection_id"] != "c-1" {
+		t.Fatalf("details %v", d)
+	}
+	for k, val := range d {
+		if s, ok := val.(string); ok && strings.Contains(s, "@") {
+			t.Fatalf("the record holds an address in %s", k)
+		}
+	}
+	if len(f.sessions.revokes) != 0 {
+		t.Fatalf("sessions revoked: %+v", f.sessions.revokes)
+	}
+	// The reset link went to the old address: it opens nothing now.
+	if _, err := f.svc.ResetPassword(ctxFrom("192.0.2.40"), identityport.ResetPasswordCommand{Token: reset, NewPassword: "Brand new pass 1"}); !errors.Is(err, identity.ErrTokenUsed) {
+		t.Fatalf("the old address's reset link: %v", err)
+	}
+	// The same address again changes nothing and records nothing.
+	f.audit.events = nil
+	if changed, err := f.svc.RefreshProvisionedEmail(ctxFrom("192.0.2.10"), identityport.ProvisionedEmailCommand{User: v.ID, Email: "ada.lovelace@corp.example"}); err != nil || changed {
+		t.Fatalf("the same address: %v, %v", changed, err)
+	}
+	if len(f.audit.events) != 0 {
+		t.Fatalf("audit %v", f.audit.actions())
+	}
+}
+
+func TestRefreshProvisionedEmail_AnotherAccountsAddressIsRefusedAndChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	ada := f.register(t, "ada@corp.example", "UserPass123!")
+	f.register(t, "bob@corp.example", "UserPass123!")
+	f.audit.events = nil
+	_, err := f.svc.RefreshProvisionedEmail(ctxFrom("192.0.2.10"), identityport.ProvisionedEmailCommand{User: ada.ID, Email: "BOB@corp.example"})
+	if !errors.Is(err, identity.ErrEmailTaken) {
+		t.Fatalf("another account's address: %v", err)
+	}
+	if u := f.stored(t, ada.ID); u.Email().String() != "ada@corp.example" || u.EmailVerified() {
+		t.Fatalf("stored %s verified %v", u.Email(), u.EmailVerified())
+	}
+	if len(f.audit.events) != 0 {
+		t.Fatalf("audit %v", f.audit.actions())
+	}
+	if _, err := f.svc.RefreshProvisionedEmail(ctxFrom("192.0.2.10"), identityport.ProvisionedEmailCommand{User: ada.ID, Email: "not an address"}); shared.KindOf(err) != shared.KindInvalid {
+		t.Fatalf("a malformed address: %v", err)
 	}
 }

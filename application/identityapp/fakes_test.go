@@ -308,7 +308,8 @@ func newFixtureOn(t *testing.T, db *pgstore.DB, mutate ...func(*identityapp.Deps
 	d := identityapp.Deps{
 		Users: f.store, Tokens: f.store.Tokens(), UoW: db, LinkTokens: f.links, Mail: f.mail, Hasher: f.hasher, Policy: fakePolicy{}, Sessions: f.sessions,
 		Audit: f.audit, Limiter: f.limiter, KnownClients: f.known, Refusals: f.refusals, Meter: f.meter, Clock: clock,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Attempts: platformmem.NewGate(f.limiter, f.known, f.refusals),
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, m := range mutate {
 		m(&d)

@@ -355,3 +355,118 @@ func TestUpdateProfile_EmailChangesAreLimitedPerUserAndPerClient(t *testing.T) {
 		t.Fatalf("%d of 6 requests by other accounts refused, want 3 (client budget 8, 5 spent)", limited)
 	}
 }
+
+// callCounter counts the calls a refused attempt makes to the limit stores.
+type callCounter struct {
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *callCounter) add(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.calls == nil {
+		c.calls = map[string]int{}
+	}
+	c.calls[name]++
+}
+
+func (c *callCounter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range c.calls {
+		out[k] = v
+	}
+	return out
+}
+
+type countedLimiter struct {
+	platformport.RateLimiter
+	c *callCounter
+}
+
+func (l countedLimiter) Take(ctx context.Context, key string, limit platformport.Limit) (platformport.Decision, error) {
+	l.c.add("limiter")
+	return l.RateLimiter.Take(ctx, key, limit)
+}
+
+func (l countedLimiter) Peek(ctx context.Context, key string, limit platformport.Limit) (platformport.Decision, error) {
+	l.c.add("limiter")
+	return l.RateLimiter.Peek(ctx, key, limit)
+}
+
+type countedRecent struct {
+	platformport.RecentSet
+	c *callCounter
+}
+
+func (r countedRecent) Has(ctx context.Context, set, member string) (bool, error) {
+	r.c.add("known")
+	return r.RecentSet.Has(ctx, set, member)
+}
+
+type countedTally struct {
+	platformport.Tally
+	c *callCounter
+}
+
+func (t countedTally) Add(ctx context.Context, key string, window time.Duration) error {
+	t.c.add("tally")
+	return t.Tally.Add(ctx, key, window)
+}
+
+type countedGate struct {
+	platformport.AttemptGate
+	c *callCounter
+}
+
+func (g countedGate) Admit(ctx context.Context, checks []platformport.LimitCheck, window time.Duration) (platformport.Verdict, error) {
+	g.c.add("gate")
+	return g.AttemptGate.Admit(ctx, checks, window)
+}
+
+// On Redis every call below is a round trip: a refused login must cost
+// one, the attempt gate's, whichever limit refuses it.
+func TestLogin_ARefusedAttemptIsOneCallOfTheAttemptGate(t *testing.T) {
+	c := &callCounter{}
+	f := newFixture(t, func(d *identityapp.Deps) {
+		d.Limiter = countedLimiter{RateLimiter: d.Limiter, c: c}
+		d.KnownClients = countedRecent{RecentSet: d.KnownClients, c: c}
+		d.Refusals = countedTally{Tally: d.Refusals, c: c}
+		d.Attempts = countedGate{AttemptGate: d.Attempts, c: c}
+		d.Limits.LoginPerIP = platformport.Limit{Max: 6, Window: time.Minute}
+		d.Limits.LoginFailuresPerAccountClient = platformport.Limit{Max: 2, Window: 15 * time.Minute}
+		d.Limits.LoginFailuresPerAccount = platformport.Limit{Max: 3, Window: 15 * time.Minute}
+	})
+	f.register(t, "bob@acme-corp.com", "UserPass123!")
+	// Spend the pair limit from one client and the account limit from two.
+	for _, ip := range []string{"203.0.113.5", "203.0.113.5", "203.0.113.6"} {
+		_ = loginFrom(f, ip, "bob@acme-corp.com", "guess")
+	}
+	for _, tc := range []struct{ name, ip, email string }{
+		{"the pair limit", "203.0.113.5", "bob@acme-corp.com"},
+		{"the account limit (an unknown client)", "203.0.113.7", "bob@acme-corp.com"},
+	} {
+		before := c.snapshot()
+		wantRateLimited(t, loginFrom(f, tc.ip, tc.email, "UserPass123!"), tc.name)
+		after := c.snapshot()
+		for _, k := range []string{"limiter", "known", "tally"} {
+			if after[k] != before[k] {
+				t.Fatalf("%s: a refused login called the %s store %d times, want only the attempt gate", tc.name, k, after[k]-before[k])
+			}
+		}
+		if after["gate"]-before["gate"] != 1 {
+			t.Fatalf("%s: %d calls of the attempt gate, want 1", tc.name, after["gate"]-before["gate"])
+		}
+	}
+	// The client limit, from a client that spent it on other accounts.
+	for i := range 6 {
+		_ = loginFrom(f, "203.0.113.9", fmt.Sprintf("nobody%d@acme-corp.com", i), "guess")
+	}
+	before := c.snapshot()
+	wantRateLimited(t, loginFrom(f, "203.0.113.9", "other@acme-corp.com", "guess"), "the client limit")
+	if after := c.snapshot(); after["gate"]-before["gate"] != 1 || after["limiter"] != before["limiter"] || after["tally"] != before["tally"] {
+		t.Fatalf("the client limit: calls %v then %v, want one gate call", before, after)
+	}
+}

@@ -45,8 +45,9 @@ const (
 // error, so neither the answer nor its timing tells whether an account
 // exists.
 //
-// Limits, checked before anything is read (a refused attempt costs a few
-// limiter calls, no database read, no hash and no audit write of its own):
+// Limits, checked before anything is read (a refused attempt costs one call
+// of the attempt gate, one Redis round trip, which also tallies it for its
+// summary record: no database read, no hash and no audit write of its own):
 // attempts per client; failures per account and client; failures per
 // account from every client, past which only a client the account signed in
 // from within KnownClientTTL may still try. Limits are keyed by the email
@@ -67,14 +68,8 @@ func (s *Service) Login(ctx context.Context, cmd identityport.LoginCommand) (ide
 	}
 	account := accountOf(identity.NormalizeEmail(cmd.Email))
 	client := clientOf(ctx)
-	if d := s.take(ctx, loginIPKey(client), s.limits.LoginPerIP); !d.Allowed {
-		return identityport.LoginResult{}, s.loginRefused(ctx, refusal{limit: limitLoginClient, client: client}, d)
-	}
-	if d := s.peek(ctx, loginPairKey(account, client), s.limits.LoginFailuresPerAccountClient); !d.Allowed {
-		return identityport.LoginResult{}, s.loginRefused(ctx, refusal{limit: limitLoginAccountClient, client: client, account: account}, d)
-	}
-	if d := s.peek(ctx, loginAccountKey(account), s.limits.LoginFailuresPerAccount); !d.Allowed && !s.knownClient(ctx, account, client) {
-		return identityport.LoginResult{}, s.loginRefused(ctx, refusal{limit: limitLoginAccount, account: account}, d)
+	if err := s.admitLogin(ctx, account, client); err != nil {
+		return identityport.LoginResult{}, err
 	}
 
 	if err := s.checkGate(ctx, cmd.Email, gatePassword); err != nil {
@@ -187,18 +182,6 @@ func (s *Service) signedIn(ctx context.Context, account, client string) {
 	}
 }
 
-// knownClient reports whether the account signed in from client recently.
-// A store that cannot answer admits the client, like a limiter that cannot
-// answer: the per-client limits still bound it.
-func (s *Service) knownClient(ctx context.Context, account, client string) bool {
-	ok, err := s.known.Has(ctx, knownClientsSet(account), client)
-	if err != nil {
-		s.log.WarnContext(ctx, "known clients unavailable; admitting", "error", err.Error())
-		return true
-	}
-	return ok
-}
-
 // lookUp finds the live user with email, or nil. An address that cannot be
 // valid cannot have an account.
 func (s *Service) lookUp(ctx context.Context, raw string) (*identity.User, error) {
@@ -221,13 +204,33 @@ func (s *Service) loginFailed(ctx context.Context, account, client string, u *id
 	return identity.ErrInvalidCredentials
 }
 
-// loginRefused answers a login a limit refused, after counting it for the
-// summary record; see refuse.
-func (s *Service) loginRefused(ctx context.Context, r refusal, d platformport.Decision) error {
-	r.action = actionLoginRateLimited
-	s.refuse(ctx, r, "login")
+// admitLogin checks the login limits in order with one call of the
+// attempt gate: attempts per client (counted), failures per account and
+// client, failures per account (waived for a client the account signed in
+// from recently). A refusal is tallied for its summary record by that same
+// call. A gate that cannot answer admits, like a limiter that cannot.
+func (s *Service) admitLogin(ctx context.Context, account, client string) error {
+	refusals := [...]refusal{
+		{action: actionLoginRateLimited, limit: limitLoginClient, client: client},
+		{action: actionLoginRateLimited, limit: limitLoginAccountClient, client: client, account: account},
+		{action: actionLoginRateLimited, limit: limitLoginAccount, account: account},
+	}
+	v, err := s.attempts.Admit(ctx, []platformport.LimitCheck{
+		{Key: loginIPKey(client), Limit: s.limits.LoginPerIP, Take: true, TallyKey: refusals[0].key()},
+		{Key: loginPairKey(account, client), Limit: s.limits.LoginFailuresPerAccountClient, TallyKey: refusals[1].key()},
+		{Key: loginAccountKey(account), Limit: s.limits.LoginFailuresPerAccount, TallyKey: refusals[2].key(),
+			WaiveSet: knownClientsSet(account), WaiveMember: client},
+	}, RefusalWindow)
+	if err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable; admitting", "error", err.Error())
+		return nil
+	}
+	if v.Admitted() {
+		return nil
+	}
+	s.meter.Add(platformport.MetricRateLimited, "login", 1)
 	s.meter.Add(platformport.MetricLogins, "failed", 1)
-	return errLoginRateLimited.WithRetryAfter(d.RetryAfter)
+	return errLoginRateLimited.WithRetryAfter(v.RetryAfter)
 }
 
 // failedLoginEvent never carries the attempted email or password: a user

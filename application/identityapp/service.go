@@ -126,6 +126,9 @@ type Deps struct {
 	// Refusals counts attempts refused by a limit, per key and minute,
 	// until RecordRefusals writes them to audit.
 	Refusals platformport.Tally
+	// Attempts decides a login's limits and tallies its refusal in one
+	// call, on the state of Limiter, KnownClients and Refusals.
+	Attempts platformport.AttemptGate
 	Meter    platformport.Meter
 	Clock    platformport.Clock
 	Limits   Limits
@@ -155,6 +158,7 @@ type Service struct {
 	limiter  platformport.RateLimiter
 	known    platformport.RecentSet
 	refusals platformport.Tally
+	attempts platformport.AttemptGate
 	meter    platformport.Meter
 	clock    platformport.Clock
 	limits   Limits
@@ -183,9 +187,9 @@ func New(d Deps) (*Service, error) {
 		"Mail": d.Mail == nil, "Hasher": d.Hasher == nil,
 		"Policy": d.Policy == nil, "Sessions": d.Sessions == nil, "Audit": d.Audit == nil,
 		"Limiter": d.Limiter == nil, "KnownClients": d.KnownClients == nil, "Refusals": d.Refusals == nil,
-		"Meter": d.Meter == nil, "Clock": d.Clock == nil,
+		"Attempts": d.Attempts == nil, "Meter": d.Meter == nil, "Clock": d.Clock == nil,
 	}
-	for _, name := range []string{"Users", "Tokens", "UoW", "LinkTokens", "Mail", "Hasher", "Policy", "Sessions", "Audit", "Limiter", "KnownClients", "Refusals", "Meter", "Clock"} {
+	for _, name := range []string{"Users", "Tokens", "UoW", "LinkTokens", "Mail", "Hasher", "Policy", "Sessions", "Audit", "Limiter", "KnownClients", "Refusals", "Attempts", "Meter", "Clock"} {
 		if missing[name] {
 			return nil, errors.New("identityapp: missing dependency " + name)
 		}
@@ -220,7 +224,7 @@ func New(d Deps) (*Service, error) {
 	}
 	s := &Service{
 		users: d.Users, tokens: d.Tokens, uow: d.UoW, links: d.LinkTokens, mail: d.Mail, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
-		audit: d.Audit, limiter: d.Limiter, known: d.KnownClients, refusals: d.Refusals, meter: d.Meter, clock: d.Clock, limits: l,
+		audit: d.Audit, limiter: d.Limiter, known: d.KnownClients, refusals: d.Refusals, attempts: d.Attempts, meter: d.Meter, clock: d.Clock, limits: l,
 		newID: d.NewID, newTokID: d.NewTokenID, log: d.Log, resets: make(chan resetRequest, queue),
 	}
 	if s.newID == nil {

@@ -15,7 +15,16 @@ import (
 // this organization that is closed already answers with its state; one of
 // another organization is unknown here.
 func (s *Service) CancelInvitation(ctx context.Context, actor shared.UserID, org shared.OrganizationID, id uuid.UUID) error {
-	if err := s.gate(ctx, actor, org); err != nil {
+	return s.cancelInvitation(ctx, actor, org, id, interactive)
+}
+
+// CancelProvisionedInvitation implements organizationsport.Provisioner.
+func (s *Service) CancelProvisionedInvitation(ctx context.Context, actor shared.UserID, org shared.OrganizationID, id uuid.UUID) error {
+	return s.cancelInvitation(ctx, actor, org, id, credential)
+}
+
+func (s *Service) cancelInvitation(ctx context.Context, actor shared.UserID, org shared.OrganizationID, id uuid.UUID, by access) error {
+	if err := s.gateBy(ctx, actor, org, by); err != nil {
 		return err
 	}
 	now := s.now()

@@ -9,9 +9,18 @@ import (
 
 // RemoveMember implements organizationsport.Service.
 func (s *Service) RemoveMember(ctx context.Context, actor shared.UserID, id shared.OrganizationID, user shared.UserID) error {
+	return s.removeMember(ctx, actor, id, user, interactive)
+}
+
+// RemoveProvisionedMember implements organizationsport.Provisioner.
+func (s *Service) RemoveProvisionedMember(ctx context.Context, actor shared.UserID, id shared.OrganizationID, user shared.UserID) error {
+	return s.removeMember(ctx, actor, id, user, credential)
+}
+
+func (s *Service) removeMember(ctx context.Context, actor shared.UserID, id shared.OrganizationID, user shared.UserID, by access) error {
 	// Leaving stays possible whatever the policy.
 	if user != actor {
-		if err := s.gate(ctx, actor, id); err != nil {
+		if err := s.gateBy(ctx, actor, id, by); err != nil {
 			return err
 		}
 	}

@@ -101,6 +101,7 @@ type Service struct {
 
 	factorsMu sync.RWMutex
 	factors   organizationsport.FactorEnrolment
+	federated organizationsport.FederatedMFA
 }
 
 var _ organizationsport.Service = (*Service)(nil)

@@ -50,7 +50,10 @@ func (s *Service) Authenticate(ctx context.Context, organization, token string) 
 	if err != nil || org != t.Organization() {
 		return provisioningport.Caller{}, provisioning.ErrUnauthenticated
 	}
-	role, err := s.d.Organizations.MemberRole(ctx, org, t.CreatedBy())
+	// A token is a machine credential: the organization's multi-factor
+	// policy is about its members' interactive access, so its owner's
+	// role is read without it (it still ends with the owner's role).
+	role, err := s.d.Organizations.CredentialRole(ctx, org, t.CreatedBy())
 	switch {
 	case shared.KindOf(err) == shared.KindNotFound, err == nil && role != roleOwner:
 		return provisioningport.Caller{}, provisioning.ErrUnauthenticated

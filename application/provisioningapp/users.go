@@ -155,7 +155,7 @@ func (s *Service) provision(ctx context.Context, c provisioningport.Caller, u *p
 func (s *Service) deprovision(ctx context.Context, c provisioningport.Caller, u *provisioning.User) (map[string]any, error) {
 	details := map[string]any{"membership_removed": false}
 	if inv := u.Invitation(); inv != uuid.Nil {
-		err := s.d.Organizations.CancelInvitation(ctx, c.Owner, c.Organization, inv)
+		err := s.d.Organizations.CancelProvisionedInvitation(ctx, c.Owner, c.Organization, inv)
 		// Accepted, declined or expired meanwhile: nothing left to cancel.
 		if err != nil && shared.KindOf(err) != shared.KindNotFound && shared.KindOf(err) != shared.KindConflict {
 			return nil, fmt.Errorf("cancel the invitation: %w", err)
@@ -163,7 +163,7 @@ func (s *Service) deprovision(ctx context.Context, c provisioningport.Caller, u 
 		details["invitation_cancelled"] = err == nil
 		u.InvitationClosed()
 	}
-	err := s.d.Organizations.RemoveMember(ctx, c.Owner, c.Organization, u.Account())
+	err := s.d.Organizations.RemoveProvisionedMember(ctx, c.Owner, c.Organization, u.Account())
 	switch {
 	case hasCode(err, codeMemberNotFound):
 		return details, nil

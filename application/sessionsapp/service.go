@@ -75,6 +75,24 @@ type Service struct {
 	pollEvery time.Duration
 	deny      atomic.Pointer[denySnapshot]
 	polls     atomic.Uint64
+
+	enrolmentMu sync.RWMutex
+	enrolment   sessionsport.EnrolmentPolicy
+}
+
+// SetEnrolmentPolicy makes every new session name the organizations whose
+// multi-factor policy its user does not meet yet (nil: none). Call it
+// while wiring, before the server serves.
+func (s *Service) SetEnrolmentPolicy(p sessionsport.EnrolmentPolicy) {
+	s.enrolmentMu.Lock()
+	defer s.enrolmentMu.Unlock()
+	s.enrolment = p
+}
+
+func (s *Service) enrolmentPolicy() sessionsport.EnrolmentPolicy {
+	s.enrolmentMu.RLock()
+	defer s.enrolmentMu.RUnlock()
+	return s.enrolment
 }
 
 var (

@@ -32,9 +32,16 @@ func (s *Service) Start(ctx context.Context, user shared.UserID, method sessions
 		return sessionsport.IssuedSession{}, err
 	}
 	sess.PullEvents() // identity records the login itself
+	var due []sessionsport.EnrolmentDue
 	err = s.uow.Transaction(ctx, func(ctx context.Context) error {
 		if err := s.store.Create(ctx, sess); err != nil {
 			return err
+		}
+		if p := s.enrolmentPolicy(); p != nil {
+			var err error
+			if due, err = p.EnrolmentDue(ctx, user, method); err != nil {
+				return fmt.Errorf("multi-factor policy: %w", err)
+			}
 		}
 		s.uow.AfterCommit(ctx, func(ctx context.Context) {
 			s.meter.Add(platformport.MetricSessions, "created", 1)
@@ -45,5 +52,5 @@ func (s *Service) Start(ctx context.Context, user shared.UserID, method sessions
 	if err != nil {
 		return sessionsport.IssuedSession{}, fmt.Errorf("start session: %w", err)
 	}
-	return sessionsport.IssuedSession{Token: token, Session: view(sess, true)}, nil
+	return sessionsport.IssuedSession{Token: token, Session: view(sess, true), EnrolmentDue: due}, nil
 }

@@ -23,7 +23,7 @@ func CallbackPath(id uuid.UUID) string { return "/api/v1/auth/sso/" + id.String(
 func (s *Service) view(c *sso.Connection) ssoport.ConnectionView {
 	v := ssoport.ConnectionView{
 		ID: c.ID(), Organization: c.Organization(), Type: c.Kind().String(), Name: c.Name(), Domains: c.Domains(),
-		DefaultRole: c.DefaultRole().String(), Enforce: c.Enforce(), Enabled: c.Enabled(), Issuer: c.OIDC().Issuer, ClientID: c.OIDC().ClientID,
+		DefaultRole: c.DefaultRole().String(), Enforce: c.Enforce(), Enabled: c.Enabled(), IdPEnforcesMFA: c.IdPEnforcesMFA(), Issuer: c.OIDC().Issuer, ClientID: c.OIDC().ClientID,
 		SAML: s.samlView(c), CreatedAt: c.CreatedAt(), UpdatedAt: c.UpdatedAt(),
 	}
 	if c.Kind() == sso.KindOIDC {
@@ -35,7 +35,7 @@ func (s *Service) view(c *sso.Connection) ssoport.ConnectionView {
 func (s *Service) spec(ctx context.Context, id uuid.UUID, cmd ssoport.ConnectionCommand) (sso.ConnectionSpec, error) {
 	spec := sso.ConnectionSpec{
 		Name: cmd.Name, Domains: cmd.Domains, DefaultRole: cmd.DefaultRole, Enforce: cmd.Enforce, Enabled: cmd.Enabled, Issuer: cmd.Issuer, ClientID: cmd.ClientID,
-		AllowIdPInitiated: cmd.AllowIdPInitiated,
+		AllowIdPInitiated: cmd.AllowIdPInitiated, IdPEnforcesMFA: cmd.IdPEnforcesMFA,
 	}
 	md, err := s.readMetadata(ctx, cmd)
 	if err != nil {
@@ -115,6 +115,7 @@ func (s *Service) CreateConnection(ctx context.Context, cmd ssoport.ConnectionCo
 		}
 		return s.d.Audit.Record(ctx, orgEvent(ActionConnectionCreated, cmd.Actor, cmd.Organization, "sso_connection", id.String(), map[string]any{
 			"type": c.Kind().String(), "name": c.Name(), "domains": c.Domains(), "default_role": c.DefaultRole().String(), "enforce": c.Enforce(),
+			"idp_enforces_mfa": c.IdPEnforcesMFA(),
 		}, now))
 	})
 	if err != nil {

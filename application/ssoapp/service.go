@@ -198,6 +198,7 @@ const (
 	ActionSignInFailed        = "auth.sso.failed"
 	ActionUserProvisioned     = "auth.sso.user_provisioned"
 	ActionIdentityLinked      = "user.sso_identity.linked"
+	ActionEmailNotUpdated     = "auth.sso.email_not_updated"
 	ActionEnforcementRefusals = "auth.sso.required"
 )
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,6 +24,26 @@ var _ ssoport.SignIn = (*Service)(nil)
 // amrFederated is the amr value of a sign-in through another identity
 // provider (RFC 8176 "fed").
 const amrFederated = "fed"
+
+// amrMultiFactor is the amr value of a sign-in that passed more than one
+// factor (RFC 8176 "mfa").
+const amrMultiFactor = "mfa"
+
+// methodOf is the session method of a sign-in through c. A connection
+// whose organization says its identity provider enforces MFA records
+// "mfa" beside "fed": the organization's multi-factor policy accepts such
+// a session, and the OpenID Provider's ID tokens say so (amr, acr). What
+// the identity provider itself asserts (an OpenID Connect provider's amr
+// or acr, a SAML AuthnContext) is not read: their values differ from one
+// provider to the next, and the organization's word is the one Authy can
+// hold it to.
+func methodOf(c *sso.Connection) (sessionsport.AuthMethod, error) {
+	amr := []string{amrFederated}
+	if c.IdPEnforcesMFA() {
+		amr = append(amr, amrMultiFactor)
+	}
+	return sessionsport.ParseAuthMethod(c.MethodName(), amr)
+}
 
 // providerSSO names SSO in the account's registration record.
 const providerSSO = "sso"
@@ -270,7 +291,7 @@ func (s *Service) complete(ctx context.Context, cmd ssoport.CallbackCommand) (ss
 // member with the connection's default role, and starts the session (or
 // issues the login code), with their audit records.
 func (s *Service) signIn(ctx context.Context, c *sso.Connection, delivery sso.Delivery, subject, email, name string) (ssoport.Completion, error) {
-	m, err := sessionsport.ParseAuthMethod(c.MethodName(), []string{amrFederated})
+	m, err := methodOf(c)
 	if err != nil {
 		return ssoport.Completion{}, err
 	}
@@ -354,10 +375,11 @@ func (s *Service) accountOf(ctx context.Context, c *sso.Connection, subject, ema
 			if err := s.d.Identities.Save(ctx, known); err != nil {
 				return identityport.UserSummary{}, false, err
 			}
-			// The provider is the source of the person's name. The address
-			// is not copied onto the account: it may be another account's,
-			// and an account's address changes only when its holder proves
-			// the new one.
+			// The provider is the source of the person's name, and of the
+			// address within the organization's own domains.
+			if u, err = s.refreshEmail(ctx, c, u, email, now); err != nil {
+				return identityport.UserSummary{}, false, err
+			}
 			if name != "" && name != u.Name {
 				if err := s.d.Accounts.RefreshProvisionedName(ctx, u.ID, name); err != nil {
 					return identityport.UserSummary{}, false, err
@@ -409,6 +431,62 @@ func (s *Service) accountOf(ctx context.Context, c *sso.Connection, subject, ema
 		return identityport.UserSummary{}, false, fmt.Errorf("audit: %w", err)
 	}
 	return user, created, nil
+}
+
+// Why a later sign-in left the account's address as it was, in its
+// auth.sso.email_not_updated record.
+const (
+	reasonEmailTaken        = "email_taken"
+	reasonAddressNotManaged = "address_not_managed"
+)
+
+// refreshEmail gives u the address email its identity provider asserted
+// at a later sign-in through c (the caller checked that email is in one of
+// c's domains that c's organization verified). The address is taken only
+// when the account's current address is also in a domain that organization
+// verified (an organization manages its own domain's addresses, not one
+// its member moved the account to, nor another organization's) and no
+// other account holds it: an identity provider asserting someone else's
+// address must not take that address from its holder, nor give its
+// holder's sign-ins to this account. A refused update is recorded
+// (auth.sso.email_not_updated with the reason, never an address) and the
+// sign-in goes on with the address the account had: the person proved who
+// they are through the subject, which the refusal does not put in doubt.
+func (s *Service) refreshEmail(ctx context.Context, c *sso.Connection, u identityport.UserSummary, email string, now time.Time) (identityport.UserSummary, error) {
+	if strings.EqualFold(u.Email, email) && u.EmailVerified {
+		return u, nil
+	}
+	details := map[string]any{"connection_id": c.ID().String()}
+	refuse := func(reason string) (identityport.UserSummary, error) {
+		details["reason"] = reason
+		if err := s.d.Audit.Record(ctx, s.userEvent(ActionEmailNotUpdated, c, u.ID, details, now)); err != nil {
+			return identityport.UserSummary{}, fmt.Errorf("audit: %w", err)
+		}
+		return u, nil
+	}
+	managed, err := s.DomainVerified(ctx, c.Organization(), sso.EmailDomain(strings.ToLower(u.Email)))
+	if err != nil {
+		return identityport.UserSummary{}, err
+	}
+	if !managed {
+		return refuse(reasonAddressNotManaged)
+	}
+	switch other, err := s.d.Directory.FindByEmail(ctx, email); {
+	case err == nil && other.ID != u.ID:
+		return refuse(reasonEmailTaken)
+	case err != nil && shared.KindOf(err) != shared.KindNotFound:
+		return identityport.UserSummary{}, err
+	}
+	changed, err := s.d.Accounts.RefreshProvisionedEmail(ctx, identityport.ProvisionedEmailCommand{
+		User: u.ID, Email: email, Details: map[string]any{"via": "sso", "connection_id": c.ID().String()},
+	})
+	if err != nil {
+		return identityport.UserSummary{}, fmt.Errorf("refresh the email: %w", err)
+	}
+	if changed || !u.EmailVerified {
+		u.Email, u.EmailVerified = email, true
+	}
+	return u, nil
 }
 
 func (s *Service) userEvent(action string, c *sso.Connection, user shared.UserID, details map[string]any, at time.Time) auditport.Event {

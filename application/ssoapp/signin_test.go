@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,16 @@ func (a accounts) RefreshProvisionedName(ctx context.Context, user shared.UserID
 		return err
 	})
 	return err
+}
+
+func (a accounts) RefreshProvisionedEmail(ctx context.Context, cmd identityport.ProvisionedEmailCommand) (bool, error) {
+	email, _ := identity.ParseEmail(cmd.Email)
+	changed := false
+	_, err := a.users.Update(ctx, cmd.User, func(u *identity.User) error {
+		changed = !u.Email().Equal(email)
+		return u.ChangeEmail(email, t0)
+	})
+	return changed, err
 }
 
 func (a accounts) FindByEmail(ctx context.Context, raw string) (identityport.UserSummary, error) {
@@ -262,7 +273,7 @@ func TestCompleteSignIn_JustInTimeOpensAVerifiedAccountLinksItAndJoinsWithTheDef
 	if !res.Created || !res.Joined || !res.User.EmailVerified || res.User.Email != "jane@corp.example" || f.members.joined[res.User.ID] != "admin" {
 		t.Fatalf("completion %+v, joined %v", res, f.members.joined)
 	}
-	if len(f.sessions.started) != 1 || f.sessions.started[0].Name() != "sso_oidc:"+f.conn.ID().String() {
+	if len(f.sessions.started) != 1 || f.sessions.started[0].Name() != "sso-oidc:"+f.conn.ID().String() {
 		t.Fatalf("sessions %v", f.sessions.started)
 	}
 	again, err := f.signIn(t, ssoport.Profile{Subject: "s-1", Email: "jane@corp.example", Name: "Jane B"})
@@ -325,3 +336,135 @@ func TestCompleteSignIn_RefusesAddressesOutsideTheDomainsAndUnverifiedHoldersOfT
 		t.Fatalf("%d auth.sso.failed records, want 5", failed)
 	}
 }
+
+func (f *fixture) emailOf(t *testing.T, user shared.UserID) (string, bool) {
+	t.Helper()
+	u, err := f.users.Get(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Email().String(), u.EmailVerified()
+}
+
+func (f *fixture) refusals(reason string) int {
+	n := 0
+	for _, e := range f.audit.events {
+		if e.Action == ssoapp.ActionEmailNotUpdated && e.Details["reason"] == reason {
+			n++
+		}
+	}
+	return n
+}
+
+func TestCompleteSignIn_ALaterSignInTakesTheAssertedAddressInTheOrganizationsDomains(t *testing.T) {
+	f := newFixture(t)
+	first, err := f.signIn(t, ssoport.Profile{Subject: "s-jane", Email: "jane@corp.example", Name: "Jane"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, err := f.signIn(t, ssoport.Profile{Subject: "s-jane", Email: "Jane.Roe@corp.example", Name: "Jane Roe"})
+	if err != nil || later.User.ID != first.User.ID || later.User.Email != "jane.roe@corp.example" || !later.User.EmailVerified {
+		t.Fatalf("later sign-in %+v %v", later, err)
+	}
+	if email, verified := f.emailOf(t, first.User.ID); email != "jane.roe@corp.example" || !verified {
+		t.Fatalf("stored address %q verified %v", email, verified)
+	}
+	if f.refusals(reasonEmailTaken) != 0 || f.refusals(reasonAddressNotManaged) != 0 {
+		t.Fatal("a refusal was recorded for an address the account could take")
+	}
+	// The same address again changes nothing and records nothing.
+	before := len(f.audit.events)
+	if _, err := f.signIn(t, ssoport.Profile{Subject: "s-jane", Email: "jane.roe@corp.example", Name: "Jane Roe"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range f.audit.events[before:] {
+		if e.Action != ssoapp.ActionSignInSucceeded {
+			t.Fatalf("an unchanged sign-in recorded %s", e.Action)
+		}
+	}
+}
+
+// The account-takeover angle: an identity provider asserting, for its
+// subject, the address of another account must neither move that address
+// nor sign the subject in to that account.
+func TestCompleteSignIn_AnotherAccountsAddressIsNotTakenAndTheSubjectKeepsItsOwnAccount(t *testing.T) {
+	f := newFixture(t)
+	victim, err := f.signIn(t, ssoport.Profile{Subject: "s-victim", Email: "victim@corp.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attacker, err := f.signIn(t, ssoport.Profile{Subject: "s-attacker", Email: "attacker@corp.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.signIn(t, ssoport.Profile{Subject: "s-attacker", Email: "VICTIM@corp.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.User.ID != attacker.User.ID || res.User.Email != "attacker@corp.example" {
+		t.Fatalf("the sign-in went to %+v", res.User)
+	}
+	if email, _ := f.emailOf(t, victim.User.ID); email != "victim@corp.example" {
+		t.Fatalf("the victim's address became %q", email)
+	}
+	if email, _ := f.emailOf(t, attacker.User.ID); email != "attacker@corp.example" {
+		t.Fatalf("the attacker's address became %q", email)
+	}
+	if f.refusals(reasonEmailTaken) != 1 {
+		t.Fatalf("%d email_taken records, want 1", f.refusals(reasonEmailTaken))
+	}
+	for _, e := range f.audit.events {
+		if e.Action == ssoapp.ActionEmailNotUpdated {
+			for _, v := range e.Details {
+				if s, ok := v.(string); ok && strings.Contains(s, "@") {
+					t.Fatalf("the refusal record holds an address: %v", e.Details)
+				}
+			}
+		}
+	}
+}
+
+func TestCompleteSignIn_AnAddressTheAccountMovedOutOfTheOrganizationsDomainsStays(t *testing.T) {
+	f := newFixture(t)
+	first, err := f.signIn(t, ssoport.Profile{Subject: "s-max", Email: "max@corp.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, _ := identity.ParseEmail("max@home.example")
+	if _, err := f.users.Update(context.Background(), first.User.ID, func(u *identity.User) error { return u.ChangeEmail(home, t0) }); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.signIn(t, ssoport.Profile{Subject: "s-max", Email: "max@corp.example"})
+	if err != nil || res.User.ID != first.User.ID {
+		t.Fatalf("sign-in %+v %v", res, err)
+	}
+	if email, _ := f.emailOf(t, first.User.ID); email != "max@home.example" {
+		t.Fatalf("the account's own address became %q", email)
+	}
+	if f.refusals(reasonAddressNotManaged) != 1 {
+		t.Fatal("no address_not_managed record")
+	}
+}
+
+func TestCompleteSignIn_ARefusedEmailRecordThatCannotBeWrittenFailsTheSignIn(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.signIn(t, ssoport.Profile{Subject: "s-a", Email: "a@corp.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.signIn(t, ssoport.Profile{Subject: "s-b", Email: "b@corp.example"}); err != nil {
+		t.Fatal(err)
+	}
+	f.audit.refuse = ssoapp.ActionEmailNotUpdated
+	started := len(f.sessions.started)
+	if _, err := f.signIn(t, ssoport.Profile{Subject: "s-b", Email: "a@corp.example"}); err == nil {
+		t.Fatal("signed in without the record")
+	}
+	if len(f.sessions.started) != started {
+		t.Fatal("a session started")
+	}
+}
+
+const (
+	reasonEmailTaken        = "email_taken"
+	reasonAddressNotManaged = "address_not_managed"
+)

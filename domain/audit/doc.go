@@ -31,17 +31,19 @@
 // lower position can commit after the sealer has already sealed higher
 // ones; a sealer that sealed "everything below a high-water mark", or
 // everything older than a safety margin, would skip such a record for
-// ever. This sealer keeps no mark: every batch takes every committed record
-// that is still unsealed, whatever its position, and a record that commits
-// later is simply in a later batch. So every committed record is sealed
-// eventually, none twice (a record is sealed only while unsealed, under the
-// head's lock), and the verifier follows the sequence, which has no gaps.
+// ever. So every batch takes every committed record that is still
+// unsealed, whatever its position, and a record that commits later is
+// simply in a later batch (a store may keep a mark, as long as it also
+// keeps the positions below it that may still commit: see auditpg). So
+// every committed record is sealed eventually, none twice (a record is
+// sealed only while unsealed, under the head's lock), and the verifier
+// follows the sequence, which has no gaps.
 //
 // What the chain proves: a sealed record altered (its hash), altered with
 // its hash recomputed (the next record's link), removed (a gap in the
 // sequence) or removed from the end (the head), and a record sealed outside
 // the sealer (a sequence beyond the head); the verifier also reports
-// records the sealer can never reach (taken out of its queue). What it cannot prove is the
+// records the sealer can never reach (passed over behind its back). What it cannot prove is the
 // short span between a record's commit and its seal (a second under load):
 // someone able to bypass the database's append-only guard could drop or
 // alter an unsealed record then, as anyone with that power could always

@@ -17,11 +17,13 @@ const (
 // AuthMethod says how a session's user proved who they are: a method name
 // and the authentication method references (RFC 8176 "amr" values) it
 // stands for. The name is a kind, optionally qualified by what it used:
-// "password", "social:github", "oidc:acme", "saml:<connection id>", "mfa".
-// Later methods add names without changing the shape.
+// "password", "social:github", "oidc:acme", "saml:<connection id>",
+// "sso-oidc:<connection id>", "mfa". Later methods add names without
+// changing the shape.
 //
-// Invariants: the kind is 1 to 32 characters of a-z, 0-9 and "_", starting
-// with a letter; a qualifier, when present, is 1 to 64 characters of
+// Invariants: the kind is 1 to 32 characters of a-z, 0-9, "_" and "-",
+// starting with a letter and not ending with "-" (a hyphen joins two words,
+// as in "sso-oidc"); a qualifier, when present, is 1 to 64 characters of
 // letters, digits, ".", "_" and "-"; there are 1 to 8 amr values, each 1 to
 // 32 characters of a-z, 0-9 and "_", without duplicates, in the given order.
 // The value is comparable: amr values are kept joined by spaces.
@@ -81,9 +83,12 @@ func validMethodName(s string) bool {
 		return false
 	}
 	for i := 0; i < len(kind); i++ {
-		if !lowerWord(kind[i]) {
+		if !lowerWord(kind[i]) && kind[i] != '-' {
 			return false
 		}
+	}
+	if kind[len(kind)-1] == '-' {
+		return false
 	}
 	if !qualified {
 		return true

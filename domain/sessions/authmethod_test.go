@@ -23,6 +23,8 @@ func TestParseAuthMethod_AcceptsKindsWithQualifiersAndKeepsTheAMROrder(t *testin
 		{"oidc:Acme-IdP.v2", []string{"ext"}, "oidc"},
 		{"saml:0193a0c4-6b1e-7c3a-9f00-1234567890ab", []string{"ext"}, "saml"},
 		{"mfa", []string{"pwd", "otp", "mfa"}, "mfa"},
+		{"sso-oidc:0193a0c4-6b1e-7c3a-9f00-1234567890ab", []string{"fed"}, "sso-oidc"},
+		{"sso_oidc:0193a0c4-6b1e-7c3a-9f00-1234567890ab", []string{"fed"}, "sso_oidc"},
 	} {
 		m, err := sessions.ParseAuthMethod(c.name, c.amr)
 		if err != nil {
@@ -43,6 +45,10 @@ func TestParseAuthMethod_RefusesMalformedNamesAndAMRValues(t *testing.T) {
 		{"empty name", "", []string{"pwd"}},
 		{"upper-case kind", "Password", []string{"pwd"}},
 		{"kind starting with a digit", "1pass", []string{"pwd"}},
+		{"kind starting with a hyphen", "-sso:a", []string{"fed"}},
+		{"kind ending with a hyphen", "sso-:a", []string{"fed"}},
+		{"upper-case kind with a hyphen", "SSO-oidc:a", []string{"fed"}},
+		{"hyphen in an amr value", "password", []string{"p-wd"}},
 		{"empty qualifier", "social:", []string{"ext"}},
 		{"two colons", "social:a:b", []string{"ext"}},
 		{"space in qualifier", "oidc:a b", []string{"ext"}},

@@ -89,6 +89,9 @@ type ConnectionState struct {
 	Domains      []string
 	DefaultRole  Role
 	Enforce      bool
+	// IdPEnforcesMFA is the organization's word that its identity
+	// provider asks every sign-in for a second factor.
+	IdPEnforcesMFA bool
 	// Disabled is a connection switched off (it stays configured).
 	Disabled  bool
 	OIDC      OIDCSettings
@@ -115,8 +118,11 @@ type ConnectionSpec struct {
 	DefaultRole *string
 	Enforce     *bool
 	Enabled     *bool
-	Issuer      *string
-	ClientID    *string
+	// IdPEnforcesMFA says the identity provider asks every sign-in for a
+	// second factor.
+	IdPEnforcesMFA *bool
+	Issuer         *string
+	ClientID       *string
 	// SealedSecret replaces the client secret (already sealed).
 	SealedSecret *string
 	// Metadata replaces a SAML identity provider's metadata (checked).
@@ -237,6 +243,10 @@ func (c *Connection) apply(spec ConnectionSpec, p URLPolicy, f shared.FieldError
 		set("enforce", *spec.Enforce != c.s.Enforce)
 		c.s.Enforce = *spec.Enforce
 	}
+	if spec.IdPEnforcesMFA != nil {
+		set("idp_enforces_mfa", *spec.IdPEnforcesMFA != c.s.IdPEnforcesMFA)
+		c.s.IdPEnforcesMFA = *spec.IdPEnforcesMFA
+	}
 	if spec.Enabled != nil {
 		set("enabled", *spec.Enabled == c.s.Disabled)
 		c.s.Disabled = !*spec.Enabled
@@ -339,6 +349,12 @@ func (c *Connection) DefaultRole() Role { return c.s.DefaultRole }
 // Enforce reports whether its addresses may sign in only through it.
 func (c *Connection) Enforce() bool { return c.s.Enforce }
 
+// IdPEnforcesMFA reports whether the organization says its identity
+// provider asks every sign-in for a second factor: a sign-in through it
+// then counts as multi-factor (amr "mfa") and meets the organization's own
+// multi-factor policy.
+func (c *Connection) IdPEnforcesMFA() bool { return c.s.IdPEnforcesMFA }
+
 // OIDC returns its OpenID Connect settings.
 func (c *Connection) OIDC() OIDCSettings { return c.s.OIDC }
 
@@ -356,13 +372,37 @@ func (c *Connection) Covers(email string) bool {
 }
 
 // MethodName is the session method of a sign-in through c:
-// "sso_oidc:<id>" or "saml:<id>" (a method's kind is a lower-case word, so
-// the OpenID Connect kind joins its words with "_").
+// "sso-oidc:<id>" or "saml:<id>". Sessions recorded before migration 00033
+// said "sso_oidc:<id>"; that migration renamed them.
 func (c *Connection) MethodName() string {
 	if c.s.Kind == KindSAML {
 		return "saml:" + c.s.ID.String()
 	}
-	return "sso_oidc:" + c.s.ID.String()
+	return "sso-oidc:" + c.s.ID.String()
+}
+
+// ConnectionOfMethod returns the connection a session method names
+// ("sso-oidc:<id>" or "saml:<id>", MethodName's forms); false for any
+// other method.
+func ConnectionOfMethod(name string) (uuid.UUID, bool) {
+	kind, qual, ok := strings.Cut(name, ":")
+	if !ok || (kind != "sso-oidc" && kind != KindSAML.value) {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(qual)
+	if err != nil || id == uuid.Nil || id.String() != qual {
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+// VouchesMFA reports whether a session of method (its name and amr values)
+// counts as multi-factor for c's organization: it was started through c
+// while c said its identity provider enforces MFA (amr "mfa"), and c still
+// says so and is enabled. Switching the flag off, or the connection,
+// withdraws it from sessions already started.
+func (c *Connection) VouchesMFA(method string, amr []string) bool {
+	return c.s.IdPEnforcesMFA && !c.s.Disabled && method == c.MethodName() && slices.Contains(amr, "mfa")
 }
 
 // Enabled reports whether the connection signs people in; a disabled one

@@ -59,7 +59,7 @@ func TestConnection_KeepsSortedDomainsCoversExactlyThemAndRefusesHTTPIssuers(t *
 	if !c.Covers("x@a.example") || c.Covers("x@sub.a.example") || c.Covers("x@a.example.evil") {
 		t.Fatal("covers the wrong addresses")
 	}
-	if c.MethodName() != "sso_oidc:"+c.ID().String() {
+	if c.MethodName() != "sso-oidc:"+c.ID().String() {
 		t.Fatal(c.MethodName())
 	}
 	if _, err := c.Change(ConnectionSpec{Issuer: ptr("http://idp.example")}, URLPolicy{}, now); shared.KindOf(err) != shared.KindInvalid || c.OIDC().Issuer != "https://idp.example" {
@@ -162,5 +162,54 @@ func TestFlow_IsBoundToItsConnectionBrowserAndLifetime(t *testing.T) {
 	if _, err := StartFlow(FlowSpec{StateHash: "short", BindingHash: hash('b'), Connection: conn, Nonce: "n", Verifier: "v",
 		Delivery: DeliverCookie}, now); err == nil {
 		t.Error("a flow with a short state hash")
+	}
+}
+
+func TestConnection_VouchesMFAOnlyForItsOwnMultiFactorSessionsWhileItSaysSo(t *testing.T) {
+	c := newConnection(t)
+	mfa := []string{"fed", "mfa"}
+	if c.IdPEnforcesMFA() || c.VouchesMFA(c.MethodName(), mfa) {
+		t.Fatal("a new connection vouches for MFA")
+	}
+	changed, err := c.Change(ConnectionSpec{IdPEnforcesMFA: ptr(true)}, URLPolicy{}, now)
+	if err != nil || len(changed) != 1 || changed[0] != "idp_enforces_mfa" || !c.IdPEnforcesMFA() {
+		t.Fatalf("changed %v %v", changed, err)
+	}
+	if !c.VouchesMFA(c.MethodName(), mfa) {
+		t.Fatal("its own multi-factor session is not vouched for")
+	}
+	other := newConnection(t)
+	for name, m := range map[string]struct {
+		method string
+		amr    []string
+	}{
+		"started before the flag": {c.MethodName(), []string{"fed"}},
+		"another connection":      {other.MethodName(), mfa},
+		"a password sign-in":      {"password", []string{"pwd", "otp", "mfa"}},
+		"the old method name":     {"sso_oidc:" + c.ID().String(), mfa},
+	} {
+		if c.VouchesMFA(m.method, m.amr) {
+			t.Errorf("%s is vouched for", name)
+		}
+	}
+	if _, err := c.Change(ConnectionSpec{Enabled: ptr(false)}, URLPolicy{}, now); err != nil || c.VouchesMFA(c.MethodName(), mfa) {
+		t.Fatalf("a disabled connection vouches: %v", err)
+	}
+}
+
+func TestConnectionOfMethod_ReadsOnlyAConnectionsMethodNames(t *testing.T) {
+	c := newConnection(t)
+	if id, ok := ConnectionOfMethod(c.MethodName()); !ok || id != c.ID() {
+		t.Fatalf("%q: %v %v", c.MethodName(), id, ok)
+	}
+	id := uuid.New()
+	if got, ok := ConnectionOfMethod("saml:" + id.String()); !ok || got != id {
+		t.Fatal("saml")
+	}
+	for _, bad := range []string{"password", "social:github", "sso-oidc:", "sso-oidc:not-a-uuid", "saml:" + strings.ToUpper(id.String()),
+		"sso-oidc:" + uuid.Nil.String(), "oidc:" + id.String(), "sso-oidc:{" + id.String() + "}"} {
+		if _, ok := ConnectionOfMethod(bad); ok {
+			t.Errorf("%q read as a connection", bad)
+		}
 	}
 }

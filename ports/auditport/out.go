@@ -40,9 +40,10 @@ import (
 //   - Backlog counts the committed unsealed records and gives the oldest
 //     one's time.
 //   - Strays counts the records the sealer can never reach: neither sealed
-//     nor awaiting it (a store that queues unsealed records apart from
-//     them finds those whose queue entry was removed behind its back; one
-//     whose unsealed state is the record's own answers none).
+//     nor awaiting it (a store that tracks what the sealer has still to
+//     read apart from the records finds those that tracking was made to
+//     pass over behind its back; one whose unsealed state is the record's
+//     own answers none).
 type Store interface {
 	Insert(ctx context.Context, entries []audit.Entry) error
 	Seal(ctx context.Context, limit int, seal func(head audit.ChainHead, pending []audit.Record) ([]audit.Record, error)) (int, error)

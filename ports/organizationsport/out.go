@@ -8,6 +8,7 @@ import (
 
 	"github.com/secuird/authy/domain/organizations"
 	"github.com/secuird/authy/domain/shared"
+	"github.com/secuird/authy/ports/sessionsport"
 )
 
 // MemberKey is the keyset position of a membership in its organization's
@@ -49,6 +50,19 @@ type OrganizationSummary struct {
 // (the mfa context's mfaport.Enrolment), for the multi-factor policy.
 type FactorEnrolment interface {
 	HasFactor(ctx context.Context, user shared.UserID) (bool, error)
+}
+
+// FederatedMFA answers whether a session started through one of an
+// organization's SSO connections counts as multi-factor for that
+// organization (the sso context implements it), for the multi-factor
+// policy.
+//
+// VouchesMFA reports whether method is a sign-in through an enabled
+// connection of org that says its identity provider enforces MFA, made
+// while it said so (amr "mfa"); a connection of another organization, a
+// deleted or unknown one and any other method are false, not an error.
+type FederatedMFA interface {
+	VouchesMFA(ctx context.Context, org shared.OrganizationID, method sessionsport.AuthMethod) (bool, error)
 }
 
 // InvitationRecord is one stored invitation, in any status, with the live

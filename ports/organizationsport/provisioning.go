@@ -20,8 +20,17 @@ type ProvisionCommand struct {
 }
 
 // Provisioner is what provisioning by an identity provider (SCIM) asks of
-// organizations, besides Access's role lookup and Service's RemoveMember
-// and CancelInvitation.
+// organizations, besides Access's role lookup (for the owners who manage
+// provisioning tokens interactively).
+//
+// A provisioning token is a machine credential acting on the authority of
+// the owner who created it. The multi-factor policy governs members'
+// interactive access, so the methods below apply the read and grant rules
+// to that owner but never ask them for a second factor:
+// CredentialRole is Access's MemberRole without the multi-factor policy
+// (a missing organization or a non-member is the same NotFound);
+// RemoveProvisionedMember and CancelProvisionedInvitation are Service's
+// RemoveMember and CancelInvitation on the same terms.
 //
 // AddProvisionedMember adds an existing account directly, for a join
 // whose right to the address the caller has established (an account the
@@ -34,8 +43,9 @@ type ProvisionCommand struct {
 // are audited in their transaction, which joins the one ctx carries.
 type Provisioner interface {
 	Access
+	CredentialRole(ctx context.Context, org shared.OrganizationID, user shared.UserID) (string, error)
 	AddProvisionedMember(ctx context.Context, cmd ProvisionCommand) error
 	InviteProvisioned(ctx context.Context, cmd ProvisionCommand) (InvitationView, error)
-	RemoveMember(ctx context.Context, actor shared.UserID, org shared.OrganizationID, user shared.UserID) error
-	CancelInvitation(ctx context.Context, actor shared.UserID, org shared.OrganizationID, invitation uuid.UUID) error
+	RemoveProvisionedMember(ctx context.Context, actor shared.UserID, org shared.OrganizationID, user shared.UserID) error
+	CancelProvisionedInvitation(ctx context.Context, actor shared.UserID, org shared.OrganizationID, invitation uuid.UUID) error
 }

@@ -59,9 +59,15 @@ type SessionView struct {
 }
 
 // IssuedSession is a new session with its bearer token, shown only once.
+// EnrolmentDue names the organizations that require a second factor the
+// user has not enrolled: the session starts all the same (the user's other
+// organizations are open to it), and those organizations' routes stay
+// refused (organizations.mfa_enrolment_required) until a factor is
+// confirmed, so a sign-in asks the user to enrol.
 type IssuedSession struct {
-	Token   string
-	Session SessionView
+	Token        string
+	Session      SessionView
+	EnrolmentDue []EnrolmentDue
 }
 
 // Service is the sessions context's use-case API.
@@ -77,7 +83,9 @@ type Service interface {
 	Authenticator
 	// Start opens a session for a user whose credentials the caller has
 	// verified with method (at the time of the call); IP and user agent
-	// come from the RequestMeta in ctx. A zero method is Invalid.
+	// come from the RequestMeta in ctx. A zero method is Invalid. The
+	// session names the organizations whose multi-factor policy the user
+	// does not meet yet (see IssuedSession).
 	Start(ctx context.Context, user shared.UserID, method AuthMethod) (IssuedSession, error)
 	// List returns the user's active sessions, newest first, marking p's.
 	List(ctx context.Context, p Principal) ([]SessionView, error)

@@ -145,3 +145,22 @@ type Tokens interface {
 	New() (token string, hash sessions.TokenHash, err error)
 	Hash(token string) sessions.TokenHash
 }
+
+// EnrolmentDue is an organization whose multi-factor policy a signing-in
+// user does not meet yet: it requires a second factor of its members and
+// the user has none.
+type EnrolmentDue struct {
+	Organization shared.OrganizationID
+	Name         string
+}
+
+// EnrolmentPolicy names the organizations a new session's user still owes
+// a second factor (the organizations context implements it), oldest
+// membership first, none for a user with a confirmed factor; an
+// organization whose policy the session's method meets on its own (a
+// sign-in through its connection that vouches for its identity provider's
+// MFA) is left out. It joins the transaction carried by ctx, where the
+// sign-in starts the session.
+type EnrolmentPolicy interface {
+	EnrolmentDue(ctx context.Context, user shared.UserID, method AuthMethod) ([]EnrolmentDue, error)
+}

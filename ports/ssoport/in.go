@@ -33,9 +33,12 @@ type ConnectionCommand struct {
 	DefaultRole  *string
 	Enforce      *bool
 	Enabled      *bool
-	Issuer       *string
-	ClientID     *string
-	ClientSecret *string
+	// IdPEnforcesMFA says the identity provider asks every sign-in for a
+	// second factor (default false).
+	IdPEnforcesMFA *bool
+	Issuer         *string
+	ClientID       *string
+	ClientSecret   *string
 	// A SAML identity provider's metadata, by URL (fetched now and by
 	// each test) or inline; and whether unsolicited responses are
 	// accepted.
@@ -55,8 +58,11 @@ type ConnectionView struct {
 	DefaultRole  string
 	Enforce      bool
 	Enabled      bool
-	Issuer       string
-	ClientID     string
+	// IdPEnforcesMFA: a sign-in through the connection counts as
+	// multi-factor for its organization.
+	IdPEnforcesMFA bool
+	Issuer         string
+	ClientID       string
 	// RedirectURI is the callback URL to register at the identity
 	// provider (OpenID Connect).
 	RedirectURI string

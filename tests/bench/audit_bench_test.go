@@ -180,7 +180,7 @@ func seedAuditRecords(b *testing.B, db *pgstore.DB) {
 		fmt.Sprintf(`INSERT INTO audit_chain (sequence, pos, prev_hash, hash)
 		SELECT g, g, repeat('0', 64), repeat('0', 64) FROM generate_series(1, %d) AS g`, auditBenchRows),
 		`ALTER TABLE audit_logs ENABLE TRIGGER USER`,
-		fmt.Sprintf(`UPDATE audit_chain_head SET sequence = %d`, auditBenchRows),
+		fmt.Sprintf(`UPDATE audit_chain_head SET sequence = %d, pos = %d`, auditBenchRows, auditBenchRows),
 		fmt.Sprintf(`SELECT setval('audit_logs_pos_seq', %d)`, auditBenchRows),
 		`ANALYZE audit_logs`,
 		`ANALYZE audit_chain`,

@@ -23,39 +23,13 @@ func TestSSOSignIn_FromTheLoginPageThroughTheOrganizationsIdPBackSignedInAsANewM
 		c.DNSResolver = dns.Addr
 		c.SSOAllowPrivateIdP = true
 	}))
-	must := func(res *apitest.Response, status int) *apitest.Response {
-		t.Helper()
-		if res.Status != status {
-			t.Fatalf("%d %s", res.Status, res.Body)
-		}
-		return res
-	}
-	owner := "owner-" + testenv.Unique() + "@example.com"
-	must(srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": owner, "password": "Owner-Pass-123!", "name": "Owner"}, ""), http.StatusCreated)
-	var login struct {
-		Token string `json:"token"`
-	}
-	must(srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": owner, "password": "Owner-Pass-123!"}, ""), http.StatusOK).Decode(t, &login)
-	var org struct {
-		ID string `json:"id"`
-	}
-	must(srv.Do(t, "POST", "/api/v1/organizations", map[string]any{"name": "Corp"}, login.Token), http.StatusCreated).Decode(t, &org)
-	domain := "corp-" + testenv.Unique() + ".example"
-	var claim struct {
-		Challenge struct {
-			Name  string `json:"name"`
-			Value string `json:"value"`
-		} `json:"challenge"`
-	}
-	must(srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/domains", map[string]any{"domain": domain}, login.Token), http.StatusCreated).Decode(t, &claim)
-	dns.SetTXT(claim.Challenge.Name, claim.Challenge.Value)
-	must(srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/domains/"+domain+"/verify", nil, login.Token), http.StatusOK)
-	must(srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/sso-connections", map[string]any{
-		"type": "oidc", "name": "Corp IdP", "domains": []string{domain}, "enforce": true,
+	o := ssoOrganization(t, srv, dns)
+	mustStatus(t, srv.Do(t, "POST", "/api/v1/organizations/"+o.id+"/sso-connections", map[string]any{
+		"type": "oidc", "name": "Corp IdP", "domains": []string{o.domain}, "enforce": true,
 		"issuer": idp.Issuer(), "client_id": upstreamtest.ClientID, "client_secret": upstreamtest.ClientSecret,
-	}, login.Token), http.StatusCreated)
+	}, o.token), http.StatusCreated)
 
-	email := "jane-" + testenv.Unique() + "@" + domain
+	email := "jane-" + testenv.Unique() + "@" + o.domain
 	idp.SignInAs(upstreamtest.User{Subject: "corp|jane", Email: email, Name: "Jane Corp"})
 	ctx := socialBrowser(t)
 	step(t, ctx, "type the work address and continue with SSO",
@@ -76,16 +50,59 @@ func TestSSOSignIn_FromTheLoginPageThroughTheOrganizationsIdPBackSignedInAsANewM
 	if a := idp.Authorizations(); len(a) != 1 || a[0].Get("code_challenge") == "" || a[0].Get("nonce") == "" {
 		t.Fatalf("the IdP saw %v", a)
 	}
+	o.wantMember(t, srv, email, "member")
+}
+
+// ssoOrg is an organization with a verified domain, and its owner's token.
+type ssoOrg struct{ id, domain, token string }
+
+// ssoOrganization registers an owner, creates an organization and proves
+// a fresh domain for it through dns.
+func ssoOrganization(t *testing.T, srv *apitest.Server, dns *dnstxttest.Server) ssoOrg {
+	t.Helper()
+	owner := "owner-" + testenv.Unique() + "@example.com"
+	mustStatus(t, srv.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": owner, "password": "Owner-Pass-123!", "name": "Owner"}, ""), http.StatusCreated)
+	var login struct {
+		Token string `json:"token"`
+	}
+	mustStatus(t, srv.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": owner, "password": "Owner-Pass-123!"}, ""), http.StatusOK).Decode(t, &login)
+	var org struct {
+		ID string `json:"id"`
+	}
+	mustStatus(t, srv.Do(t, "POST", "/api/v1/organizations", map[string]any{"name": "Corp"}, login.Token), http.StatusCreated).Decode(t, &org)
+	domain := "corp-" + testenv.Unique() + ".example"
+	var claim struct {
+		Challenge struct {
+			Name  string `json:"name"`
+			Value string `json:"value"`
+		} `json:"challenge"`
+	}
+	mustStatus(t, srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/domains", map[string]any{"domain": domain}, login.Token), http.StatusCreated).Decode(t, &claim)
+	dns.SetTXT(claim.Challenge.Name, claim.Challenge.Value)
+	mustStatus(t, srv.Do(t, "POST", "/api/v1/organizations/"+org.ID+"/domains/"+domain+"/verify", nil, login.Token), http.StatusOK)
+	return ssoOrg{id: org.ID, domain: domain, token: login.Token}
+}
+
+// wantMember fails the test unless email is a member of o with role.
+func (o ssoOrg) wantMember(t *testing.T, srv *apitest.Server, email, role string) {
+	t.Helper()
 	var members []struct {
 		Email string `json:"email"`
 		Role  string `json:"role"`
 	}
-	must(srv.Do(t, "GET", "/api/v1/organizations/"+org.ID+"/members", nil, login.Token), http.StatusOK).Decode(t, &members)
-	found := false
+	mustStatus(t, srv.Do(t, "GET", "/api/v1/organizations/"+o.id+"/members", nil, o.token), http.StatusOK).Decode(t, &members)
 	for _, m := range members {
-		found = found || (m.Email == email && m.Role == "member")
+		if m.Email == email && m.Role == role {
+			return
+		}
 	}
-	if !found {
-		t.Fatalf("jane is not a member: %+v", members)
+	t.Fatalf("%s is not a member with role %s: %+v", email, role, members)
+}
+
+func mustStatus(t *testing.T, res *apitest.Response, status int) *apitest.Response {
+	t.Helper()
+	if res.Status != status {
+		t.Fatalf("%d %s", res.Status, res.Body)
 	}
+	return res
 }

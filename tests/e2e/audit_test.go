@@ -342,10 +342,9 @@ func TestAuditVerify_FindsADeletedMiddleRowAndDeletedLastRows(t *testing.T) {
 	}
 }
 
-// A record taken out of the sealer's queue would never be chained: verify
-// reports it (its link and its entry are both missing), whatever else is
-// intact.
-func TestAuditVerify_FindsARecordTakenOutOfTheSealersQueue(t *testing.T) {
+// A record the sealer's watermark was moved past (with no gap left for it)
+// would never be chained: verify reports it, whatever else is intact.
+func TestAuditVerify_FindsARecordTheSealerWasMadeToPassOver(t *testing.T) {
 	for name, open := range auditDatabases() {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
@@ -358,7 +357,7 @@ func TestAuditVerify_FindsARecordTakenOutOfTheSealersQueue(t *testing.T) {
 			if err := db.db.Gorm().Raw(`SELECT id FROM audit_logs WHERE request_id = 'hidden'`).Scan(&id).Error; err != nil {
 				t.Fatal(err)
 			}
-			tamper(t, db, `DELETE FROM audit_pending`)
+			tamper(t, db, `UPDATE audit_chain_head SET pos = (SELECT max(pos) FROM audit_logs) WHERE id = 1`)
 			out, err := runAuditCLI(t, db, "verify")
 			if err == nil || !strings.Contains(out, "BROKEN after 3 intact record(s): records outside the chain") ||
 				!strings.Contains(out, "1 record(s) are neither in the chain nor awaiting the sealer") || !strings.Contains(out, id) {

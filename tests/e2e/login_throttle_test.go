@@ -172,3 +172,42 @@ func TestLogin_RefusedAttemptsAreAuditedAsOneRecordPerClientAndMinuteWithTheCoun
 		t.Fatalf("want one summary of 7 refusals from 127.0.0.1, got %v", summaries)
 	}
 }
+
+// On Postgres and Redis a refused login is one script call (the attempt
+// gate deciding every login limit and tallying the refusal), whichever limit
+// refuses it, and it still refuses on a second instance.
+func TestLogin_ARefusedAttemptIsOneRedisRoundTripOnEveryInstance(t *testing.T) {
+	own := startOwnRedis(t, 0)
+	onOwn := apitest.WithConfig(func(c *bootstrap.Config) {
+		c.RedisURL, c.RedisKeyPrefix = own.url(), "authy:gate:"
+		c.LoginRateLimitPerIP, c.LoginFailuresPerAccountClient = 30, 2
+	})
+	one := behindProxy(t, apitest.Production, onOwn)
+	two := behindProxy(t, apitest.Production, apitest.ShareWith(one), onOwn)
+	rdb := own.client(t)
+	email := idEmail("gated")
+	idRegister(t, one, email, idPassword)
+	const client = "198.51.100.40"
+	for range 2 {
+		idStatus(t, loginAs(t, one, client, email, "a wrong guess"), http.StatusUnauthorized)
+	}
+	const n = 20
+	before := commandCalls(t, rdb)
+	for i := range n {
+		srv := []*apitest.Server{one, two}[i%2]
+		wantLoginRefused(t, loginAs(t, srv, client, email, idPassword), "a client that spent its failures on the account")
+	}
+	pair := commandCalls(t, rdb)["evalsha"] - before["evalsha"]
+	// The client limit: 30 attempts, of which 22 are spent above.
+	for range 8 {
+		idStatus(t, loginAs(t, two, client, idEmail("other"), "a wrong guess"), http.StatusUnauthorized)
+	}
+	before = commandCalls(t, rdb)
+	wantLoginRefused(t, loginAs(t, one, client, idEmail("third"), "a wrong guess"), "a client over its attempts")
+	alone := commandCalls(t, rdb)["evalsha"] - before["evalsha"]
+	// A background job (the refusal summary's drain) may run a script
+	// meanwhile; the old path ran three per refusal.
+	if pair < n || pair > n+2 || alone < 1 || alone > 2 {
+		t.Fatalf("%d refused logins ran %d scripts, and one refused by the client limit %d: want one each", n, pair, alone)
+	}
+}

@@ -622,7 +622,7 @@ func TestMFA_ASignInThroughAnOrganizationsConnectionAsksForTheSecondFactorToo(t 
 				t.Fatalf("code: %d %v", done.status, done.header)
 			}
 			sessions := string(srv.Do(t, "GET", "/api/v1/auth/sessions", nil, b.session()).Body)
-			if !strings.Contains(sessions, `"auth_method":"sso_oidc:`+conn.ID+`"`) || !strings.Contains(sessions, `"amr":["fed","otp","mfa"]`) {
+			if !strings.Contains(sessions, `"auth_method":"sso-oidc:`+conn.ID+`"`) || !strings.Contains(sessions, `"amr":["fed","otp","mfa"]`) {
 				t.Fatalf("sessions %s", sessions)
 			}
 		})
@@ -723,6 +723,119 @@ func TestMFA_ThePurgeJobDeletesChallengesAnHourAfterTheyExpired(t *testing.T) {
 			}
 			if n := count(); n != 1 {
 				t.Fatalf("%d challenges left, want 1", n)
+			}
+		})
+	}
+}
+
+// A connection whose organization says its identity provider enforces MFA:
+// its sign-ins record amr mfa and meet that organization's require_mfa,
+// not another organization's, and only while the connection says so.
+func TestMFA_AConnectionVouchingForItsProvidersMFAMeetsItsOwnOrganizationsPolicyOnly(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv, dns, idp := ssoSignInServer(t, backend)
+			owner := signUp(t, srv, "owner")
+			mfaEnrolToken(t, srv, owner.token)
+			org := createOrg(t, srv, owner, map[string]any{"name": "Corp"})
+			other := createOrg(t, srv, owner, map[string]any{"name": "Other"})
+			domain := verifiedDomain(t, srv, dns, org.ID, owner)
+			conn := createConnection(t, srv, idp, org.ID, owner, map[string]any{"domains": []string{domain}})
+			if conn.IdPEnforcesMFA {
+				t.Fatal("a connection vouches for MFA by default")
+			}
+			connPath := "/api/v1/organizations/" + org.ID + "/sso-connections/" + conn.ID
+			for _, o := range []string{org.ID, other.ID} {
+				sessExpect(t, srv.Do(t, "PATCH", "/api/v1/organizations/"+o, map[string]any{"require_mfa": true}, owner.token), http.StatusOK)
+			}
+			who := upstreamtest.User{Subject: "corp-" + testenv.Unique(), Email: "erin-" + testenv.Unique() + "@" + domain, EmailVerified: true, Name: "Erin"}
+			signIn := func() (token string, amr []string) {
+				t.Helper()
+				b := newPageBrowser(t, srv)
+				a, _ := b.ssoSignIn(t, idp, conn.ID, "", who)
+				wantRedirect(t, a, "/account")
+				var sessions []struct {
+					Current bool     `json:"current"`
+					AMR     []string `json:"amr"`
+				}
+				sessExpect(t, srv.Do(t, "GET", "/api/v1/auth/sessions", nil, b.session()), http.StatusOK).Decode(t, &sessions)
+				for _, s := range sessions {
+					if s.Current {
+						return b.session(), s.AMR
+					}
+				}
+				t.Fatalf("no current session: %+v", sessions)
+				return "", nil
+			}
+			orgPath, otherPath := "/api/v1/organizations/"+org.ID, "/api/v1/organizations/"+other.ID
+
+			before, amr := signIn()
+			if !slices.Equal(amr, []string{"fed"}) {
+				t.Fatalf("a sign-in through a connection that does not vouch: %s", amr)
+			}
+			mfaExpectError(t, srv.Do(t, "GET", orgPath, nil, before), 403, "organizations.mfa_enrolment_required")
+			// The member joins the other organization too.
+			join(t, srv, other.ID, owner, orgAccount{email: who.Email, token: before}, "member")
+
+			var changed ssoConnectionView
+			sessExpect(t, srv.Do(t, "PATCH", connPath, map[string]any{"idp_enforces_mfa": true}, owner.token), http.StatusOK).Decode(t, &changed)
+			if !changed.IdPEnforcesMFA {
+				t.Fatal("the flag is not on")
+			}
+			// A session started before the flag was on does not count.
+			mfaExpectError(t, srv.Do(t, "GET", orgPath, nil, before), 403, "organizations.mfa_enrolment_required")
+
+			vouched, amr := signIn()
+			if !slices.Equal(amr, []string{"fed", "mfa"}) {
+				t.Fatalf("a sign-in through a connection that vouches: %s", amr)
+			}
+			for _, p := range []string{orgPath, orgPath + "/members", orgPath + "/audit-logs", orgPath + "/sso-connections"} {
+				res := srv.Do(t, "GET", p, nil, vouched)
+				if res.Status == http.StatusForbidden && res.Env.Error != nil && res.Env.Error.Code == "organizations.mfa_enrolment_required" {
+					t.Fatalf("%s: %s", p, res.Body)
+				}
+			}
+			sessExpect(t, srv.Do(t, "GET", orgPath, nil, vouched), http.StatusOK)
+			// The other organization does not answer for this provider.
+			mfaExpectError(t, srv.Do(t, "GET", otherPath, nil, vouched), 403, "organizations.mfa_enrolment_required")
+			// A single-page app's session is told to enrol for that one only.
+			spa := newPageBrowser(t, srv)
+			a, _ := spa.ssoSignIn(t, idp, conn.ID, spaOrigin+"/callback", who)
+			cb, err := url.Parse(a.header.Get("Location"))
+			if err != nil || cb.Query().Get("login_code") == "" {
+				t.Fatalf("spa callback: %d %s", a.status, a.header.Get("Location"))
+			}
+			var notice enrolmentNotice
+			sessExpect(t, srv.Do(t, "POST", "/api/v1/auth/external/exchange", map[string]any{"login_code": cb.Query().Get("login_code")}, ""), http.StatusOK).Decode(t, &notice)
+			if notice.Required == nil || !*notice.Required || len(notice.Organizations) != 1 || notice.Organizations[0].ID != other.ID {
+				t.Fatalf("exchange: %+v", notice)
+			}
+			sessExpect(t, srv.Do(t, "GET", orgPath, nil, notice.Token), http.StatusOK)
+
+			// Switching the flag, or the connection, off withdraws it at once.
+			sessExpect(t, srv.Do(t, "PATCH", connPath, map[string]any{"idp_enforces_mfa": false}, owner.token), http.StatusOK)
+			mfaExpectError(t, srv.Do(t, "GET", orgPath, nil, vouched), 403, "organizations.mfa_enrolment_required")
+			sessExpect(t, srv.Do(t, "PATCH", connPath, map[string]any{"idp_enforces_mfa": true}, owner.token), http.StatusOK)
+			sessExpect(t, srv.Do(t, "GET", orgPath, nil, vouched), http.StatusOK)
+			sessExpect(t, srv.Do(t, "PATCH", connPath, map[string]any{"enabled": false}, owner.token), http.StatusOK)
+			mfaExpectError(t, srv.Do(t, "GET", orgPath, nil, vouched), 403, "organizations.mfa_enrolment_required")
+
+			// A wrongly typed flag is refused and changes nothing.
+			res := srv.Do(t, "PATCH", connPath, map[string]any{"idp_enforces_mfa": "yes"}, owner.token)
+			if res.Status != http.StatusBadRequest {
+				t.Fatalf("a string flag: %d %s", res.Status, res.Body)
+			}
+			var got ssoConnectionView
+			sessExpect(t, srv.Do(t, "GET", connPath, nil, owner.token), http.StatusOK).Decode(t, &got)
+			if !got.IdPEnforcesMFA {
+				t.Fatal("a refused change changed the flag")
+			}
+			var n int64
+			if err := sessOpenDB(t, srv).Gorm().Raw(`SELECT count(*) FROM audit_logs WHERE action = 'organization.sso_connection.changed' AND CAST(details AS TEXT) LIKE '%idp_enforces_mfa%'`).Scan(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			if n != 3 {
+				t.Fatalf("flag change records: %d", n)
 			}
 		})
 	}

@@ -389,3 +389,66 @@ func TestSCIM_TheLastOwnerStaysAndAFloodIsLimited(t *testing.T) {
 		})
 	}
 }
+
+func TestSCIM_ATokenKeepsProvisioningWhenTheOrganizationRequiresMFAOfItsOwner(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			srv := startOrgServer(t, backend)
+			creator := signUp(t, srv, "scim-mfa-creator")
+			org := createOrg(t, srv, creator, map[string]any{"name": "SCIM MFA Corp"}).ID
+			_, token := newSCIMToken(t, srv, org, creator, "Okta")
+			// A second owner with a factor turns the policy on; the token's
+			// creator has none.
+			second := signUp(t, srv, "scim-mfa-owner")
+			join(t, srv, org, creator, second, "owner")
+			mfaEnrolToken(t, srv, second.token)
+			expect(t, srv.Do(t, "PATCH", "/api/v1/organizations/"+org, map[string]any{"require_mfa": true}, second.token), http.StatusOK)
+			// The creator's interactive access is shut out...
+			mfaExpectError(t, srv.Do(t, "GET", "/api/v1/organizations/"+org, nil, creator.token), 403, "organizations.mfa_enrolment_required")
+			mfaExpectError(t, srv.Do(t, "GET", "/api/v1/organizations/"+org+"/scim-tokens", nil, creator.token), 403, "organizations.mfa_enrolment_required")
+
+			// ...but the machine credential they made keeps working.
+			c := scimClient{srv: srv, org: org, token: token}
+			c.do(t, "GET", "/Users?count=1", "").want(t, http.StatusOK)
+			email := fmt.Sprintf("scim-mfa-%s@example.com", testenv.Unique())
+			id := c.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+email+`",
+				"emails":[{"primary":true,"value":"`+email+`"}],"active":true}`).want(t, http.StatusCreated).str("id")
+			if roleOf(members(t, srv, org, second), email) != "active:member" {
+				t.Fatalf("the provisioned person is not a member: %v", members(t, srv, org, second))
+			}
+			c.do(t, "DELETE", "/Users/"+id, "").want(t, http.StatusNoContent)
+			if roleOf(members(t, srv, org, second), email) != "" {
+				t.Fatal("a deleted person is still a member")
+			}
+			// An account that signed up on its own is invited; deleting it
+			// cancels the invitation.
+			stranger := signUp(t, srv, "scim-mfa-stranger")
+			sid := c.do(t, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+stranger.email+`",
+				"emails":[{"primary":true,"value":"`+stranger.email+`"}],"active":true}`).want(t, http.StatusCreated).str("id")
+			pending := func() bool {
+				var invites []struct {
+					Email  string `json:"email"`
+					Status string `json:"status"`
+				}
+				expect(t, srv.Do(t, "GET", "/api/v1/organizations/"+org+"/invitations", nil, second.token), http.StatusOK).Decode(t, &invites)
+				for _, inv := range invites {
+					if strings.EqualFold(inv.Email, stranger.email) && inv.Status == "pending" {
+						return true
+					}
+				}
+				return false
+			}
+			if !pending() {
+				t.Fatal("the existing account was not invited")
+			}
+			c.do(t, "DELETE", "/Users/"+sid, "").want(t, http.StatusNoContent)
+			if pending() {
+				t.Fatal("the deleted person's invitation is still pending")
+			}
+
+			// The token still ends with its creator's ownership.
+			expect(t, srv.Do(t, "PATCH", "/api/v1/organizations/"+org+"/members/"+creator.id+"/role", map[string]any{"role": "member"}, second.token), http.StatusOK)
+			c.do(t, "GET", "/Users?count=1", "").wantError(t, http.StatusUnauthorized, "")
+		})
+	}
+}

@@ -152,7 +152,7 @@ func TestSSOSignIn_JustInTimeMembersRefusalsReplayAndEnforcementOnBothBackends(t
 					t.Fatalf("alice's role %q", role)
 				}
 				sessions := string(srv.Do(t, "GET", "/api/v1/auth/sessions", nil, b.session()).Body)
-				if !strings.Contains(sessions, `"auth_method":"sso_oidc:`+conn.ID+`"`) || !strings.Contains(sessions, `"amr":["fed"]`) {
+				if !strings.Contains(sessions, `"auth_method":"sso-oidc:`+conn.ID+`"`) || !strings.Contains(sessions, `"amr":["fed"]`) {
 					t.Fatalf("sessions %s", sessions)
 				}
 				// The token request carried the PKCE verifier.
@@ -201,7 +201,7 @@ func TestSSOSignIn_JustInTimeMembersRefusalsReplayAndEnforcementOnBothBackends(t
 					} `json:"session"`
 				}
 				expect(t, srv.Do(t, "POST", "/api/v1/auth/external/exchange", map[string]any{"login_code": loc.Query().Get("login_code")}, ""), http.StatusOK).Decode(t, &ex)
-				if ex.Session.AuthMethod != "sso_oidc:"+conn.ID || meOf(t, srv, ex.Token).ID != alice {
+				if ex.Session.AuthMethod != "sso-oidc:"+conn.ID || meOf(t, srv, ex.Token).ID != alice {
 					t.Fatalf("exchange %+v", ex)
 				}
 				// A refusal goes back to the app's registered target with the code.
@@ -413,7 +413,8 @@ func TestSSOSignIn_JustInTimeMembersRefusalsReplayAndEnforcementOnBothBackends(t
 // The OpenID Provider's login step: a relying party sends the browser to
 // /login, which continues the parked request; signing in there through an
 // SSO connection ends at the relying party's callback with a code whose ID
-// token names the new member and amr fed.
+// token names the new member, amr fed (and mfa, acr mfa, from a connection
+// vouching for its provider's MFA).
 func TestSSOSignIn_TheOpenIDProvidersLoginStepContinuesThroughAConnection(t *testing.T) {
 	for _, backend := range apitest.Backends {
 		t.Run(backend.String(), func(t *testing.T) {
@@ -425,7 +426,9 @@ func TestSSOSignIn_TheOpenIDProvidersLoginStepContinuesThroughAConnection(t *tes
 			}))
 			owner := orgAccount{token: e.owner}
 			domain := verifiedDomain(t, e.srv, dns, e.org, owner)
-			conn := createConnection(t, e.srv, idp, e.org, owner, map[string]any{"domains": []string{domain}})
+			// The organization vouches for its provider's MFA: the ID token
+			// says so, and acr_values asking MFA is met without a factor step.
+			conn := createConnection(t, e.srv, idp, e.org, owner, map[string]any{"domains": []string{domain}, "idp_enforces_mfa": true})
 			r := newRP(t, e, map[string]any{"first_party": true})
 			provider, err := oidc.NewProvider(context.Background(), e.srv.URL)
 			if err != nil {
@@ -433,7 +436,7 @@ func TestSSOSignIn_TheOpenIDProvidersLoginStepContinuesThroughAConnection(t *tes
 			}
 			b := newPageBrowser(t, e.srv)
 			pkce := oauth2.GenerateVerifier()
-			a := b.send(t, "GET", pathOf(t, r.cfg.AuthCodeURL("state-sso-12345", oauth2.S256ChallengeOption(pkce))), nil)
+			a := b.send(t, "GET", pathOf(t, r.cfg.AuthCodeURL("state-sso-12345", oauth2.S256ChallengeOption(pkce), oauth2.SetAuthURLParam("acr_values", "urn:authy:acr:mfa"))), nil)
 			if a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/login?") {
 				t.Fatalf("authorize: %d %s", a.status, a.header.Get("Location"))
 			}
@@ -451,7 +454,7 @@ func TestSSOSignIn_TheOpenIDProvidersLoginStepContinuesThroughAConnection(t *tes
 				t.Fatalf("callback %v", q)
 			}
 			_, _, claims := r.exchange(t, provider.Verifier(&oidc.Config{ClientID: r.id}), q, pkce)
-			if claims.Email != email || !claims.EmailVerified || !slices.Contains(claims.AMR, "fed") {
+			if claims.Email != email || !claims.EmailVerified || !slices.Equal(claims.AMR, []string{"fed", "mfa"}) || claims.ACR != "urn:authy:acr:mfa" {
 				t.Fatalf("ID token %+v", claims)
 			}
 		})

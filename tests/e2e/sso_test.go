@@ -47,9 +47,11 @@ type ssoConnectionView struct {
 	Domains     []string `json:"domains"`
 	DefaultRole string   `json:"default_role"`
 	Enforce     bool     `json:"enforce"`
-	Issuer      string   `json:"issuer"`
-	ClientID    string   `json:"client_id"`
-	RedirectURI string   `json:"redirect_uri"`
+	// IdPEnforcesMFA is the organization's word for its provider's MFA.
+	IdPEnforcesMFA bool   `json:"idp_enforces_mfa"`
+	Issuer         string `json:"issuer"`
+	ClientID       string `json:"client_id"`
+	RedirectURI    string `json:"redirect_uri"`
 }
 
 // verifiedDomain claims a fresh domain for org, publishes its record and

@@ -321,6 +321,7 @@ type exchangeResponse struct {
 	ExpiresAt time.Time       `json:"expires_at"`
 	Session   sessionResponse `json:"session"`
 	User      userResponse    `json:"user"`
+	httpapi.MFAEnrolment
 }
 
 func (h handlers) exchange(c *fiber.Ctx) error {
@@ -350,7 +351,8 @@ func (h handlers) exchange(c *fiber.Ctx) error {
 		Token: res.Session.Token, TokenType: "Bearer", ExpiresAt: s.ExpiresAt.UTC(),
 		Session: sessionResponse{ID: s.ID.String(), CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
 			AbsoluteExpiresAt: s.AbsoluteExpiresAt.UTC(), AuthMethod: s.Method.Name(), AMR: amr},
-		User: userResponse{ID: res.User.ID.String(), Email: res.User.Email, EmailVerified: res.User.EmailVerified, Name: res.User.Name},
+		User:         userResponse{ID: res.User.ID.String(), Email: res.User.Email, EmailVerified: res.User.EmailVerified, Name: res.User.Name},
+		MFAEnrolment: httpapi.MFAEnrolmentOf(res.Session),
 	})
 }
 

@@ -153,6 +153,7 @@ type loginResponse struct {
 	ExpiresAt time.Time       `json:"expires_at"`
 	Session   sessionResponse `json:"session"`
 	User      userResponse    `json:"user"`
+	httpapi.MFAEnrolment
 }
 
 // mfaRequiredResponse answers a correct password of an account with a
@@ -220,7 +221,7 @@ func (h handlers) login(c *fiber.Ctx) error {
 	}
 	return httpapi.OK(c, "logged in", loginResponse{
 		Token: res.Session.Token, TokenType: "Bearer", ExpiresAt: res.Session.Session.ExpiresAt.UTC(),
-		Session: toSession(res.Session.Session), User: toUser(res.User),
+		Session: toSession(res.Session.Session), User: toUser(res.User), MFAEnrolment: httpapi.MFAEnrolmentOf(res.Session),
 	})
 }
 

@@ -133,6 +133,7 @@ type loginResponse struct {
 	User              userResponse    `json:"user"`
 	AMR               []string        `json:"amr"`
 	RecoveryCodesLeft *int            `json:"recovery_codes_left,omitempty"`
+	httpapi.MFAEnrolment
 }
 
 func toFactor(v mfaport.FactorView) factorResponse {
@@ -171,6 +172,7 @@ func loginBody(res mfaport.LoginCompleted) loginResponse {
 			AbsoluteExpiresAt: s.AbsoluteExpiresAt.UTC(), IP: s.IP, UserAgent: s.UserAgent, Current: s.Current,
 		},
 		User: toUser(res.User), AMR: s.Method.AMR(), RecoveryCodesLeft: res.RecoveryCodesLeft,
+		MFAEnrolment: httpapi.MFAEnrolmentOf(res.Session),
 	}
 }
 

@@ -105,6 +105,7 @@ type loginResponse struct {
 	Session   sessionResponse `json:"session"`
 	User      userResponse    `json:"user"`
 	AMR       []string        `json:"amr"`
+	httpapi.MFAEnrolment
 }
 
 type mfaRequiredResponse struct {
@@ -246,6 +247,6 @@ func (h handlers) finishLogin(c *fiber.Ctx) error {
 			ID: s.ID.String(), CreatedAt: s.CreatedAt.UTC(), LastSeenAt: s.LastSeenAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
 			AbsoluteExpiresAt: s.AbsoluteExpiresAt.UTC(), IP: s.IP, UserAgent: s.UserAgent, Current: s.Current,
 		},
-		User: toUser(res.User), AMR: s.Method.AMR(),
+		User: toUser(res.User), AMR: s.Method.AMR(), MFAEnrolment: httpapi.MFAEnrolmentOf(res.Session),
 	})
 }

@@ -160,15 +160,16 @@ func (h admin) removeDomain(c *fiber.Ctx) error {
 }
 
 type connectionRequest struct {
-	Type         string    `json:"type"`
-	Name         *string   `json:"name"`
-	Domains      *[]string `json:"domains"`
-	DefaultRole  *string   `json:"default_role"`
-	Enforce      *bool     `json:"enforce"`
-	Enabled      *bool     `json:"enabled"`
-	Issuer       *string   `json:"issuer"`
-	ClientID     *string   `json:"client_id"`
-	ClientSecret *string   `json:"client_secret"`
+	Type           string    `json:"type"`
+	Name           *string   `json:"name"`
+	Domains        *[]string `json:"domains"`
+	DefaultRole    *string   `json:"default_role"`
+	Enforce        *bool     `json:"enforce"`
+	Enabled        *bool     `json:"enabled"`
+	IdPEnforcesMFA *bool     `json:"idp_enforces_mfa"`
+	Issuer         *string   `json:"issuer"`
+	ClientID       *string   `json:"client_id"`
+	ClientSecret   *string   `json:"client_secret"`
 	// SAML
 	IdPMetadataURL    *string `json:"idp_metadata_url"`
 	IdPMetadataXML    *string `json:"idp_metadata_xml"`
@@ -196,6 +197,7 @@ type connectionResponse struct {
 	DefaultRole    string        `json:"default_role"`
 	Enforce        bool          `json:"enforce"`
 	Enabled        bool          `json:"enabled"`
+	IdPEnforcesMFA bool          `json:"idp_enforces_mfa"`
 	Issuer         string        `json:"issuer"`
 	ClientID       string        `json:"client_id"`
 	RedirectURI    *string       `json:"redirect_uri"`
@@ -211,7 +213,7 @@ func toConnection(v ssoport.ConnectionView) connectionResponse {
 	}
 	out := connectionResponse{
 		ID: v.ID.String(), OrganizationID: v.Organization.String(), Type: v.Type, Name: v.Name, Domains: domains,
-		DefaultRole: v.DefaultRole, Enforce: v.Enforce, Enabled: v.Enabled, Issuer: v.Issuer, ClientID: v.ClientID,
+		DefaultRole: v.DefaultRole, Enforce: v.Enforce, Enabled: v.Enabled, IdPEnforcesMFA: v.IdPEnforcesMFA, Issuer: v.Issuer, ClientID: v.ClientID,
 		CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
 	}
 	if v.RedirectURI != "" {
@@ -234,6 +236,7 @@ func (r connectionRequest) command(c *fiber.Ctx, org shared.OrganizationID) ssop
 		Actor: httpapi.Principal(c).UserID, Organization: org, Type: r.Type, Name: r.Name, Domains: r.Domains,
 		DefaultRole: r.DefaultRole, Enforce: r.Enforce, Enabled: r.Enabled, Issuer: r.Issuer, ClientID: r.ClientID, ClientSecret: r.ClientSecret,
 		IdPMetadataURL: r.IdPMetadataURL, IdPMetadataXML: r.IdPMetadataXML, AllowIdPInitiated: r.AllowIdPInitiated,
+		IdPEnforcesMFA: r.IdPEnforcesMFA,
 	}
 }
 

@@ -19,3 +19,12 @@ func TestTally_Contract(t *testing.T) {
 		return platformmem.NewTally(platformport.SystemClock)
 	})
 }
+
+func TestAttemptGate_Contract(t *testing.T) {
+	platformporttest.AttemptGateContract(t, func(t *testing.T) platformporttest.GateStores {
+		l := platformmem.NewRateLimiter(platformport.SystemClock)
+		r := platformmem.NewRecentSet(platformport.SystemClock)
+		tl := platformmem.NewTally(platformport.SystemClock)
+		return platformporttest.GateStores{Gate: platformmem.NewGate(l, r, tl), Limiter: l, Recent: r, Tally: tl}
+	})
+}

@@ -1,24 +1,58 @@
 // Package auditpg is the GORM audit store on PostgreSQL and SQLite: the
 // append-only audit_logs table (the records), audit_chain (each sealed
-// record's sequence and links), audit_pending (the records awaiting the
-// sealer) and the single-row audit_chain_head.
+// record's sequence and links) and the single-row audit_chain_head (the
+// last link, and the sealer's watermark and gaps).
 //
 // Inserts go through pgstore.DB.Conn(ctx), so records join the caller's
 // transaction and commit or roll back with the change they describe. A
-// record and its queue entry are written together (one statement on
-// PostgreSQL) and touch no row another writer touches, so writers do not
-// wait for one another. Seal is the sealer's transaction: on PostgreSQL it
-// locks the chain-head row FOR UPDATE SKIP LOCKED (only sealers take that
-// lock, so a second sealer learns at once that another is sealing and
-// backs off); on SQLite the immediate transaction holds the database's
-// single write lock, so a second sealer waits and then finds the queue
-// emptied. It reads the queue entries visible to it, which are exactly the
-// committed ones, with their records; inserts their links into audit_chain
-// (unique by sequence and by record, a second guard beside the lock);
-// deletes exactly those entries; moves the head and commits. Sealing thus
-// writes two narrow rows per record and never updates one: records and
+// record is its row and nothing else, and touches no row another writer
+// touches, so writers do not wait for one another. Seal is the sealer's
+// transaction: exactly one runs at a time (on PostgreSQL the chain head's
+// row lock, taken with SKIP LOCKED, so a second sealer learns at once that
+// another is sealing and backs off; on SQLite the immediate transaction's
+// single write lock, so a second sealer waits and then finds the work
+// done). It reads committed records not sealed yet, inserts their links
+// into audit_chain (unique by sequence and by record, a second guard
+// beside the lock) and moves the head, in one transaction; records and
 // links are append-only, and the database's triggers refuse any update or
 // delete of either.
+//
+// # Finding the records to seal without a queue
+//
+// The head's watermark pos says: every record at or below it is sealed,
+// or its position is in the head's gaps. A pass reads the records above
+// the watermark in position order (a range of the primary key) and the
+// committed records in the gaps, seals them, and moves the watermark to
+// the last record it read. Positions it passed over (below a record it
+// read, but not committed when it read) become gaps.
+//
+// On PostgreSQL a position is taken in the record's INSERT, sent with the
+// COMMIT, so a lower position can commit after a higher one: that record
+// is in a gap and the next pass that finds it committed seals it. A gap
+// is dropped only when nothing can commit it any more, which this rule
+// decides without a per-record queue:
+//
+//   - audit_logs.pos is taken from a sequence without a per-session cache,
+//     so positions are handed out in increasing order in real time, and
+//     only after the taking transaction has an id (the column default
+//     calls pg_current_xact_id() first, in a CASE);
+//   - a gap lies below a record the pass read, which committed before the
+//     pass's snapshot: the gap's position was taken before that, by a
+//     transaction that had its id before that;
+//   - the pass then takes the head's row lock, its first write, which gives
+//     it a transaction id only now: higher than the id of every
+//     transaction that could commit the gap. That id is the gap's horizon;
+//   - a later pass drops the gap when the xmin of a snapshot taken before
+//     it looks into the gap is above the horizon (every transaction with a
+//     lower id had ended) and the gap still holds nothing: whatever such a
+//     transaction committed would have been visible.
+//
+// So a record is never skipped, however late it commits; a rolled-back
+// position costs one look per pass until the transactions running when it
+// was found have ended. The chain follows the order in which passes find
+// records (see domain/audit), so a record that commits late is simply in
+// a later batch. On SQLite the sealer holds the write lock, so no record
+// is in flight while it reads, and no gap is ever left.
 //
 // It is an outbound adapter: it imports GORM, pgstore, domain/audit and
 // ports, never application/ or another adapter family.
@@ -81,10 +115,14 @@ type recordRow struct {
 	Hash           *string   `gorm:"column:hash"`
 }
 
+// headRow is the chain head: the last link's sequence and hash, and the
+// sealer's watermark and gaps (see the package doc).
 type headRow struct {
 	ID       int    `gorm:"column:id;primaryKey"`
 	Sequence int64  `gorm:"column:sequence"`
 	Hash     string `gorm:"column:hash"`
+	Pos      int64  `gorm:"column:pos"`
+	Gaps     string `gorm:"column:gaps"`
 }
 
 func (headRow) TableName() string { return "audit_chain_head" }
@@ -103,14 +141,13 @@ func (s *Store) records(ctx context.Context) *gorm.DB {
 	return s.db.Conn(ctx).Table("audit_logs AS l").Select(columns).Joins("LEFT JOIN audit_chain AS c ON c.pos = l.pos")
 }
 
-// Insert implements auditport.Store. Each record gets its queue entry in
-// the same transaction. On PostgreSQL one statement writes both, and
-// inside a transaction it is sent with the COMMIT (pgstore.ExecWithCommit):
-// the record costs no round trip of its own, and commits or rolls back
-// with the change it describes all the same. Its insert position is
-// therefore taken at commit, after the transaction's other statements. On
-// SQLite the queue entries take a second statement (no round trip to
-// save).
+// Insert implements auditport.Store. On PostgreSQL the records' statement
+// is sent with the COMMIT of the transaction ctx carries
+// (pgstore.ExecWithCommit): it costs no round trip of its own, and
+// commits or rolls back with the change it describes all the same. Its
+// insert positions are therefore taken at commit, after the transaction's
+// other statements. A record needs nothing but its row: the sealer finds
+// it above its watermark (see the package doc).
 func (s *Store) Insert(ctx context.Context, entries []audit.Entry) error {
 	if s.db.Dialect() == pgstore.Postgres {
 		for len(entries) > 0 {
@@ -136,13 +173,8 @@ func (s *Store) Insert(ctx context.Context, entries []audit.Entry) error {
 			}
 			sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		}
-		sql.WriteString(" RETURNING pos")
-		var pos []int64
-		if err := conn.Raw(sql.String(), insertArgs(entries[:n])...).Scan(&pos).Error; err != nil {
+		if err := conn.Exec(sql.String(), insertArgs(entries[:n])...).Error; err != nil {
 			return fmt.Errorf("insert audit records: %w", err)
-		}
-		if err := s.queue(conn, pos); err != nil {
-			return err
 		}
 		entries = entries[n:]
 	}
@@ -163,12 +195,12 @@ func insertArgs(entries []audit.Entry) []any {
 	return args
 }
 
-// pgInsertSQL writes n records and their queue entries in one statement,
-// with PostgreSQL placeholders; its text depends on n alone, so each batch
-// size is prepared once per connection.
+// pgInsertSQL writes n records in one statement, with PostgreSQL
+// placeholders; its text depends on n alone, so each batch size is
+// prepared once per connection.
 func pgInsertSQL(n int) string {
 	var sql strings.Builder
-	sql.WriteString("WITH r AS (INSERT INTO audit_logs (" + insertColumns + ") VALUES ")
+	sql.WriteString("INSERT INTO audit_logs (" + insertColumns + ") VALUES ")
 	p := 0
 	for i := 0; i < n; i++ {
 		if i > 0 {
@@ -185,26 +217,31 @@ func pgInsertSQL(n int) string {
 		}
 		sql.WriteByte(')')
 	}
-	sql.WriteString(" RETURNING pos) INSERT INTO audit_pending (pos) SELECT pos FROM r")
 	return sql.String()
 }
 
-func (s *Store) queue(conn *gorm.DB, pos []int64) error {
-	if len(pos) == 0 {
-		return nil
-	}
-	sql := "INSERT INTO audit_pending (pos) VALUES " + strings.TrimSuffix(strings.Repeat("(?), ", len(pos)), ", ")
-	args := make([]any, len(pos))
-	for i, p := range pos {
-		args[i] = p
-	}
-	if err := conn.Exec(sql, args...).Error; err != nil {
-		return fmt.Errorf("queue audit records for sealing: %w", err)
-	}
-	return nil
-}
+// maxProbedGaps bounds the gap runs one pass looks into (two parameters
+// each); the rest wait for a later pass.
+const maxProbedGaps = 500
 
-// Seal implements auditport.Store.
+// Seal implements auditport.Store. One pass, in one transaction:
+//
+//  1. read the head (its sequence, hash, watermark and gaps) and, on
+//     PostgreSQL, the oldest transaction still running (the snapshot's
+//     xmin);
+//  2. read the committed records in the gaps, then those above the
+//     watermark, in position order, up to limit in all;
+//  3. on PostgreSQL, lock the head FOR UPDATE SKIP LOCKED (busy when
+//     another sealer holds it or moved it since step 1), which gives this
+//     transaction its id: the horizon of the gaps it leaves;
+//  4. seal, write the links, and move the head: its sequence and hash to
+//     the last link, its watermark to the last record read above it, its
+//     gaps to those it had less the positions sealed and the runs settled,
+//     plus the positions passed over.
+//
+// On SQLite the immediate transaction already holds the write lock, so
+// nothing is in flight and no gap is ever left (the ones it has come from
+// migration 00032).
 func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainHead, pending []audit.Record) ([]audit.Record, error)) (int, error) {
 	if s.db.InTx(ctx) {
 		return 0, errors.New("seal audit records: must run in a transaction of its own")
@@ -212,6 +249,7 @@ func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainH
 	if limit <= 0 {
 		return 0, nil
 	}
+	pg := s.db.Dialect() == pgstore.Postgres
 	sealed := 0
 	err := s.db.Transaction(ctx, func(ctx context.Context) error {
 		sealed = 0
@@ -219,55 +257,84 @@ func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainH
 		if err := s.lookUpByKey(conn); err != nil {
 			return err
 		}
-		var heads []headRow
-		if err := s.db.SkipLocked(conn.Model(&headRow{})).Where("id = ?", 1).Find(&heads).Error; err != nil {
-			return fmt.Errorf("lock audit chain head: %w", err)
-		}
-		if len(heads) == 0 {
-			return audit.ErrSealerBusy
-		}
-		head := audit.RehydrateChainHead(heads[0].Sequence, heads[0].Hash)
-		// The queue entries this transaction sees are the committed ones,
-		// taken oldest first; each is looked up by key, whatever the
-		// tables' sizes. An entry without a record, or for a record linked
-		// already (both only written behind the application's back), is
-		// removed with the batch rather than allowed to stop the sealer.
-		rows, err := readPending(conn, limit)
+		h, xmin, err := readHead(conn, pg)
 		if err != nil {
 			return err
 		}
-		if len(rows) == 0 {
-			return nil
+		gaps, err := parseGaps(h.Gaps)
+		if err != nil {
+			return err
 		}
-		var stale []int64
-		live := make([]recordRow, 0, len(rows))
-		for _, r := range rows {
-			if r.ID == "" || r.Sequence != nil {
-				stale = append(stale, r.Pos)
-				continue
+		probed := make([]bool, len(gaps))
+		found, complete, err := probeGaps(conn, gaps[:min(len(gaps), maxProbedGaps)], limit)
+		if err != nil {
+			return err
+		}
+		for i := range probed {
+			probed[i] = complete && i < maxProbedGaps
+		}
+		var above []recordRow
+		if len(found) < limit {
+			if above, err = readAbove(conn, h.Pos, limit-len(found)); err != nil {
+				return err
 			}
-			live = append(live, r)
 		}
-		if err := dequeue(conn, stale); err != nil {
-			return err
-		}
-		if len(live) == 0 {
+		if len(found) == 0 && len(above) == 0 && !anySettled(gaps, probed, xmin, pg) {
 			return nil
 		}
-		pending := fromRows(live)
-		recs, err := seal(head, pending)
-		if err != nil {
-			return err
+		var horizon uint64
+		if pg {
+			if horizon, err = lockHead(conn, h); err != nil {
+				return err
+			}
 		}
-		if !audit.SealsPending(head, pending, recs) {
-			return audit.ErrChainMismatch
+
+		// Records found sealed already (only written behind the
+		// application's back) leave the gaps and the range all the same,
+		// rather than stop the sealer.
+		taken := make([]int64, 0, len(found))
+		live := make([]recordRow, 0, len(found)+len(above))
+		for _, r := range found {
+			taken = append(taken, r.Pos)
+			if r.Sequence == nil {
+				live = append(live, r)
+			}
 		}
-		if err := s.writeSeals(conn, recs); err != nil {
-			return err
+		seen := make([]int64, 0, len(above))
+		for _, r := range above {
+			seen = append(seen, r.Pos)
+			if r.Sequence == nil {
+				live = append(live, r)
+			}
 		}
-		next := audit.HeadOf(head, recs)
-		res := conn.Model(&headRow{}).Where("id = ? AND sequence = ?", 1, head.Sequence()).
-			Updates(map[string]any{"sequence": next.Sequence(), "hash": next.Hash()})
+		next := h
+		if len(seen) > 0 {
+			next.Pos = seen[len(seen)-1]
+		}
+		left := settleGaps(gaps, probed, taken, func(hz uint64) bool { return !pg || hz < xmin })
+		if pg {
+			left = append(left, passedOver(h.Pos, seen, horizon)...)
+		}
+		next.Gaps = formatGaps(left)
+
+		head := audit.RehydrateChainHead(h.Sequence, h.Hash)
+		var recs []audit.Record
+		if len(live) > 0 {
+			pending := fromRows(live)
+			if recs, err = seal(head, pending); err != nil {
+				return err
+			}
+			if !audit.SealsPending(head, pending, recs) {
+				return audit.ErrChainMismatch
+			}
+			if err := s.writeSeals(conn, recs); err != nil {
+				return err
+			}
+		}
+		last := audit.HeadOf(head, recs)
+		next.Sequence, next.Hash = last.Sequence(), last.Hash()
+		res := conn.Model(&headRow{}).Where("id = ? AND sequence = ? AND pos = ? AND gaps = ?", 1, h.Sequence, h.Pos, h.Gaps).
+			Updates(map[string]any{"sequence": next.Sequence, "hash": next.Hash, "pos": next.Pos, "gaps": next.Gaps})
 		if res.Error != nil {
 			return fmt.Errorf("move audit chain head: %w", res.Error)
 		}
@@ -283,49 +350,135 @@ func (s *Store) Seal(ctx context.Context, limit int, seal func(head audit.ChainH
 	return sealed, nil
 }
 
-// readPending reads up to limit queue entries, oldest first, each with its
-// record and link (both NULL when missing), scanned column by column: the
-// sealer reads every record once, and reflection was most of its cost.
-func readPending(conn *gorm.DB, limit int) ([]recordRow, error) {
-	rs, err := conn.Raw(`SELECT `+strings.Replace(columns, "l.pos", "p.pos", 1)+` FROM (SELECT pos FROM audit_pending ORDER BY pos LIMIT ?) AS p
-		LEFT JOIN audit_logs AS l ON l.pos = p.pos LEFT JOIN audit_chain AS c ON c.pos = p.pos ORDER BY p.pos`, limit).Rows()
+// readHead reads the chain head, and on PostgreSQL the xmin of the same
+// statement's snapshot: every transaction with a lower id had ended when
+// it was taken, before the records are read.
+func readHead(conn *gorm.DB, pg bool) (headRow, uint64, error) {
+	var h headRow
+	if !pg {
+		if err := conn.Where("id = ?", 1).Take(&h).Error; err != nil {
+			return h, 0, fmt.Errorf("read audit chain head: %w", err)
+		}
+		return h, 0, nil
+	}
+	var xmin string
+	err := conn.Raw(`SELECT sequence, hash, pos, gaps, pg_snapshot_xmin(pg_current_snapshot())::text FROM audit_chain_head WHERE id = 1`).
+		Row().Scan(&h.Sequence, &h.Hash, &h.Pos, &h.Gaps, &xmin)
 	if err != nil {
-		return nil, fmt.Errorf("read unsealed audit records: %w", err)
+		return h, 0, fmt.Errorf("read audit chain head: %w", err)
+	}
+	h.ID = 1
+	x, err := strconv.ParseUint(xmin, 10, 64)
+	if err != nil {
+		return h, 0, fmt.Errorf("read audit chain head: snapshot xmin %q: %w", xmin, err)
+	}
+	return h, x, nil
+}
+
+// lockHead takes the head's row lock, or answers ErrSealerBusy when
+// another sealer holds it or has moved the head since it was read (what
+// was read may be sealed already). The lock is this transaction's first
+// write, so it gives the transaction its id only now, after the records
+// were read: every transaction that had taken a position before then has
+// a lower id.
+func lockHead(conn *gorm.DB, read headRow) (uint64, error) {
+	rs, err := conn.Raw(`SELECT sequence, pos, gaps, pg_current_xact_id()::text FROM audit_chain_head WHERE id = 1 FOR UPDATE SKIP LOCKED`).Rows()
+	if err != nil {
+		return 0, fmt.Errorf("lock audit chain head: %w", err)
 	}
 	defer rs.Close()
-	var rows []recordRow
-	for rs.Next() {
-		var (
-			r                          recordRow
-			id, actor, action, details *string
-			occurred                   *time.Time
-		)
-		if err := rs.Scan(&r.Pos, &r.Sequence, &id, &occurred, &actor, &r.ActorID, &action, &r.TargetType,
-			&r.TargetID, &r.OrganizationID, &r.ClientIP, &r.UserAgent, &r.RequestID, &r.CorrelationID, &details,
-			&r.PrevHash, &r.Hash); err != nil {
-			return nil, fmt.Errorf("read unsealed audit records: %w", err)
+	if !rs.Next() {
+		if err := rs.Err(); err != nil {
+			return 0, fmt.Errorf("lock audit chain head: %w", err)
 		}
-		// A queue entry without its record reads NULL in the record's
-		// NOT NULL columns.
-		r.ID, r.ActorType, r.Action, r.Details = deref(id), deref(actor), deref(action), deref(details)
-		if occurred != nil {
-			r.OccurredAt = *occurred
-		}
-		rows = append(rows, r)
+		return 0, audit.ErrSealerBusy
 	}
-	if err := rs.Err(); err != nil {
+	var (
+		h   headRow
+		xid string
+	)
+	if err := rs.Scan(&h.Sequence, &h.Pos, &h.Gaps, &xid); err != nil {
+		return 0, fmt.Errorf("lock audit chain head: %w", err)
+	}
+	if h.Sequence != read.Sequence || h.Pos != read.Pos || h.Gaps != read.Gaps {
+		return 0, audit.ErrSealerBusy
+	}
+	x, err := strconv.ParseUint(xid, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("lock audit chain head: transaction id %q: %w", xid, err)
+	}
+	return x, rs.Err()
+}
+
+// anySettled reports whether a pass would drop a run of gaps even with
+// nothing to seal.
+func anySettled(gaps []gap, probed []bool, xmin uint64, pg bool) bool {
+	for i, g := range gaps {
+		if probed[i] && (!pg || g.horizon < xmin) {
+			return true
+		}
+	}
+	return false
+}
+
+// probeGaps reads the records committed in gaps (at most limit, in
+// position order), each with its link; complete says it found every one.
+func probeGaps(conn *gorm.DB, gaps []gap, limit int) ([]recordRow, bool, error) {
+	if len(gaps) == 0 {
+		return nil, true, nil
+	}
+	where, args := inGaps(gaps)
+	args = append(args, limit+1)
+	rows, err := scanRecords(conn.Raw(`SELECT `+columns+` FROM audit_logs AS l LEFT JOIN audit_chain AS c ON c.pos = l.pos
+		WHERE `+where+` ORDER BY l.pos LIMIT ?`, args...))
+	if err != nil {
+		return nil, false, fmt.Errorf("read audit records in the sealer's gaps: %w", err)
+	}
+	if len(rows) > limit {
+		return rows[:limit], false, nil
+	}
+	return rows, true, nil
+}
+
+// readAbove reads up to limit records above the watermark in position
+// order, each with its link (none, unless written behind the
+// application's back): an ordered range of the primary key.
+func readAbove(conn *gorm.DB, watermark int64, limit int) ([]recordRow, error) {
+	rows, err := scanRecords(conn.Raw(`SELECT `+columns+` FROM audit_logs AS l LEFT JOIN audit_chain AS c ON c.pos = l.pos
+		WHERE l.pos > ? ORDER BY l.pos LIMIT ?`, watermark, limit))
+	if err != nil {
 		return nil, fmt.Errorf("read unsealed audit records: %w", err)
 	}
 	return rows, nil
 }
 
-// writeSeals inserts the links of recs and removes their queue entries.
-// A record linked already (audit_chain's unique pos) fails the insert, and
-// an entry another sealer removed makes the count differ: either way the
-// batch rolls back. On PostgreSQL each is one statement of the same text
-// whatever the batch's size (the values go as arrays), so it is prepared
-// once per connection and costs a few parameters instead of four per
-// record; SQLite, which has no arrays, takes them in chunks.
+// scanRecords reads records with their links column by column: the
+// sealer reads every record once, and reflection was most of its cost.
+func scanRecords(q *gorm.DB) ([]recordRow, error) {
+	rs, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var rows []recordRow
+	for rs.Next() {
+		var r recordRow
+		if err := rs.Scan(&r.Pos, &r.Sequence, &r.ID, &r.OccurredAt, &r.ActorType, &r.ActorID, &r.Action, &r.TargetType,
+			&r.TargetID, &r.OrganizationID, &r.ClientIP, &r.UserAgent, &r.RequestID, &r.CorrelationID, &r.Details,
+			&r.PrevHash, &r.Hash); err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	return rows, rs.Err()
+}
+
+// writeSeals inserts the links of recs. A record linked already
+// (audit_chain's unique pos) or a sequence taken already fails the
+// insert, and the batch rolls back. On PostgreSQL it is one statement of
+// the same text whatever the batch's size (the values go as arrays), so
+// it is prepared once per connection and costs a few parameters instead
+// of four per record; SQLite, which has no arrays, takes them in chunks.
 func (s *Store) writeSeals(conn *gorm.DB, recs []audit.Record) error {
 	if s.db.Dialect() == pgstore.Postgres {
 		seq, pos := make([]int64, len(recs)), make([]int64, len(recs))
@@ -338,8 +491,7 @@ func (s *Store) writeSeals(conn *gorm.DB, recs []audit.Record) error {
 			intArray(seq), intArray(pos), textArray(prev), textArray(hash)).Error; err != nil {
 			return fmt.Errorf("seal audit records: %w", err)
 		}
-		res := conn.Exec(`DELETE FROM audit_pending WHERE pos = ANY(?::bigint[])`, intArray(pos))
-		return dequeued(res, len(pos))
+		return nil
 	}
 	for chunk := recs; len(chunk) > 0; {
 		n := min(len(chunk), sealChunk)
@@ -355,19 +507,17 @@ func writeSealChunk(conn *gorm.DB, recs []audit.Record) error {
 	var ins strings.Builder
 	ins.WriteString("INSERT INTO audit_chain (sequence, pos, prev_hash, hash) VALUES ")
 	args := make([]any, 0, 4*len(recs))
-	pos := make([]int64, 0, len(recs))
 	for i, r := range recs {
 		if i > 0 {
 			ins.WriteString(", ")
 		}
 		ins.WriteString("(?, ?, ?, ?)")
 		args = append(args, r.Sequence(), r.Pos(), r.PrevHash(), r.Hash())
-		pos = append(pos, r.Pos())
 	}
 	if err := conn.Exec(ins.String(), args...).Error; err != nil {
 		return fmt.Errorf("seal audit records: %w", err)
 	}
-	return dequeue(conn, pos)
+	return nil
 }
 
 // intArray and textArray write PostgreSQL array literals: GORM would
@@ -404,39 +554,10 @@ func textArray(v []string) string {
 	return b.String()
 }
 
-// dequeue removes the queue entries of pos, all of them or none.
-func dequeue(conn *gorm.DB, pos []int64) error {
-	if len(pos) == 0 {
-		return nil
-	}
-	args := make([]any, len(pos))
-	for i, p := range pos {
-		args[i] = p
-	}
-	return dequeued(conn.Exec("DELETE FROM audit_pending WHERE pos IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(pos)), ", ")+")", args...), len(pos))
-}
-
-func dequeued(res *gorm.DB, want int) error {
-	if res.Error != nil {
-		return fmt.Errorf("dequeue sealed audit records: %w", res.Error)
-	}
-	if res.RowsAffected != int64(want) {
-		return audit.ErrChainMismatch
-	}
-	return nil
-}
-
-// pending is a query over the queue entries the sealer takes: those with
-// a record that has no link yet.
-func (s *Store) pending(conn *gorm.DB) *gorm.DB {
-	return conn.Table("audit_pending AS p").Joins("JOIN audit_logs AS l ON l.pos = p.pos").
-		Where("NOT EXISTS (SELECT 1 FROM audit_chain AS c WHERE c.pos = p.pos)")
-}
-
 // lookUpByKey makes the rest of a PostgreSQL transaction join by index
-// look-ups. The queue holds a few entries and the tables they point into
-// grow without bound; with statistics that lag behind both, the planner
-// would otherwise hash whole tables to join a few hundred rows.
+// look-ups. A pass reads a few hundred records from tables that grow
+// without bound; with statistics that lag behind them, the planner would
+// otherwise hash whole tables to join a few hundred rows.
 func (s *Store) lookUpByKey(conn *gorm.DB) error {
 	if s.db.Dialect() != pgstore.Postgres {
 		return nil
@@ -447,9 +568,10 @@ func (s *Store) lookUpByKey(conn *gorm.DB) error {
 	return nil
 }
 
-// Backlog implements auditport.Store: what the sealer would take. On
-// PostgreSQL it reads in a transaction of its own that joins by key (see
-// lookUpByKey); on SQLite a transaction would take the write lock.
+// Backlog implements auditport.Store: what the sealer would take, the
+// records above its watermark and those in its gaps that have no link.
+// On PostgreSQL it reads in a transaction of its own that joins by key
+// (see lookUpByKey); on SQLite a transaction would take the write lock.
 func (s *Store) Backlog(ctx context.Context) (auditport.Backlog, error) {
 	if s.db.Dialect() != pgstore.Postgres || s.db.InTx(ctx) {
 		return s.backlog(s.db.Conn(ctx))
@@ -467,47 +589,122 @@ func (s *Store) Backlog(ctx context.Context) (auditport.Backlog, error) {
 	return b, err
 }
 
-// backlog reads the oldest pending record as a row (min() over a DATETIME
-// comes back from SQLite as text), then counts; read in that order, a
-// count above zero always comes with the time of a record that was
-// pending, even while the sealer runs.
+const unlinked = "NOT EXISTS (SELECT 1 FROM audit_chain AS c WHERE c.pos = l.pos)"
+
+// backlog reads the head, then, for the records above its watermark and
+// for each batch of its gaps, the oldest unsealed record as a row (min()
+// over a DATETIME comes back from SQLite as text) and then the count;
+// read in that order, a count above zero always comes with the time of a
+// record that was unsealed, even while the sealer runs. The oldest is
+// ordered by an expression, so that the range of positions, not the time
+// index, drives the read.
 func (s *Store) backlog(conn *gorm.DB) (auditport.Backlog, error) {
-	var oldest []recordRow
-	if err := s.pending(conn).Select("l.pos, l.occurred_at").Order("l.occurred_at").Limit(1).Find(&oldest).Error; err != nil {
-		return auditport.Backlog{}, fmt.Errorf("oldest unsealed audit record: %w", err)
+	var h headRow
+	if err := conn.Where("id = ?", 1).Take(&h).Error; err != nil {
+		return auditport.Backlog{}, fmt.Errorf("read audit chain head: %w", err)
 	}
-	if len(oldest) == 0 {
-		return auditport.Backlog{}, nil
+	gaps, err := parseGaps(h.Gaps)
+	if err != nil {
+		return auditport.Backlog{}, err
 	}
-	var n int64
-	if err := s.pending(conn).Count(&n).Error; err != nil {
-		return auditport.Backlog{}, fmt.Errorf("count unsealed audit records: %w", err)
+	byTime := "+l.occurred_at"
+	if s.db.Dialect() == pgstore.Postgres {
+		byTime = "l.occurred_at + interval '0'"
 	}
-	if n == 0 {
-		return auditport.Backlog{}, nil
+	var out auditport.Backlog
+	add := func(where string, args ...any) error {
+		var oldest []recordRow
+		if err := conn.Table("audit_logs AS l").Select("l.pos, l.occurred_at").Where(where, args...).Where(unlinked).
+			Order(byTime).Limit(1).Find(&oldest).Error; err != nil {
+			return fmt.Errorf("oldest unsealed audit record: %w", err)
+		}
+		if len(oldest) == 0 {
+			return nil
+		}
+		var n int64
+		if err := conn.Table("audit_logs AS l").Where(where, args...).Where(unlinked).Count(&n).Error; err != nil {
+			return fmt.Errorf("count unsealed audit records: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		if at := oldest[0].OccurredAt.UTC(); out.Count == 0 || at.Before(out.Oldest) {
+			out.Oldest = at
+		}
+		out.Count += n
+		return nil
 	}
-	return auditport.Backlog{Count: n, Oldest: oldest[0].OccurredAt.UTC()}, nil
+	if err := add("l.pos > ?", h.Pos); err != nil {
+		return auditport.Backlog{}, err
+	}
+	for len(gaps) > 0 {
+		n := min(len(gaps), maxProbedGaps)
+		where, args := inGaps(gaps[:n])
+		if err := add(where, args...); err != nil {
+			return auditport.Backlog{}, err
+		}
+		gaps = gaps[n:]
+	}
+	return out, nil
 }
 
-// Strays implements auditport.Store: records with neither a link nor a
-// queue entry. It reads every record (verification does anyway).
+// inGaps is a condition on l.pos selecting the positions of gaps.
+func inGaps(gaps []gap) (string, []any) {
+	var where strings.Builder
+	args := make([]any, 0, 2*len(gaps))
+	where.WriteByte('(')
+	for i, g := range gaps {
+		if i > 0 {
+			where.WriteString(" OR ")
+		}
+		where.WriteString("l.pos BETWEEN ? AND ?")
+		args = append(args, g.lo, g.hi)
+	}
+	where.WriteByte(')')
+	return where.String(), args
+}
+
+// Strays implements auditport.Store: records at or below the sealer's
+// watermark that are neither linked nor in its gaps, which no pass will
+// ever read (the watermark or the gaps were changed behind the
+// application's back). It reads the head first: a record the sealer
+// passes over later is then above the watermark read, and one it seals
+// later was in the gaps read. It reads every record (verification does
+// anyway).
 func (s *Store) Strays(ctx context.Context) (auditport.Strays, error) {
-	const stray = "NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.pos = l.pos) AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.pos = l.pos)"
 	conn := s.db.Conn(ctx)
-	var n int64
-	if err := conn.Table("audit_logs AS l").Where(stray).Count(&n).Error; err != nil {
-		return auditport.Strays{}, fmt.Errorf("count stray audit records: %w", err)
+	var h headRow
+	if err := conn.Where("id = ?", 1).Take(&h).Error; err != nil {
+		return auditport.Strays{}, fmt.Errorf("read audit chain head: %w", err)
 	}
-	if n == 0 {
-		return auditport.Strays{}, nil
+	gaps, err := parseGaps(h.Gaps)
+	if err != nil {
+		return auditport.Strays{}, err
 	}
-	var first []recordRow
-	if err := conn.Table("audit_logs AS l").Select("l.pos, l.id").Where(stray).Order("l.pos").Limit(1).Find(&first).Error; err != nil {
-		return auditport.Strays{}, fmt.Errorf("first stray audit record: %w", err)
+	rs, err := conn.Table("audit_logs AS l").Select("l.pos, l.id").Where("l.pos <= ?", h.Pos).Where(unlinked).Order("l.pos").Rows()
+	if err != nil {
+		return auditport.Strays{}, fmt.Errorf("look for stray audit records: %w", err)
 	}
-	out := auditport.Strays{Count: n}
-	if len(first) == 1 {
-		out.First, _ = uuid.Parse(first[0].ID)
+	defer rs.Close()
+	var out auditport.Strays
+	for rs.Next() {
+		var (
+			pos int64
+			id  string
+		)
+		if err := rs.Scan(&pos, &id); err != nil {
+			return auditport.Strays{}, fmt.Errorf("look for stray audit records: %w", err)
+		}
+		if gapsContain(gaps, pos) {
+			continue
+		}
+		if out.Count == 0 {
+			out.First, _ = uuid.Parse(id)
+		}
+		out.Count++
+	}
+	if err := rs.Err(); err != nil {
+		return auditport.Strays{}, fmt.Errorf("look for stray audit records: %w", err)
 	}
 	return out, nil
 }

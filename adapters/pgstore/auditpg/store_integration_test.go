@@ -4,6 +4,7 @@ package auditpg_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -125,10 +126,10 @@ func TestStore_DatabaseRefusesUpdatesAndDeletesOfRecordsAndLinks(t *testing.T) {
 	}
 }
 
-// A queue entry removed behind the application's back leaves a record the
-// sealer never sees: Strays finds it. A queue entry without a record, or
-// for a record linked already, does not stop the sealer.
-func TestStore_StraysAreRecordsNeitherSealedNorQueued(t *testing.T) {
+// A watermark moved past a record behind the application's back leaves a
+// record the sealer never reads: Strays finds it. A gap without a record,
+// or at a record linked already, does not stop the sealer.
+func TestStore_StraysAreRecordsNeitherSealedNorAwaitingTheSealer(t *testing.T) {
 	for name, o := range dialects() {
 		t.Run(name, func(t *testing.T) {
 			db := testenv.Migrated(t, o(t))
@@ -138,30 +139,134 @@ func TestStore_StraysAreRecordsNeitherSealedNorQueued(t *testing.T) {
 			if err := s.Insert(ctx, []audit.Entry{lost, kept}); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.Gorm().Exec(`DELETE FROM audit_pending WHERE pos = (SELECT pos FROM audit_logs WHERE id = ?)`, lost.ID().String()).Error; err != nil {
+			if err := db.Gorm().Exec(`UPDATE audit_chain_head SET pos = (SELECT pos FROM audit_logs WHERE id = ?), gaps = '999:0' WHERE id = 1`, lost.ID().String()).Error; err != nil {
 				t.Fatal(err)
 			}
-			for _, stmt := range []string{`INSERT INTO audit_pending (pos) VALUES (999)`} {
-				if err := db.Gorm().Exec(stmt).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
 			if n := sealAll(t, s); n != 1 {
-				t.Fatalf("sealed %d, want only the queued record", n)
+				t.Fatalf("sealed %d, want only the record above the watermark", n)
 			}
-			if err := db.Gorm().Exec(`INSERT INTO audit_pending (pos) SELECT pos FROM audit_chain WHERE sequence = 1`).Error; err != nil {
+			if g := gapsOf(t, db); g != "" {
+				t.Fatalf("gaps = %q, want the empty one dropped", g)
+			}
+			if err := db.Gorm().Exec(`UPDATE audit_chain_head SET gaps = (SELECT pos || ':0' FROM audit_chain WHERE sequence = 1) WHERE id = 1`).Error; err != nil {
 				t.Fatal(err)
 			}
 			if n := sealAll(t, s); n != 0 {
-				t.Fatalf("sealed %d from stale queue entries, want none", n)
+				t.Fatalf("sealed %d from a gap at a sealed record, want none", n)
+			}
+			if g := gapsOf(t, db); g != "" {
+				t.Fatalf("gaps = %q, want the stale one dropped", g)
 			}
 			if b, err := s.Backlog(ctx); err != nil || b.Count != 0 {
-				t.Fatalf("backlog = %+v, %v: stale entries await nothing", b, err)
+				t.Fatalf("backlog = %+v, %v: nothing awaits the sealer", b, err)
 			}
 			st, err := s.Strays(ctx)
 			if err != nil || st.Count != 1 || st.First != lost.ID() {
-				t.Fatalf("strays = %+v, %v; want the record whose entry was removed", st, err)
+				t.Fatalf("strays = %+v, %v; want the record passed over", st, err)
 			}
+			if err := db.Gorm().Exec(`UPDATE audit_chain_head SET gaps = 'x' WHERE id = 1`).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Seal(ctx, 10, sealPending); err == nil || !strings.Contains(err.Error(), "malformed") {
+				t.Fatalf("seal with malformed gaps: %v", err)
+			}
+			if _, err := s.Strays(ctx); err == nil {
+				t.Fatal("strays with malformed gaps: no error")
+			}
+		})
+	}
+}
+
+func sealPending(head audit.ChainHead, pending []audit.Record) ([]audit.Record, error) {
+	recs, _, err := audit.SealPending(head, pending)
+	return recs, err
+}
+
+func gapsOf(t *testing.T, db *pgstore.DB) string {
+	t.Helper()
+	var g string
+	if err := db.Gorm().Raw(`SELECT gaps FROM audit_chain_head WHERE id = 1`).Scan(&g).Error; err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// Records queued for the sealer before migration 00032 become gaps and
+// are sealed; a record whose queue entry was removed stays a stray; and
+// migrating down queues every record still awaiting the sealer again.
+func TestMigration00032_TurnsTheQueueIntoGaps(t *testing.T) {
+	for name, o := range dialects() {
+		t.Run(name, func(t *testing.T) {
+			db := testenv.Migrated(t, o(t))
+			ctx := context.Background()
+			m, err := pgstore.NewMigrator(db, migrations.FS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.DownTo(ctx, 31); err != nil {
+				t.Fatal(err)
+			}
+			ins := func(e audit.Entry) {
+				r := e.Unsealed().State()
+				if err := db.Gorm().Exec(`INSERT INTO audit_logs (id, occurred_at, actor_type, actor_id, action,
+					client_ip, user_agent, request_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID.String(), r.OccurredAt.UTC(),
+					r.ActorType, r.ActorID, r.Action, r.ClientIP, r.UserAgent, r.RequestID, string(r.Details)).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			queued, stray, last := entryFor(t, "auth.logout"), entryFor(t, "auth.logout"), entryFor(t, "auth.logout")
+			ins(queued)
+			ins(stray)
+			ins(last)
+			if err := db.Gorm().Exec(`INSERT INTO audit_pending (pos) SELECT pos FROM audit_logs WHERE id IN (?, ?)`,
+				queued.ID().String(), last.ID().String()).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Gorm().Exec(`INSERT INTO audit_pending (pos) VALUES (999)`).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Up(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s := auditpg.New(db)
+			if b, err := s.Backlog(ctx); err != nil || b.Count != 2 {
+				t.Fatalf("backlog after the migration = %+v, %v; want the 2 queued records", b, err)
+			}
+			if n := sealAll(t, s); n != 2 {
+				t.Fatalf("sealed %d, want the 2 queued records", n)
+			}
+			if recs := verifyChain(t, s); len(recs) != 2 || recs[0].ID() != queued.ID() || recs[1].ID() != last.ID() {
+				t.Fatalf("chain %v", recs)
+			}
+			if g := gapsOf(t, db); g != "" {
+				t.Fatalf("gaps = %q after sealing", g)
+			}
+			if st, err := s.Strays(ctx); err != nil || st.Count != 1 || st.First != stray.ID() {
+				t.Fatalf("strays = %+v, %v", st, err)
+			}
+
+			// Down again: a record inserted since is queued, the stray is not.
+			fresh := entryFor(t, "auth.logout")
+			if err := s.Insert(ctx, []audit.Entry{fresh}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.DownTo(ctx, 31); err != nil {
+				t.Fatal(err)
+			}
+			var queuedIDs []string
+			if err := db.Gorm().Raw(`SELECT l.id FROM audit_pending p JOIN audit_logs l ON l.pos = p.pos`).Scan(&queuedIDs).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(queuedIDs) != 1 || queuedIDs[0] != fresh.ID().String() {
+				t.Fatalf("queued after migrating down: %v, want the fresh record", queuedIDs)
+			}
+			if _, err := m.Up(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := sealAll(t, s); n != 1 {
+				t.Fatalf("sealed %d after migrating up again, want the fresh record", n)
+			}
+			verifyChain(t, s)
 		})
 	}
 }
@@ -253,52 +358,176 @@ func TestMigrations00017And00019_KeepEarlierChainsVerifyingAndContinueThem(t *te
 	}
 }
 
-// On PostgreSQL records are inserted with the COMMIT, so positions mostly
-// follow commit order, but two commits racing can still commit a lower
-// position after a higher one was sealed: here the lower one is written
-// by a transaction held open (as the statement would be, between its
-// insert and its commit), and the sealer must seal it next.
-func TestStore_OnPostgresAPositionCommittedAfterAHigherOneWasSealedIsSealedNext(t *testing.T) {
-	db := testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
-	s := auditpg.New(db)
-	ctx := context.Background()
-	early := entryFor(t, "auth.login.succeeded")
-	inserted, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+// holdRecord writes e's record in a transaction at once (as the statement
+// would be, between its insert and the COMMIT sent with it) and keeps the
+// transaction open until release is closed; then it commits, or rolls
+// back when rollback is set.
+func holdRecord(t *testing.T, db *pgstore.DB, e audit.Entry, release <-chan struct{}, rollback bool) (inserted <-chan struct{}, done <-chan error) {
+	t.Helper()
+	in, out := make(chan struct{}), make(chan error, 1)
 	go func() {
-		done <- db.Transaction(ctx, func(ctx context.Context) error {
-			r := early.Unsealed().State()
-			if err := db.Conn(ctx).Exec(`WITH r AS (INSERT INTO audit_logs (id, occurred_at, actor_type, actor_id, action,
-				client_ip, user_agent, request_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pos)
-				INSERT INTO audit_pending (pos) SELECT pos FROM r`, r.ID, r.OccurredAt.UTC(), r.ActorType, r.ActorID, r.Action,
-				r.ClientIP, r.UserAgent, r.RequestID, string(r.Details)).Error; err != nil {
+		out <- db.Transaction(context.Background(), func(ctx context.Context) error {
+			r := e.Unsealed().State()
+			if err := db.Conn(ctx).Exec(`INSERT INTO audit_logs (id, occurred_at, actor_type, actor_id, action,
+				client_ip, user_agent, request_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.OccurredAt.UTC(),
+				r.ActorType, r.ActorID, r.Action, r.ClientIP, r.UserAgent, r.RequestID, string(r.Details)).Error; err != nil {
 				return err
 			}
-			close(inserted)
+			close(in)
 			<-release
+			if rollback {
+				return errRolledBack
+			}
 			return nil
 		})
 	}()
 	select {
-	case <-inserted:
-	case err := <-done:
-		t.Fatalf("the early transaction ended before it was held open: %v", err)
+	case <-in:
+	case err := <-out:
+		t.Fatalf("the held transaction ended before it was held open: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the held transaction did not insert")
 	}
-	late := entryFor(t, "auth.logout")
-	if err := s.Insert(ctx, []audit.Entry{late}); err != nil {
+	return in, out
+}
+
+var errRolledBack = errors.New("rolled back on purpose")
+
+// On PostgreSQL a position is taken in the INSERT sent with the COMMIT, so
+// two commits racing can commit a lower position after a higher one was
+// sealed and the sealer's watermark moved past it. Here the lower one is
+// written by a transaction held open, which took its id after the higher
+// one's transaction took its own: the sealer must keep the lower position
+// as a gap through any number of passes while that transaction runs, and
+// seal its record once it commits.
+func TestStore_OnPostgresAPositionCommittedLateIsSealedNotSkipped(t *testing.T) {
+	db := testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
+	s := auditpg.New(db)
+	ctx := context.Background()
+	early, late := entryFor(t, "auth.login.succeeded"), entryFor(t, "auth.logout")
+	release := make(chan struct{})
+	var done <-chan error
+	// The late record's transaction has its id first, then another
+	// transaction takes one, then the early one takes its id and a lower
+	// position, then the late one inserts and commits: the early
+	// transaction's id is above every id completed when the sealer reads,
+	// so only an id taken after the read bounds it.
+	releaseMiddle, middleDone := make(chan struct{}), make(chan error, 1)
+	if err := db.Transaction(ctx, func(ctx context.Context) error {
+		if err := db.Conn(ctx).Exec(`SELECT pg_current_xact_id()`).Error; err != nil {
+			return err
+		}
+		middleHasID := make(chan struct{})
+		go func() {
+			middleDone <- db.Transaction(context.Background(), func(ctx context.Context) error {
+				if err := db.Conn(ctx).Exec(`SELECT pg_current_xact_id()`).Error; err != nil {
+					close(middleHasID)
+					return err
+				}
+				close(middleHasID)
+				<-releaseMiddle
+				return nil
+			})
+		}()
+		<-middleHasID
+		_, done = holdRecord(t, db, early, release, false)
+		return s.Insert(ctx, []audit.Entry{late})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if n := sealAll(t, s); n != 1 {
 		t.Fatalf("sealed %d while the early record was uncommitted, want the late one", n)
 	}
+	if g := gapsOf(t, db); g == "" {
+		t.Fatal("no gap left for the early record's position")
+	}
+	close(releaseMiddle)
+	if err := <-middleDone; err != nil {
+		t.Fatal(err)
+	}
+	// More records and passes while the early transaction runs: each pass
+	// has a newer snapshot, and none may drop its position.
+	more := []audit.Entry{entryFor(t, "auth.logout"), entryFor(t, "auth.logout")}
+	for _, e := range more {
+		if err := s.Insert(ctx, []audit.Entry{e}); err != nil {
+			t.Fatal(err)
+		}
+		if n := sealAll(t, s); n != 1 {
+			t.Fatalf("sealed %d, want the record just written", n)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		if n := sealAll(t, s); n != 0 {
+			t.Fatalf("sealed %d with nothing committed", n)
+		}
+	}
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+	if b, err := s.Backlog(ctx); err != nil || b.Count != 1 {
+		t.Fatalf("backlog after the early commit = %+v, %v; want its record", b, err)
 	}
 	if n := sealAll(t, s); n != 1 {
 		t.Fatalf("sealed %d after the early commit, want it", n)
 	}
 	recs := verifyChain(t, s)
-	if len(recs) != 2 || recs[0].ID() != late.ID() || recs[1].ID() != early.ID() || recs[1].Pos() >= recs[0].Pos() {
-		t.Fatalf("chain %v: want the late record, then the early one of lower position", recs)
+	want := []uuid.UUID{late.ID(), more[0].ID(), more[1].ID(), early.ID()}
+	if len(recs) != len(want) || recs[3].Pos() >= recs[0].Pos() {
+		t.Fatalf("chain %v: want the late record, the two after it, then the early one of lower position", recs)
 	}
+	for i, r := range recs {
+		if r.ID() != want[i] {
+			t.Fatalf("chain[%d] = %s, want %s", i, r.ID(), want[i])
+		}
+	}
+	if g := gapsOf(t, db); g != "" {
+		t.Fatalf("gaps = %q after the early record was sealed", g)
+	}
+	if st, err := s.Strays(ctx); err != nil || st.Count != 0 {
+		t.Fatalf("strays = %+v, %v", st, err)
+	}
+}
+
+// A position whose transaction rolls back never commits: the sealer drops
+// its gap once the transactions running when it found the gap have ended,
+// and nothing is reported missing.
+func TestStore_OnPostgresAGapOfARolledBackPositionIsDropped(t *testing.T) {
+	db := testenv.Migrated(t, pgstore.Options{URL: testenv.NewPostgresDatabase(t)})
+	s := auditpg.New(db)
+	ctx := context.Background()
+	release := make(chan struct{})
+	_, done := holdRecord(t, db, entryFor(t, "auth.login.succeeded"), release, true)
+	if err := s.Insert(ctx, []audit.Entry{entryFor(t, "auth.logout")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := sealAll(t, s); n != 1 {
+		t.Fatalf("sealed %d, want the committed record", n)
+	}
+	if g := gapsOf(t, db); g == "" {
+		t.Fatal("no gap left for the uncommitted position")
+	}
+	close(release)
+	if err := <-done; !errors.Is(err, errRolledBack) {
+		t.Fatalf("held transaction: %v", err)
+	}
+	// Other databases of the server may run transactions that hold the
+	// snapshot's xmin back for a moment.
+	deadline := time.Now().Add(30 * time.Second)
+	for gapsOf(t, db) != "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("gap %q still kept 30s after its transaction rolled back", gapsOf(t, db))
+		}
+		if n := sealAll(t, s); n != 0 {
+			t.Fatalf("sealed %d from a rolled-back position", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if b, err := s.Backlog(ctx); err != nil || b.Count != 0 {
+		t.Fatalf("backlog = %+v, %v", b, err)
+	}
+	if st, err := s.Strays(ctx); err != nil || st.Count != 0 {
+		t.Fatalf("strays = %+v, %v", st, err)
+	}
+	verifyChain(t, s)
 }

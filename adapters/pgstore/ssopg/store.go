@@ -194,16 +194,18 @@ type Connections struct{ db *pgstore.DB }
 var _ ssoport.ConnectionRepository = (*Connections)(nil)
 
 type connectionRow struct {
-	ID                 uuid.UUID `gorm:"column:id;primaryKey"`
-	OrganizationID     uuid.UUID `gorm:"column:organization_id"`
-	Kind               string    `gorm:"column:kind"`
-	Name               string    `gorm:"column:name"`
-	DefaultRole        string    `gorm:"column:default_role"`
-	Enforce            bool      `gorm:"column:enforce"`
-	Enabled            bool      `gorm:"column:enabled"`
-	Issuer             string    `gorm:"column:issuer"`
-	ClientID           string    `gorm:"column:client_id"`
-	ClientSecretSealed string    `gorm:"column:client_secret_sealed"`
+	ID             uuid.UUID `gorm:"column:id;primaryKey"`
+	OrganizationID uuid.UUID `gorm:"column:organization_id"`
+	Kind           string    `gorm:"column:kind"`
+	Name           string    `gorm:"column:name"`
+	DefaultRole    string    `gorm:"column:default_role"`
+	Enforce        bool      `gorm:"column:enforce"`
+	Enabled        bool      `gorm:"column:enabled"`
+	// IdPEnforcesMFA is migration 00034's.
+	IdPEnforcesMFA     bool   `gorm:"column:idp_enforces_mfa"`
+	Issuer             string `gorm:"column:issuer"`
+	ClientID           string `gorm:"column:client_id"`
+	ClientSecretSealed string `gorm:"column:client_secret_sealed"`
 	// The SAML settings (migration 00030).
 	SAMLMetadataURL       string     `gorm:"column:saml_metadata_url"`
 	SAMLMetadataXML       string     `gorm:"column:saml_metadata_xml"`
@@ -230,7 +232,7 @@ func toConnectionRow(c *sso.Connection) connectionRow {
 	st := c.State()
 	r := connectionRow{
 		ID: st.ID, OrganizationID: uuid.UUID(st.Organization), Kind: st.Kind.String(), Name: st.Name, DefaultRole: st.DefaultRole.String(),
-		Enforce: st.Enforce, Enabled: !st.Disabled, Issuer: st.OIDC.Issuer, ClientID: st.OIDC.ClientID, ClientSecretSealed: st.OIDC.SealedSecret,
+		Enforce: st.Enforce, Enabled: !st.Disabled, IdPEnforcesMFA: st.IdPEnforcesMFA, Issuer: st.OIDC.Issuer, ClientID: st.OIDC.ClientID, ClientSecretSealed: st.OIDC.SealedSecret,
 		SAMLMetadataURL: st.SAML.MetadataURL, SAMLMetadataXML: st.SAML.MetadataXML, SAMLIdPEntityID: st.SAML.IdPEntityID,
 		SAMLAllowIdPInitiated: st.SAML.AllowIdPInitiated, SAMLCertificate: st.SAML.Certificate, SAMLSealedKey: st.SAML.SealedKey,
 		CreatedAt: st.CreatedAt.UTC(), UpdatedAt: st.UpdatedAt.UTC(),
@@ -257,7 +259,7 @@ func (r connectionRow) connection(domains []string) (*sso.Connection, error) {
 	}
 	return sso.RehydrateConnection(sso.ConnectionState{
 		ID: r.ID, Organization: shared.OrganizationID(r.OrganizationID), Kind: kind, Name: r.Name, Domains: domains, DefaultRole: role,
-		Enforce: r.Enforce, Disabled: !r.Enabled, OIDC: sso.OIDCSettings{Issuer: r.Issuer, ClientID: r.ClientID, SealedSecret: r.ClientSecretSealed},
+		Enforce: r.Enforce, IdPEnforcesMFA: r.IdPEnforcesMFA, Disabled: !r.Enabled, OIDC: sso.OIDCSettings{Issuer: r.Issuer, ClientID: r.ClientID, SealedSecret: r.ClientSecretSealed},
 		SAML: sso.SAMLSettings{MetadataURL: r.SAMLMetadataURL, MetadataXML: r.SAMLMetadataXML, IdPEntityID: r.SAMLIdPEntityID,
 			AllowIdPInitiated: r.SAMLAllowIdPInitiated, Certificate: r.SAMLCertificate, SealedKey: r.SAMLSealedKey, CertificateRotatedAt: rotated},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
@@ -375,7 +377,8 @@ func (s *Connections) Update(ctx context.Context, id uuid.UUID, fn func(*sso.Con
 		row := toConnectionRow(c)
 		if err := s.db.Conn(ctx).Model(&connectionRow{}).Where("id = ?", id).Updates(map[string]any{
 			"name": row.Name, "default_role": row.DefaultRole, "enforce": row.Enforce, "enabled": row.Enabled, "issuer": row.Issuer,
-			"client_id": row.ClientID, "client_secret_sealed": row.ClientSecretSealed, "updated_at": row.UpdatedAt,
+			"idp_enforces_mfa": row.IdPEnforcesMFA,
+			"client_id":        row.ClientID, "client_secret_sealed": row.ClientSecretSealed, "updated_at": row.UpdatedAt,
 			"saml_metadata_url": row.SAMLMetadataURL, "saml_metadata_xml": row.SAMLMetadataXML, "saml_idp_entity_id": row.SAMLIdPEntityID,
 			"saml_allow_idp_initiated": row.SAMLAllowIdPInitiated, "saml_certificate": row.SAMLCertificate,
 			"saml_sealed_key": row.SAMLSealedKey, "saml_certificate_rotated_at": row.SAMLCertificateAt,

@@ -34,3 +34,18 @@ func TestTally_Contract(t *testing.T) {
 		return platformredis.NewTally(rdb, prefix)
 	})
 }
+
+func TestAttemptGate_Contract(t *testing.T) {
+	rdb, err := platformredis.Open(platformredis.Options{URL: testenv.RedisURL(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	prefix := testenv.RedisPrefix(t)
+	platformporttest.AttemptGateContract(t, func(t *testing.T) platformporttest.GateStores {
+		return platformporttest.GateStores{
+			Gate: platformredis.NewGate(rdb, prefix), Limiter: platformredis.NewRateLimiter(rdb, prefix),
+			Recent: platformredis.NewRecentSet(rdb, prefix), Tally: platformredis.NewTally(rdb, prefix),
+		}
+	})
+}
