@@ -710,3 +710,53 @@ func TestPasskeys_APasskeyAloneIsTheSecondFactorOfThePassword(t *testing.T) {
 		})
 	}
 }
+
+// A refused passkey answer to the second step spends neither the login
+// challenge nor the passkey ceremony: the same ceremony answered by the
+// right passkey completes the sign-in, once; refusals are counted, and the
+// challenge's last allowed one spends it.
+func TestPasskeys_ARefusedSecondFactorAssertionCanBeRetriedWithTheSameCeremony(t *testing.T) {
+	for _, backend := range apitest.Backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			clock := mfaClock()
+			srv := pkStart(t, backend, clock)
+			u := mfaEnrol(t, srv, clock)
+			k := newSoftKey(t)
+			pkRegister(t, srv, pkAccount{email: u.email, token: u.token}, k, "Key")
+			other := pkSignUp(t, srv)
+			ko := newSoftKey(t)
+			pkRegister(t, srv, other, ko, "Other's key")
+			answer := func(challenge, ceremony string, credential map[string]any) *apitest.Response {
+				return mfaComplete(t, srv, challenge, map[string]any{"webauthn": map[string]any{"ceremony": ceremony, "credential": credential}})
+			}
+
+			ch := mfaChallengeFor(t, srv, u.email)
+			o := pkBeginLogin(t, srv)
+			mfaExpectError(t, answer(ch.Challenge, o.Ceremony, ko.assert(t, o, 1, pkOrigin, pkRPID)), http.StatusBadRequest, "mfa.invalid_code")
+			mfaExpectError(t, answer(ch.Challenge, o.Ceremony, k.assert(t, o, 1, "https://evil.test", pkRPID)), http.StatusBadRequest, "mfa.invalid_code")
+			clock.Advance(4 * time.Minute)
+			signed := k.assert(t, o, 1, pkOrigin, pkRPID)
+			var done mfaLoginDone
+			sessExpect(t, answer(ch.Challenge, o.Ceremony, signed), http.StatusOK).Decode(t, &done)
+			if len(done.Token) < 43 || !slices.Equal(done.AMR, []string{"pwd", "hwk", "user", "mfa"}) {
+				t.Fatalf("completed %+v", done)
+			}
+			// Single use on success: neither the challenge nor the ceremony
+			// answers again.
+			mfaExpectError(t, answer(ch.Challenge, o.Ceremony, signed), http.StatusUnauthorized, "mfa.challenge_invalid")
+			next := mfaChallengeFor(t, srv, u.email)
+			mfaExpectError(t, answer(next.Challenge, o.Ceremony, k.assert(t, o, 2, pkOrigin, pkRPID)), http.StatusBadRequest, "passkey.ceremony_invalid")
+
+			// Refusals count against the challenge: its fifth spends it, and
+			// the right passkey does not revive it.
+			o = pkBeginLogin(t, srv)
+			for i := 0; i < 5; i++ { // mfa.MaxChallengeFailures
+				mfaExpectError(t, answer(next.Challenge, o.Ceremony, ko.assert(t, o, uint32(2+i), pkOrigin, pkRPID)), http.StatusBadRequest, "mfa.invalid_code")
+			}
+			res := answer(next.Challenge, o.Ceremony, k.assert(t, o, 2, pkOrigin, pkRPID))
+			if res.Status == http.StatusOK {
+				t.Fatalf("a spent challenge completed: %s", res.Body)
+			}
+		})
+	}
+}
