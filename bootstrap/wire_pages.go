@@ -8,6 +8,7 @@ import (
 	"github.com/secuird/authy/adapters/httpapi"
 	"github.com/secuird/authy/adapters/httpapi/pageshttp"
 	"github.com/secuird/authy/adapters/httpapi/provisioninghttp"
+	"github.com/secuird/authy/ports/sessionsport"
 )
 
 // browserWiring is the browser side of the server: the session cookie
@@ -67,8 +68,13 @@ func (a *App) mountPages() error {
 		continuations = a.oauth.continuations
 	}
 	var passkeys pageshttp.Passkeys
+	var passkeyAccount pageshttp.PasskeyAccount
 	if a.passkeys != nil {
-		passkeys = a.passkeys
+		passkeys, passkeyAccount = a.passkeys, a.passkeys
+	}
+	enrolment, ok := a.organizations.(sessionsport.EnrolmentPolicy)
+	if !ok {
+		return errors.New("wire pages: organizations cannot name the organizations that require a factor")
 	}
 	var discovery pageshttp.SSODiscovery
 	if a.sso != nil {
@@ -86,5 +92,9 @@ func (a *App) mountPages() error {
 		MFA:           a.mfa,
 		SSO:           discovery,
 		Passkeys:      passkeys,
+		// The security page: factors, recovery codes and passkeys.
+		Factors:        a.mfa,
+		PasskeyAccount: passkeyAccount,
+		Enrolment:      enrolment,
 	})
 }

@@ -1,6 +1,10 @@
 package httpapi
 
-import "github.com/secuird/authy/ports/sessionsport"
+import (
+	"net/url"
+
+	"github.com/secuird/authy/ports/sessionsport"
+)
 
 // MFAEnrolment is what a sign-in's JSON answer says of the organizations
 // that require a second factor its user has not enrolled: the session
@@ -29,4 +33,19 @@ func MFAEnrolmentOf(s sessionsport.IssuedSession) MFAEnrolment {
 		out.Organizations[i] = MFAEnrolmentRequired{ID: d.Organization.String(), Name: d.Name}
 	}
 	return out
+}
+
+// SecurityPage is the hosted page where a browser's user enrols a second
+// factor.
+const SecurityPage = "/account/security"
+
+// AfterSignIn is where a browser goes once a sign-in put its session in the
+// cookie: target (already checked by the caller's return policy), unless
+// an organization of the user requires a second factor the user has not
+// enrolled: then the security page first, which leads on to target.
+func AfterSignIn(s sessionsport.IssuedSession, target string) string {
+	if len(s.EnrolmentDue) == 0 {
+		return target
+	}
+	return SecurityPage + "?return_to=" + url.QueryEscape(target)
 }

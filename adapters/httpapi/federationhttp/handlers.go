@@ -252,7 +252,7 @@ func (h handlers) callback(c *fiber.Ctx) error {
 	}
 	switch {
 	case res.Outcome == federationport.OutcomeLinked:
-		return h.away(c, orDefault(res.ReturnTo, accountPage))
+		return h.away(c, httpapi.AfterSignIn(res.Session, orDefault(res.ReturnTo, accountPage)))
 	case res.Delivery == federation.DeliverCode:
 		return h.away(c, withParam(res.ReturnTo, "login_code", res.LoginCode))
 	}
@@ -273,7 +273,7 @@ func (h handlers) callback(c *fiber.Ctx) error {
 		}
 	}
 	h.Browser.SetSession(c, res.Session.Token, res.Session.Session.AbsoluteExpiresAt)
-	return h.away(c, orDefault(res.ReturnTo, accountPage))
+	return h.away(c, httpapi.AfterSignIn(res.Session, orDefault(res.ReturnTo, accountPage)))
 }
 
 func orDefault(target, def string) string {

@@ -59,6 +59,13 @@ type Deps struct {
 	SSO SSODiscovery
 	// Passkeys, when set, makes /login offer "Sign in with a passkey".
 	Passkeys Passkeys
+	// Factors, when set, serves the account's security page (second
+	// factors and recovery codes); PasskeyAccount adds its passkeys, and
+	// Enrolment the organizations that require a factor the user has not
+	// enrolled.
+	Factors        Factors
+	PasskeyAccount PasskeyAccount
+	Enrolment      sessionsport.EnrolmentPolicy
 }
 
 type handlers struct {
@@ -89,6 +96,20 @@ func Register(r fiber.Router, d Deps) error {
 		r.Post("/login/mfa", h.group, h.loginMFA)
 	}
 	r.Get("/account", h.group, h.account)
+	if d.Factors != nil {
+		r.Get(httpapi.SecurityPage, h.group, h.security)
+		r.Post(httpapi.SecurityPage+"/totp", h.group, h.startTOTP)
+		r.Post(httpapi.SecurityPage+"/totp/confirm", h.group, h.confirmTOTP)
+		r.Post(httpapi.SecurityPage+"/recovery-codes", h.group, h.regenerateCodes)
+		r.Post(httpapi.SecurityPage+"/factors/remove", h.group, h.removeFactor)
+		r.Post(httpapi.SecurityPage+"/verify", h.group, h.verifyFactor)
+		r.Post(httpapi.SecurityPage+"/reauthenticate", h.group, h.reauthenticate)
+		if d.PasskeyAccount != nil {
+			r.Get(securityScriptPath, h.group, serveSecurityScript)
+			r.Post(httpapi.SecurityPage+"/passkeys/rename", h.group, h.renamePasskey)
+			r.Post(httpapi.SecurityPage+"/passkeys/remove", h.group, h.removePasskey)
+		}
+	}
 	r.Get("/logout", h.group, h.logoutForm)
 	r.Post("/logout", h.group, h.logout)
 	r.Get("/invitations/accept", h.group, h.invitationForm)
@@ -241,7 +262,7 @@ func (h handlers) login(c *fiber.Ctx) error {
 	// The pre-session cookie stays: a sign-in form still open in another
 	// tab keeps working (and its sign-in, too, ends this session).
 	h.Browser.SetSession(c, res.Session.Token, res.Session.Session.AbsoluteExpiresAt)
-	return redirect(c, Or(target))
+	return redirect(c, httpapi.AfterSignIn(res.Session, Or(target)))
 }
 
 // account is the signed-in page: who you are, how you signed in, and the
@@ -262,7 +283,7 @@ func (h handlers) account(c *fiber.Ctx) error {
 	csrf := h.Browser.CSRFToken(p.SessionID)
 	return h.Pages.render(c, fiber.StatusOK, "account", view{
 		M: m, Title: m.T("account.title"), CSRF: csrf, SessionCSRF: csrf, Account: accountOf(m, u, p),
-		Error: flowError(c, m),
+		Error: flowError(c, m), SecurityLink: h.Factors != nil,
 	})
 }
 

@@ -94,5 +94,5 @@ func (h handlers) loginMFA(c *fiber.Ctx) error {
 		}
 	}
 	h.Browser.SetSession(c, res.Session.Token, res.Session.Session.AbsoluteExpiresAt)
-	return redirect(c, Or(target))
+	return redirect(c, httpapi.AfterSignIn(res.Session, Or(target)))
 }

@@ -24,7 +24,7 @@ const stylesheetPath = "/assets/authy.css"
 
 // pageNames are the templates besides the layout.
 var pageNames = []string{"login", "account", "logout", "notice", "invitation", "error",
-	"verify_email", "forgot_password", "reset_password", "consent", "login_mfa"}
+	"verify_email", "forgot_password", "reset_password", "consent", "login_mfa", "security"}
 
 // Paths are the paths of the page group (see httpapi.RouteGroup).
 var Paths = []string{"/login", "/logout", "/account", "/verify-email", "/forgot-password",
@@ -151,6 +151,10 @@ type view struct {
 	// Passkeys shows the sign-in page's "Sign in with a passkey", whose
 	// script (Authy's own, nothing else) the page's CSP then admits.
 	Passkeys bool
+	// Security is the security page's content; SecurityLink shows the
+	// account page's way there.
+	Security     *securityView
+	SecurityLink bool
 }
 
 type consentView struct {

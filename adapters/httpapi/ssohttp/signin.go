@@ -263,7 +263,7 @@ func (h signin) finish(c *fiber.Ctx, ctx context.Context, res ssoport.Completion
 	if to == "" {
 		to = "/account"
 	}
-	return h.away(c, to)
+	return h.away(c, httpapi.AfterSignIn(res.Session, to))
 }
 
 // away redirects the browser without caching and without a Referer.
