@@ -186,7 +186,7 @@ func (h handlers) renderSecurity(c *fiber.Ctx, status int, p sessionsport.Princi
 		sv.HasFactor = sv.HasFactor || len(list) > 0
 	}
 	if h.Enrolment != nil {
-		due, err := h.Enrolment.EnrolmentDue(ctx, p.UserID)
+		due, err := h.Enrolment.EnrolmentDue(ctx, p.UserID, p.Method)
 		if err != nil {
 			return err
 		}
