@@ -4,16 +4,20 @@
 //
 // Keys, under the configured prefix:
 //
-//	sess:<hex sha-256>      the cached session, expiring with its idle window,
-//	                        or "u" for a hash the database recently did not
-//	                        know (written with NX, so it never replaces an
-//	                        entry; a Put replaces it)
-//	sess:rev:<hex sha-256>  a revocation tombstone, kept until the session's
-//	                        absolute expiry
+//	sess:<hex sha-256>      the cached session, expiring with its idle window;
+//	                        "r" for a revoked session, kept until its absolute
+//	                        expiry; or "u" for a hash the database recently did
+//	                        not know (written with NX, so it never replaces an
+//	                        entry or a revocation; a Put replaces it)
+//	sess:rev:<hex sha-256>  the revocation tombstone the previous version read
+//	                        beside the entry, still written by Purge so that
+//	                        its instances refuse the token during an upgrade
 //
-// Get reads both keys with one MGET, so a tombstone written by a revocation
-// on any instance refuses the token even if a concurrent request re-filled
-// the entry from a database read taken before the revocation committed.
+// A revocation overwrites the entry with its mark, and a Put never replaces
+// the mark (a script checks it), so Get reads one key for the session: a
+// revocation on any instance refuses the token even if a concurrent request
+// re-fills the entry from a database read taken before the revocation
+// committed.
 //
 // # Read-ahead
 //
@@ -78,8 +82,8 @@ func (c *Cache) tombKey(h sessions.TokenHash) string { return c.prefix + "rev:" 
 // Get implements sessionsport.Cache, reading ahead for the request in ctx.
 func (c *Cache) Get(ctx context.Context, h sessions.TokenHash) (sessionsport.CachedSession, sessionsport.CacheState, error) {
 	hexHash := h.String()
-	keys := make([]string, 2, 2+len(c.userKeys))
-	keys[0], keys[1] = c.prefix+hexHash, c.prefix+"rev:"+hexHash
+	keys := make([]string, 1, 1+len(c.userKeys))
+	keys[0] = c.prefix + hexHash
 	ahead := sessionsport.ReadAheadFrom(ctx)
 	var user shared.UserID
 	hinted := false
@@ -94,13 +98,13 @@ func (c *Cache) Get(ctx context.Context, h sessions.TokenHash) (sessionsport.Cac
 	if err != nil {
 		return sessionsport.CachedSession{}, sessionsport.CacheMiss, fmt.Errorf("read session cache: %w", err)
 	}
-	if vals[1] != nil {
-		return sessionsport.CachedSession{}, sessionsport.CacheRevoked, nil
-	}
 	if vals[0] == nil {
 		return sessionsport.CachedSession{}, sessionsport.CacheMiss, nil
 	}
-	if v, ok := vals[0].(string); ok && v == unknownMark {
+	switch v, _ := vals[0].(string); v {
+	case revokedMark:
+		return sessionsport.CachedSession{}, sessionsport.CacheRevoked, nil
+	case unknownMark:
 		return sessionsport.CachedSession{}, sessionsport.CacheUnknown, nil
 	}
 	e, err := decode(h, vals[0])
@@ -113,8 +117,8 @@ func (c *Cache) Get(ctx context.Context, h sessions.TokenHash) (sessionsport.Cac
 		c.hints.remember(h, hexHash, e.User)
 	}
 	if hinted && e.User == user {
-		for i, k := range keys[2:] {
-			v, found := vals[2+i].(string)
+		for i, k := range keys[1:] {
+			v, found := vals[1+i].(string)
 			ahead.Put(k, v, found)
 		}
 	}
@@ -127,19 +131,17 @@ func (c *Cache) GetMany(ctx context.Context, hs []sessions.TokenHash) (map[sessi
 	if len(hs) == 0 {
 		return out, nil
 	}
-	keys := make([]string, 0, 2*len(hs))
+	keys := make([]string, 0, len(hs))
 	for _, h := range hs {
-		keys = append(keys, c.entryKey(h), c.tombKey(h))
+		keys = append(keys, c.entryKey(h))
 	}
 	vals, err := c.rdb.MGet(ctx, keys...).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read session cache: %w", err)
 	}
 	for i, h := range hs {
-		if vals[2*i+1] != nil || vals[2*i] == nil {
-			continue
-		}
-		if e, err := decode(h, vals[2*i]); err == nil {
+		// A mark (revoked, unknown) does not decode.
+		if e, err := decode(h, vals[i]); err == nil {
 			out[h] = e
 		}
 	}
@@ -153,7 +155,11 @@ func (c *Cache) Put(ctx context.Context, e sessionsport.CachedSession, now time.
 		return nil
 	}
 	hexHash := e.Hash.String()
-	if err := c.rdb.Set(ctx, c.prefix+hexHash, encode(e), ttl).Err(); err != nil {
+	ms := ttl.Milliseconds()
+	if ms < 1 {
+		ms = 1
+	}
+	if err := putEntry.Run(ctx, c.rdb, []string{c.prefix + hexHash}, encode(e), ms, revokedMark).Err(); err != nil {
 		return fmt.Errorf("write session cache: %w", err)
 	}
 	if c.hints != nil {
@@ -162,8 +168,19 @@ func (c *Cache) Put(ctx context.Context, e sessionsport.CachedSession, now time.
 	return nil
 }
 
-// Purge implements sessionsport.Cache. Tombstones and deletions go in one
-// MULTI/EXEC, so no reader sees an entry deleted without its tombstone.
+// putEntry writes an entry unless the key holds a revocation's mark.
+//
+// KEYS[1] entry key; ARGV[1] entry; ARGV[2] ttl (ms); ARGV[3] the mark.
+var putEntry = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+// Purge implements sessionsport.Cache: the entry key takes the revoked mark
+// until Until (and a minute, for clock skew), with the previous version's
+// tombstone beside it, in one MULTI/EXEC. A purge whose Until has passed
+// deletes the entry: the session can no longer be valid anyway.
 func (c *Cache) Purge(ctx context.Context, ps []sessionsport.Purge, now time.Time) error {
 	if len(ps) == 0 {
 		return nil
@@ -171,7 +188,9 @@ func (c *Cache) Purge(ctx context.Context, ps []sessionsport.Purge, now time.Tim
 	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, x := range ps {
 			if ttl := x.Until.Sub(now); ttl > 0 {
+				p.Set(ctx, c.entryKey(x.Hash), revokedMark, ttl+time.Minute)
 				p.Set(ctx, c.tombKey(x.Hash), "1", ttl+time.Minute)
+				continue
 			}
 			p.Del(ctx, c.entryKey(x.Hash))
 		}
@@ -183,11 +202,15 @@ func (c *Cache) Purge(ctx context.Context, ps []sessionsport.Purge, now time.Tim
 	return nil
 }
 
-// unknownMark is the value of an entry key that marks an unknown hash.
-const unknownMark = "u"
+// The values of an entry key that are marks, not entries: an unknown hash
+// and a revoked session. Neither decodes as an entry.
+const (
+	unknownMark = "u"
+	revokedMark = "r"
+)
 
 // MarkUnknown implements sessionsport.Cache. SET NX: a session cached
-// meanwhile keeps its entry.
+// meanwhile keeps its entry, and a revoked one its mark.
 func (c *Cache) MarkUnknown(ctx context.Context, h sessions.TokenHash, until, now time.Time) error {
 	ttl := until.Sub(now)
 	if ttl <= 0 {
