@@ -93,7 +93,10 @@
         });
       });
     }).then(function () {
-      window.location.reload();
+      // The page may be a form's answer: show it afresh by GET, never
+      // post that form again.
+      var back = document.querySelector('input[name="return_to"]');
+      window.location.assign("/account/security" + (back ? "?return_to=" + encodeURIComponent(back.value) : ""));
     }).catch(fail);
   });
 })();
