@@ -18,9 +18,7 @@ package federationhttp
 
 import (
 	"context"
-	"crypto/rand"
 	_ "embed"
-	"encoding/base64"
 	"errors"
 	"net/url"
 	"strings"
@@ -94,41 +92,11 @@ func Register(r fiber.Router, d Deps) error {
 	return nil
 }
 
-func (h handlers) cookieName() string {
-	if h.Browser.Secure() {
-		return "__Host-" + BindingCookie
-	}
-	return BindingCookie
-}
+// flowBinding is the cookie binding a flow to its browser: the provider
+// sends the browser back by a redirect, so it is always SameSite=Lax.
+var flowBinding = httpapi.FlowBinding{Name: BindingCookie, Lifetime: federation.FlowLifetime + time.Minute}
 
-// binding returns the browser's binding value, making one (or renewing its
-// lifetime) so that the cookie outlives the flow. Flows started in several
-// tabs share it.
-func (h handlers) binding(c *fiber.Ctx) (string, error) {
-	v := c.Cookies(h.cookieName())
-	if !validBinding(v) {
-		b := make([]byte, 32)
-		if _, err := rand.Read(b); err != nil {
-			return "", err
-		}
-		v = base64.RawURLEncoding.EncodeToString(b)
-	} else {
-		v = utils.CopyString(v)
-	}
-	c.Cookie(&fiber.Cookie{
-		Name: h.cookieName(), Value: v, Path: "/", Expires: time.Now().Add(federation.FlowLifetime + time.Minute).UTC(),
-		Secure: h.Browser.Secure(), HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
-	})
-	return v, nil
-}
-
-func validBinding(s string) bool {
-	if len(s) != 43 {
-		return false
-	}
-	_, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	return err == nil
-}
+func (h handlers) binding(c *fiber.Ctx) (string, error) { return flowBinding.Bind(c, h.Browser) }
 
 type providerResponse struct {
 	Name        string `json:"name"`
@@ -243,7 +211,7 @@ func (h handlers) callback(c *fiber.Ctx) error {
 		Code:             utils.CopyString(c.Query("code")),
 		Error:            utils.CopyString(c.Query("error")),
 		ErrorDescription: utils.CopyString(c.Query("error_description")),
-		Binding:          utils.CopyString(c.Cookies(h.cookieName())),
+		Binding:          flowBinding.Presented(c, h.Browser),
 	}
 	ctx := httpapi.WithCookieTransport(c.UserContext())
 	res, err := h.Service.Complete(ctx, cmd)

@@ -2,8 +2,6 @@ package ssohttp
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/url"
 	"strings"
@@ -113,50 +111,12 @@ func (h signin) discover(c *fiber.Ctx) error {
 	return httpapi.OK(c, "home realm", out)
 }
 
-func (h signin) cookieName() string {
-	if h.Browser.Secure() {
-		return "__Host-" + BindingCookie
-	}
-	return BindingCookie
-}
+// flowBinding is the cookie binding a sign-in to its browser. A SAML
+// identity provider posts its response back from its own site, so it
+// travels with a cross-site POST (see httpapi.FlowBinding).
+var flowBinding = httpapi.FlowBinding{Name: BindingCookie, Lifetime: sso.FlowLifetime + time.Minute, CrossSitePost: true}
 
-// binding returns the browser's binding value, making one (or renewing its
-// lifetime) so the cookie outlives the flow.
-func (h signin) binding(c *fiber.Ctx) (string, error) {
-	v := c.Cookies(h.cookieName())
-	if !validBinding(v) {
-		b := make([]byte, 32)
-		if _, err := rand.Read(b); err != nil {
-			return "", err
-		}
-		v = base64.RawURLEncoding.EncodeToString(b)
-	} else {
-		v = utils.CopyString(v)
-	}
-	// A SAML identity provider posts its response back from its own site,
-	// and a Lax cookie does not travel with a cross-site POST: on https the
-	// binding is SameSite=None (it proves only that the browser that
-	// started a flow finishes it, so sending it cross-site lets no other
-	// site do anything with it). On plain http (development, loopback)
-	// browsers refuse None without Secure; loopback sites are one site.
-	sameSite := fiber.CookieSameSiteLaxMode
-	if h.Browser.Secure() {
-		sameSite = fiber.CookieSameSiteNoneMode
-	}
-	c.Cookie(&fiber.Cookie{
-		Name: h.cookieName(), Value: v, Path: "/", Expires: time.Now().Add(sso.FlowLifetime + time.Minute).UTC(),
-		Secure: h.Browser.Secure(), HTTPOnly: true, SameSite: sameSite,
-	})
-	return v, nil
-}
-
-func validBinding(s string) bool {
-	if len(s) != 43 {
-		return false
-	}
-	_, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	return err == nil
-}
+func (h signin) binding(c *fiber.Ctx) (string, error) { return flowBinding.Bind(c, h.Browser) }
 
 // signInConnection reads the connection id of a sign-in route: a
 // malformed one is a connection that is not available.
@@ -207,7 +167,7 @@ func (h signin) callback(c *fiber.Ctx) error {
 		State:      utils.CopyString(c.Query("state")),
 		Code:       utils.CopyString(c.Query("code")),
 		Error:      utils.CopyString(c.Query("error")),
-		Binding:    utils.CopyString(c.Cookies(h.cookieName())),
+		Binding:    flowBinding.Presented(c, h.Browser),
 	}
 	ctx := httpapi.WithCookieTransport(c.UserContext())
 	res, err := h.Service.CompleteSignIn(ctx, cmd)
@@ -225,7 +185,7 @@ func (h signin) acs(c *fiber.Ctx) error {
 		Connection:   id,
 		RelayState:   utils.CopyString(c.FormValue("RelayState")),
 		SAMLResponse: utils.CopyString(c.FormValue("SAMLResponse")),
-		Binding:      utils.CopyString(c.Cookies(h.cookieName())),
+		Binding:      flowBinding.Presented(c, h.Browser),
 	}
 	ctx := httpapi.WithCookieTransport(c.UserContext())
 	res, err := h.Service.CompleteSAML(ctx, cmd)
