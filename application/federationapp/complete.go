@@ -17,50 +17,19 @@ import (
 // provider.
 const amrFederated = "fed"
 
-// Reasons of auth.external.failed records.
-const (
-	reasonUnknownProvider  = "unknown_provider"
-	reasonStateInvalid     = "state_invalid"
-	reasonStateExpired     = "state_expired"
-	reasonBrowserMismatch  = "browser_mismatch"
-	reasonConsentDenied    = "consent_denied"
-	reasonProviderError    = "provider_error"
-	reasonTokenInvalid     = "token_invalid"
-	reasonUnavailable      = "provider_unavailable"
-	reasonEmailMissing     = "email_missing"
-	reasonLinkNeedsSignIn  = "email_match_unverified"
-	reasonIdentityTaken    = "identity_taken"
-	reasonLoginCodeInvalid = "login_code_invalid"
-)
+// reasonLinkNeedsSignIn names a first sign-in whose address an account
+// holds without both sides vouching for it (federation.ErrLinkRequiresSignIn,
+// whose records kept this name).
+const reasonLinkNeedsSignIn = "email_match_unverified"
 
-// reasonOf names err for the audit record.
+// reasonOf names err in an auth.external.failed record: a federation
+// error by its code without "federation." (state_invalid, …), as the sso
+// context names its own.
 func reasonOf(err error) string {
-	for _, r := range []struct {
-		err    error
-		reason string
-	}{
-		{federation.ErrUnknownProvider, reasonUnknownProvider},
-		{federation.ErrStateInvalid, reasonStateInvalid},
-		{federation.ErrStateExpired, reasonStateExpired},
-		{federation.ErrBrowserMismatch, reasonBrowserMismatch},
-		{federation.ErrConsentDenied, reasonConsentDenied},
-		{federation.ErrProviderError, reasonProviderError},
-		{federation.ErrTokenInvalid, reasonTokenInvalid},
-		{federation.ErrProviderUnavailable, reasonUnavailable},
-		{federation.ErrEmailMissing, reasonEmailMissing},
-		{federation.ErrLinkRequiresSignIn, reasonLinkNeedsSignIn},
-		{federation.ErrIdentityTaken, reasonIdentityTaken},
-		{federation.ErrLoginCodeInvalid, reasonLoginCodeInvalid},
-	} {
-		if errors.Is(err, r.err) {
-			return r.reason
-		}
+	if errors.Is(err, federation.ErrLinkRequiresSignIn) {
+		return reasonLinkNeedsSignIn
 	}
-	var se *shared.Error
-	if errors.As(err, &se) {
-		return se.Code()
-	}
-	return "internal"
+	return shared.RefusalReason(err, "federation")
 }
 
 // Complete implements federationport.Service.

@@ -18,7 +18,7 @@ const maxLoginCode = 128
 func (s *Service) Exchange(ctx context.Context, code string) (federationport.ExchangeResult, error) {
 	res, err := s.exchange(ctx, code)
 	if err != nil && shared.KindOf(err) == shared.KindUnauthenticated {
-		s.recordFailure(ctx, "", reasonLoginCodeInvalid, "")
+		s.recordFailure(ctx, "", reasonOf(federation.ErrLoginCodeInvalid), "")
 	}
 	return res, err
 }

@@ -50,50 +50,10 @@ const providerSSO = "sso"
 
 var errStartRateLimited = shared.RateLimited(sso.CodeStartRateLimited, "too many sign-ins started from this address; retry later", 0)
 
-// Reasons of auth.sso.failed records.
-const (
-	reasonConnectionUnavailable = "connection_unavailable"
-	reasonConnectionDisabled    = "connection_disabled"
-	reasonStateInvalid          = "state_invalid"
-	reasonStateExpired          = "state_expired"
-	reasonBrowserMismatch       = "browser_mismatch"
-	reasonConsentDenied         = "consent_denied"
-	reasonProviderError         = "provider_error"
-	reasonTokenInvalid          = "token_invalid"
-	reasonIdPUnavailable        = "idp_unavailable"
-	reasonEmailMissing          = "email_missing"
-	reasonEmailOutside          = "email_outside_domains"
-	reasonAccountExists         = "account_exists"
-)
-
-func reasonOf(err error) string {
-	for _, r := range []struct {
-		err    error
-		reason string
-	}{
-		{sso.ErrSignInUnavailable, reasonConnectionUnavailable},
-		{sso.ErrConnectionDisabled, reasonConnectionDisabled},
-		{sso.ErrStateInvalid, reasonStateInvalid},
-		{sso.ErrStateExpired, reasonStateExpired},
-		{sso.ErrBrowserMismatch, reasonBrowserMismatch},
-		{sso.ErrConsentDenied, reasonConsentDenied},
-		{sso.ErrProviderError, reasonProviderError},
-		{sso.ErrTokenInvalid, reasonTokenInvalid},
-		{sso.ErrIdPUnavailable, reasonIdPUnavailable},
-		{sso.ErrEmailMissing, reasonEmailMissing},
-		{sso.ErrEmailOutsideDomains, reasonEmailOutside},
-		{sso.ErrAccountExists, reasonAccountExists},
-	} {
-		if errors.Is(err, r.err) {
-			return r.reason
-		}
-	}
-	var se *shared.Error
-	if errors.As(err, &se) {
-		return se.Code()
-	}
-	return "internal"
-}
+// reasonOf names err in an auth.sso.failed record: an sso error by its
+// code without "sso." (state_invalid, email_outside_domains, …), as the
+// federation context names its own.
+func reasonOf(err error) string { return shared.RefusalReason(err, "sso") }
 
 func codeOf(err error) string {
 	var se *shared.Error

@@ -212,3 +212,21 @@ func (f FieldErrors) Err(code string) error {
 	}
 	return Invalid(code, "the request has invalid fields", map[string][]string(f))
 }
+
+// RefusalReason names err in the audit record of a refused attempt: an
+// error of the context whose codes start with prefix and a dot by its code
+// without them ("sso.state_invalid" is "state_invalid" for "sso"), any
+// other error of the taxonomy by its whole code ("identity.email_taken"),
+// anything else "internal". The contexts that sign people in through
+// another identity provider share it, so their records name one refusal
+// one way.
+func RefusalReason(err error, prefix string) string {
+	var e *Error
+	if !errors.As(err, &e) {
+		return "internal"
+	}
+	if r, ok := strings.CutPrefix(e.code, prefix+"."); ok && r != "" {
+		return r
+	}
+	return e.code
+}

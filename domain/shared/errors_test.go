@@ -57,3 +57,21 @@ func TestRateLimited_CarriesRetryAfter(t *testing.T) {
 		t.Fatalf("unexpected %v %v", e.RetryAfter(), e.Kind())
 	}
 }
+
+func TestRefusalReason_NamesTheContextsOwnErrorsWithoutThePrefixAndOthersByTheirWholeCode(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{shared.BadRequest("sso.state_invalid", "x"), "state_invalid"},
+		{fmt.Errorf("complete: %w", shared.Forbidden("sso.email_outside_domains", "x")), "email_outside_domains"},
+		{shared.Conflict("identity.email_taken", "x"), "identity.email_taken"},
+		{shared.BadRequest("ssox.state_invalid", "x"), "ssox.state_invalid"},
+		{shared.BadRequest("sso.", "x"), "sso."},
+		{errors.New("driver down"), "internal"},
+	} {
+		if got := shared.RefusalReason(c.err, "sso"); got != c.want {
+			t.Errorf("RefusalReason(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
