@@ -25,7 +25,7 @@ func (s *Service) BeginLink(ctx context.Context, p sessionsport.Principal, cmd f
 	if p.AuthTime.IsZero() || s.now().Sub(p.AuthTime) > identityport.ReauthWindow {
 		return federationport.Begun{}, federation.ErrReauthRequired
 	}
-	cmd.Delivery = federation.DeliverCookie
+	cmd.Delivery = shared.DeliverCookie
 	return s.begin(ctx, cmd, p.UserID)
 }
 
@@ -61,7 +61,7 @@ func (s *Service) begin(ctx context.Context, cmd federationport.BeginCommand, li
 	}
 	delivery := cmd.Delivery
 	if delivery.IsZero() {
-		delivery = federation.DeliverCookie
+		delivery = shared.DeliverCookie
 	}
 	flow, err := federation.StartFlow(federation.FlowSpec{
 		StateHash: digest(state), BindingHash: digest(cmd.Binding), Provider: up.Name(), Nonce: nonce, Verifier: verifier,

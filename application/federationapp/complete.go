@@ -122,7 +122,7 @@ func method(up federationport.Upstream) (sessionsport.AuthMethod, error) {
 // signIn finds or creates the user of profile and, in one unit of work,
 // updates or links the identity and starts the session (or issues the
 // login code) with its audit records.
-func (s *Service) signIn(ctx context.Context, up federationport.Upstream, delivery federation.Delivery, profile federation.Profile) (federationport.Completion, error) {
+func (s *Service) signIn(ctx context.Context, up federationport.Upstream, delivery shared.Delivery, profile federation.Profile) (federationport.Completion, error) {
 	m, err := method(up)
 	if err != nil {
 		return federationport.Completion{}, err
@@ -143,7 +143,7 @@ func (s *Service) signIn(ctx context.Context, up federationport.Upstream, delive
 		if created {
 			details["account_created"] = true
 		}
-		if delivery == federation.DeliverCode {
+		if delivery == shared.DeliverCode {
 			code, err := s.newSecret()
 			if err != nil {
 				return err

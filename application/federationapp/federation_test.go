@@ -23,7 +23,7 @@ func verified(sub, email string) federation.Profile {
 func TestComplete_AnUnknownIdentityWithANewEmailOpensAnAccountAndSignsIn(t *testing.T) {
 	f := newFixture(t)
 	f.google.answer("c1", verified("g-1", "ada@example.com"), nil)
-	state := f.begin(t, "google", "browser-1", federation.DeliverCookie)
+	state := f.begin(t, "google", "browser-1", shared.DeliverCookie)
 	res, err := f.callback("google", state, "c1", "browser-1")
 	if err != nil {
 		t.Fatal(err)
@@ -50,12 +50,12 @@ func TestComplete_AnUnknownIdentityWithANewEmailOpensAnAccountAndSignsIn(t *test
 func TestComplete_ALaterSignInUpdatesTheIdentitysProfile(t *testing.T) {
 	f := newFixture(t)
 	f.acme.answer("c1", verified("a-1", "ada@example.com"), nil)
-	res, err := f.callback("acme", f.begin(t, "acme", "b", federation.DeliverCookie), "c1", "b")
+	res, err := f.callback("acme", f.begin(t, "acme", "b", shared.DeliverCookie), "c1", "b")
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.acme.answer("c2", federation.Profile{Subject: "a-1", Email: "ada@new.example", Name: "Ada L"}, nil)
-	again, err := f.callback("acme", f.begin(t, "acme", "b", federation.DeliverCookie), "c2", "b")
+	again, err := f.callback("acme", f.begin(t, "acme", "b", shared.DeliverCookie), "c2", "b")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestComplete_LinksByEmailOnlyWhenTheProviderAndTheAccountBothVerifiedIt(t *
 			f := newFixture(t)
 			user := f.addUser(t, "bob@example.com", c.accountVerified, true)
 			f.google.answer("c", federation.Profile{Subject: "g-bob", Email: "Bob@Example.com", EmailVerified: c.providerVerified}, nil)
-			res, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCookie), "c", "b")
+			res, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCookie), "c", "b")
 			if !c.linked {
 				wantErr(t, err, federation.ErrLinkRequiresSignIn)
 				if len(f.identitiesOf(t, user)) != 0 || len(f.sessions.started) != 0 {
@@ -111,7 +111,7 @@ func TestComplete_LinksByEmailOnlyWhenTheProviderAndTheAccountBothVerifiedIt(t *
 func TestComplete_AStateIsSpentByItsFirstCallback(t *testing.T) {
 	f := newFixture(t)
 	f.google.answer("c", verified("g-1", "ada@example.com"), nil)
-	state := f.begin(t, "google", "b", federation.DeliverCookie)
+	state := f.begin(t, "google", "b", shared.DeliverCookie)
 	if _, err := f.callback("google", state, "c", "b"); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestComplete_AStateIsSpentByItsFirstCallback(t *testing.T) {
 func TestComplete_AStateFromAnotherBrowserIsRefusedAndSpent(t *testing.T) {
 	f := newFixture(t)
 	f.google.answer("c", verified("g-1", "ada@example.com"), nil)
-	state := f.begin(t, "google", "attacker-browser", federation.DeliverCookie)
+	state := f.begin(t, "google", "attacker-browser", shared.DeliverCookie)
 	res, err := f.callback("google", state, "c", "victim-browser")
 	wantErr(t, err, federation.ErrBrowserMismatch)
 	if res.ReturnTo != "/account" {
@@ -140,14 +140,14 @@ func TestComplete_AStateFromAnotherBrowserIsRefusedAndSpent(t *testing.T) {
 
 func TestComplete_AStateWithoutTheBrowserCookieIsRefused(t *testing.T) {
 	f := newFixture(t)
-	state := f.begin(t, "google", "b", federation.DeliverCookie)
+	state := f.begin(t, "google", "b", shared.DeliverCookie)
 	_, err := f.callback("google", state, "c", "")
 	wantErr(t, err, federation.ErrBrowserMismatch)
 }
 
 func TestComplete_AnExpiredStateIsRefused(t *testing.T) {
 	f := newFixture(t)
-	state := f.begin(t, "google", "b", federation.DeliverCookie)
+	state := f.begin(t, "google", "b", shared.DeliverCookie)
 	f.now = f.now.Add(federation.FlowLifetime + time.Second)
 	_, err := f.callback("google", state, "c", "b")
 	wantErr(t, err, federation.ErrStateExpired)
@@ -155,21 +155,21 @@ func TestComplete_AnExpiredStateIsRefused(t *testing.T) {
 
 func TestComplete_AnotherProvidersCallbackIsRefused(t *testing.T) {
 	f := newFixture(t)
-	state := f.begin(t, "google", "b", federation.DeliverCookie)
+	state := f.begin(t, "google", "b", shared.DeliverCookie)
 	_, err := f.callback("acme", state, "c", "b")
 	wantErr(t, err, federation.ErrStateInvalid)
 }
 
 func TestComplete_ProviderErrorsCreateNothing(t *testing.T) {
 	f := newFixture(t)
-	state := f.begin(t, "google", "b", federation.DeliverCookie)
+	state := f.begin(t, "google", "b", shared.DeliverCookie)
 	_, err := f.svc.Complete(f.ctx, federationport.CallbackCommand{Provider: "google", State: state, Error: "access_denied", Binding: "b"})
 	wantErr(t, err, federation.ErrConsentDenied)
-	state = f.begin(t, "google", "b", federation.DeliverCookie)
+	state = f.begin(t, "google", "b", shared.DeliverCookie)
 	_, err = f.svc.Complete(f.ctx, federationport.CallbackCommand{Provider: "google", State: state, Error: "server_error", Binding: "b"})
 	wantErr(t, err, federation.ErrProviderError)
 	f.acme.answer("forged", federation.Profile{}, errors.Join(errors.New("signature"), federation.ErrTokenInvalid))
-	_, err = f.callback("acme", f.begin(t, "acme", "b", federation.DeliverCookie), "forged", "b")
+	_, err = f.callback("acme", f.begin(t, "acme", "b", shared.DeliverCookie), "forged", "b")
 	wantErr(t, err, federation.ErrTokenInvalid)
 	if len(f.sessions.started) != 0 {
 		t.Fatal("a failed callback signed in")
@@ -183,7 +183,7 @@ func TestComplete_AFailureAfterTheAccountIsCreatedRollsEverythingBack(t *testing
 	f := newFixture(t)
 	f.sessions.fail = shared.Unavailable("sessions.down", "down")
 	f.google.answer("c", verified("g-1", "ada@example.com"), nil)
-	_, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCookie), "c", "b")
+	_, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCookie), "c", "b")
 	if err == nil {
 		t.Fatal("want the session error")
 	}
@@ -195,7 +195,7 @@ func TestComplete_AFailureAfterTheAccountIsCreatedRollsEverythingBack(t *testing
 func TestExchange_ALoginCodeOpensOneBearerSessionOnce(t *testing.T) {
 	f := newFixture(t)
 	f.google.answer("c", verified("g-1", "ada@example.com"), nil)
-	res, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCode), "c", "b")
+	res, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCode), "c", "b")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestExchange_ALoginCodeOpensOneBearerSessionOnce(t *testing.T) {
 func TestExchange_ALoginCodeExpiresAfterSixtySeconds(t *testing.T) {
 	f := newFixture(t)
 	f.google.answer("c", verified("g-1", "ada@example.com"), nil)
-	res, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCode), "c", "b")
+	res, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCode), "c", "b")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestBeginLink_NeedsARecentSignIn(t *testing.T) {
 func TestUnlink_RefusesTheLastWayToSignIn(t *testing.T) {
 	f := newFixture(t)
 	f.google.answer("c", verified("g-1", "ada@example.com"), nil)
-	res, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCookie), "c", "b")
+	res, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCookie), "c", "b")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestUnlink_AUserWithAPasswordMayRemoveEveryIdentityButNotAnotherUsers(t *te
 	f := newFixture(t)
 	user := f.addUser(t, "bob@example.com", true, true)
 	f.google.answer("c", verified("g-bob", "bob@example.com"), nil)
-	if _, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCookie), "c", "b"); err != nil {
+	if _, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCookie), "c", "b"); err != nil {
 		t.Fatal(err)
 	}
 	ids, _ := f.svc.ListIdentities(f.ctx, principal(user, f.now))
@@ -312,7 +312,7 @@ func TestUnlink_AUserWithAPasswordMayRemoveEveryIdentityButNotAnotherUsers(t *te
 func TestBeforeAccountDeletion_RemovesTheUsersIdentities(t *testing.T) {
 	f := newFixture(t)
 	f.google.answer("c", verified("g-1", "ada@example.com"), nil)
-	res, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCookie), "c", "b")
+	res, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCookie), "c", "b")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +326,7 @@ func TestBeforeAccountDeletion_RemovesTheUsersIdentities(t *testing.T) {
 
 func TestCleanup_RemovesExpiredFlows(t *testing.T) {
 	f := newFixture(t)
-	state := f.begin(t, "google", "b", federation.DeliverCookie)
+	state := f.begin(t, "google", "b", shared.DeliverCookie)
 	f.now = f.now.Add(time.Hour)
 	if n, err := f.svc.Cleanup(f.ctx); err != nil || n != 1 {
 		t.Fatalf("Cleanup = %d, %v", n, err)

@@ -273,7 +273,7 @@ func (f *fixture) addUser(t *testing.T, email string, verified, password bool) s
 
 // begin starts a sign-in at provider from the browser holding binding and
 // returns the state the provider would send back.
-func (f *fixture) begin(t *testing.T, provider, binding string, d federation.Delivery) string {
+func (f *fixture) begin(t *testing.T, provider, binding string, d shared.Delivery) string {
 	t.Helper()
 	b, err := f.svc.BeginSignIn(f.ctx, federationport.BeginCommand{Provider: provider, ReturnTo: "/account", Delivery: d, Binding: binding})
 	if err != nil {

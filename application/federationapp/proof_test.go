@@ -10,6 +10,7 @@ import (
 
 	"github.com/secuird/authy/domain/federation"
 	"github.com/secuird/authy/domain/identity"
+	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/federationport"
 	"github.com/secuird/authy/ports/identityport"
 )
@@ -31,7 +32,7 @@ func TestEmailProven_UnlinksTheIdentityThatNeverVouchedForTheAddressWithWhatItOp
 	f := newFixture(t)
 	mallory := federation.Profile{Subject: "a-mallory", Email: "Victim@Example.com", EmailVerified: false}
 	f.acme.answer("c1", mallory, nil)
-	res, err := f.callback("acme", f.begin(t, "acme", "mallory", federation.DeliverCookie), "c1", "mallory")
+	res, err := f.callback("acme", f.begin(t, "acme", "mallory", shared.DeliverCookie), "c1", "mallory")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +45,11 @@ func TestEmailProven_UnlinksTheIdentityThatNeverVouchedForTheAddressWithWhatItOp
 		t.Fatalf("directory %+v, %v", found, err)
 	}
 	f.google.answer("g", verified("g-victim", "victim@example.com"), nil)
-	_, err = f.callback("google", f.begin(t, "google", "victim", federation.DeliverCookie), "g", "victim")
+	_, err = f.callback("google", f.begin(t, "google", "victim", shared.DeliverCookie), "g", "victim")
 	wantErr(t, err, federation.ErrLinkRequiresSignIn)
 
 	f.acme.answer("c2", mallory, nil)
-	coded, err := f.callback("acme", f.begin(t, "acme", "mallory", federation.DeliverCode), "c2", "mallory")
+	coded, err := f.callback("acme", f.begin(t, "acme", "mallory", shared.DeliverCode), "c2", "mallory")
 	if err != nil || coded.LoginCode == "" {
 		t.Fatalf("login code %+v, %v", coded, err)
 	}
@@ -88,7 +89,7 @@ func TestEmailProven_UnlinksTheIdentityThatNeverVouchedForTheAddressWithWhatItOp
 	}
 	started := len(f.sessions.started)
 	f.acme.answer("c3", mallory, nil)
-	_, err = f.callback("acme", f.begin(t, "acme", "mallory", federation.DeliverCookie), "c3", "mallory")
+	_, err = f.callback("acme", f.begin(t, "acme", "mallory", shared.DeliverCookie), "c3", "mallory")
 	wantErr(t, err, federation.ErrLinkRequiresSignIn)
 	if len(f.sessions.started) != started || len(f.identitiesOf(t, victim.ID)) != 0 {
 		t.Fatal("the unlinked identity signed in again")
@@ -99,7 +100,7 @@ func TestEmailProven_KeepsOnlyTheIdentitiesThatVouchedForThatSameAddress(t *test
 	f := newFixture(t)
 	user := f.addUser(t, "bob@example.com", true, true)
 	f.google.answer("g", verified("g-bob", "Bob@Example.com"), nil)
-	if _, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCookie), "g", "b"); err != nil {
+	if _, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCookie), "g", "b"); err != nil {
 		t.Fatal(err)
 	}
 	b, err := f.svc.BeginLink(f.ctx, principal(user, f.now), federationport.BeginCommand{Provider: "acme", Binding: "b"})
@@ -127,7 +128,7 @@ func TestEmailProven_KeepsOnlyTheIdentitiesThatVouchedForThatSameAddress(t *test
 	}
 	// The identity that vouched for the address still signs in to it.
 	f.google.answer("g2", verified("g-bob", "bob@example.com"), nil)
-	again, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCookie), "g2", "b")
+	again, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCookie), "g2", "b")
 	if err != nil || again.User.ID != user {
 		t.Fatalf("sign-in %+v, %v", again, err)
 	}
@@ -141,7 +142,7 @@ func TestEmailProven_KeepsOnlyTheIdentitiesThatVouchedForThatSameAddress(t *test
 func TestEmailProven_JoinsTheProofsTransaction(t *testing.T) {
 	f := newFixture(t)
 	f.acme.answer("c", federation.Profile{Subject: "a-1", Email: "ada@example.com"}, nil)
-	res, err := f.callback("acme", f.begin(t, "acme", "b", federation.DeliverCookie), "c", "b")
+	res, err := f.callback("acme", f.begin(t, "acme", "b", shared.DeliverCookie), "c", "b")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func TestComplete_ASignInWhoseAuditRecordFailsOpensNoAccountAndLinksNothing(t *t
 			f := newFixture(t)
 			f.audit.refuse = map[string]bool{action: true}
 			f.google.answer("c", verified("g-1", "ada@example.com"), nil)
-			if _, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCode), "c", "b"); err == nil {
+			if _, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCode), "c", "b"); err == nil {
 				t.Fatal("a sign-in whose audit record fails must fail")
 			}
 			if _, err := f.directory().FindByEmail(context.Background(), "ada@example.com"); shared.KindOf(err) != shared.KindNotFound {
@@ -65,7 +65,7 @@ func TestUnlink_AnUnlinkWhoseAuditRecordFailsKeepsTheIdentity(t *testing.T) {
 	f := newFixture(t)
 	user := f.addUser(t, "bob@example.com", true, true)
 	f.google.answer("c", verified("g-bob", "bob@example.com"), nil)
-	if _, err := f.callback("google", f.begin(t, "google", "b", federation.DeliverCookie), "c", "b"); err != nil {
+	if _, err := f.callback("google", f.begin(t, "google", "b", shared.DeliverCookie), "c", "b"); err != nil {
 		t.Fatal(err)
 	}
 	ids := f.identitiesOf(t, user)

@@ -41,7 +41,7 @@ func (s *Service) CompleteSAML(ctx context.Context, cmd ssoport.SAMLCommand) (ss
 func (s *Service) completeSAML(ctx context.Context, cmd ssoport.SAMLCommand) (ssoport.Completion, shared.OrganizationID, string, error) {
 	var org shared.OrganizationID
 	out := ssoport.Completion{}
-	delivery := sso.DeliverCookie
+	delivery := shared.DeliverCookie
 	var requestIDs []string
 	c, cerr := s.signInConnection(ctx, cmd.Connection)
 	if c != nil {
@@ -54,7 +54,7 @@ func (s *Service) completeSAML(ctx context.Context, cmd ssoport.SAMLCommand) (ss
 			return out, org, "", fmt.Errorf("complete saml sign-in: %w", err)
 		}
 		sp := flow.Spec()
-		out.ReturnTo, out.Foreign, delivery = sp.ReturnTo, sp.Delivery == sso.DeliverCode, sp.Delivery
+		out.ReturnTo, out.Foreign, delivery = sp.ReturnTo, sp.Delivery == shared.DeliverCode, sp.Delivery
 		binding := ""
 		if cmd.Binding != "" {
 			binding = digest(cmd.Binding)

@@ -143,9 +143,9 @@ func (s *Service) begin(ctx context.Context, cmd ssoport.BeginCommand) (ssoport.
 			return ssoport.Begun{}, c.Organization(), fmt.Errorf("begin sso sign-in: %w", err)
 		}
 	}
-	delivery := sso.DeliverCookie
+	delivery := shared.DeliverCookie
 	if cmd.Foreign {
-		delivery = sso.DeliverCode
+		delivery = shared.DeliverCode
 	}
 	flow, err := sso.StartFlow(sso.FlowSpec{
 		StateHash: digest(state), BindingHash: digest(cmd.Binding), Connection: c.ID(), Nonce: nonce, Verifier: verifier,
@@ -184,7 +184,7 @@ func (s *Service) complete(ctx context.Context, cmd ssoport.CallbackCommand) (ss
 		return ssoport.Completion{}, org, fmt.Errorf("complete sso sign-in: %w", err)
 	}
 	sp := flow.Spec()
-	out := ssoport.Completion{ReturnTo: sp.ReturnTo, Foreign: sp.Delivery == sso.DeliverCode}
+	out := ssoport.Completion{ReturnTo: sp.ReturnTo, Foreign: sp.Delivery == shared.DeliverCode}
 	binding := ""
 	if cmd.Binding != "" {
 		binding = digest(cmd.Binding)
@@ -250,7 +250,7 @@ func (s *Service) complete(ctx context.Context, cmd ssoport.CallbackCommand) (ss
 // opens one (just in time), links the identity, makes the account a
 // member with the connection's default role, and starts the session (or
 // issues the login code), with their audit records.
-func (s *Service) signIn(ctx context.Context, c *sso.Connection, delivery sso.Delivery, subject, email, name string) (ssoport.Completion, error) {
+func (s *Service) signIn(ctx context.Context, c *sso.Connection, delivery shared.Delivery, subject, email, name string) (ssoport.Completion, error) {
 	m, err := methodOf(c)
 	if err != nil {
 		return ssoport.Completion{}, err
@@ -278,7 +278,7 @@ func (s *Service) signIn(ctx context.Context, c *sso.Connection, delivery sso.De
 				return fmt.Errorf("audit: %w", err)
 			}
 		}
-		if delivery == sso.DeliverCode {
+		if delivery == shared.DeliverCode {
 			code, err := s.d.LoginCodes.IssueLoginCode(ctx, user.ID, m.Name(), m.AMR())
 			if err != nil {
 				return err

@@ -47,7 +47,7 @@ func newFlow(t *testing.T) *Flow {
 	t.Helper()
 	f, err := StartFlow(FlowSpec{
 		StateHash: "s", BindingHash: "b", Provider: mustProvider(t, "google"), Nonce: "n", Verifier: "v",
-		ReturnTo: "/account", Delivery: DeliverCookie,
+		ReturnTo: "/account", Delivery: shared.DeliverCookie,
 	}, now)
 	if err != nil {
 		t.Fatal(err)
@@ -84,12 +84,12 @@ func TestFlowCheck_RefusesAnotherProviderALateCallbackAndAnotherBrowser(t *testi
 func TestStartFlow_ALinkFlowMustDeliverByCookie(t *testing.T) {
 	_, err := StartFlow(FlowSpec{
 		StateHash: "s", BindingHash: "b", Provider: mustProvider(t, "google"), Nonce: "n", Verifier: "v",
-		Delivery: DeliverCode, LinkTo: shared.UserID(uuid.New()),
+		Delivery: shared.DeliverCode, LinkTo: shared.UserID(uuid.New()),
 	}, now)
 	if shared.KindOf(err) != shared.KindInvalid {
 		t.Fatalf("got %v", err)
 	}
-	if _, err := StartFlow(FlowSpec{Provider: mustProvider(t, "google"), Delivery: DeliverCookie}, now); shared.KindOf(err) != shared.KindInvalid {
+	if _, err := StartFlow(FlowSpec{Provider: mustProvider(t, "google"), Delivery: shared.DeliverCookie}, now); shared.KindOf(err) != shared.KindInvalid {
 		t.Fatalf("a flow without state, binding, nonce and verifier: %v", err)
 	}
 }

@@ -13,34 +13,6 @@ const FlowLifetime = 10 * time.Minute
 // LoginCodeLifetime is how long a single-page app has to redeem its code.
 const LoginCodeLifetime = 60 * time.Second
 
-// Delivery is how a completed sign-in reaches the client: the session
-// cookie on Authy's own origin, or a one-time login code at a registered
-// return target on another origin.
-type Delivery struct{ value string }
-
-// The deliveries.
-var (
-	DeliverCookie = Delivery{"cookie"}
-	DeliverCode   = Delivery{"code"}
-)
-
-// ParseDelivery reads a stored delivery.
-func ParseDelivery(s string) (Delivery, error) {
-	switch s {
-	case DeliverCookie.value:
-		return DeliverCookie, nil
-	case DeliverCode.value:
-		return DeliverCode, nil
-	}
-	return Delivery{}, shared.Invalid(CodeInvalidInput, "unknown delivery", nil)
-}
-
-// String returns the delivery's name.
-func (d Delivery) String() string { return d.value }
-
-// IsZero reports the zero value.
-func (d Delivery) IsZero() bool { return d.value == "" }
-
 // FlowSpec is what a new flow holds. StateHash and BindingHash are hashes
 // (the state travels through the provider, the binding sits in the
 // browser's cookie; neither is stored in the clear). Nonce and Verifier are
@@ -55,7 +27,7 @@ type FlowSpec struct {
 	Nonce           string
 	Verifier        string
 	ReturnTo        string
-	Delivery        Delivery
+	Delivery        shared.Delivery
 	LinkTo          shared.UserID
 	ProviderSession string
 }
@@ -88,7 +60,7 @@ func StartFlow(s FlowSpec, now time.Time) (*Flow, error) {
 	if s.Delivery.IsZero() {
 		f.Add("delivery", "is required")
 	}
-	if !s.LinkTo.IsZero() && s.Delivery != DeliverCookie {
+	if !s.LinkTo.IsZero() && s.Delivery != shared.DeliverCookie {
 		f.Add("delivery", "a link continues a session on Authy's own origin")
 	}
 	if now.IsZero() {
@@ -116,7 +88,7 @@ func (f *Flow) Provider() ProviderName { return f.spec.Provider }
 func (f *Flow) ReturnTo() string { return f.spec.ReturnTo }
 
 // Delivery returns how the result reaches the client.
-func (f *Flow) Delivery() Delivery { return f.spec.Delivery }
+func (f *Flow) Delivery() shared.Delivery { return f.spec.Delivery }
 
 // LinkTo returns the user a link flow links to (zero for a sign-in).
 func (f *Flow) LinkTo() shared.UserID { return f.spec.LinkTo }

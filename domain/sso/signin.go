@@ -15,34 +15,6 @@ import (
 // the identity provider.
 const FlowLifetime = 10 * time.Minute
 
-// Delivery is how a completed sign-in reaches the client: the session
-// cookie on Authy's own origin, or a one-time login code at a registered
-// return target on another origin (a single-page app).
-type Delivery struct{ value string }
-
-// The deliveries.
-var (
-	DeliverCookie = Delivery{"cookie"}
-	DeliverCode   = Delivery{"code"}
-)
-
-// ParseDelivery reads a stored delivery.
-func ParseDelivery(s string) (Delivery, error) {
-	switch s {
-	case DeliverCookie.value:
-		return DeliverCookie, nil
-	case DeliverCode.value:
-		return DeliverCode, nil
-	}
-	return Delivery{}, shared.Invalid(CodeInvalidInput, "unknown delivery", nil)
-}
-
-// String returns the delivery's name.
-func (d Delivery) String() string { return d.value }
-
-// IsZero reports the zero value.
-func (d Delivery) IsZero() bool { return d.value == "" }
-
 // FlowSpec is what a started sign-in holds. StateHash and BindingHash are
 // SHA-256 hex digests (the state travels through the identity provider,
 // the binding sits in the browser's cookie; neither is kept in the clear);
@@ -56,7 +28,7 @@ type FlowSpec struct {
 	Nonce       string
 	Verifier    string
 	ReturnTo    string
-	Delivery    Delivery
+	Delivery    shared.Delivery
 }
 
 // Flow is a sign-in started at a connection and not yet completed.

@@ -139,7 +139,7 @@ func TestFlow_IsBoundToItsConnectionBrowserAndLifetime(t *testing.T) {
 	conn := uuid.New()
 	hash := func(c byte) string { return strings.Repeat(string(c), 64) }
 	f, err := StartFlow(FlowSpec{StateHash: hash('a'), BindingHash: hash('b'), Connection: conn, Nonce: "n", Verifier: "v",
-		Delivery: DeliverCookie}, now)
+		Delivery: shared.DeliverCookie}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestFlow_IsBoundToItsConnectionBrowserAndLifetime(t *testing.T) {
 		}
 	}
 	if _, err := StartFlow(FlowSpec{StateHash: "short", BindingHash: hash('b'), Connection: conn, Nonce: "n", Verifier: "v",
-		Delivery: DeliverCookie}, now); err == nil {
+		Delivery: shared.DeliverCookie}, now); err == nil {
 		t.Error("a flow with a short state hash")
 	}
 }

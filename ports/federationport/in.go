@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/secuird/authy/domain/federation"
+	"github.com/secuird/authy/domain/shared"
 	"github.com/secuird/authy/ports/identityport"
 	"github.com/secuird/authy/ports/sessionsport"
 )
@@ -28,7 +28,7 @@ type ProviderView struct {
 type BeginCommand struct {
 	Provider string
 	ReturnTo string
-	Delivery federation.Delivery
+	Delivery shared.Delivery
 	Binding  string
 }
 
@@ -69,7 +69,7 @@ const (
 type Completion struct {
 	Outcome  Outcome
 	ReturnTo string
-	Delivery federation.Delivery
+	Delivery shared.Delivery
 	// Link is true for a flow that was to link an identity to a
 	// signed-in user.
 	Link bool

@@ -123,9 +123,9 @@ func (h handlers) start(c *fiber.Ctx) error {
 		target = ""
 	}
 	target = utils.CopyString(target)
-	delivery := federation.DeliverCookie
+	delivery := shared.DeliverCookie
 	if h.Returns.Foreign(target) {
-		delivery = federation.DeliverCode
+		delivery = shared.DeliverCode
 	}
 	binding, err := h.binding(c)
 	if err != nil {
@@ -221,7 +221,7 @@ func (h handlers) callback(c *fiber.Ctx) error {
 	switch {
 	case res.Outcome == federationport.OutcomeLinked:
 		return h.away(c, httpapi.AfterSignIn(res.Session, orDefault(res.ReturnTo, accountPage)))
-	case res.Delivery == federation.DeliverCode:
+	case res.Delivery == shared.DeliverCode:
 		return h.away(c, withParam(res.ReturnTo, "login_code", res.LoginCode))
 	}
 	if res.MFA != nil {

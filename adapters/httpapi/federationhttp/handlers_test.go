@@ -204,7 +204,7 @@ func TestStart_BindsTheBrowserAndRedirectsToTheProvider(t *testing.T) {
 		t.Fatalf("binding cookie %+v", c)
 	}
 	got := e.fake.begins[0]
-	if got.Binding != c.Value || got.ReturnTo != "/account" || got.Delivery != federation.DeliverCookie || got.Provider != "google" {
+	if got.Binding != c.Value || got.ReturnTo != "/account" || got.Delivery != shared.DeliverCookie || got.Provider != "google" {
 		t.Fatalf("begin %+v", got)
 	}
 	// The same browser keeps its binding for a second flow.
@@ -217,11 +217,11 @@ func TestStart_BindsTheBrowserAndRedirectsToTheProvider(t *testing.T) {
 func TestStart_ARegisteredOtherOriginGetsALoginCodeAndARefusedTargetIsDropped(t *testing.T) {
 	e := newEnv(t)
 	e.do(t, "GET", "/api/v1/auth/external/google?return_to="+url.QueryEscape("https://app.example.com/cb"), "")
-	if got := e.fake.begins[0]; got.Delivery != federation.DeliverCode || got.ReturnTo != "https://app.example.com/cb" {
+	if got := e.fake.begins[0]; got.Delivery != shared.DeliverCode || got.ReturnTo != "https://app.example.com/cb" {
 		t.Fatalf("begin %+v", got)
 	}
 	e.do(t, "GET", "/api/v1/auth/external/google?return_to="+url.QueryEscape("https://evil.example/"), "")
-	if got := e.fake.begins[1]; got.ReturnTo != "" || got.Delivery != federation.DeliverCookie {
+	if got := e.fake.begins[1]; got.ReturnTo != "" || got.Delivery != shared.DeliverCookie {
 		t.Fatalf("begin %+v", got)
 	}
 }
@@ -237,7 +237,7 @@ func TestStart_AnUnknownProviderGoesBackToTheSignInPage(t *testing.T) {
 
 func TestCallback_SignsInWithTheCookieAndEndsTheEarlierSession(t *testing.T) {
 	e := newEnv(t)
-	e.fake.complete = federationport.Completion{Outcome: federationport.OutcomeSignedIn, ReturnTo: "/account?x=1", Delivery: federation.DeliverCookie,
+	e.fake.complete = federationport.Completion{Outcome: federationport.OutcomeSignedIn, ReturnTo: "/account?x=1", Delivery: shared.DeliverCookie,
 		Session: sessionsport.IssuedSession{Token: "fresh", Session: sessionsport.SessionView{AbsoluteExpiresAt: time.Now().Add(time.Hour)}}}
 	binding := &http.Cookie{Name: federationhttp.BindingCookie, Value: strings.Repeat("a", 43)}
 	old := &http.Cookie{Name: httpapi.SessionCookie, Value: bobToken}
@@ -260,7 +260,7 @@ func TestCallback_SignsInWithTheCookieAndEndsTheEarlierSession(t *testing.T) {
 func TestCallback_ASinglePageAppReceivesOnlyALoginCode(t *testing.T) {
 	e := newEnv(t)
 	e.fake.complete = federationport.Completion{Outcome: federationport.OutcomeSignedIn, ReturnTo: "https://app.example.com/cb?x=1",
-		Delivery: federation.DeliverCode, LoginCode: "one-time"}
+		Delivery: shared.DeliverCode, LoginCode: "one-time"}
 	res, _ := e.do(t, "GET", "/api/v1/auth/external/google/callback?state=st&code=co", "")
 	loc, _ := url.Parse(res.Header.Get("Location"))
 	if res.StatusCode != 303 || loc.Host != "app.example.com" || loc.Query().Get("login_code") != "one-time" || loc.Query().Get("x") != "1" {
@@ -282,7 +282,7 @@ func TestCallback_FailuresGoWhereTheyAreExplained(t *testing.T) {
 		{"sign-in with a target", federationport.Completion{ReturnTo: "/account"}, federation.ErrLinkRequiresSignIn,
 			"/login?error=federation.link_requires_sign_in&return_to=%2Faccount"},
 		{"link", federationport.Completion{ReturnTo: "/account", Link: true}, federation.ErrIdentityTaken, "/account?error=federation.identity_taken"},
-		{"single-page app", federationport.Completion{ReturnTo: "https://app.example.com/cb", Delivery: federation.DeliverCode}, federation.ErrConsentDenied,
+		{"single-page app", federationport.Completion{ReturnTo: "https://app.example.com/cb", Delivery: shared.DeliverCode}, federation.ErrConsentDenied,
 			"https://app.example.com/cb?error=federation.consent_denied"},
 		{"registration limit", federationport.Completion{}, shared.RateLimited("identity.register_rate_limited", "x", time.Minute),
 			"/login?error=federation.rate_limited"},

@@ -243,7 +243,7 @@ func (s *FlowStore) Take(ctx context.Context, stateHash string) (*federation.Flo
 	if err != nil {
 		return nil, fmt.Errorf("stored flow: %w", err)
 	}
-	d, err := federation.ParseDelivery(r.Delivery)
+	d, err := shared.ParseDelivery(r.Delivery)
 	if err != nil {
 		return nil, fmt.Errorf("stored flow: %w", err)
 	}

@@ -63,7 +63,7 @@ func (s *Flows) Take(ctx context.Context, stateHash string) (*sso.Flow, error) {
 		return nil, sso.ErrStateInvalid
 	}
 	r := rows[0]
-	d, err := sso.ParseDelivery(r.Delivery)
+	d, err := shared.ParseDelivery(r.Delivery)
 	if err != nil {
 		return nil, fmt.Errorf("stored sso flow: %w", err)
 	}

@@ -201,7 +201,7 @@ func newFlow(t *testing.T, state string, linkTo shared.UserID, at time.Time) *fe
 	t.Helper()
 	f, err := federation.StartFlow(federation.FlowSpec{
 		StateHash: hash(state), BindingHash: hash("binding-" + state), Provider: provider(t, "acme"), Nonce: "nonce", Verifier: "verifier",
-		ReturnTo: "/account?x=1", Delivery: federation.DeliverCookie, LinkTo: linkTo, ProviderSession: `{"AuthURL":"x"}`,
+		ReturnTo: "/account?x=1", Delivery: shared.DeliverCookie, LinkTo: linkTo, ProviderSession: `{"AuthURL":"x"}`,
 	}, at)
 	if err != nil {
 		t.Fatal(err)
