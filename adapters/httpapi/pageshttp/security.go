@@ -137,6 +137,19 @@ func (h handlers) securityPrincipal(c *fiber.Ctx, f httpapi.Form, target string)
 	return p, true, nil
 }
 
+// securityForm decodes one of the page's forms (fields, the CSRF token
+// and the return target) and finds the signed-in principal; ok false means
+// the answer is given (a redirect to sign in) or err says why not.
+func (h handlers) securityForm(c *fiber.Ctx, fields ...string) (httpapi.Form, string, sessionsport.Principal, bool, error) {
+	f, err := httpapi.DecodeForm(c, append(fields, httpapi.FieldCSRFToken, "return_to")...)
+	if err != nil {
+		return f, "", sessionsport.Principal{}, false, err
+	}
+	target, _ := h.returnTarget(c, f.Get("return_to"))
+	p, ok, err := h.securityPrincipal(c, f, target)
+	return f, target, p, ok, err
+}
+
 // security shows the account's second factors and passkeys, and, after a
 // sign-in that owes a factor, which organizations ask for one.
 func (h handlers) security(c *fiber.Ctx) error {
@@ -245,12 +258,7 @@ func proofFrom(f httpapi.Form) mfaport.Proof {
 
 // startTOTP starts an authenticator enrolment and shows its secret.
 func (h handlers) startTOTP(c *fiber.Ctx) error {
-	f, err := httpapi.DecodeForm(c, httpapi.FieldCSRFToken, "return_to")
-	if err != nil {
-		return err
-	}
-	target, _ := h.returnTarget(c, f.Get("return_to"))
-	p, ok, err := h.securityPrincipal(c, f, target)
+	_, target, p, ok, err := h.securityForm(c)
 	if !ok {
 		return err
 	}
@@ -266,12 +274,7 @@ func (h handlers) startTOTP(c *fiber.Ctx) error {
 // confirmTOTP confirms an enrolment with its first code; the first factor
 // shows its recovery codes this once.
 func (h handlers) confirmTOTP(c *fiber.Ctx) error {
-	f, err := httpapi.DecodeForm(c, "factor", "code", "secret", "uri", httpapi.FieldCSRFToken, "return_to")
-	if err != nil {
-		return err
-	}
-	target, _ := h.returnTarget(c, f.Get("return_to"))
-	p, ok, err := h.securityPrincipal(c, f, target)
+	f, target, p, ok, err := h.securityForm(c, "factor", "code", "secret", "uri")
 	if !ok {
 		return err
 	}
@@ -295,12 +298,7 @@ func (h handlers) confirmTOTP(c *fiber.Ctx) error {
 // regenerateCodes replaces the recovery codes (a current code, or the
 // step-up window) and shows the new set this once.
 func (h handlers) regenerateCodes(c *fiber.Ctx) error {
-	f, err := httpapi.DecodeForm(c, "code", httpapi.FieldCSRFToken, "return_to")
-	if err != nil {
-		return err
-	}
-	target, _ := h.returnTarget(c, f.Get("return_to"))
-	p, ok, err := h.securityPrincipal(c, f, target)
+	f, target, p, ok, err := h.securityForm(c, "code")
 	if !ok {
 		return err
 	}
@@ -315,12 +313,7 @@ func (h handlers) regenerateCodes(c *fiber.Ctx) error {
 
 // removeFactor removes a factor (a current code, or the step-up window).
 func (h handlers) removeFactor(c *fiber.Ctx) error {
-	f, err := httpapi.DecodeForm(c, "factor", "code", httpapi.FieldCSRFToken, "return_to")
-	if err != nil {
-		return err
-	}
-	target, _ := h.returnTarget(c, f.Get("return_to"))
-	p, ok, err := h.securityPrincipal(c, f, target)
+	f, target, p, ok, err := h.securityForm(c, "factor", "code")
 	if !ok {
 		return err
 	}
@@ -333,12 +326,7 @@ func (h handlers) removeFactor(c *fiber.Ctx) error {
 // verifyFactor checks a current code: the session passes step-up for the
 // next changes.
 func (h handlers) verifyFactor(c *fiber.Ctx) error {
-	f, err := httpapi.DecodeForm(c, "code", httpapi.FieldCSRFToken, "return_to")
-	if err != nil {
-		return err
-	}
-	target, _ := h.returnTarget(c, f.Get("return_to"))
-	p, ok, err := h.securityPrincipal(c, f, target)
+	f, target, p, ok, err := h.securityForm(c, "code")
 	if !ok {
 		return err
 	}
@@ -356,12 +344,7 @@ func (h handlers) verifyFactor(c *fiber.Ctx) error {
 // again, back to the page: the way to the step-up window for an account
 // with no code to give.
 func (h handlers) reauthenticate(c *fiber.Ctx) error {
-	f, err := httpapi.DecodeForm(c, httpapi.FieldCSRFToken, "return_to")
-	if err != nil {
-		return err
-	}
-	target, _ := h.returnTarget(c, f.Get("return_to"))
-	p, ok, err := h.securityPrincipal(c, f, target)
+	_, target, p, ok, err := h.securityForm(c)
 	if !ok {
 		return err
 	}
@@ -374,12 +357,7 @@ func (h handlers) reauthenticate(c *fiber.Ctx) error {
 
 // renamePasskey renames one of the account's passkeys.
 func (h handlers) renamePasskey(c *fiber.Ctx) error {
-	f, err := httpapi.DecodeForm(c, "passkey", "name", httpapi.FieldCSRFToken, "return_to")
-	if err != nil {
-		return err
-	}
-	target, _ := h.returnTarget(c, f.Get("return_to"))
-	p, ok, err := h.securityPrincipal(c, f, target)
+	f, target, p, ok, err := h.securityForm(c, "passkey", "name")
 	if !ok {
 		return err
 	}
@@ -391,12 +369,7 @@ func (h handlers) renamePasskey(c *fiber.Ctx) error {
 
 // removePasskey removes one of the account's passkeys (step-up window).
 func (h handlers) removePasskey(c *fiber.Ctx) error {
-	f, err := httpapi.DecodeForm(c, "passkey", httpapi.FieldCSRFToken, "return_to")
-	if err != nil {
-		return err
-	}
-	target, _ := h.returnTarget(c, f.Get("return_to"))
-	p, ok, err := h.securityPrincipal(c, f, target)
+	f, target, p, ok, err := h.securityForm(c, "passkey")
 	if !ok {
 		return err
 	}
