@@ -753,7 +753,9 @@ func TestMFA_AConnectionVouchingForItsProvidersMFAMeetsItsOwnOrganizationsPolicy
 				t.Helper()
 				b := newPageBrowser(t, srv)
 				a, _ := b.ssoSignIn(t, idp, conn.ID, "", who)
-				wantRedirect(t, a, "/account")
+				// Every sign-in here owes a factor to one organization at
+				// least (the unvouched one), so the browser goes to enrol.
+				wantRedirect(t, a, "/account/security?return_to=%2Faccount")
 				var sessions []struct {
 					Current bool     `json:"current"`
 					AMR     []string `json:"amr"`
